@@ -1,0 +1,85 @@
+"""Answer sets: parse ``--set`` flags and answers files, fill derived defaults, validate."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import yaml
+
+from . import rules
+from .errors import UserError
+from .questions import BY_NAME, QUESTIONS, Answers
+
+
+def parse_set(pairs: Iterable[str]) -> Answers:
+    """``KEY=VALUE`` strings from the command line, as a dict of raw strings."""
+    out: Answers = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise UserError(f"--set {pair!r} is not KEY=VALUE.", "Fix: write it as --set database=postgres.")
+        out[key.strip()] = value
+    return out
+
+
+def load_file(path: Path) -> Answers:
+    """Answers from a YAML or JSON file with the same keys as cookiecutter.json."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise UserError(f"cannot read answers file {path}: {err.strerror}.", "Fix: pass an existing file to --answers.") from err
+    kind = "JSON" if path.suffix == ".json" else "YAML"
+    try:
+        data = json.loads(text) if kind == "JSON" else yaml.safe_load(text)
+    except (ValueError, yaml.YAMLError) as err:
+        first = " ".join(str(err).split())
+        raise UserError(f"answers file {path} is not valid {kind}: {first}.", "Fix: check the file's syntax.") from err
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise UserError(f"answers file {path} must hold a mapping of KEY: VALUE, not {type(data).__name__}.", "Fix: write one key per line, e.g. database: postgres.")
+    return {str(k): v for k, v in data.items()}
+
+
+def reject_unknown(given: Mapping[str, Any]) -> None:
+    """Unknown keys are mistakes (cookiecutter would silently ignore them)."""
+    for key in given:
+        if key not in BY_NAME:
+            known = ", ".join(q.name for q in QUESTIONS)
+            raise UserError(f"unknown key {key!r}: slsguard has no such answer (known: {known}).", "Fix: check the spelling, or run 'slsguard new --help'.")
+
+
+def render_default(name: str, answers: Mapping[str, Any]) -> Any:
+    """A question's default, with derived defaults rendered exactly as cookiecutter renders them."""
+    q = BY_NAME[name]
+    if not q.derived:
+        return q.default
+    from jinja2 import Environment, StrictUndefined
+
+    return Environment(undefined=StrictUndefined).from_string(q.default).render(cookiecutter=dict(answers))
+
+
+def complete(given: Mapping[str, Any]) -> Answers:
+    """Every answer: given ones coerced to type, the rest defaulted, derived in question order."""
+    reject_unknown(given)
+    answers: Answers = {}
+    for q in QUESTIONS:
+        raw = given[q.name] if q.name in given else render_default(q.name, answers)
+        try:
+            answers[q.name] = rules.coerce(q.name, raw)
+        except ValueError as err:
+            message, _, fix = str(err).partition(" Fix: ")
+            raise UserError(message, f"Fix: {fix}") from None
+    return answers
+
+
+def validate(given: Mapping[str, Any]) -> Answers:
+    """Complete and check an answer set; the first broken rule becomes a UserError."""
+    answers = complete(given)
+    problems = rules.check(answers)
+    if problems:
+        first = problems[0]
+        raise UserError(first.message, f"Fix: {first.fix}")
+    return answers

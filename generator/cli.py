@@ -1,0 +1,84 @@
+"""Command line: parse arguments, call the library, map errors to exit codes. Nothing else."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from . import __version__
+from .errors import SlsguardError
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="slsguard", description="Start and keep an AWS serverless service safe from day one.")
+    parser.add_argument("--version", action="version", version=f"slsguard {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    new = sub.add_parser("new", help="create a hardened service (asks questions unless --no-input)")
+    new.add_argument("output_dir", nargs="?", default=".", metavar="OUTPUT_DIR", help="where the project folder is created (default: .)")
+    new.add_argument("--no-input", action="store_true", help="ask nothing: defaults plus --set/--answers")
+    new.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="give an answer (repeatable); a given key is not asked")
+    new.add_argument("--answers", type=Path, metavar="FILE", help="answers from a YAML or JSON file with the same keys")
+    new.add_argument("--force", action="store_true", help="render over an existing project folder (keeps files slsguard does not generate)")
+
+    upgrade = sub.add_parser("upgrade", help="re-render a project with this slsguard and merge three ways")
+    upgrade.add_argument("project_dir", nargs="?", default=".", metavar="PROJECT_DIR")
+    upgrade.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="change an answer (repeatable)")
+    upgrade.add_argument("--no-input", action="store_true", help="do not ask questions new in this version; take their defaults")
+    upgrade.add_argument("--dry-run", action="store_true", help="print what would change; write nothing")
+    upgrade.add_argument("--check", action="store_true", help="exit 1 when the project is behind this slsguard or its answers")
+    upgrade.add_argument("--allow-dirty", action="store_true", help="upgrade a git project with uncommitted changes")
+
+    audit = sub.add_parser("audit", help="check compiled CloudFormation templates for unsafe settings")
+    audit.add_argument("paths", nargs="*", default=["."], metavar="PATH", help="a .serverless/ folder, a project folder or template files (default: .)")
+    audit.add_argument("--format", choices=("text", "json"), default="text")
+    audit.add_argument("--account-concurrency", type=int, metavar="N", help="the account's Lambda concurrency limit (default: the project's answer, else 1000)")
+    audit.add_argument("--warn-only", action="store_true", help="report errors but exit 0")
+    return parser
+
+
+def _new(args: argparse.Namespace) -> int:
+    from .answers import load_file, parse_set
+    from .render import new
+
+    given = load_file(args.answers) if args.answers else {}
+    given.update(parse_set(args.set))
+    if not args.no_input:
+        from .wizard import run_wizard
+
+        given = run_wizard(given)
+    project = new(given, args.output_dir, force=args.force)
+    print(f"Created {project}")
+    return 0
+
+
+def _upgrade(args: argparse.Namespace) -> int:
+    from .upgrade import run_cli
+
+    return run_cli(args)
+
+
+def _audit(args: argparse.Namespace) -> int:
+    from .audit import run_cli
+
+    return run_cli(args)
+
+
+COMMANDS = {"new": _new, "upgrade": _upgrade, "audit": _audit}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``slsguard`` command; returns the exit code."""
+    args = _parser().parse_args(argv)
+    logging.getLogger("cookiecutter").setLevel(logging.CRITICAL)  # its hook failures log tracebacks
+    try:
+        return COMMANDS[args.command](args)
+    except SlsguardError as err:
+        print(f"slsguard: {err}", file=sys.stderr)
+        return err.exit_code
+    except KeyboardInterrupt:
+        print("slsguard: interrupted; nothing was written.", file=sys.stderr)
+        return 130

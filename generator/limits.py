@@ -1,0 +1,44 @@
+"""AWS service limits that slsguard's rules and audit enforce, each with its source.
+
+Numbers as of late 2026; see docs/facts.md for what the 2023 advice got wrong.
+"""
+
+from __future__ import annotations
+
+# Lambda (docs: gettingstarted-limits, API_PutFunctionConcurrency)
+LAMBDA_MIN_TIMEOUT_S = 1
+LAMBDA_MAX_TIMEOUT_S = 900
+LAMBDA_MIN_MEMORY_MB = 128
+LAMBDA_MAX_MEMORY_MB = 10_240
+LAMBDA_DEFAULT_ACCOUNT_CONCURRENCY = 1_000
+LAMBDA_UNRESERVED_MINIMUM = 100  # at least 100 must stay unreserved per account and region
+LAMBDA_FUNCTION_NAME_MAX = 64
+LAMBDA_SYNC_PAYLOAD_BYTES = 6 * 1024 * 1024
+LAMBDA_MAX_LAYERS = 5
+
+# IAM (docs: reference_iam-quotas): role names are at most 64 characters.
+IAM_ROLE_NAME_MAX = 64
+
+# API Gateway (docs: limits, http-api-vs-rest)
+REST_API_MAX_INTEGRATION_TIMEOUT_S = 29  # default; regional REST APIs may raise it at a throttle cost
+HTTP_API_MAX_INTEGRATION_TIMEOUT_S = 30  # hard limit, not raisable
+API_ACCOUNT_THROTTLE_RPS = 10_000
+API_ACCOUNT_THROTTLE_BURST = 5_000
+
+# CloudFormation (docs: cloudformation-limits)
+CFN_MAX_RESOURCES = 500
+CFN_MAX_OUTPUTS = 200
+CFN_MAX_PARAMETERS = 200
+CFN_MAX_MAPPINGS = 200
+CFN_MAX_BODY_INLINE_BYTES = 51_200
+CFN_MAX_BODY_S3_BYTES = 1_000_000  # 1 MB
+CFN_RESOURCE_WARNING_RATIO = 0.8
+
+# CloudWatch Logs (API_PutRetentionPolicy): the only values retentionInDays accepts.
+LOG_RETENTION_DAYS = (
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545,
+    731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+)  # fmt: skip
+
+# The longest stage name the generated project documents; names are checked against it.
+LONGEST_STAGE = "production"

@@ -1,0 +1,272 @@
+"""Every answer slsguard knows, as data: the one definition behind cookiecutter.json,
+the wizard, ``--set`` validation, the cookiecutter hooks and the docs.
+
+Standard library only: the template's hooks import this module under plain cookiecutter.
+Run ``python -m generator.questions`` to print the cookiecutter.json it implies.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+Answers = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Question:
+    """One answer: how it is asked, what it may be, and when it matters."""
+
+    name: str
+    prompt: str
+    help: str  # one line on the trade-off, shown by the wizard and the docs
+    default: Any  # a literal, or a Jinja expression over ``cookiecutter.*`` (derived)
+    kind: str = "str"  # str | choice | int | bool
+    choices: tuple[str, ...] = ()
+    choice_help: dict[str, str] = field(default_factory=dict)
+    minimum: int | None = None
+    maximum: int | None = None
+    core: bool = False  # asked before "use the recommended settings for the rest?"
+    applies: Callable[[Answers], bool] = lambda answers: True  # noqa: E731
+    forced: Callable[[Answers], Any | None] = lambda answers: None  # noqa: E731
+
+    @property
+    def derived(self) -> bool:
+        return isinstance(self.default, str) and "{{" in self.default
+
+
+def _needs_database(answers: Answers) -> bool:
+    return answers.get("database", "none") != "none"
+
+
+def _forced_vpc(answers: Answers) -> str | None:
+    """RDS Proxy and direct connections reach the database only from inside its VPC."""
+    if _needs_database(answers) and answers.get("database_access") in ("rds-proxy", "direct"):
+        return "yes"
+    return None
+
+
+QUESTIONS: tuple[Question, ...] = (
+    Question(
+        "project_name",
+        "Project name",
+        "A human name; the service name and Python package are derived from it.",
+        "My Service",
+    ),
+    Question(
+        "project_slug",
+        "Service name (folder and CloudFormation stack prefix)",
+        "Lowercase letters, digits and hyphens; short, because Lambda and IAM names stop at 64 characters.",
+        "{{ cookiecutter.project_name.lower().strip().replace(' ', '-').replace('_', '-') }}",
+    ),
+    Question(
+        "package_name",
+        "Python package of the handlers",
+        "The import name of your handler code.",
+        "{{ cookiecutter.project_slug.replace('-', '_') }}",
+    ),
+    Question(
+        "description",
+        "One-line description",
+        "Shown in the README and the CloudFormation stack description.",
+        "A Lambda service with slsguard's safety rails",
+    ),
+    Question(
+        "aws_region",
+        "AWS region",
+        "Standard-partition regions only: the Powertools layer lives in other accounts in GovCloud and China.",
+        "us-east-1",
+    ),
+    Question(
+        "runtime",
+        "Python runtime",
+        "All three are supported until 2028 or later; 3.12+ can use SnapStart (python3.10 ends Oct 2026, not offered).",
+        "python3.13",
+        kind="choice",
+        choices=("python3.13", "python3.12", "python3.14"),
+        core=True,
+    ),
+    Question(
+        "architecture",
+        "CPU architecture",
+        "arm64 (Graviton) costs about 20% less per GB-second; x86_64 only if a native wheel you need lacks arm64.",
+        "arm64",
+        kind="choice",
+        choices=("arm64", "x86_64"),
+    ),
+    Question(
+        "api",
+        "HTTP API",
+        "REST API has usage plans, API keys, WAF and X-Ray; HTTP API is cheaper but has only stage/route throttling.",
+        "rest",
+        kind="choice",
+        choices=("rest", "http", "none"),
+        choice_help={
+            "rest": "API Gateway REST API: stage throttling, usage plan, WAF-ready, tracing",
+            "http": "API Gateway HTTP API: cheaper, 30 s limit, throttling only, no WAF or X-Ray",
+            "none": "no HTTP entry point: an SQS worker only",
+        },
+    ),
+    Question(
+        "cold_start",
+        "Cold-start strategy",
+        "A warmer keeps only N containers warm and cannot help during scale-out; for a latency SLO use provisioned concurrency or SnapStart.",
+        "warmer",
+        kind="choice",
+        choices=("warmer", "provisioned", "snapstart", "none"),
+        choice_help={
+            "warmer": "serverless-plugin-warmup pings every 5 minutes: cheap, good for dev and low traffic",
+            "provisioned": "provisioned concurrency: no cold starts up to N, billed while configured",
+            "snapstart": "SnapStart (Python 3.12+): restores a snapshot, billed per cache and restore",
+            "none": "accept cold starts (Python's are usually a few hundred ms)",
+        },
+        applies=lambda answers: answers.get("api", "rest") != "none",
+    ),
+    Question(
+        "database",
+        "SQL database",
+        "Lambda has nowhere to keep a connection pool: pick how connections are managed next.",
+        "none",
+        kind="choice",
+        choices=("none", "postgres", "mysql"),
+        core=True,
+    ),
+    Question(
+        "database_access",
+        "How do the functions reach the database?",
+        "RDS Proxy pools connections inside the VPC; the Data API runs SQL over HTTPS: no VPC, no connection pool, Aurora only.",
+        "rds-proxy",
+        kind="choice",
+        choices=("rds-proxy", "direct", "data-api"),
+        choice_help={
+            "rds-proxy": "RDS Proxy: pooled, survives bursts, needs the VPC, extra cost per vCPU",
+            "direct": "direct connection with slsguard's connection manager, needs the VPC",
+            "data-api": "RDS Data API (Aurora only): no VPC, no driver, no pool",
+        },
+        core=True,
+        applies=_needs_database,
+    ),
+    Question(
+        "vpc",
+        "Run the functions inside a VPC?",
+        "A VPC no longer adds ~10 s to cold starts (fixed in 2019), but functions in it need a NAT gateway or VPC endpoints to reach AWS APIs.",
+        "auto",
+        kind="choice",
+        choices=("auto", "yes", "no"),
+        choice_help={
+            "auto": "only when the database access needs it",
+            "yes": "always: for private resources other than the database",
+            "no": "never: simplest and no NAT cost",
+        },
+        core=True,
+        forced=_forced_vpc,
+    ),
+    Question(
+        "function_timeout",
+        "Function timeout (seconds)",
+        "Caps what a runaway invocation costs; behind API Gateway it must stay within 29 s (REST) or 30 s (HTTP).",
+        6,
+        kind="int",
+        minimum=1,
+        maximum=900,
+    ),
+    Question(
+        "memory_size",
+        "Memory (MB)",
+        "CPU grows with memory: 1024 MB is a good start for Python; measure with Lambda Power Tuning.",
+        1024,
+        kind="int",
+        minimum=128,
+        maximum=10_240,
+    ),
+    Question(
+        "reserved_concurrency",
+        "Reserved concurrency per function",
+        "Caps how many copies run at once (the wallet-attack brake); at least 100 of the account must stay unreserved.",
+        10,
+        kind="int",
+        minimum=1,
+    ),
+    Question(
+        "account_concurrency",
+        "Your account's regional Lambda concurrency limit",
+        "1,000 by default (new accounts can be lower); used only to check the reservations fit.",
+        1000,
+        kind="int",
+        minimum=1,
+    ),
+    Question(
+        "throttle_rate",
+        "API steady-state rate limit (requests/s)",
+        "API Gateway answers 429 above it, before a Lambda is invoked or billed.",
+        50,
+        kind="int",
+        minimum=1,
+        maximum=10_000,
+        applies=lambda answers: answers.get("api", "rest") != "none",
+    ),
+    Question(
+        "throttle_burst",
+        "API burst limit (requests)",
+        "How many requests may arrive at once above the steady rate.",
+        100,
+        kind="int",
+        minimum=1,
+        maximum=5_000,
+        applies=lambda answers: answers.get("api", "rest") != "none",
+    ),
+    Question(
+        "tracing",
+        "Enable Lambda active tracing?",
+        "X-Ray traces cost per trace recorded; the X-Ray SDK ends support Feb 2027, so instrument with OpenTelemetry.",
+        True,
+        kind="bool",
+    ),
+    Question(
+        "log_retention_days",
+        "Log retention (days)",
+        "CloudWatch keeps logs forever by default and bills for it; 14 days suits most services.",
+        14,
+        kind="int",
+    ),
+    Question(
+        "split_stacks",
+        "Split the CloudFormation stack when it grows?",
+        "Moves resources into nested stacks before the 500-resource limit; a last resort, splitting the service is better.",
+        True,
+        kind="bool",
+    ),
+    Question(
+        "framework",
+        "Serverless Framework CLI",
+        "osls is the open-source v3 line (no login); Serverless Framework v4 needs a login or licence key.",
+        "osls",
+        kind="choice",
+        choices=("osls", "serverless"),
+    ),
+)
+
+BY_NAME: dict[str, Question] = {q.name: q for q in QUESTIONS}
+
+
+def cookiecutter_context() -> dict[str, Any]:
+    """The cookiecutter.json these questions imply (choices become lists, default first)."""
+    context: dict[str, Any] = {}
+    for q in QUESTIONS:
+        context[q.name] = list(q.choices) if q.kind == "choice" else q.default
+    prompts: dict[str, Any] = {}
+    for q in QUESTIONS:
+        text = f"{q.prompt} ({q.help})"
+        prompts[q.name] = {"__prompt__": text, **q.choice_help} if q.choice_help else text
+    context["__prompts__"] = prompts
+    return context
+
+
+def cookiecutter_json() -> str:
+    """cookiecutter.json as text; tests keep the committed file equal to it."""
+    return json.dumps(cookiecutter_context(), indent=2, ensure_ascii=False) + "\n"
+
+
+if __name__ == "__main__":
+    print(cookiecutter_json(), end="")

@@ -1,0 +1,95 @@
+"""Render the template through the real cookiecutter, atomically.
+
+A project appears at its final path only when rendering succeeded: cookiecutter writes into a
+hidden staging folder beside the target, which is renamed into place at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any, Mapping
+
+from .answers import validate
+from .errors import UserError
+
+PACKAGED_TEMPLATE = Path(__file__).parent / "_template"
+
+
+def template_dir() -> Path:
+    """The template: this checkout's root when run from source, else the copy inside the wheel."""
+    checkout = Path(__file__).resolve().parent.parent
+    if (checkout / "cookiecutter.json").is_file():
+        return checkout
+    return PACKAGED_TEMPLATE
+
+
+def _context(answers: Mapping[str, Any]) -> dict[str, Any]:
+    """Answers as cookiecutter's command line would give them (it stringifies everything but booleans)."""
+    return {k: v if isinstance(v, bool) else str(v) for k, v in answers.items()}
+
+
+def render(answers: Mapping[str, Any], output_dir: Path, *, template: Path | None = None) -> Path:
+    """Render ``answers`` (already complete and valid) into a fresh folder under ``output_dir``.
+
+    Returns the rendered project path inside a staging folder the caller moves or deletes.
+    """
+    from cookiecutter.exceptions import CookiecutterException, FailedHookException
+    from cookiecutter.main import cookiecutter
+
+    output_dir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".slsguard-render-", dir=output_dir))
+    try:
+        project = cookiecutter(
+            str(template or template_dir()),
+            no_input=True,
+            extra_context=_context(answers),
+            output_dir=str(staging),
+            default_config=True,
+        )
+    except FailedHookException as err:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise UserError(f"the template refused these answers: {err}.", "Fix: see the message above.") from err
+    except (CookiecutterException, OSError) as err:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise UserError(f"rendering failed: {err}.", "Fix: check the answers and the output folder.") from err
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return Path(project)
+
+
+def _overlay(source: Path, target: Path) -> None:
+    """Copy every rendered file over ``target``; files only the user has are left alone."""
+    for path in sorted(source.rglob("*")):
+        dest = target / path.relative_to(source)
+        if path.is_dir():
+            dest.mkdir(parents=True, exist_ok=True)
+        else:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, dest)
+
+
+def new(answers: Mapping[str, Any], output_dir: str | os.PathLike[str] = ".", *, force: bool = False, template: Path | None = None) -> Path:
+    """Validate ``answers`` (missing keys take their defaults) and create the project.
+
+    The project lands at ``output_dir/<project_slug>``; an existing folder is refused unless
+    ``force``, and then only the generated files are written over it.
+    """
+    full = validate(answers)
+    out = Path(output_dir).resolve()
+    target = out / full["project_slug"]
+    if target.exists() and not force:
+        raise UserError(f"{target} already exists: slsguard never overwrites a project without being asked.", "Fix: pass --force to render over it, or choose another output folder.")
+    project = render(full, out, template=template)
+    staging = project.parent
+    try:
+        if target.exists():
+            _overlay(project, target)
+        else:
+            os.replace(project, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return target

@@ -1,0 +1,277 @@
+"""The rules every answer set must pass, written once for the wizard, ``--set``,
+the cookiecutter pre-generation hook and the tests.
+
+Standard library only: ``hooks/pre_gen_project.py`` imports this module under plain cookiecutter.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from . import limits
+from .questions import BY_NAME, QUESTIONS, Answers, Question
+
+SLUG_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+PACKAGE_RE = re.compile(r"^[a-z_][a-z0-9_]*$")
+# Standard partition only: the Powertools layer account differs in GovCloud and China.
+REGION_RE = re.compile(
+    r"^(af|ap|ca|eu|il|me|mx|sa|us)-"
+    r"(central|north|south|east|west|northeast|northwest|southeast|southwest)-[1-9]$"
+)
+TRUE_WORDS = frozenset({"true", "yes", "y", "1", "on"})
+FALSE_WORDS = frozenset({"false", "no", "n", "0", "off"})
+VPC_ACCESS = frozenset({"rds-proxy", "direct"})
+WARMER_FUNCTION = "warmup-plugin-default"  # serverless-plugin-warmup's function name suffix
+WARMER_RESERVED_CONCURRENCY = 1
+WARMER_CONCURRENCY = 1
+PROVISIONED_CONCURRENCY = 1
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One broken rule, printed as a single line naming keys, values, what is allowed and the fix."""
+
+    keys: tuple[str, ...]
+    message: str
+    fix: str
+
+    def __str__(self) -> str:
+        return f"{self.message} Fix: {self.fix}"
+
+
+def allowed_text(q: Question) -> str:
+    """What a question accepts, in words."""
+    if q.kind == "choice":
+        return "one of " + ", ".join(q.choices)
+    if q.kind == "bool":
+        return "true or false"
+    if q.name == "log_retention_days":
+        return "one of " + ", ".join(str(d) for d in limits.LOG_RETENTION_DAYS)
+    if q.kind == "int":
+        low = q.minimum if q.minimum is not None else "-inf"
+        high = q.maximum if q.maximum is not None else "any"
+        return f"a whole number from {low} to {high}" if q.maximum else f"a whole number >= {low}"
+    return "text"
+
+
+def coerce(name: str, raw: Any) -> Any:
+    """Turn a raw answer (string from a flag or cookiecutter, or a typed value) into its type.
+
+    Raises ValueError with a one-line message naming key, value, what is allowed and the fix.
+    """
+    q = BY_NAME[name]
+    example = q.default if not q.derived else "..."
+    example = str(example).lower() if isinstance(example, bool) else example
+    bad = ValueError(f"{name}={raw!s} is not allowed: {name} must be {allowed_text(q)}. Fix: --set {name}={example}")
+    if q.kind == "bool":
+        if isinstance(raw, bool):
+            return raw
+        word = str(raw).strip().lower()
+        if word in TRUE_WORDS:
+            return True
+        if word in FALSE_WORDS:
+            return False
+        raise bad
+    if q.kind == "int":
+        if isinstance(raw, bool):
+            raise bad
+        try:
+            value = int(str(raw).strip())
+        except ValueError:
+            raise bad from None
+        if q.minimum is not None and value < q.minimum:
+            raise bad
+        if q.maximum is not None and value > q.maximum:
+            raise bad
+        return value
+    value = str(raw)
+    if q.kind == "choice" and value not in q.choices:
+        raise bad
+    return value
+
+
+def applies(name: str, answers: Answers) -> bool:
+    """Whether a question matters given the other answers."""
+    return BY_NAME[name].applies(answers)
+
+
+def uses_vpc(answers: Mapping[str, Any]) -> bool:
+    """``vpc=auto`` resolves to a VPC only when the database access needs one."""
+    if answers["vpc"] == "yes":
+        return True
+    if answers["vpc"] == "no":
+        return False
+    return answers["database"] != "none" and answers["database_access"] in VPC_ACCESS
+
+
+def cold_start(answers: Mapping[str, Any]) -> str:
+    """The effective cold-start strategy: only HTTP functions are latency-sensitive."""
+    return answers["cold_start"] if answers["api"] != "none" else "none"
+
+
+def generated_functions(answers: Mapping[str, Any]) -> list[str]:
+    """Function names the template generates (without the warmer)."""
+    return (["api"] if answers["api"] != "none" else []) + ["worker"]
+
+
+def reserved_total(answers: Mapping[str, Any]) -> int:
+    """Concurrency the generated service reserves across all its functions."""
+    total = int(answers["reserved_concurrency"]) * len(generated_functions(answers))
+    if cold_start(answers) == "warmer":
+        total += WARMER_RESERVED_CONCURRENCY
+    return total
+
+
+def _long_names(answers: Mapping[str, Any]) -> list[str]:
+    slug, stage = answers["project_slug"], limits.LONGEST_STAGE
+    names = [f"{slug}-{stage}-{fn}" for fn in generated_functions(answers)]
+    if cold_start(answers) == "warmer":
+        names.append(f"{slug}-{stage}-{WARMER_FUNCTION}")
+    return names
+
+
+def max_slug_length(answers: Mapping[str, Any]) -> int:
+    """The longest slug whose function and IAM role names still fit in 64 characters."""
+    stage = limits.LONGEST_STAGE
+    suffixes = [f"-{stage}-{fn}" for fn in generated_functions(answers)]
+    if cold_start(answers) == "warmer":
+        suffixes.append(f"-{stage}-{WARMER_FUNCTION}")
+    suffixes.append(f"-{stage}-{answers['aws_region']}-lambdaRole")
+    return limits.LAMBDA_FUNCTION_NAME_MAX - max(len(s) for s in suffixes)
+
+
+def _value_problems(answers: Mapping[str, Any]) -> list[Problem]:
+    problems = []
+    for q in QUESTIONS:
+        if q.name not in answers:
+            problems.append(Problem((q.name,), f"{q.name} is missing.", f"--set {q.name}=<{allowed_text(q)}>"))
+            continue
+        try:
+            coerce(q.name, answers[q.name])
+        except ValueError as err:
+            message, _, fix = str(err).partition(" Fix: ")
+            problems.append(Problem((q.name,), message, fix))
+    return problems
+
+
+def _text_problems(a: Answers) -> list[Problem]:
+    problems = []
+    slug = a["project_slug"]
+    if not SLUG_RE.match(slug):
+        problems.append(
+            Problem(
+                ("project_slug",),
+                f"project_slug={slug!r} is not allowed: use lowercase letters, digits and single hyphens, starting with a letter.",
+                "--set project_slug=my-service",
+            )
+        )
+    elif REGION_RE.match(a["aws_region"]) and len(slug) > max_slug_length(a):
+        problems.append(
+            Problem(
+                ("project_slug",),
+                f"project_slug={slug!r} is {len(slug)} characters: at most {max_slug_length(a)} keep "
+                f"'{slug}-{limits.LONGEST_STAGE}-...' function and role names within 64 characters.",
+                "choose a shorter --set project_slug=...",
+            )
+        )
+    pkg = a["package_name"]
+    if not PACKAGE_RE.match(pkg) or keyword.iskeyword(pkg):
+        problems.append(
+            Problem(
+                ("package_name",),
+                f"package_name={pkg!r} is not allowed: use a lowercase Python identifier (letters, digits, underscores).",
+                "--set package_name=my_service",
+            )
+        )
+    if not REGION_RE.match(a["aws_region"]):
+        problems.append(
+            Problem(
+                ("aws_region",),
+                f"aws_region={a['aws_region']!r} is not a standard AWS region name (like us-east-1 or eu-west-2).",
+                "--set aws_region=us-east-1",
+            )
+        )
+    if "\n" in a["description"] or '"' in a["description"]:
+        problems.append(
+            Problem(
+                ("description",),
+                "description must be one line without double quotes.",
+                "--set description='A short description'",
+            )
+        )
+    return problems
+
+
+def _combination_problems(a: Answers) -> list[Problem]:
+    problems = []
+    db, access = a["database"], a["database_access"]
+    if db != "none" and access in VPC_ACCESS and a["vpc"] == "no":
+        problems.append(
+            Problem(
+                ("vpc", "database_access"),
+                f"vpc=no conflicts with database_access={access}: RDS Proxy and direct connections reach the database only inside its VPC.",
+                "set vpc=auto, or database_access=data-api (Aurora, no VPC).",
+            )
+        )
+    if db == "none" and access != BY_NAME["database_access"].default:
+        problems.append(
+            Problem(
+                ("database", "database_access"),
+                f"database_access={access} needs a database, but database=none.",
+                "set database=postgres or database=mysql, or drop database_access.",
+            )
+        )
+    limit = {"rest": limits.REST_API_MAX_INTEGRATION_TIMEOUT_S, "http": limits.HTTP_API_MAX_INTEGRATION_TIMEOUT_S}.get(a["api"])
+    if limit is not None and a["function_timeout"] > limit:
+        problems.append(
+            Problem(
+                ("function_timeout", "api"),
+                f"function_timeout={a['function_timeout']} exceeds the {limit} s integration limit of api={a['api']}: API Gateway would answer 504 while the function keeps running (and billing).",
+                f"set function_timeout to {limit} or less, or api=none for long-running work.",
+            )
+        )
+    if a["log_retention_days"] not in limits.LOG_RETENTION_DAYS:
+        problems.append(
+            Problem(
+                ("log_retention_days",),
+                f"log_retention_days={a['log_retention_days']} is not a value CloudWatch Logs accepts "
+                f"(one of {', '.join(map(str, limits.LOG_RETENTION_DAYS))}).",
+                "--set log_retention_days=14",
+            )
+        )
+    spare = a["account_concurrency"] - limits.LAMBDA_UNRESERVED_MINIMUM
+    total = reserved_total(a)
+    if total > spare:
+        functions = len(generated_functions(a))
+        problems.append(
+            Problem(
+                ("reserved_concurrency", "account_concurrency"),
+                f"reserved_concurrency={a['reserved_concurrency']} x {functions} functions reserves {total} of "
+                f"account_concurrency={a['account_concurrency']}, leaving fewer than the {limits.LAMBDA_UNRESERVED_MINIMUM} "
+                "that AWS keeps unreserved.",
+                f"set reserved_concurrency to at most {max(spare - (total - a['reserved_concurrency'] * functions), 0) // functions}, "
+                "or account_concurrency to your real (raised) limit.",
+            )
+        )
+    return problems
+
+
+def normalize(answers: Mapping[str, Any]) -> Answers:
+    """Coerce every known answer to its type; raises ValueError on the first bad value."""
+    out = dict(answers)
+    for q in QUESTIONS:
+        if q.name in out:
+            out[q.name] = coerce(q.name, out[q.name])
+    return out
+
+
+def check(answers: Mapping[str, Any]) -> list[Problem]:
+    """Every problem with a complete answer set; an empty list means it can be rendered."""
+    problems = _value_problems(answers)
+    if problems:
+        return problems
+    a = normalize(answers)
+    return _text_problems(a) + _combination_problems(a)
