@@ -1,0 +1,49 @@
+"""Finish a rendered project: drop files the answers do not use.
+
+Named functions behind ``__main__`` so tests can import them; standard library only,
+because plain cookiecutter runs this without slsguard installed.
+"""
+
+import json
+import shutil
+import sys
+from pathlib import Path
+
+ANSWERS = json.loads(r'''{{ cookiecutter | jsonify }}''')
+
+# (reason, predicate over the answers, paths relative to the project root)
+UNUSED = (
+    (
+        "no database",
+        lambda a: a["database"] == "none",
+        ["{{ cookiecutter.package_name }}/db.py", "tests/test_db.py"],
+    ),
+)
+
+
+def remove_unused(root: Path, answers: dict) -> list[str]:
+    """Delete the files whose feature the answers switched off; returns what was removed."""
+    removed = []
+    for _reason, unused, paths in UNUSED:
+        if not unused(answers):
+            continue
+        for rel in paths:
+            path = root / rel
+            if path.is_dir():
+                shutil.rmtree(path)
+            elif path.exists():
+                path.unlink()
+            else:
+                continue
+            removed.append(rel)
+    return removed
+
+
+def main() -> int:
+    root = Path.cwd()
+    remove_unused(root, ANSWERS)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,40 @@
+"""Shared fixtures: an isolated HOME and git identity, and a way to render projects."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """No test reads or writes the developer's HOME, cookiecutter replay or git config."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
+    monkeypatch.setenv("GIT_AUTHOR_NAME", "Test")
+    monkeypatch.setenv("GIT_AUTHOR_EMAIL", "test@example.invalid")
+    monkeypatch.setenv("GIT_COMMITTER_NAME", "Test")
+    monkeypatch.setenv("GIT_COMMITTER_EMAIL", "test@example.invalid")
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    return home
+
+
+@pytest.fixture
+def generate(tmp_path: Path) -> Callable[..., Path]:
+    """Render a project through slsguard's library API; returns the project folder."""
+    from generator import new
+
+    def _generate(output: Path | None = None, **answers: Any) -> Path:
+        return new(answers, output or tmp_path / "out")
+
+    return _generate
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"slsguard template: {REPO} (CI={os.environ.get('CI', '')})"
