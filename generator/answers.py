@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import yaml
 
@@ -39,7 +40,10 @@ def load_file(path: Path) -> Answers:
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise UserError(f"answers file {path} must hold a mapping of KEY: VALUE, not {type(data).__name__}.", "Fix: write one key per line, e.g. database: postgres.")
+        raise UserError(
+            f"answers file {path} must hold a mapping of KEY: VALUE, not {type(data).__name__}.",
+            "Fix: write one key per line, e.g. database: postgres.",
+        )
     return {str(k): v for k, v in data.items()}
 
 
@@ -48,7 +52,10 @@ def reject_unknown(given: Mapping[str, Any]) -> None:
     for key in given:
         if key not in BY_NAME:
             known = ", ".join(q.name for q in QUESTIONS)
-            raise UserError(f"unknown key {key!r}: slsguard has no such answer (known: {known}).", "Fix: check the spelling, or run 'slsguard new --help'.")
+            raise UserError(
+                f"unknown key {key!r}: slsguard has no such answer (known: {known}).",
+                "Fix: check the spelling, or run 'slsguard new --help'.",
+            )
 
 
 def render_default(name: str, answers: Mapping[str, Any]) -> Any:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from . import __version__
 from .errors import SlsguardError
@@ -20,7 +20,9 @@ def _parser() -> argparse.ArgumentParser:
     new = sub.add_parser("new", help="create a hardened service (asks questions unless --no-input)")
     new.add_argument("output_dir", nargs="?", default=".", metavar="OUTPUT_DIR", help="where the project folder is created (default: .)")
     new.add_argument("--no-input", action="store_true", help="ask nothing: defaults plus --set/--answers")
-    new.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="give an answer (repeatable); a given key is not asked")
+    new.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE", help="give an answer (repeatable); a given key is not asked"
+    )
     new.add_argument("--answers", type=Path, metavar="FILE", help="answers from a YAML or JSON file with the same keys")
     new.add_argument("--force", action="store_true", help="render over an existing project folder (keeps files slsguard does not generate)")
 
@@ -33,9 +35,16 @@ def _parser() -> argparse.ArgumentParser:
     upgrade.add_argument("--allow-dirty", action="store_true", help="upgrade a git project with uncommitted changes")
 
     audit = sub.add_parser("audit", help="check compiled CloudFormation templates for unsafe settings")
-    audit.add_argument("paths", nargs="*", default=["."], metavar="PATH", help="a .serverless/ folder, a project folder or template files (default: .)")
+    audit.add_argument(
+        "paths", nargs="*", default=["."], metavar="PATH", help="a .serverless/ folder, a project folder or template files (default: .)"
+    )
     audit.add_argument("--format", choices=("text", "json"), default="text")
-    audit.add_argument("--account-concurrency", type=int, metavar="N", help="the account's Lambda concurrency limit (default: the project's answer, else 1000)")
+    audit.add_argument(
+        "--account-concurrency",
+        type=int,
+        metavar="N",
+        help="the account's Lambda concurrency limit (default: the project's answer, else 1000)",
+    )
     audit.add_argument("--warn-only", action="store_true", help="report errors but exit 0")
     return parser
 

@@ -8,8 +8,9 @@ Run ``python -m generator.questions`` to print the cookiecutter.json it implies.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 Answers = dict[str, Any]
 
@@ -28,8 +29,11 @@ class Question:
     minimum: int | None = None
     maximum: int | None = None
     core: bool = False  # asked before "use the recommended settings for the rest?"
-    applies: Callable[[Answers], bool] = lambda answers: True  # noqa: E731
-    forced: Callable[[Answers], Any | None] = lambda answers: None  # noqa: E731
+    # What an answer costs or risks, for the wizard's summary: keyed by the value as text
+    # ("true"/"false" for booleans); "*" applies to any other value and may use {value}.
+    costs: dict[str, str] = field(default_factory=dict)
+    applies: Callable[[Answers], bool] = lambda answers: True
+    forced: Callable[[Answers], Any | None] = lambda answers: None
 
     @property
     def derived(self) -> bool:
@@ -181,18 +185,18 @@ QUESTIONS: tuple[Question, ...] = (
         maximum=10_240,
     ),
     Question(
-        "reserved_concurrency",
-        "Reserved concurrency per function",
-        "Caps how many copies run at once (the wallet-attack brake); at least 100 of the account must stay unreserved.",
-        10,
-        kind="int",
-        minimum=1,
-    ),
-    Question(
         "account_concurrency",
         "Your account's regional Lambda concurrency limit",
         "1,000 by default (new accounts can be lower); used only to check the reservations fit.",
         1000,
+        kind="int",
+        minimum=1,
+    ),
+    Question(
+        "reserved_concurrency",
+        "Reserved concurrency per function",
+        "Caps how many copies run at once (the wallet-attack brake); at least 100 of the account must stay unreserved.",
+        10,
         kind="int",
         minimum=1,
     ),

@@ -9,8 +9,9 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from .answers import validate
 from .errors import UserError
@@ -82,7 +83,10 @@ def new(answers: Mapping[str, Any], output_dir: str | os.PathLike[str] = ".", *,
     out = Path(output_dir).resolve()
     target = out / full["project_slug"]
     if target.exists() and not force:
-        raise UserError(f"{target} already exists: slsguard never overwrites a project without being asked.", "Fix: pass --force to render over it, or choose another output folder.")
+        raise UserError(
+            f"{target} already exists: slsguard never overwrites a project without being asked.",
+            "Fix: pass --force to render over it, or choose another output folder.",
+        )
     project = render(full, out, template=template)
     staging = project.parent
     try:

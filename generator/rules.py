@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import keyword
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from . import limits
 from .questions import BY_NAME, QUESTIONS, Answers, Question
