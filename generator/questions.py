@@ -57,12 +57,14 @@ QUESTIONS: tuple[Question, ...] = (
         "Project name",
         "A human name; the service name and Python package are derived from it.",
         "My Service",
+        core=True,
     ),
     Question(
         "project_slug",
         "Service name (folder and CloudFormation stack prefix)",
         "Lowercase letters, digits and hyphens; short, because Lambda and IAM names stop at 64 characters.",
         "{{ cookiecutter.project_name.lower().strip().replace(' ', '-').replace('_', '-') }}",
+        core=True,
     ),
     Question(
         "package_name",
@@ -98,6 +100,7 @@ QUESTIONS: tuple[Question, ...] = (
         "arm64",
         kind="choice",
         choices=("arm64", "x86_64"),
+        costs={"x86_64": "about 20% more per GB-second than arm64"},
     ),
     Question(
         "api",
@@ -106,6 +109,10 @@ QUESTIONS: tuple[Question, ...] = (
         "rest",
         kind="choice",
         choices=("rest", "http", "none"),
+        costs={
+            "rest": "REST API requests cost more per million than HTTP API requests",
+            "http": "no usage plans, API keys or WAF: stage throttling is the only brake",
+        },
         choice_help={
             "rest": "API Gateway REST API: stage throttling, usage plan, WAF-ready, tracing",
             "http": "API Gateway HTTP API: cheaper, 30 s limit, throttling only, no WAF or X-Ray",
@@ -119,6 +126,12 @@ QUESTIONS: tuple[Question, ...] = (
         "warmer",
         kind="choice",
         choices=("warmer", "provisioned", "snapstart", "none"),
+        costs={
+            "warmer": "a ping every 5 minutes and one reserved slot for the warmer; no help when traffic bursts",
+            "provisioned": "provisioned concurrency is billed every hour while configured, traffic or not",
+            "snapstart": "billed per GB of snapshot cached and per restore; works only on published versions",
+            "none": "the first request after idle, and every request that scales out, waits for a cold start",
+        },
         choice_help={
             "warmer": "serverless-plugin-warmup pings every 5 minutes: cheap, good for dev and low traffic",
             "provisioned": "provisioned concurrency: no cold starts up to N, billed while configured",
@@ -143,6 +156,11 @@ QUESTIONS: tuple[Question, ...] = (
         "rds-proxy",
         kind="choice",
         choices=("rds-proxy", "direct", "data-api"),
+        costs={
+            "rds-proxy": "RDS Proxy is billed per vCPU (or ACU) of the database every hour, on top of the database",
+            "direct": "every running copy holds a connection: keep reserved concurrency below max_connections",
+            "data-api": "billed per API request; Aurora only, with its HTTP endpoint (Data API) enabled",
+        },
         choice_help={
             "rds-proxy": "RDS Proxy: pooled, survives bursts, needs the VPC, extra cost per vCPU",
             "direct": "direct connection with slsguard's connection manager, needs the VPC",
@@ -158,6 +176,9 @@ QUESTIONS: tuple[Question, ...] = (
         "auto",
         kind="choice",
         choices=("auto", "yes", "no"),
+        costs={
+            "yes": "reaching AWS APIs needs a NAT gateway (billed per hour and per GB) or VPC endpoints; ENIs use subnet IPs",
+        },
         choice_help={
             "auto": "only when the database access needs it",
             "yes": "always: for private resources other than the database",
@@ -174,6 +195,7 @@ QUESTIONS: tuple[Question, ...] = (
         kind="int",
         minimum=1,
         maximum=900,
+        costs={"*": "a runaway invocation is billed for at most {value} s"},
     ),
     Question(
         "memory_size",
@@ -183,6 +205,7 @@ QUESTIONS: tuple[Question, ...] = (
         kind="int",
         minimum=128,
         maximum=10_240,
+        costs={"*": "billed per GB-second: {value} MB for every second a function runs"},
     ),
     Question(
         "account_concurrency",
@@ -199,6 +222,7 @@ QUESTIONS: tuple[Question, ...] = (
         10,
         kind="int",
         minimum=1,
+        costs={"*": "at most {value} copies of each function at once; requests above that are throttled"},
     ),
     Question(
         "throttle_rate",
@@ -208,6 +232,7 @@ QUESTIONS: tuple[Question, ...] = (
         kind="int",
         minimum=1,
         maximum=10_000,
+        costs={"*": "API Gateway answers 429 above {value} requests/s, before a Lambda is billed"},
         applies=lambda answers: answers.get("api", "rest") != "none",
     ),
     Question(
@@ -226,6 +251,10 @@ QUESTIONS: tuple[Question, ...] = (
         "X-Ray traces cost per trace recorded; the X-Ray SDK ends support Feb 2027, so instrument with OpenTelemetry.",
         True,
         kind="bool",
+        costs={
+            "true": "X-Ray bills per trace recorded and retrieved beyond its free tier",
+            "false": "no traces: latency is debugged from logs and metrics only",
+        },
     ),
     Question(
         "log_retention_days",
@@ -233,6 +262,7 @@ QUESTIONS: tuple[Question, ...] = (
         "CloudWatch keeps logs forever by default and bills for it; 14 days suits most services.",
         14,
         kind="int",
+        costs={"*": "CloudWatch Logs storage is billed per GB-month; logs are deleted after {value} days"},
     ),
     Question(
         "split_stacks",
@@ -240,6 +270,10 @@ QUESTIONS: tuple[Question, ...] = (
         "Moves resources into nested stacks before the 500-resource limit; a last resort, splitting the service is better.",
         True,
         kind="bool",
+        costs={
+            "true": "resources moved into nested stacks stay there: a later change of layout is a migration",
+            "false": "one stack: CloudFormation's 500-resource limit stops deploys at about 60 functions",
+        },
     ),
     Question(
         "framework",
@@ -248,6 +282,7 @@ QUESTIONS: tuple[Question, ...] = (
         "osls",
         kind="choice",
         choices=("osls", "serverless"),
+        costs={"serverless": "Serverless Framework v4 needs a login or licence key for every command (free under $2M revenue)"},
     ),
 )
 

@@ -73,6 +73,17 @@ def _overlay(source: Path, target: Path) -> None:
             shutil.copy2(path, dest)
 
 
+def target_dir(output_dir: str | os.PathLike[str], slug: str, *, force: bool = False) -> Path:
+    """Where the project goes; an existing folder is refused unless ``force`` (the wizard asks this before any question)."""
+    target = Path(output_dir).resolve() / slug
+    if target.exists() and not force:
+        raise UserError(
+            f"{target} already exists: slsguard never overwrites a project without being asked.",
+            "Fix: pass --force to render over it, or choose another output folder.",
+        )
+    return target
+
+
 def new(answers: Mapping[str, Any], output_dir: str | os.PathLike[str] = ".", *, force: bool = False, template: Path | None = None) -> Path:
     """Validate ``answers`` (missing keys take their defaults) and create the project.
 
@@ -80,13 +91,8 @@ def new(answers: Mapping[str, Any], output_dir: str | os.PathLike[str] = ".", *,
     ``force``, and then only the generated files are written over it.
     """
     full = validate(answers)
-    out = Path(output_dir).resolve()
-    target = out / full["project_slug"]
-    if target.exists() and not force:
-        raise UserError(
-            f"{target} already exists: slsguard never overwrites a project without being asked.",
-            "Fix: pass --force to render over it, or choose another output folder.",
-        )
+    target = target_dir(output_dir, full["project_slug"], force=force)
+    out = target.parent
     project = render(full, out, template=template)
     staging = project.parent
     try:
