@@ -1,4 +1,4 @@
-"""Finish a rendered project: drop files the answers do not use.
+"""Finish a rendered project: drop files the answers do not use, then record the generation.
 
 Named functions behind ``__main__`` so tests can import them; standard library only,
 because plain cookiecutter runs this without slsguard installed.
@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 ANSWERS = json.loads(r'''{{ cookiecutter | jsonify }}''')
+REPO_DIR = Path("{{ cookiecutter._repo_dir }}").resolve()  # where generator/ lives (a checkout or the wheel)
 
 # (reason, predicate over the answers, paths relative to the project root)
 UNUSED = (
@@ -39,9 +40,18 @@ def remove_unused(root: Path, answers: dict) -> list[str]:
     return removed
 
 
+def record(root: Path, answers: dict) -> None:
+    """Keep the answers, slsguard's version and this pristine render: the next upgrade's merge base."""
+    sys.path.insert(0, str(REPO_DIR))
+    from generator import __version__, snapshot
+
+    snapshot.record(root, answers, __version__)
+
+
 def main() -> int:
     root = Path.cwd()
     remove_unused(root, ANSWERS)
+    record(root, ANSWERS)  # last: the recording must see the finished project
     return 0
 
 

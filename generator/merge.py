@@ -1,0 +1,130 @@
+"""Three-way merge of a whole project, file by file, as text.
+
+base = what slsguard generated last time, ours = the project now, theirs = the new render.
+A change on one side only is taken; overlapping changes become git-style conflict markers
+inside the file (``git merge-file --diff3``, which needs no repository). Never a ``.rej`` file.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import UserError
+from .snapshot import Entry, Tree
+
+# What happens to a path; the ones in WRITES change the project.
+ADDED = "added"  # new in this render, absent from the project
+UPDATED = "updated"  # you never changed it: the new render replaces it
+MERGED = "merged"  # both sides changed it, in different places: both kept
+CONFLICT = "conflict"  # both sides changed the same lines: markers written
+REMOVED = "removed"  # no longer generated and unchanged by you
+KEPT = "kept"  # no longer generated, but you changed it: left in place
+NOT_RESTORED = "not restored"  # you deleted it; the new render changed it; it stays deleted
+RECORDED = "recorded"  # .slsguard/ answers or merge base
+WRITES = frozenset({ADDED, UPDATED, MERGED, CONFLICT, REMOVED, RECORDED})
+
+
+@dataclass(frozen=True)
+class Labels:
+    """Names of the three sides, written after the conflict markers."""
+
+    ours: str = "your project"
+    base: str = "last generation"
+    theirs: str = "this upgrade"
+
+
+@dataclass(frozen=True)
+class Change:
+    """One path's fate: ``entry`` is the content to write (None: delete, or nothing to write)."""
+
+    path: str
+    action: str
+    entry: Entry | None = None
+    note: str = ""
+
+    @property
+    def writes(self) -> bool:
+        return self.action in WRITES
+
+
+def _is_binary(*datas: bytes) -> bool:
+    return any(b"\0" in data[:8192] for data in datas)
+
+
+def merge_text(ours: bytes, base: bytes, theirs: bytes, labels: Labels) -> tuple[bytes, bool]:
+    """Merge three versions of a file with ``git merge-file``; returns (result, had_conflicts)."""
+    git = shutil.which("git")
+    if git is None:
+        raise UserError("merging needs git's 'git merge-file' (the project itself need not be a git repository).", "Fix: install git.")
+    with tempfile.TemporaryDirectory(prefix="slsguard-merge-") as tmp:
+        paths = []
+        for name, data in (("ours", ours), ("base", base), ("theirs", theirs)):
+            path = Path(tmp, name)
+            path.write_bytes(data)
+            paths.append(str(path))
+        labels_args = ["-L", labels.ours, "-L", labels.base, "-L", labels.theirs]
+        proc = subprocess.run([git, "merge-file", "-p", "--diff3", *labels_args, *paths], capture_output=True, check=False)
+    if proc.returncode < 0 or proc.returncode > 127:
+        message = proc.stderr.decode("utf-8", "replace").strip() or f"exit code {proc.returncode}"
+        raise UserError(f"git merge-file failed: {message}.", "Fix: check that git works ('git --version').")
+    return proc.stdout, proc.returncode > 0
+
+
+def _both_changed(path: str, ours: Entry, base: Entry | None, theirs: Entry, executable: bool, labels: Labels) -> Change:
+    """Both sides changed a file's text (or both added it): merge, or conflict."""
+    if _is_binary(ours.data, theirs.data, base.data if base else b""):
+        return Change(path, CONFLICT, None, "binary file changed on both sides: yours is kept, the new version is not applied")
+    merged, conflicted = merge_text(ours.data, base.data if base else b"", theirs.data, labels)
+    if conflicted:
+        note = "you created this file and the new render adds it too" if base is None else ""
+        return Change(path, CONFLICT, Entry(merged, executable), note)
+    return Change(path, MERGED, Entry(merged, executable))
+
+
+def plan_file(path: str, ours: Entry | None, base: Entry | None, theirs: Entry | None, labels: Labels) -> Change | None:
+    """What to do with one path; None when there is nothing to do or to say."""
+    if base == theirs:
+        return None  # the template did not change it: whatever you did stands (edits, deletion)
+    if theirs is None:
+        assert base is not None
+        if ours is None:
+            return None  # you deleted it and slsguard no longer generates it
+        if ours == base:
+            return Change(path, REMOVED)
+        return Change(path, KEPT, None, "no longer generated, but you changed it")
+    if ours is None:
+        if base is None:
+            return Change(path, ADDED, theirs)
+        return Change(path, NOT_RESTORED, None, "you deleted it; the new render changed it")
+    if ours == theirs:
+        return None
+    # the executable bit merges like a one-line file: your change wins over the template's
+    executable = theirs.executable if base is None or ours.executable == base.executable else ours.executable
+    if base is not None and ours.data == base.data:
+        return Change(path, UPDATED, Entry(theirs.data, executable))
+    if ours.data == theirs.data:
+        return None if executable == ours.executable else Change(path, UPDATED, Entry(ours.data, executable))
+    return _both_changed(path, ours, base, theirs, executable, labels)
+
+
+def plan(root: Path, base: Tree, theirs: Tree, labels: Labels) -> list[Change]:
+    """Every change an upgrade of ``root`` makes, sorted by path; the project is only read."""
+    ours = _read_ours(root, set(base) | set(theirs))
+    changes = [plan_file(p, ours.get(p), base.get(p), theirs.get(p), labels) for p in sorted(set(base) | set(theirs))]
+    return [c for c in changes if c is not None]
+
+
+def _read_ours(root: Path, paths: set[str]) -> Mapping[str, Entry]:
+    """The project's current version of the paths that matter (missing ones are absent)."""
+    out: dict[str, Entry] = {}
+    for rel in paths:
+        path = root / rel
+        if path.is_file() and not path.is_symlink():
+            out[rel] = Entry(path.read_bytes(), os.access(path, os.X_OK))
+    return out

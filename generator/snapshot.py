@@ -1,0 +1,157 @@
+"""What a project remembers of its last generation: answers, slsguard version and the pristine render.
+
+``.slsguard/answers.json`` holds the complete answer set and the version that rendered it;
+``.slsguard/base.tar.gz`` holds every generated file exactly as rendered: the merge base of the
+next upgrade, so an upgrade never re-renders an old version and never needs the network.
+Both are byte-for-byte deterministic (sorted entries, no timestamps, no owners, no absolute paths),
+so ``slsguard new`` and plain ``cookiecutter`` produce identical projects.
+
+Standard library only: ``hooks/post_gen_project.py`` imports this module under plain cookiecutter.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import os
+import tarfile
+import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from .errors import UserError
+from .questions import BY_NAME, QUESTIONS
+
+RECORD_DIR = ".slsguard"
+ANSWERS_FILE = f"{RECORD_DIR}/answers.json"
+BASE_FILE = f"{RECORD_DIR}/base.tar.gz"
+RECORDING = frozenset({ANSWERS_FILE, BASE_FILE})  # never part of the merge base itself
+SKIPPED_DIRS = frozenset({".git"})
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One generated file: its bytes and whether it is executable (the only mode bit kept)."""
+
+    data: bytes
+    executable: bool = False
+
+
+Tree = dict[str, Entry]  # POSIX path relative to the project root -> file
+
+
+@dataclass(frozen=True)
+class Record:
+    """The recorded state of a project's last generation."""
+
+    version: str
+    answers: dict[str, Any]
+    base: Tree
+
+
+def safe_relpath(name: str) -> str:
+    """A relative POSIX path that stays inside the project, else ValueError."""
+    path = PurePosixPath(name)
+    if not name or path.is_absolute() or ".." in path.parts or name != path.as_posix():
+        raise ValueError(f"unsafe path {name!r}")
+    return name
+
+
+def read_tree(root: Path) -> Tree:
+    """Every regular file under ``root`` except the recording itself and ``.git``; sorted by path."""
+    tree: Tree = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIPPED_DIRS)
+        for filename in sorted(filenames):
+            path = Path(dirpath, filename)
+            rel = path.relative_to(root).as_posix()
+            if rel in RECORDING or path.is_symlink() or not path.is_file():
+                continue
+            tree[rel] = Entry(path.read_bytes(), os.access(path, os.X_OK))
+    return dict(sorted(tree.items()))
+
+
+def pack(tree: Mapping[str, Entry]) -> bytes:
+    """A deterministic tar.gz of ``tree``: same files, same bytes, on every run."""
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for rel in sorted(tree):
+            entry = tree[rel]
+            info = tarfile.TarInfo(safe_relpath(rel))
+            info.size = len(entry.data)
+            info.mode = 0o755 if entry.executable else 0o644
+            info.mtime = 0
+            info.uid = info.gid = 0
+            info.uname = info.gname = ""
+            tar.addfile(info, io.BytesIO(entry.data))
+    out = io.BytesIO()
+    with gzip.GzipFile(filename="", mode="wb", fileobj=out, compresslevel=9, mtime=0) as gz:
+        gz.write(raw.getvalue())
+    return out.getvalue()
+
+
+def unpack(data: bytes) -> Tree:
+    """The tree inside a base archive; refuses anything but plain files with safe paths."""
+    tree: Tree = {}
+    with tarfile.open(fileobj=io.BytesIO(gzip.decompress(data)), mode="r:") as tar:
+        for info in tar:
+            if not info.isfile():
+                raise ValueError(f"{info.name!r} is not a regular file")
+            handle = tar.extractfile(info)
+            assert handle is not None  # a regular file always has a body
+            tree[safe_relpath(info.name)] = Entry(handle.read(), bool(info.mode & 0o111))
+    return dict(sorted(tree.items()))
+
+
+def ordered_answers(answers: Mapping[str, Any]) -> dict[str, Any]:
+    """Public answers only, typed, in question order (unknown keys after, sorted): one stable form."""
+    from .rules import coerce
+
+    public = {k: v for k, v in answers.items() if not k.startswith("_")}
+    out = {q.name: coerce(q.name, public[q.name]) for q in QUESTIONS if q.name in public}
+    out.update({k: public[k] for k in sorted(public) if k not in BY_NAME})
+    return out
+
+
+def answers_json(answers: Mapping[str, Any], version: str) -> bytes:
+    """The text of ``.slsguard/answers.json``."""
+    doc = {"slsguard_version": version, "answers": ordered_answers(answers)}
+    return (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def record(root: Path, answers: Mapping[str, Any], version: str) -> None:
+    """Write the answers and the pristine render of ``root``: run last in the post-generation hook."""
+    base = pack(read_tree(root))
+    (root / RECORD_DIR).mkdir(exist_ok=True)
+    (root / ANSWERS_FILE).write_bytes(answers_json(answers, version))
+    (root / BASE_FILE).write_bytes(base)
+
+
+def read(root: Path) -> Record:
+    """The recording of a project; a missing or damaged one is a UserError naming the file."""
+    answers_path, base_path = root / ANSWERS_FILE, root / BASE_FILE
+    if not answers_path.is_file():
+        raise UserError(
+            f"{answers_path} not found: {root} was not generated by slsguard, or its recording was deleted.",
+            "Fix: run slsguard upgrade in the project folder (the one holding .slsguard/), or restore the file from version control.",
+        )
+    try:
+        doc = json.loads(answers_path.read_text(encoding="utf-8"))
+        version, answers = doc["slsguard_version"], doc["answers"]
+        if not isinstance(version, str) or not isinstance(answers, dict):
+            raise TypeError("slsguard_version must be a string and answers a mapping")
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise UserError(f"{answers_path} is damaged: {err}.", "Fix: restore it from version control.") from err
+    if not base_path.is_file():
+        raise UserError(
+            f"{base_path} not found: it is the merge base of every upgrade.",
+            "Fix: restore it from version control (it is committed with the project).",
+        )
+    try:
+        base = unpack(base_path.read_bytes())
+    except (OSError, ValueError, EOFError, zlib.error, tarfile.TarError) as err:
+        raise UserError(f"{base_path} is damaged: {err}.", "Fix: restore it from version control.") from err
+    return Record(version, answers, base)
