@@ -19,6 +19,15 @@ UNUSED = (
         lambda a: a["database"] == "none",
         ["{{ cookiecutter.package_name }}/db.py", "tests/test_db.py"],
     ),
+    (
+        "no HTTP API: the worker is the only function",
+        lambda a: a["api"] == "none",
+        [
+            "{{ cookiecutter.package_name }}/api.py",
+            "tests/test_api.py",
+            *(f"tests/events/{api}_{name}.json" for api in ("rest", "http") for name in ("get_items", "post_item", "post_malformed")),
+        ],
+    ),
 )
 
 

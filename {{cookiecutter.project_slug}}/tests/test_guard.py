@@ -1,0 +1,92 @@
+"""The runtime guard on its own: warm-up detection, correlation IDs, the time budget, body limits."""
+
+from __future__ import annotations
+
+import base64
+import signal
+import sys
+import time
+import types
+
+import pytest
+
+from {{ cookiecutter.package_name }} import guard
+
+
+def test_warmup_event_is_recognised(event):
+    assert guard.is_warmup(event("warmup"))
+    assert not guard.is_warmup(event("sqs_batch"))
+    assert not guard.is_warmup({"source": "aws.events"})
+    assert not guard.is_warmup("serverless-plugin-warmup")
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        ({"x-correlation-id": "abc-123"}, "abc-123"),
+        ({"x-correlation-id": "has space"}, "request-id"),
+        ({"x-correlation-id": "x" * 129}, "request-id"),
+        ({"x-correlation-id": "line\nbreak"}, "request-id"),
+        ({}, "request-id"),
+    ],
+    ids=["given", "space", "too-long", "newline", "absent"],
+)
+def test_correlation_id_is_taken_only_when_well_formed(headers, expected):
+    assert guard.correlation_id(headers, "request-id") == expected
+
+
+def test_time_budget_interrupts_work_that_runs_past_it(context):
+    started = time.monotonic()
+    with pytest.raises(guard.DeadlineExceeded), guard.time_budget(context(remaining_ms=700), margin_ms=500):
+        time.sleep(5)
+    assert time.monotonic() - started < 4, "the alarm did not interrupt the sleep"
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+
+def test_time_budget_refuses_to_start_without_time(context):
+    with pytest.raises(guard.NoTimeLeft), guard.time_budget(context(remaining_ms=400), margin_ms=500):
+        pytest.fail("the work must not start")
+
+
+def test_time_budget_leaves_no_timer_behind(context):
+    with guard.time_budget(context(remaining_ms=3000), margin_ms=500) as budget:
+        assert 0 < budget.remaining() <= 2.5
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    assert signal.getsignal(signal.SIGALRM) in (signal.SIG_DFL, signal.default_int_handler, None)
+
+
+def test_oversized_body_is_refused_with_413():
+    with pytest.raises(guard.HttpError) as err:
+        guard.read_body({"body": "x" * 101}, max_body=100)
+    assert err.value.status == 413
+    encoded = base64.b64encode(b"y" * 101).decode()
+    with pytest.raises(guard.HttpError) as err:
+        guard.read_body({"body": encoded, "isBase64Encoded": True}, max_body=100)
+    assert err.value.status == 413
+
+
+def test_base64_body_is_decoded_and_bad_base64_is_400():
+    assert guard.read_body({"body": base64.b64encode(b'{"a":1}').decode(), "isBase64Encoded": True}) == b'{"a":1}'
+    with pytest.raises(guard.HttpError) as err:
+        guard.read_body({"body": "%%%not base64", "isBase64Encoded": True})
+    assert err.value.status == 400
+
+
+def test_end_db_runs_only_when_the_invocation_loaded_the_db_module(monkeypatch):
+    monkeypatch.delitem(sys.modules, guard.DB_MODULE, raising=False)
+    guard.end_db()  # nothing loaded: nothing to end, no import either
+    assert guard.DB_MODULE not in sys.modules
+    ended = []
+    fake = types.SimpleNamespace(end=lambda: ended.append(True))
+    monkeypatch.setitem(sys.modules, guard.DB_MODULE, fake)
+    guard.end_db()
+    assert ended == [True]
+
+
+def test_end_db_failure_is_logged_not_raised(monkeypatch, logs):
+    def broken() -> None:
+        raise OSError("connection reset")
+
+    monkeypatch.setitem(sys.modules, guard.DB_MODULE, types.SimpleNamespace(end=broken))
+    guard.end_db()
+    assert any(line["message"] == "closing the database connection failed" for line in logs())
