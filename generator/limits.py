@@ -8,6 +8,8 @@ from __future__ import annotations
 # Lambda (docs: gettingstarted-limits, API_PutFunctionConcurrency)
 LAMBDA_MIN_TIMEOUT_S = 1
 LAMBDA_MAX_TIMEOUT_S = 900
+LAMBDA_DEFAULT_TIMEOUT_S = 3  # what Lambda uses when a function's Timeout is absent
+FRAMEWORK_DEFAULT_TIMEOUT_S = 6  # what osls/Serverless Framework compiles when serverless.yml sets none
 LAMBDA_MIN_MEMORY_MB = 128
 LAMBDA_MAX_MEMORY_MB = 10_240
 LAMBDA_DEFAULT_ACCOUNT_CONCURRENCY = 1_000
@@ -33,6 +35,7 @@ CFN_MAX_MAPPINGS = 200
 CFN_MAX_BODY_INLINE_BYTES = 51_200
 CFN_MAX_BODY_S3_BYTES = 1_000_000  # 1 MB
 CFN_RESOURCE_WARNING_RATIO = 0.8
+CFN_MAX_NESTED_OPERATION_RESOURCES = 2_500  # resources in one stack operation, root plus nested stacks
 
 # CloudWatch Logs (API_PutRetentionPolicy): the only values retentionInDays accepts.
 LOG_RETENTION_DAYS = (

@@ -1,0 +1,201 @@
+"""Rules about each Lambda function and their shared concurrency budget (seed challenges 1, 2 and 4)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from .. import limits
+from . import warmer
+from .model import ERROR, FUNCTION, WARNING, Context, Finding, finding, fn_label, implicit, literal_int, props
+
+# --- 4 wallet attack: timeouts ------------------------------------------------------------------
+
+
+def function_timeout(ctx: Context) -> Iterator[Finding]:
+    """Challenge 4: a timeout bounds what one runaway invocation can cost; it must be chosen, not defaulted."""
+    for tpl, lid, fn in ctx.index.of_type(FUNCTION):
+        label = fn_label(fn, lid)
+        fix = "Set `timeout:` (seconds) on the function in serverless.yml: the longest one invocation may run."
+        if "Timeout" not in props(fn):
+            yield finding(
+                "function-timeout",
+                ERROR,
+                tpl,
+                lid,
+                "Properties.Timeout",
+                f"Function {label} has no Timeout: Lambda applies its {limits.LAMBDA_DEFAULT_TIMEOUT_S} s default, which nobody chose.",
+                fix,
+            )
+        elif "Timeout" in implicit(fn):
+            yield finding(
+                "function-timeout",
+                ERROR,
+                tpl,
+                lid,
+                "Properties.Timeout",
+                f"Function {label} sets no timeout of its own in serverless.yml: it inherits {props(fn)['Timeout']} s "
+                "from the provider or the framework's default, whatever its work needs.",
+                fix,
+            )
+
+
+# --- 4 wallet attack: concurrency ---------------------------------------------------------------
+
+
+def reserved_concurrency(ctx: Context) -> Iterator[Finding]:
+    """Challenge 4: reserved concurrency caps how far one function can scale (and bill) in a flood."""
+    for tpl, lid, fn in ctx.index.of_type(FUNCTION):
+        if "ReservedConcurrentExecutions" not in props(fn):
+            yield finding(
+                "reserved-concurrency",
+                ERROR,
+                tpl,
+                lid,
+                "Properties.ReservedConcurrentExecutions",
+                f"Function {fn_label(fn, lid)} has no reserved concurrency: a flood or a loop scales it to all of the account's "
+                "unreserved concurrency, billing every instance and starving the other functions.",
+                "Set `reservedConcurrency: N` on the function in serverless.yml, or exempt it with a reason.",
+            )
+
+
+def concurrency_budget(ctx: Context) -> Iterator[Finding]:
+    """Challenge 4: AWS refuses reservations that leave fewer than 100 unreserved; counted across every stack."""
+    reserved: list[tuple[int, str]] = []
+    for _tpl, lid, fn in ctx.index.of_type(FUNCTION):
+        value = literal_int(props(fn).get("ReservedConcurrentExecutions"))
+        if value:
+            reserved.append((value, fn_label(fn, lid)))
+    total = sum(v for v, _ in reserved)
+    account = ctx.account_concurrency
+    spare = account - total
+    if not reserved or spare >= limits.LAMBDA_UNRESERVED_MINIMUM:
+        return
+    stacks = len(ctx.index.templates)
+    top = ", ".join(f"{label}={value}" for value, label in sorted(reserved, key=lambda r: (-r[0], r[1]))[:3])
+    yield finding(
+        "concurrency-budget",
+        ERROR,
+        ctx.index.roots[0],
+        None,
+        "Resources.*.Properties.ReservedConcurrentExecutions",
+        f"{len(reserved)} functions in {stacks} stack{'s' if stacks != 1 else ''} reserve {total} of the account's {account} "
+        f"concurrency, leaving {spare} unreserved; AWS keeps at least {limits.LAMBDA_UNRESERVED_MINIMUM} unreserved and "
+        "rejects the deployment.",
+        f"Lower reservedConcurrency to a total of at most {account - limits.LAMBDA_UNRESERVED_MINIMUM} (largest: {top}), "
+        "or give the account's real limit with --account-concurrency N.",
+    )
+
+
+def warmer_concurrency(ctx: Context) -> Iterator[Finding]:
+    """Challenge 1 (and 4): a warmer pinging more copies than a function reserves gets throttled, and pings occupy real slots."""
+    for w in warmer.find(ctx.index):
+        if w.targets is None:
+            yield finding(
+                "warmer-concurrency",
+                WARNING,
+                w.tpl,
+                w.logical_id,
+                "Properties.Code",
+                f"Warmer {w.name}: its target list could not be read ({w.problem}), so its concurrency is unchecked.",
+                "Audit the .serverless/ folder that `package` wrote (it holds the warmer's code artifact).",
+            )
+            continue
+        for target in w.targets:
+            found = ctx.index.function_by_name(target.function_name)
+            if found is None:
+                continue
+            tpl, lid, fn = found
+            reserved = literal_int(props(fn).get("ReservedConcurrentExecutions"))
+            if reserved is None or target.concurrency < reserved:
+                continue
+            label = fn_label(fn, lid)
+            if target.concurrency > reserved:
+                yield finding(
+                    "warmer-concurrency",
+                    ERROR,
+                    tpl,
+                    lid,
+                    "Properties.ReservedConcurrentExecutions",
+                    f"Warmer {w.name} pings {label} {target.concurrency} times at once ({target.source}) but it reserves only "
+                    f"{reserved}: {target.concurrency - reserved} pings are throttled every round (alarming as throttles, warming nothing).",
+                    _warmer_fix(w.name, target.concurrency, reserved),
+                )
+            else:
+                yield finding(
+                    "warmer-concurrency",
+                    WARNING,
+                    tpl,
+                    lid,
+                    "Properties.ReservedConcurrentExecutions",
+                    f"Warmer {w.name} pings {label} {target.concurrency} times at once ({target.source}), all {reserved} of its "
+                    "reserved slots: real requests are throttled during every warm-up round.",
+                    _warmer_fix(w.name, target.concurrency, reserved),
+                )
+
+
+def _warmer_fix(name: str, concurrency: int, reserved: int) -> str:
+    raise_it = f"raise the function's reservedConcurrency above {concurrency}"
+    if reserved <= 1:
+        return f"Either {raise_it}, or stop warming it: pings would take its only slot."
+    return f"Set the warmer's concurrency for this function to at most {reserved - 1} (custom.warmup.{name}.concurrency), or {raise_it}."
+
+
+# --- 2 observability ----------------------------------------------------------------------------
+
+
+def tracing(ctx: Context) -> Iterator[Finding]:
+    """Challenge 2: active tracing shows where a request spent its time across services."""
+    warmers = {(id(w.tpl), w.logical_id) for w in warmer.find(ctx.index)}
+    for tpl, lid, fn in ctx.index.of_type(FUNCTION):
+        if (id(tpl), lid) in warmers:
+            continue  # a warmer only pings; tracing it would make the plugin bundle the X-Ray SDK
+        config = props(fn).get("TracingConfig")
+        if not (isinstance(config, dict) and config.get("Mode") == "Active"):
+            yield finding(
+                "tracing",
+                WARNING,
+                tpl,
+                lid,
+                "Properties.TracingConfig.Mode",
+                f"Function {fn_label(fn, lid)} has active tracing off: its part of a slow or failing request is invisible.",
+                "Set `provider.tracing.lambda: true` (or `tracing: Active` on the function) in serverless.yml.",
+            )
+
+
+def log_retention(ctx: Context) -> Iterator[Finding]:
+    """Challenge 2 (and 4): logs kept forever cost more every month and are rarely read after weeks."""
+    names: set[str] = set()
+    for tpl, lid, group in ctx.index.of_type("AWS::Logs::LogGroup"):
+        name = props(group).get("LogGroupName")
+        if isinstance(name, str):
+            names.add(name)
+        if "RetentionInDays" not in props(group):
+            yield finding(
+                "log-retention",
+                ERROR,
+                tpl,
+                lid,
+                "Properties.RetentionInDays",
+                f"Log group {name if isinstance(name, str) else lid} keeps logs forever (no RetentionInDays).",
+                "Set `provider.logRetentionInDays` in serverless.yml (or RetentionInDays on the log group).",
+            )
+    for tpl, lid, fn in ctx.index.of_type(FUNCTION):
+        p = props(fn)
+        logging = p.get("LoggingConfig")
+        group = logging.get("LogGroup") if isinstance(logging, dict) else None
+        if group is not None and not isinstance(group, str):
+            continue  # a reference to a log group resource, checked above
+        if group is None:
+            fname = p.get("FunctionName")
+            group = f"/aws/lambda/{fname}" if isinstance(fname, str) else None
+        if group is not None and group not in names:
+            yield finding(
+                "log-retention",
+                WARNING,
+                tpl,
+                lid,
+                "Properties.LoggingConfig",
+                f"Function {fn_label(fn, lid)} writes to log group {group}, which no stack manages: Lambda creates it on "
+                "first use with no retention.",
+                "Let the framework create the function's log group (do not set `disableLogs`), or add the log group with RetentionInDays.",
+            )

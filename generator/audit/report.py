@@ -1,0 +1,90 @@
+"""Two views of the same findings: text grouped by stack for people, JSON for tools.
+
+The JSON schema (``slsguard-audit/1``) is documented in docs/audit.md; fields are only ever
+added, never renamed or removed, without changing the schema name.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from .model import ERROR, Finding, Template
+
+SCHEMA = "slsguard-audit/1"
+
+
+def _rank(f: Finding) -> int:
+    return 2 if f.exempt is not None else (0 if f.severity == ERROR else 1)
+
+
+def ordered(findings: Sequence[Finding], templates: Sequence[Template], rule_order: Sequence[str]) -> list[Finding]:
+    """Stacks in template order; in each, errors, warnings, then exempted ones; then by rule and resource."""
+    stack_pos = {t.name: i for i, t in enumerate(templates)}
+    rule_pos = {r: i for i, r in enumerate(rule_order)}
+    return sorted(
+        findings,
+        key=lambda f: (stack_pos.get(f.stack, len(stack_pos)), _rank(f), rule_pos.get(f.rule, len(rule_pos)), f.logical_id or "", f.path),
+    )
+
+
+def summary(findings: Sequence[Finding]) -> dict[str, int]:
+    """Counts that decide the exit code: errors are the ones nobody exempted."""
+    return {
+        "errors": sum(1 for f in findings if f.blocking),
+        "warnings": sum(1 for f in findings if f.severity != ERROR and f.exempt is None),
+        "exempted": sum(1 for f in findings if f.exempt is not None),
+    }
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def summary_line(findings: Sequence[Finding], templates: Sequence[Template]) -> str:
+    """The closing line, also what the plugin bridge quotes when it fails a deploy."""
+    s = summary(findings)
+    return (
+        f"slsguard audit: {_plural(s['errors'], 'error')}, {_plural(s['warnings'], 'warning')}, "
+        f"{s['exempted']} exempted in {_plural(len(templates), 'stack')}."
+    )
+
+
+def text(findings: Sequence[Finding], templates: Sequence[Template]) -> str:
+    """Readable report grouped by stack, stacks without findings left out."""
+    lines: list[str] = []
+    for tpl in templates:
+        mine = [f for f in findings if f.stack == tpl.name]
+        if not mine:
+            continue
+        lines.append(f"{tpl.name} ({tpl.path})")
+        for f in mine:
+            label = "EXEMPT" if f.exempt is not None else f.severity.upper()
+            lines.append(f"  {label:<8}{f.rule}  {f.path}")
+            lines.append(f"          {f.message}")
+            lines.append(f"          exempt: {f.exempt}" if f.exempt is not None else f"          fix: {f.fix}")
+        lines.append("")
+    lines.append(summary_line(findings, templates))
+    return "\n".join(lines) + "\n"
+
+
+def as_json(findings: Sequence[Finding], templates: Sequence[Template], account_concurrency: int) -> str:
+    """The stable machine-readable view (schema slsguard-audit/1)."""
+    doc: dict[str, Any] = {
+        "schema": SCHEMA,
+        "account_concurrency": account_concurrency,
+        "stacks": [
+            {
+                "name": t.name,
+                "file": str(t.path),
+                "parent": t.parent.name if t.parent else None,
+                "resources": len(t.resources),
+                "bytes": t.size,
+            }
+            for t in templates
+        ],
+        "findings": [f.to_dict() for f in findings],
+        "summary": summary(findings),
+    }
+    return json.dumps(doc, indent=2) + "\n"

@@ -1,0 +1,184 @@
+"""Rules about secrets, IAM breadth and needless VPCs (seed challenges 1, 3 and 4)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from . import refs
+from .model import ERROR, FUNCTION, WARNING, Context, Finding, finding, fn_label, props, rtype
+
+SECRET_NAME = re.compile(r"PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIAL|SIGNING_?KEY", re.I)
+REFERENCE_NAME = re.compile(r"_(ARN|NAME|ID|PATH|PARAM|PARAMETER|URL|REGION)$", re.I)
+SECRET_VALUE = re.compile(
+    r"(?:A3T|AKIA|ASIA)[0-9A-Z]{16}"  # AWS access key id
+    r"|-----BEGIN [A-Z ]*PRIVATE KEY-----"
+    r"|gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{40,}"
+    r"|xox[abpr]-[A-Za-z0-9-]{10,}"
+    r"|sk_live_[A-Za-z0-9]{16,}"
+    r"|AIza[0-9A-Za-z_-]{35}"
+    r"|eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\."  # a JSON web token
+)
+RESOLVE_SECRET = re.compile(r"\{\{resolve:(secretsmanager|ssm-secure):")
+# Services whose resources hold data: `Resource: "*"` on their actions reaches every table, bucket, secret, ...
+DATA_SERVICES = frozenset(
+    {
+        *("s3", "s3-object-lambda", "dynamodb", "dax", "rds", "rds-data", "rds-db", "secretsmanager", "ssm", "kms"),
+        *("sqs", "sns", "kinesis", "firehose", "elasticache", "memorydb", "es", "aoss", "glue", "athena"),
+        *("redshift", "redshift-data", "timestream", "cassandra", "neptune-db", "docdb-elastic", "backup", "elasticfilesystem"),
+    }
+)
+PRIVATE_TYPES = (
+    "AWS::RDS::",
+    "AWS::ElastiCache::",
+    "AWS::MemoryDB::",
+    "AWS::EFS::",
+    "AWS::DocDB::",
+    "AWS::Neptune::",
+    "AWS::Redshift::",
+    "AWS::MSK::",
+    "AWS::AmazonMQ::",
+    "AWS::OpenSearchService::Domain",
+    "AWS::Elasticsearch::Domain",
+)
+PRIVATE_ENV = re.compile(
+    r"^(DB|DATABASE|RDS|PG|POSTGRES|POSTGRESQL|MYSQL|MARIADB|REDIS|CACHE|MEMCACHED?|VALKEY|ELASTICACHE|MONGO|MONGODB|DOCDB|"
+    r"NEPTUNE|KAFKA|MSK|AMQP|RABBITMQ|MQ|OPENSEARCH|ELASTICSEARCH|EFS)[A-Z0-9_]*_(HOST|HOSTNAME|ENDPOINT|ADDRESS|URL|URI|DSN|"
+    r"PORT|BROKERS?|MOUNT)$",
+    re.I,
+)
+
+
+def _env(fn: dict[str, Any]) -> dict[str, Any]:
+    env = props(fn).get("Environment")
+    variables = env.get("Variables") if isinstance(env, dict) else None
+    return variables if isinstance(variables, dict) else {}
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+
+
+def _secret_reason(name: str, value: Any) -> str | None:
+    for text in _strings(value):
+        if RESOLVE_SECRET.search(text):
+            return "resolves a secret into plain text at deploy time"
+        if SECRET_VALUE.search(text):
+            return "holds a value shaped like a credential"
+    named = SECRET_NAME.search(name) and not REFERENCE_NAME.search(name)
+    if named and isinstance(value, str) and value and not value.startswith(("arn:", "/", "${")):
+        return "looks like a secret written in plain text"
+    return None
+
+
+def plain_secret(ctx: Context) -> Iterator[Finding]:
+    """Challenge 3: database credentials and API keys belong in Secrets Manager, not in readable environment variables."""
+    for tpl, lid, fn in ctx.index.of_type(FUNCTION):
+        for name, value in _env(fn).items():
+            reason = _secret_reason(str(name), value)
+            if reason:
+                yield finding(
+                    "plain-secret",
+                    ERROR,
+                    tpl,
+                    lid,
+                    f"Properties.Environment.Variables.{name}",
+                    f"Function {fn_label(fn, lid)}: environment variable {name} {reason}; anyone who can read the "
+                    "function's configuration can read it.",
+                    "Store it in Secrets Manager, pass its ARN (e.g. DB_SECRET_ARN) and read it at run time.",
+                )
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _policies(resource: dict[str, Any]) -> Iterator[tuple[str, Any]]:
+    p = props(resource)
+    if rtype(resource) == "AWS::IAM::Role":
+        for i, policy in enumerate(_as_list(p.get("Policies") or [])):
+            if isinstance(policy, dict):
+                yield f"Properties.Policies[{i}].PolicyDocument", policy.get("PolicyDocument")
+    else:
+        yield "Properties.PolicyDocument", p.get("PolicyDocument")
+
+
+def iam_wildcard(ctx: Context) -> Iterator[Finding]:
+    """Challenge 3 (and 4): a function that may do anything, or touch every table/bucket/secret, turns one bug into a breach."""
+    for tpl, lid, resource in ctx.index.of_type("AWS::IAM::Role", "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+        for where, document in _policies(resource):
+            statements = document.get("Statement") if isinstance(document, dict) else None
+            for i, st in enumerate(_as_list(statements or [])):
+                if not isinstance(st, dict) or st.get("Effect") != "Allow":
+                    continue
+                actions = [a for a in _as_list(st.get("Action")) if isinstance(a, str)]
+                path = f"{where}.Statement[{i}]"
+                if "*" in actions:
+                    yield finding(
+                        "iam-wildcard",
+                        WARNING,
+                        tpl,
+                        lid,
+                        f"{path}.Action",
+                        f'IAM {lid} allows Action "*": every API of every service.',
+                        "List the actions the functions call (e.g. sqs:SendMessage), or exempt the resource with a reason.",
+                    )
+                    continue
+                if "*" not in _as_list(st.get("Resource")):
+                    continue
+                data = sorted({a for a in actions if a.split(":", 1)[0].lower() in DATA_SERVICES})
+                if data:
+                    yield finding(
+                        "iam-wildcard",
+                        WARNING,
+                        tpl,
+                        lid,
+                        f"{path}.Resource",
+                        f'IAM {lid} allows {", ".join(data)} on Resource "*": every such resource in the account, not just this service\'s.',
+                        "Name the ARNs (Fn::GetAtt / Fn::Sub) the functions use, or exempt the resource with a reason.",
+                    )
+
+
+def _needs_vpc(ctx: Context, tpl: Any, fn: dict[str, Any]) -> bool:
+    p = props(fn)
+    if p.get("FileSystemConfigs"):
+        return True
+    env = _env(fn)
+    data_api = env.get("DB_ACCESS") == "data-api"
+    for name, value in env.items():
+        if PRIVATE_ENV.match(str(name)) and not (data_api and str(name).upper().startswith("DB_")):
+            return True
+        for target_tpl, target_id in refs.targets(value, tpl):
+            if rtype(target_tpl.resources.get(target_id)).startswith(PRIVATE_TYPES):
+                return True
+    return False
+
+
+def _in_vpc(fn: dict[str, Any]) -> bool:
+    vpc = props(fn).get("VpcConfig")
+    subnets = vpc.get("SubnetIds") if isinstance(vpc, dict) else None
+    return bool(subnets) if isinstance(subnets, list) else subnets is not None
+
+
+def vpc_without_need(ctx: Context) -> Iterator[Finding]:
+    """Challenges 1 and 3: a VPC only pays off for private resources; otherwise it adds NAT cost and IP quotas."""
+    for tpl, lid, fn in ctx.index.of_type(FUNCTION):
+        if _in_vpc(fn) and not _needs_vpc(ctx, tpl, fn):
+            yield finding(
+                "vpc-without-need",
+                WARNING,
+                tpl,
+                lid,
+                "Properties.VpcConfig",
+                f"Function {fn_label(fn, lid)} runs in a VPC but reaches nothing private (no database or cache host, no file "
+                "system): every AWS call then needs a NAT gateway or VPC endpoints, and each function uses subnet IPs.",
+                "Remove `vpc:` from the function, or exempt it with the private resource it reaches.",
+            )
