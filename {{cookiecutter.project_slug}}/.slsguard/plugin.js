@@ -1,0 +1,217 @@
+'use strict';
+
+// slsguard bridge: after every `package` (and so every `deploy`), run `slsguard audit` on the
+// compiled templates (root and every nested stack) and stop with an error when it finds one.
+// Adds `serverless slsguard audit` and `serverless slsguard upgrade`, which call the Python tool.
+//
+// custom.slsguard:
+//   warnOnly: true            report errors but let package/deploy go on
+//   command: slsguard         how to run the tool (a string split on spaces, or a list)
+//   exempt:                   per function name (or CloudFormation logical id, or `stack` for the
+//     worker:                 whole stack): rule id -> why it is safe here (a reason is required)
+//       vpc-without-need: "reaches the on-premises API over the VPN"
+//
+// The exemptions and the functions whose timeout serverless.yml leaves to a default are written
+// into the compiled template as Metadata.slsguard, so `slsguard audit .serverless` alone gives the
+// same answer later (in CI, or for a package built elsewhere).
+
+const { spawn } = require('child_process');
+const path = require('path');
+
+const INSTALL_HINT =
+  'install it with `pipx install slsguard` (or `pip install slsguard` in the virtualenv on PATH), ' +
+  'or point custom.slsguard.command at it';
+const RULE_ID = /^[a-z][a-z0-9-]*$/;
+const SUMMARY = /^slsguard audit: .*$/m;
+
+class SlsguardBridge {
+  constructor(serverless, options) {
+    this.serverless = serverless;
+    this.options = options || {};
+    this.defaulted = new Set();
+    const ServerlessError = (serverless.classes && serverless.classes.Error) || Error;
+    this.fail = (message) => new ServerlessError(message, 'SLSGUARD');
+
+    if (serverless.configSchemaHandler && serverless.configSchemaHandler.defineCustomProperties) {
+      serverless.configSchemaHandler.defineCustomProperties({
+        properties: {
+          slsguard: {
+            type: 'object',
+            properties: {
+              warnOnly: { type: 'boolean' },
+              command: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] },
+              exempt: {
+                type: 'object',
+                additionalProperties: { type: 'object', additionalProperties: { type: 'string' } },
+              },
+            },
+            additionalProperties: false,
+          },
+        },
+      });
+    }
+
+    this.commands = {
+      slsguard: {
+        usage: 'Run slsguard (the Python tool that generated this project)',
+        commands: {
+          audit: {
+            usage: 'Audit the templates in .serverless/ (run `package` first)',
+            lifecycleEvents: ['run'],
+          },
+          upgrade: {
+            usage: 'Re-render this project with the installed slsguard, merging your changes',
+            lifecycleEvents: ['run'],
+            options: {
+              'set': { usage: 'Change an answer: KEY=VALUE (repeatable)', type: 'multiple' },
+              'dry-run': { usage: 'Print what would change; write nothing', type: 'boolean' },
+              'check': { usage: 'Exit non-zero when the project is behind', type: 'boolean' },
+              'no-input': { usage: 'Ask nothing; new questions take their defaults', type: 'boolean' },
+              'allow-dirty': { usage: 'Upgrade a git project with uncommitted changes', type: 'boolean' },
+            },
+          },
+        },
+      },
+    };
+
+    this.hooks = {
+      'before:package:compileFunctions': () => this.recordDefaults(),
+      'before:package:finalize': () => this.markTemplate(),
+      'after:package:finalize': () => this.audit(this.packageDir(), 'package stopped'),
+      // `deploy --package DIR` skips packaging: audit what is about to be deployed.
+      'before:deploy:deploy': () => (this.options.package ? this.audit(path.resolve(this.options.package), 'deploy stopped') : undefined),
+      'slsguard:audit:run': () => this.audit(this.packageDir(), 'errors found'),
+      'slsguard:upgrade:run': () => this.upgrade(),
+    };
+  }
+
+  config() {
+    const custom = this.serverless.service.custom || {};
+    return custom.slsguard || {};
+  }
+
+  serviceDir() {
+    return this.serverless.serviceDir || this.serverless.config.servicePath || process.cwd();
+  }
+
+  packageDir() {
+    const service = this.serverless.service;
+    return path.resolve(this.options.package || (service.package && service.package.path) || path.join(this.serviceDir(), '.serverless'));
+  }
+
+  command() {
+    const configured = this.config().command || 'slsguard';
+    const parts = Array.isArray(configured) ? configured.map(String) : String(configured).trim().split(/\s+/);
+    if (!parts.length || !parts[0]) throw this.fail('custom.slsguard.command is empty: set it to `slsguard` or leave it out.');
+    return parts;
+  }
+
+  // Before compilation the function objects still hold what serverless.yml says.
+  recordDefaults() {
+    const service = this.serverless.service;
+    for (const name of service.getAllFunctions()) {
+      const fn = service.getFunction(name);
+      if (fn.timeout === undefined || fn.timeout === null || fn.timeout === '') this.defaulted.add(name);
+    }
+  }
+
+  markTemplate() {
+    const template = this.serverless.service.provider.compiledCloudFormationTemplate;
+    const naming = this.serverless.getProvider('aws').naming;
+    for (const name of this.defaulted) {
+      const resource = template.Resources[naming.getLambdaLogicalId(name)];
+      if (resource) slsguardMetadata(resource).implicit = ['Timeout'];
+    }
+    const exempt = this.config().exempt || {};
+    const userResources = (this.serverless.service.resources && this.serverless.service.resources.Resources) || {};
+    for (const [key, rules] of Object.entries(exempt)) {
+      const where = `custom.slsguard.exempt.${key}`;
+      if (!rules || typeof rules !== 'object' || Array.isArray(rules)) {
+        throw this.fail(`${where} must map rule ids to reasons, e.g. tracing: "why it is safe here".`);
+      }
+      for (const [rule, reason] of Object.entries(rules)) {
+        if (!RULE_ID.test(rule)) throw this.fail(`${where}.${rule} is not a rule id (see \`slsguard audit --help\`).`);
+        if (typeof reason !== 'string' || !reason.trim()) throw this.fail(`${where}.${rule} needs a reason: say why the rule does not apply here.`);
+      }
+      let holder;
+      if (key === 'stack') {
+        holder = template;
+      } else {
+        const id = this.serverless.service.functions && this.serverless.service.functions[key] ? naming.getLambdaLogicalId(key) : key;
+        holder = template.Resources[id] || userResources[id];
+      }
+      if (!holder) throw this.fail(`${where} names no function or resource of this service (use a function name, a logical id or \`stack\`).`);
+      const meta = slsguardMetadata(holder);
+      meta.exempt = { ...(meta.exempt || {}), ...rules };
+    }
+  }
+
+  async audit(dir, outcome) {
+    const args = ['audit', dir];
+    if (this.config().warnOnly) args.push('--warn-only');
+    const result = await this.run(args, { capture: true });
+    if (result.stdout) process.stdout.write(result.stdout);
+    if (result.code === 0) return;
+    const summary = (result.stdout.match(SUMMARY) || [])[0];
+    if (result.code === 1 && summary) {
+      throw this.fail(
+        `${summary.replace(/\.$/, '')}: ${outcome}. Fix the errors above, exempt one with a reason ` +
+          '(custom.slsguard.exempt), or set custom.slsguard.warnOnly: true.'
+      );
+    }
+    const line = lastLine(result.stderr) || `exit code ${result.code}`;
+    throw this.fail(line.startsWith('slsguard') ? line : `slsguard audit failed: ${line}`);
+  }
+
+  async upgrade() {
+    const args = ['upgrade', this.serviceDir()];
+    for (const value of [].concat(this.options.set || [])) args.push('--set', String(value));
+    for (const flag of ['dry-run', 'check', 'no-input', 'allow-dirty']) if (this.options[flag]) args.push(`--${flag}`);
+    const result = await this.run(args, { capture: false });
+    if (result.code !== 0) throw this.fail(`slsguard upgrade exited with code ${result.code} (see its message above).`);
+  }
+
+  // Resolves with the exit code (and output when captured); never leaves the child running.
+  run(args, { capture }) {
+    const [cmd, ...pre] = this.command();
+    return new Promise((resolve, reject) => {
+      let child;
+      try {
+        child = spawn(cmd, [...pre, ...args], { cwd: this.serviceDir(), stdio: capture ? ['ignore', 'pipe', 'pipe'] : 'inherit' });
+      } catch (error) {
+        reject(this.fail(`slsguard could not be started (${error.message}): ${INSTALL_HINT}.`));
+        return;
+      }
+      const out = [];
+      const err = [];
+      if (capture) {
+        child.stdout.on('data', (chunk) => out.push(chunk));
+        child.stderr.on('data', (chunk) => err.push(chunk));
+      }
+      child.on('error', (error) => {
+        const missing = error.code === 'ENOENT';
+        reject(this.fail(missing ? `slsguard was not found (no \`${cmd}\` on PATH): ${INSTALL_HINT}.` : `slsguard could not be started (${error.message}).`));
+      });
+      child.on('close', (code, signal) => {
+        resolve({
+          code: code === null ? `signal ${signal}` : code,
+          stdout: Buffer.concat(out).toString('utf8'),
+          stderr: Buffer.concat(err).toString('utf8'),
+        });
+      });
+    });
+  }
+}
+
+function slsguardMetadata(holder) {
+  holder.Metadata = holder.Metadata || {};
+  holder.Metadata.slsguard = holder.Metadata.slsguard || {};
+  return holder.Metadata.slsguard;
+}
+
+function lastLine(text) {
+  const lines = String(text || '').trim().split(/\r?\n/);
+  return lines[lines.length - 1].trim();
+}
+
+module.exports = SlsguardBridge;
