@@ -12,19 +12,21 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import snapshot
-from .answers import complete, parse_set, reject_unknown, validate
+from .answers import parse_set, reject_unknown, validate
 from .errors import Interrupted, UpgradeConflict, UserError
 from .merge import CONFLICT, RECORDED, Change, Labels, plan
-from .questions import BY_NAME, QUESTIONS, Question
+from .questions import BY_NAME, QUESTIONS
 from .render import render
 
-Ask = Callable[[Question, Any], Any]  # (question, default) -> raw answer
+if TYPE_CHECKING:
+    from prompt_toolkit.input import Input
+    from prompt_toolkit.output import Output
 
 
 @dataclass
@@ -87,32 +89,35 @@ def _refuse_dirty(root: Path) -> None:
         )
 
 
-def _ask_questionary(question: Question, default: Any) -> Any:
-    """Ask one question in the terminal (a question new in this slsguard)."""
-    import questionary
+def _ask_new(given: dict[str, Any], new: list[str], input: Input | None, output: Output | None) -> set[str]:
+    """Ask the questions new in this slsguard with the wizard's rules; returns the names really asked."""
+    from .wizard import Wizard
 
-    from .rules import coerce
-
-    title = f"{question.prompt} (new in this slsguard: {question.help})"
-    if question.kind == "choice":
-        choices = [
-            questionary.Choice(f"{c}: {question.choice_help[c]}" if c in question.choice_help else c, value=c) for c in question.choices
-        ]
-        return questionary.select(title, choices=choices, default=next(c for c in choices if c.value == default)).unsafe_ask()
-    if question.kind == "bool":
-        return questionary.confirm(title, default=bool(default)).unsafe_ask()
-
-    def valid(text: str) -> bool | str:
-        try:
-            coerce(question.name, text)
-        except ValueError as err:
-            return str(err).partition(" Fix: ")[0]
-        return True
-
-    return questionary.text(title, default=str(default), validate=valid).unsafe_ask()
+    wizard = Wizard(given, input=input, output=output)
+    asked: set[str] = set()
+    print(f"slsguard upgrade: {len(new)} question(s) are new in this version. Ctrl-C quits without writing anything.")
+    try:
+        for q in QUESTIONS:
+            if q.name not in new:
+                continue
+            current = wizard.tentative()
+            if q.applies(current) and q.forced(current) is None:
+                asked.add(q.name)
+            wizard.settle(q)
+    except (KeyboardInterrupt, EOFError) as err:
+        raise Interrupted("interrupted; nothing was written.") from err
+    given.update({name: wizard.settled[name] for name in new})
+    return asked
 
 
-def resolve_answers(recorded: Mapping[str, Any], changes: Mapping[str, Any], ask: Ask | None) -> tuple[dict[str, Any], list, list, list]:
+def resolve_answers(
+    recorded: Mapping[str, Any],
+    changes: Mapping[str, Any],
+    *,
+    interactive: bool = False,
+    input: Input | None = None,
+    output: Output | None = None,
+) -> tuple[dict[str, Any], list, list, list]:
     """The new answer set: recorded ones, ``changes`` on top, new questions asked (or defaulted).
 
     Returns (answers, changed, new, dropped) for the report.
@@ -121,19 +126,8 @@ def resolve_answers(recorded: Mapping[str, Any], changes: Mapping[str, Any], ask
     dropped = [(k, v) for k, v in recorded.items() if k not in BY_NAME]
     given: dict[str, Any] = {k: v for k, v in recorded.items() if k in BY_NAME}
     given.update(changes)
-    asked: set[str] = set()
-    if ask is not None:
-        for q in QUESTIONS:
-            if q.name in given:
-                continue
-            current = complete(given)
-            if not q.applies(current) or q.forced(current) is not None:
-                continue
-            try:
-                given[q.name] = ask(q, current[q.name])
-            except KeyboardInterrupt as err:
-                raise Interrupted("interrupted; nothing was written.") from err
-            asked.add(q.name)
+    unanswered = [q.name for q in QUESTIONS if q.name not in given]
+    asked = _ask_new(given, unanswered, input, output) if interactive and unanswered else set()
     answers = validate(given)
     changed = [(k, _typed(k, recorded[k]), v) for k, v in answers.items() if k in recorded and _typed(k, recorded[k]) != v]
     new = [(k, v, k in asked) for k, v in answers.items() if k not in recorded]
@@ -157,20 +151,22 @@ def upgrade(
     dry_run: bool = False,
     allow_dirty: bool = False,
     template: Path | None = None,
-    ask: Ask | None = None,
+    input: Input | None = None,
+    output: Output | None = None,
 ) -> Upgrade:
     """Upgrade the project in ``project_dir``; returns what happened (conflicts are in the result, not raised).
 
-    ``no_input=False`` asks the questions new in this slsguard with ``ask`` (the terminal when it is one).
+    ``no_input=False`` asks the questions new in this slsguard when there is a terminal (or ``input``).
     With ``dry_run`` nothing is written. Raises UserError before touching anything when it cannot go on.
     """
     root = Path(project_dir).resolve()
     record = snapshot.read(root)
     if not dry_run and not allow_dirty:
         _refuse_dirty(root)
-    if not no_input and ask is None and sys.stdin.isatty() and sys.stdout.isatty():
-        ask = _ask_questionary
-    answers, changed, new, dropped = resolve_answers(record.answers, dict(changes or {}), None if no_input else ask)
+    interactive = not no_input and (input is not None or sys.stdin.isatty())
+    answers, changed, new, dropped = resolve_answers(
+        record.answers, dict(changes or {}), interactive=interactive, input=input, output=output
+    )
     with tempfile.TemporaryDirectory(prefix="slsguard-upgrade-") as tmp:
         rendered = render(answers, Path(tmp), template=template)
         fresh = snapshot.read(rendered)
@@ -221,7 +217,7 @@ def run_cli(args: Any) -> int:
     if result.conflicts and not args.dry_run:
         files = ", ".join(result.conflicts)
         raise UpgradeConflict(
-            f"{len(result.conflicts)} file(s) have conflict markers: {files}. "
+            f"{len(result.conflicts)} file{'s have' if len(result.conflicts) > 1 else ' has'} conflict markers: {files}. "
             "Fix: edit each to keep the right lines, remove the <<<<<<< ||||||| ======= >>>>>>> markers, then run your tests."
         )
     return 0

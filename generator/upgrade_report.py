@@ -21,6 +21,10 @@ def _value(value: Any) -> str:
     return json.dumps(value) if isinstance(value, bool) or value is None else str(value)
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def _answers_lines(result: Upgrade) -> list[str]:
     lines = [f"  changed  {k}: {_value(old)} -> {_value(new)}" for k, old, new in result.changed]
     lines += [f"  new      {k}: {_value(v)} ({'your answer' if asked else 'default'})" for k, v, asked in result.new]
@@ -36,22 +40,24 @@ def summary(result: Upgrade) -> str:
         if result.from_version != result.to_version
         else f"slsguard {result.to_version}"
     )
-    head = f"{'Dry run (nothing written): ' if result.dry_run else ''}upgrade of {name}, {versions}"
+    head = f"{'Dry run, nothing written. ' if result.dry_run else ''}Upgrade of {name}: {versions}"
     files = sorted(result.file_changes, key=lambda c: (ORDER.index(c.action), c.path))
     if not result.changes:
         return f"{head}\n{name} is up to date: nothing to do."
     lines = [head, *_answers_lines(result)]
     if files:
         width = max(len(c.action) for c in files)
+        path_width = max(len(c.path) for c in files)
         lines.append("Files:")
         for c in files:
             note = c.note or EXPLAIN.get(c.action, "")
-            lines.append(f"  {c.action:<{width}}  {c.path}" + (f"  ({note})" if note else ""))
+            lines.append(f"  {c.action:<{width}}  {c.path:<{path_width}}  {note}".rstrip())
     if any(c.action == RECORDED for c in result.changes):
         lines.append(f"{'Would record' if result.dry_run else 'Recorded'} the answers, version and merge base in .slsguard/.")
     written = sum(c.writes for c in files)
     conflicts = len(result.conflicts)
-    lines.append(f"{'Would change' if result.dry_run else 'Changed'} {written} file(s); {conflicts} conflict(s).")
+    verdict = f"{'Would change' if result.dry_run else 'Changed'} {_count(written, 'file')}"
+    lines.append(f"{verdict}, {conflicts} with conflict markers." if conflicts else f"{verdict}, no conflicts.")
     return "\n".join(lines)
 
 
@@ -83,6 +89,7 @@ def check_report(result: Upgrade) -> str:
     reasons += [f"new question {k} (default {_value(v)})" for k, v, _ in result.new]
     reasons += [f"answer {k} is no longer asked" for k, _ in result.dropped]
     if result.generated_changed:
-        reasons.append(f"{result.generated_changed} generated file(s) differ from the last generation")
+        n = result.generated_changed
+        reasons.append(f"{_count(n, 'generated file')} {'differs' if n == 1 else 'differ'} from the last generation")
     body = "\n".join(f"  - {r}" for r in reasons)
     return f"{name} is behind:\n{body}\nRun 'slsguard upgrade' to update it."

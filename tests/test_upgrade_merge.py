@@ -1,0 +1,91 @@
+"""The per-file decision table of a three-way upgrade, and the merge base archive."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import tarfile
+
+import pytest
+
+from generator.merge import Labels, merge_text, plan_file
+from generator.snapshot import Entry, pack, unpack
+
+A, B, C = Entry(b"a\n"), Entry(b"b\n"), Entry(b"c\n")
+X = Entry(b"a\n", executable=True)
+L = Labels()
+
+# (ours, base, theirs) -> (action, written content or None); None action: nothing to do or say
+CASES = {
+    "untouched-by-template": ((B, A, A), (None, None)),
+    "deleted-by-you-untouched-by-template": ((None, A, A), (None, None)),
+    "template-changed-you-did-not": ((A, A, B), ("updated", B)),
+    "both-made-the-same-change": ((B, A, B), (None, None)),
+    "new-file": ((None, None, A), ("added", A)),
+    "new-file-you-already-have-identical": ((A, None, A), (None, None)),
+    "no-longer-generated-unchanged": ((A, A, None), ("removed", None)),
+    "no-longer-generated-changed": ((B, A, None), ("kept", None)),
+    "no-longer-generated-deleted": ((None, A, None), (None, None)),
+    "deleted-by-you-changed-by-template": ((None, A, B), ("not restored", None)),
+    "template-made-it-executable": ((A, A, X), ("updated", X)),
+    "you-made-it-executable-template-changed-text": ((Entry(b"a\n", True), A, B), ("updated", Entry(b"b\n", True))),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES), ids=list(CASES))
+def test_decision_table(case: str) -> None:
+    (ours, base, theirs), (action, entry) = CASES[case]
+    change = plan_file("f.txt", ours, base, theirs, L)
+    assert (change.action if change else None, change.entry if change else None) == (action, entry)
+
+
+def test_both_changed_apart_merges() -> None:
+    base = b"one\ntwo\nthree\nfour\nfive\n"
+    ours = b"ONE\ntwo\nthree\nfour\nfive\n"
+    theirs = b"one\ntwo\nthree\nfour\nFIVE\n"
+    change = plan_file("f", Entry(ours), Entry(base), Entry(theirs), L)
+    assert (change.action, change.entry.data) == ("merged", b"ONE\ntwo\nthree\nfour\nFIVE\n")
+
+
+def test_both_changed_same_line_conflicts_with_labels() -> None:
+    merged, conflicted = merge_text(b"x = 1\ny = ours\n", b"x = 1\ny = 0\n", b"x = 1\ny = theirs\n", Labels("mine", "old", "new"))
+    assert conflicted
+    assert merged == b"x = 1\n<<<<<<< mine\ny = ours\n||||||| old\ny = 0\n=======\ny = theirs\n>>>>>>> new\n"
+
+
+def test_insertion_right_after_a_changed_line_conflicts() -> None:
+    # git merge-file treats touching hunks as overlapping: a user line glued to a changed generated line is flagged
+    base = b"a\nb\nc\n"
+    _, conflicted = merge_text(b"a\nb\nmine\nc\n", base, b"a\nB\nc\n", L)
+    assert conflicted
+
+
+def test_binary_file_changed_on_both_sides_keeps_yours() -> None:
+    change = plan_file("logo.png", Entry(b"\0ours"), Entry(b"\0base"), Entry(b"\0theirs"), L)
+    assert (change.action, change.entry) == ("conflict", None)
+    assert "yours is kept" in change.note
+
+
+def test_base_archive_is_deterministic_and_round_trips() -> None:
+    tree = {"b/x.py": Entry(b"x\n"), "a.txt": Entry("é\n".encode()), "run.sh": Entry(b"#!/bin/sh\n", True)}
+    data = pack(tree)
+    assert data == pack(dict(reversed(tree.items())))
+    assert unpack(data) == dict(sorted(tree.items()))
+    with tarfile.open(fileobj=io.BytesIO(gzip.decompress(data))) as tar:
+        assert [(m.name, m.mtime, m.uid, m.uname, m.mode) for m in tar] == [
+            ("a.txt", 0, 0, "", 0o644),
+            ("b/x.py", 0, 0, "", 0o644),
+            ("run.sh", 0, 0, "", 0o755),
+        ]
+    assert data[4:8] == b"\0\0\0\0"  # gzip header without a timestamp
+
+
+@pytest.mark.parametrize("name", ["../evil", "/etc/passwd", "a/../../b"])
+def test_base_archive_refuses_paths_outside_the_project(name: str) -> None:
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w") as tar:
+        info = tarfile.TarInfo(name)
+        info.size = 1
+        tar.addfile(info, io.BytesIO(b"x"))
+    with pytest.raises(ValueError, match="unsafe path"):
+        unpack(gzip.compress(raw.getvalue()))

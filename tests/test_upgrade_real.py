@@ -1,0 +1,159 @@
+"""Recording and upgrading with slsguard's real template.
+
+The template's content keeps evolving, so these tests find their edit spots at run time
+(``quiet_index``: lines the answer change does not touch) instead of hard-coding lines.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from support.upgrade import REPO, commit_all, copy_template, fingerprint, git, git_changed, git_init, insert_lines, quiet_index, set_version
+
+from generator import __version__, snapshot
+from generator.answers import validate
+from generator.render import new, render
+from generator.upgrade import upgrade
+
+USER_FN = "  report:\n    handler: {pkg}/report.handler\n"
+
+
+def rendered_tree(tmp: Path, answers: dict, template: Path | None = None) -> dict[str, snapshot.Entry]:
+    return snapshot.read_tree(render(validate(answers), tmp, template=template))
+
+
+def test_slsguard_new_and_plain_cookiecutter_are_byte_identical(tmp_path: Path) -> None:
+    sets = ["database=postgres", "tracing=false", "function_timeout=10", "cold_start=provisioned", "project_name=Billing Svc"]
+    flags = [arg for pair in sets for arg in ("--set", pair)]
+    subprocess.run([sys.executable, "-m", "generator", "new", "--no-input", *flags, str(tmp_path / "a")], check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "cookiecutter", str(REPO), "--no-input", "-o", str(tmp_path / "b"), *sets], check=True, capture_output=True
+    )
+    a, b = tmp_path / "a" / "billing-svc", tmp_path / "b" / "billing-svc"
+    assert fingerprint(a) == fingerprint(b)
+    assert (a / snapshot.ANSWERS_FILE).read_bytes() == (b / snapshot.ANSWERS_FILE).read_bytes()
+
+
+def test_recording_is_complete_and_portable(tmp_path: Path) -> None:
+    given = {"database": "mysql", "database_access": "data-api", "memory_size": "512"}
+    root = new(given, tmp_path)
+    doc = json.loads((root / snapshot.ANSWERS_FILE).read_text())
+    # every answer, typed, in question order, nothing private; the version that rendered it
+    assert doc == {"slsguard_version": __version__, "answers": validate(given)}
+    assert list(doc["answers"]) == list(validate(given))
+    # the merge base is exactly the generated project, without the recording itself
+    record = snapshot.read(root)
+    assert record.base == snapshot.read_tree(root)
+    assert snapshot.ANSWERS_FILE not in record.base and snapshot.BASE_FILE not in record.base
+    # no absolute path, user name or timestamp leaks into it
+    for blob in ((root / snapshot.ANSWERS_FILE).read_bytes(), gzip.decompress((root / snapshot.BASE_FILE).read_bytes())):
+        assert str(tmp_path).encode() not in blob and str(REPO).encode() not in blob
+
+
+@pytest.mark.parametrize(
+    "change,vcs", [("database=postgres", "plain"), ("cold_start=provisioned", "git")], ids=["database-plain", "provisioned-git"]
+)
+def test_answer_change_on_real_template(tmp_path: Path, change: str, vcs: str) -> None:
+    key, _, value = change.partition("=")
+    root = new({}, tmp_path / "out")
+    pkg = snapshot.read(root).answers["package_name"]
+    theirs = rendered_tree(tmp_path / "theirs", {key: value})
+    base = snapshot.read(root).base
+    if vcs == "git":
+        git_init(root)
+    # GIVEN user edits at spots the answer change does not touch
+    sls = root / "serverless.yml"
+    sls_base, sls_theirs = base["serverless.yml"].data.decode(), theirs["serverless.yml"].data.decode()
+    at = quiet_index(sls_base, sls_theirs, prefer="functions:")
+    user_sls = USER_FN.format(pkg=pkg) if sls_base.splitlines()[at - 1] == "functions:" else "# team: reviewed by payments\n"
+    insert_lines(sls, at, user_sls)
+    api = root / pkg / "api.py"
+    api_base, api_theirs = base[f"{pkg}/api.py"].data.decode(), theirs[f"{pkg}/api.py"].data.decode()
+    insert_lines(api, quiet_index(api_base, api_theirs), "    # team: handler body changed here\n")
+    (root / pkg / "report.py").write_text("def handler(event, context):\n    return {}\n")
+    deleted = "tests/events/warmup.json" if "tests/events/warmup.json" in base else sorted(base)[0]
+    (root / deleted).unlink()
+    if vcs == "git":
+        commit_all(root, "our work")
+    before = fingerprint(root)
+    # WHEN the answer changes
+    result = upgrade(root, {key: value})
+    # THEN every generated file is the new render, plus the user's lines; nothing else moved
+    assert result.conflicts == []
+    assert sls.read_text().replace(user_sls, "", 1) == sls_theirs
+    assert api.read_text().replace("    # team: handler body changed here\n", "", 1) == api_theirs
+    assert (root / pkg / "report.py").read_text() == "def handler(event, context):\n    return {}\n"
+    assert not (root / deleted).exists()
+    for rel, entry in theirs.items():
+        if rel not in ("serverless.yml", f"{pkg}/api.py", deleted):
+            assert (root / rel).read_bytes() == entry.data, rel
+    for rel in set(base) - set(theirs):
+        assert not (root / rel).exists(), rel
+    touched = {c.path for c in result.changes if c.writes}
+    after = fingerprint(root)
+    assert {k: v for k, v in after.items() if k not in touched} == {k: v for k, v in before.items() if k not in touched}
+    assert snapshot.read(root).answers[key] == value and snapshot.read(root).base == theirs
+    if vcs == "git":
+        assert git_changed(root) == sorted(touched)
+        assert git(root, "check-attr", "binary", snapshot.BASE_FILE).strip().endswith("binary: set")  # never merged line by line
+
+
+def test_new_template_version_on_real_template(tmp_path: Path) -> None:
+    # GIVEN slsguard 0.2.0 whose README and serverless.yml templates changed, with a new file
+    v2 = copy_template(tmp_path / "v2")
+    set_version(v2, "0.2.0")
+    project_tpl = v2 / "{{cookiecutter.project_slug}}"
+    (project_tpl / "serverless.yml").write_text((project_tpl / "serverless.yml").read_text() + "# slsguard 0.2.0: reviewed defaults\n")
+    readme_tpl = (project_tpl / "README.md").read_text().splitlines(keepends=True)
+    readme_tpl[0] = readme_tpl[0].rstrip("\n") + " (v2)\n"
+    (project_tpl / "README.md").write_text("".join(readme_tpl))
+    (project_tpl / "SECURITY.md").write_text("Report issues privately.\n")
+    root = new({}, tmp_path / "out")
+    git_init(root)
+    base = snapshot.read(root).base
+    theirs = rendered_tree(tmp_path / "theirs", {}, template=v2)
+    # AND a user who edited serverless.yml away from the change, and README's first line too
+    sls_base, sls_theirs = base["serverless.yml"].data.decode(), theirs["serverless.yml"].data.decode()
+    insert_lines(root / "serverless.yml", quiet_index(sls_base, sls_theirs), "# team: reviewed by payments\n")
+    readme = (root / "README.md").read_text().splitlines(keepends=True)
+    readme[0] = readme[0].rstrip("\n") + " (payments)\n"
+    (root / "README.md").write_text("".join(readme))
+    commit_all(root, "our work")
+    # WHEN upgrading to it
+    result = upgrade(root, template=v2)
+    # THEN the far-apart edits merge, the same-line edit conflicts, the new file arrives
+    assert result.from_version == __version__
+    assert result.to_version == "0.2.0" and snapshot.read(root).version == "0.2.0"
+    assert (root / "serverless.yml").read_text().replace("# team: reviewed by payments\n", "", 1) == sls_theirs
+    assert (root / "SECURITY.md").read_text() == "Report issues privately.\n"
+    assert result.conflicts == ["README.md"]
+    text = (root / "README.md").read_text()
+    assert text.startswith("<<<<<<< your project\n") and " (payments)\n" in text and " (v2)\n" in text
+    assert ">>>>>>> slsguard 0.2.0 (this upgrade)\n" in text
+    assert git_changed(root) == sorted([".slsguard/answers.json", ".slsguard/base.tar.gz", "README.md", "SECURITY.md", "serverless.yml"])
+
+
+def test_new_question_is_asked_in_a_real_terminal(tmp_path: Path) -> None:
+    import pexpect
+
+    # GIVEN a project recorded before "tracing" was a question
+    root = new({}, tmp_path)
+    path = root / snapshot.ANSWERS_FILE
+    doc = json.loads(path.read_text())
+    del doc["answers"]["tracing"]
+    path.write_text(json.dumps(doc, indent=2) + "\n")
+    # WHEN upgrading in a terminal, THEN only that question is asked
+    child = pexpect.spawn(sys.executable, ["-m", "generator", "upgrade", str(root)], cwd=str(tmp_path), encoding="utf-8", timeout=60)
+    child.expect("1 question\\(s\\) are new in this version")
+    child.expect("Enable Lambda active tracing\\?")
+    child.send("n")
+    child.expect("new      tracing: false \\(your answer\\)")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert snapshot.read(root).answers["tracing"] is False
