@@ -34,11 +34,11 @@ def recorded_concurrency(projects: Sequence[Path]) -> int | None:
             value = json.loads(path.read_text(encoding="utf-8"))["answers"]["account_concurrency"]
         except (OSError, ValueError, KeyError, TypeError) as err:
             raise UserError(
-                f"{path}: cannot read account_concurrency ({err}).", "Restore the file, or pass --account-concurrency N."
+                f"{path}: cannot read account_concurrency ({err}).", "Fix: restore the file, or pass --account-concurrency N."
             ) from err
         if isinstance(value, int) and not isinstance(value, bool) and value > 0:
             return value
-        raise UserError(f"{path}: account_concurrency={value!r} is not a positive whole number.", "Pass --account-concurrency N.")
+        raise UserError(f"{path}: account_concurrency={value!r} is not a positive whole number.", "Fix: pass --account-concurrency N.")
     return None
 
 

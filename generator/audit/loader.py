@@ -18,7 +18,7 @@ from .model import Template, props, rtype
 
 ROOT_TEMPLATE = "cloudformation-template-update-stack.json"
 BUILD_DIR = ".serverless"
-GIVE = "Give a .serverless/ folder, a project folder, or CloudFormation template files (JSON or YAML)."
+GIVE = "Fix: give a .serverless/ folder, a project folder, or CloudFormation template files (JSON or YAML)."
 
 
 @dataclass
@@ -54,6 +54,7 @@ def load(paths: Sequence[str | Path]) -> Loaded:
             if key in seen:
                 continue
             tpl = _read(file, via_s3)
+            tpl.name = str(path)  # how the user named it: the label when several roots are audited together
             seen[key] = tpl
             roots.append(tpl)
             _load_children(tpl, seen, unresolved)
@@ -70,7 +71,7 @@ def _build_dir(path: Path) -> Path:
         return path / BUILD_DIR
     raise UserError(
         f"{path}: no compiled templates (no {ROOT_TEMPLATE} here or in {BUILD_DIR}/).",
-        "Run `npx osls package` (or `npx serverless package`) first, or give template files.",
+        "Fix: run `npx osls package` (or `npx serverless package`) first, or give template files.",
     )
 
 
@@ -151,7 +152,8 @@ def _load_children(tpl: Template, seen: dict[Path, Template], unresolved: list[t
 
 def _name(roots: list[Template]) -> None:
     for root in roots:
-        root.name = "root" if len(roots) == 1 else str(root.path)
+        if len(roots) == 1:
+            root.name = "root"
         for tpl in root.walk():
             if tpl.parent is not None:
                 parent = tpl.parent.name

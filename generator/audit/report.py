@@ -58,7 +58,7 @@ def text(findings: Sequence[Finding], templates: Sequence[Template]) -> str:
         mine = [f for f in findings if f.stack == tpl.name]
         if not mine:
             continue
-        lines.append(f"{tpl.name} ({tpl.path})")
+        lines.append(tpl.name if tpl.name == str(tpl.path) else f"{tpl.name} ({tpl.path})")
         for f in mine:
             label = "EXEMPT" if f.exempt is not None else f.severity.upper()
             lines.append(f"  {label:<8}{f.rule}  {f.path}")

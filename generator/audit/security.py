@@ -20,6 +20,7 @@ SECRET_VALUE = re.compile(
     r"|AIza[0-9A-Za-z_-]{35}"
     r"|eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\."  # a JSON web token
 )
+SWITCHES = frozenset({"true", "false", "yes", "no", "on", "off", "none", "null"})
 RESOLVE_SECRET = re.compile(r"\{\{resolve:(secretsmanager|ssm-secure):")
 # Services whose resources hold data: `Resource: "*"` on their actions reaches every table, bucket, secret, ...
 DATA_SERVICES = frozenset(
@@ -67,6 +68,12 @@ def _strings(value: Any) -> Iterator[str]:
             yield from _strings(item)
 
 
+def _setting(value: str) -> bool:
+    """Values that configure rather than authenticate: empty, numbers, switches, ARNs and parameter paths."""
+    text = value.strip()
+    return not text or text.replace(".", "", 1).isdigit() or text.lower() in SWITCHES or text.startswith(("arn:", "/", "${"))
+
+
 def _secret_reason(name: str, value: Any) -> str | None:
     for text in _strings(value):
         if RESOLVE_SECRET.search(text):
@@ -74,7 +81,7 @@ def _secret_reason(name: str, value: Any) -> str | None:
         if SECRET_VALUE.search(text):
             return "holds a value shaped like a credential"
     named = SECRET_NAME.search(name) and not REFERENCE_NAME.search(name)
-    if named and isinstance(value, str) and value and not value.startswith(("arn:", "/", "${")):
+    if named and isinstance(value, str) and not _setting(value):
         return "looks like a secret written in plain text"
     return None
 

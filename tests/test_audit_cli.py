@@ -1,0 +1,127 @@
+"""``slsguard audit`` as people and tools see it: report snapshots, exit codes, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from generator.audit import RULES
+from generator.cli import main
+
+FIXTURES = Path(__file__).parent / "fixtures" / "audit"
+SNAPSHOTS = Path(__file__).parent / "snapshots" / "audit"
+DOCS = Path(__file__).parent.parent / "docs" / "audit.md"
+
+
+def snapshot_check(name: str, text: str) -> None:
+    """Compare with tests/snapshots/audit/<name> (SLSGUARD_UPDATE_SNAPSHOTS=1 rewrites it)."""
+    path = SNAPSHOTS / name
+    if os.environ.get("SLSGUARD_UPDATE_SNAPSHOTS") == "1":
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    assert path.is_file(), f"{path} is missing: run with SLSGUARD_UPDATE_SNAPSHOTS=1 and review it"
+    assert text == path.read_text()
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(["audit", *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture(autouse=True)
+def in_fixtures(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Relative paths keep the reports' file names stable wherever the repository lives."""
+    monkeypatch.chdir(FIXTURES)
+
+
+def test_json_report_snapshot(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "nested", "--format", "json")
+    assert code == 1
+    snapshot_check("nested.json", out)
+    doc = json.loads(out)
+    assert doc["schema"] == "slsguard-audit/1"
+    assert doc["summary"] == {"errors": 1, "warnings": 1, "exempted": 0}
+
+
+def test_json_report_with_exemptions_snapshot(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "exemption/exempt.yaml", "--format", "json", "--account-concurrency", "3000")
+    assert code == 1
+    snapshot_check("exempt.json", out)
+    doc = json.loads(out)
+    assert doc["account_concurrency"] == 3000
+    assert {f["rule"] for f in doc["findings"] if f["exempt"]} == {"reserved-concurrency", "tracing"}
+
+
+def test_text_report_snapshot(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "nested", "exemption/exempt.yaml")
+    assert code == 1
+    snapshot_check("nested-and-exempt.txt", out)
+
+
+def test_clean_templates_exit_0_with_one_summary_line(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "good.yaml")
+    assert (code, out, err) == (0, "slsguard audit: 0 errors, 0 warnings, 0 exempted in 1 stack.\n", "")
+
+
+def test_warn_only_reports_errors_but_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "nested", "--warn-only")
+    assert code == 0
+    assert "ERROR   api-timeout" in out and "1 error, 1 warning" in out
+
+
+def test_default_path_is_the_current_project(capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    shutil.copytree(FIXTURES / "nested", tmp_path / ".serverless")
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run(capsys)
+    assert code == 1 and "APINestedStack" in out
+
+
+BAD_INPUT = [
+    (["missing.json"], "slsguard: missing.json: no such file or folder. Fix: give a .serverless/ folder"),
+    (["bad"], "slsguard: bad: no compiled templates (no cloudformation-template-update-stack.json here or in .serverless/). Fix: run"),
+    (["bad/not-a-template.json"], "slsguard: bad/not-a-template.json: not a CloudFormation template (it has no Resources section)."),
+    (["bad/broken.json"], "slsguard: bad/broken.json: not valid JSON (line 4, column 1: Expecting value)."),
+    (["bad/broken.yaml"], "slsguard: bad/broken.yaml: not valid JSON or YAML (line 3, column 1)."),
+    (["good.yaml", "--account-concurrency", "0"], "slsguard: --account-concurrency=0 is not allowed: it must be a whole number >= 1."),
+]
+
+
+@pytest.mark.parametrize(
+    ("argv", "start"), BAD_INPUT, ids=["missing", "no-templates", "not-a-template", "bad-json", "bad-yaml", "zero-limit"]
+)
+def test_unusable_input_exits_2_with_one_line(capsys: pytest.CaptureFixture[str], argv: list[str], start: str) -> None:
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and out == ""
+    assert err.startswith(start), err
+    assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_damaged_recorded_answers_are_named(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    shutil.copytree(FIXTURES / "nested", tmp_path / ".serverless")
+    (tmp_path / ".slsguard").mkdir()
+    (tmp_path / ".slsguard" / "answers.json").write_text("{")
+    code, _, err = run(capsys, str(tmp_path))
+    assert code == 2
+    assert f"{tmp_path}/.slsguard/answers.json: cannot read account_concurrency" in err and "--account-concurrency" in err
+
+
+def test_installed_command_prints_no_traceback() -> None:
+    """The real console entry point, as the plugin bridge runs it."""
+    proc = subprocess.run([sys.executable, "-m", "generator", "audit", "bad/broken.json"], capture_output=True, text=True, check=False)
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("slsguard: bad/broken.json: not valid JSON") and "Traceback" not in proc.stderr
+
+
+def test_docs_list_every_rule_and_the_json_fields() -> None:
+    doc = DOCS.read_text()
+    for rule in RULES:
+        assert f"`{rule.id}`" in doc, rule.id
+    for field in ("schema", "account_concurrency", "stacks", "findings", "summary", "logical_id", "exempt"):
+        assert f"`{field}`" in doc, field
