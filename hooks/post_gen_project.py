@@ -17,7 +17,27 @@ UNUSED = (
     (
         "no database",
         lambda a: a["database"] == "none",
-        ["{{ cookiecutter.package_name }}/db.py", "tests/test_db.py"],
+        ["{{ cookiecutter.package_name }}/db", "tests/test_db.py"],
+    ),
+    (
+        "Data API: no connection to manage, no driver",
+        lambda a: a["database"] != "none" and a["database_access"] == "data-api",
+        [f"{{ cookiecutter.package_name }}/db/{name}.py" for name in ("_direct", "_mysql", "_postgres")],
+    ),
+    (
+        "a driver connection: no Data API client",
+        lambda a: a["database"] != "none" and a["database_access"] != "data-api",
+        ["{{ cookiecutter.package_name }}/db/_data_api.py"],
+    ),
+    (
+        "PostgreSQL: no MySQL driver code",
+        lambda a: a["database"] == "postgres",
+        ["{{ cookiecutter.package_name }}/db/_mysql.py"],
+    ),
+    (
+        "MySQL: no PostgreSQL driver code",
+        lambda a: a["database"] == "mysql",
+        ["{{ cookiecutter.package_name }}/db/_postgres.py"],
     ),
     (
         "no HTTP API: the worker is the only function",

@@ -79,7 +79,7 @@ def test_supported_combination_renders_and_passes_its_own_tests(given, tmp_path)
         match = LEFTOVER.search(text)
         assert match is None, f"{path.relative_to(project)} keeps template syntax near {text[match.start() - 40 : match.end() + 40]!r}"
     answers = complete(given)
-    has_db = (project / answers["package_name"] / "db.py").exists()
+    has_db = (project / answers["package_name"] / "db" / "__init__.py").exists()
     assert has_db is (answers["database"] != "none")
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
@@ -119,4 +119,4 @@ def test_plain_cookiecutter_renders_without_slsguard_installed(tmp_path):
     out = tmp_path / "out"
     result = run_plain(out, "database=postgres")
     assert result.returncode == 0, result.stderr
-    assert (out / "my-service" / "my_service" / "db.py").is_file()
+    assert (out / "my-service" / "my_service" / "db" / "__init__.py").is_file()

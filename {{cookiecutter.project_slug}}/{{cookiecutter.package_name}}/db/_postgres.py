@@ -1,0 +1,151 @@
+"""PostgreSQL through psycopg 3 (binary wheels: libpq included, nothing to install on Lambda).
+
+What the connection manager needs from an engine: connect, classify errors, ping, per-statement
+timeouts, and the three queries behind end()'s decision (connection limit, usage, idle cleanup).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+
+from ._config import Settings
+
+Error = psycopg.Error
+# libpq's connect_timeout is whole seconds with a 2 s minimum (psycopg keeps that rule), so a connect
+# attempt is only started with at least this much budget left: it could otherwise outlive the invocation.
+MIN_CONNECT_S = 2.0
+
+# Non-superusers may use max_connections minus the reserved slots; a role may have its own CONNECTION LIMIT.
+LIMIT_SQL = (
+    "SELECT LEAST(current_setting('max_connections')::int"
+    " - current_setting('superuser_reserved_connections')::int"
+    " - COALESCE(NULLIF(current_setting('reserved_connections', true), ''), '0')::int,"
+    " COALESCE((SELECT NULLIF(rolconnlimit, -1) FROM pg_roles WHERE rolname = current_user), 2147483647)) AS n"
+)
+USAGE_SQL = (
+    "SELECT count(*) AS used, COALESCE(max(extract(epoch FROM now() - state_change)) FILTER"
+    " (WHERE usename = current_user AND state = 'idle' AND pid <> pg_backend_pid()), 0) AS max_idle"
+    " FROM pg_stat_activity WHERE backend_type = 'client backend'"
+)
+# pg_terminate_backend on a backend that just exited returns false with a warning: races are harmless.
+KILL_SQL = (
+    "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) AS killed FROM pg_stat_activity"
+    " WHERE usename = current_user AND state = 'idle' AND pid <> pg_backend_pid()"
+    " AND backend_type = 'client backend' AND state_change <= now() - make_interval(secs => %s)"
+)
+RESET_RATIO = (0.9, 1.5)  # statement_timeout is re-sent only when the budget moved outside this band
+
+
+def connect(settings: Settings, creds: dict[str, Any], timeout: float, function: str) -> Any:
+    """One autocommit connection returning dict rows.
+
+    Behind RDS Proxy, server-side prepared statements would pin the client to one database connection,
+    so they are switched off there.
+    """
+    return psycopg.connect(
+        host=settings.host or creds.get("host") or "127.0.0.1",
+        port=int(settings.port or creds.get("port") or 5432),
+        user=creds["username"],
+        password=creds["password"],
+        dbname=settings.name or creds.get("dbname") or "postgres",
+        connect_timeout=max(2, int(timeout)),
+        application_name=function[:63],
+        autocommit=True,
+        row_factory=dict_row,
+        prepare_threshold=None if settings.access == "rds-proxy" else 5,
+    )
+
+
+def code(err: BaseException) -> str | None:
+    """The SQLSTATE, when the server sent one."""
+    return getattr(err, "sqlstate", None)
+
+
+def classify(err: BaseException) -> str:
+    """too_many | unreachable | lost | auth | timeout | integrity | query."""
+    state = code(err) or ""
+    if state == "53300":  # too many clients / remaining slots reserved
+        return "too_many"
+    if state in ("57P03", "53000") or isinstance(err, psycopg.errors.ConnectionTimeout):  # starting up, out of resources
+        return "unreachable"
+    if state in ("28P01", "28000"):
+        return "auth"
+    if state == "57014":
+        return "timeout"
+    if state.startswith("23"):
+        return "integrity"
+    if state in ("57P01", "57P02") or state.startswith("08") or isinstance(err, psycopg.InterfaceError):
+        return "lost"
+    if isinstance(err, psycopg.OperationalError) and not state:  # refused, reset, closed by the server
+        return "lost"
+    return "query"
+
+
+def fileno(conn: Any) -> int | None:
+    """The socket to poll for a server-side close."""
+    try:
+        return conn.fileno()
+    except psycopg.Error:
+        return None
+
+
+def ping(conn: Any) -> None:
+    """One round trip; raises when the connection is dead."""
+    conn.execute("SELECT 1")
+
+
+def before_statement(conn: Any, remaining: float, state: dict[str, Any], session_settings: bool) -> None:
+    """Keep the server's statement_timeout within the budget, re-sending it only when the budget moved.
+
+    Skipped behind RDS Proxy (session_settings False): a SET pins the client to one database connection;
+    there, set statement_timeout on the role or in the proxy's initialization query.
+    """
+    if not session_settings or not state.pop("check_timeout", True):
+        return
+    want, have = max(1, int(remaining * 1000)), state.get("timeout_ms")
+    if have is None or not RESET_RATIO[0] * have <= want <= RESET_RATIO[1] * have:
+        conn.execute("SELECT set_config('statement_timeout', %s, false)", (str(want),))
+        state["timeout_ms"] = want
+
+
+def run(conn: Any, sql: str, params: Any) -> tuple[list[dict[str, Any]], int]:
+    """Execute one statement; rows (as dicts) when it returns any, and the affected-row count."""
+    with conn.cursor() as cur:
+        cur.execute(sql, params)
+        rows = cur.fetchall() if cur.description else []
+        return rows, cur.rowcount
+
+
+def begin(conn: Any) -> None:
+    conn.execute("BEGIN")
+
+
+def commit(conn: Any) -> None:
+    conn.execute("COMMIT")
+
+
+def rollback(conn: Any) -> None:
+    conn.execute("ROLLBACK")
+
+
+def close(conn: Any) -> None:
+    conn.close()
+
+
+def connection_limit(conn: Any) -> int:
+    """How many connections a non-superuser may open: max_connections minus the reserved slots, or the role's limit."""
+    return int(run(conn, LIMIT_SQL, None)[0][0]["n"])
+
+
+def usage(conn: Any) -> tuple[int, float]:
+    """Client connections on the server and the longest idle time of this user's other connections."""
+    row = run(conn, USAGE_SQL, None)[0][0]
+    return int(row["used"]), float(row["max_idle"])
+
+
+def kill_idle(conn: Any, older_than: float) -> int:
+    """pg_terminate_backend on this user's connections idle for at least ``older_than`` seconds."""
+    return int(run(conn, KILL_SQL, (float(older_than),))[0][0]["killed"])
