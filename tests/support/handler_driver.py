@@ -10,6 +10,7 @@ one JSON object per case: the response, business calls, database calls and which
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import sys
@@ -42,6 +43,8 @@ def fake_db(package: str, log: list[str]) -> types.ModuleType:
     module.query = lambda sql, params=None: log.append(f"query {sql}") or [{"id": 7, "name": "from the fake db"}]
     module.execute = lambda sql, params=None: log.append(f"execute {sql}") or 1
     module.end = lambda: log.append("end")
+    module.set_deadline = lambda source=None: log.append("set_deadline")
+    module.transaction = lambda: contextlib.nullcontext(log.append("transaction"))
     sys.modules[module.__name__] = module
     sys.modules[package].db = module
     return module

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import sys
@@ -39,18 +40,32 @@ class FakeDb:
     def __init__(self) -> None:
         self.calls: list[tuple[str, str, Any]] = []
         self.ended = 0
+        self.last_name = "stored"
 
     def query(self, sql: str, params: Any = None) -> list[dict[str, Any]]:
         self.calls.append(("query", sql, params))
-        name = params[0] if params and isinstance(params[0], str) else "stored"
-        return [{"id": 1, "name": name}]
+        self._remember(params)
+        return [{"id": 1, "name": self.last_name}]
 
     def execute(self, sql: str, params: Any = None) -> int:
         self.calls.append(("execute", sql, params))
+        self._remember(params)
         return 1
+
+    def _remember(self, params: Any) -> None:
+        if params and isinstance(params[0], str):
+            self.last_name = params[0]
 
     def end(self) -> None:
         self.ended += 1
+
+    def set_deadline(self, source: Any = None) -> None:
+        self.calls.append(("set_deadline", "", source))
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        self.calls.append(("transaction", "", None))
+        yield
 
 
 @pytest.fixture
@@ -83,7 +98,8 @@ def fake_db(monkeypatch: pytest.MonkeyPatch) -> FakeDb:
     """Replace the db module (imported lazily by the handlers) with a recorder."""
     fake = FakeDb()
     module = types.ModuleType(guard.DB_MODULE)
-    module.query, module.execute, module.end = fake.query, fake.execute, fake.end  # type: ignore[attr-defined]
+    for name in ("query", "execute", "end", "set_deadline", "transaction"):
+        setattr(module, name, getattr(fake, name))
     package = sys.modules["{{ cookiecutter.package_name }}"]
     monkeypatch.setitem(sys.modules, guard.DB_MODULE, module)
     monkeypatch.setattr(package, "db", module, raising=False)

@@ -90,3 +90,13 @@ def test_end_db_failure_is_logged_not_raised(monkeypatch, logs):
     monkeypatch.setitem(sys.modules, guard.DB_MODULE, types.SimpleNamespace(end=broken))
     guard.end_db()
     assert any(line["message"] == "closing the database connection failed" for line in logs())
+
+
+def test_the_database_gets_the_invocations_budget(monkeypatch, context):
+    given = []
+    monkeypatch.setitem(sys.modules, guard.DB_MODULE, types.SimpleNamespace(set_deadline=given.append))
+    with guard.time_budget(context(remaining_ms=3000), margin_ms=500) as budget:
+        guard.start_db(budget)
+        assert guard.current_budget() is budget
+    assert given == [budget]
+    assert guard.current_budget() is None

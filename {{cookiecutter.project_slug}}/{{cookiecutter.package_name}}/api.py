@@ -3,6 +3,15 @@
 Every request goes through guard.http_handler: warm-up pings return at once, the correlation ID is in
 every log line and the response, bodies are size-checked, and errors never leak a stack trace.
 Add a route by adding a function and a line in ROUTES.
+{%- if cookiecutter.database == "postgres" %}
+
+The data path expects this table (create it with your migration tool):
+    CREATE TABLE items (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name varchar(100) NOT NULL);
+{%- elif cookiecutter.database == "mysql" %}
+
+The data path expects this table (create it with your migration tool):
+    CREATE TABLE items (id bigint AUTO_INCREMENT PRIMARY KEY, name varchar(100) NOT NULL);
+{%- endif %}
 """
 
 from __future__ import annotations
@@ -30,7 +39,13 @@ def create_item(request: Request) -> Response:
     from . import db
 
     name = item_name(request.json())
+{%- if cookiecutter.database == "mysql" %}
+    with db.transaction():  # MySQL has no RETURNING: read the new id on the same session
+        db.execute("INSERT INTO items (name) VALUES (%s)", [name])
+        rows = db.query("SELECT id, name FROM items WHERE id = LAST_INSERT_ID()")
+{%- else %}
     rows = db.query("INSERT INTO items (name) VALUES (%s) RETURNING id, name", [name])
+{%- endif %}
     return Response(201, rows[0])
 {%- else %}
 

@@ -45,6 +45,7 @@ DB_MODULE = f"{__package__}.db"
 
 logger = Logger(service=SERVICE)
 _cold_start = os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") != "provisioned-concurrency"
+_current_budget: Budget | None = None
 
 
 class HttpError(Exception):
@@ -150,7 +151,9 @@ def time_budget(context: Any, margin_ms: int | None = None) -> Iterator[Budget]:
     seconds = (context.get_remaining_time_in_millis() - margin) / 1000
     if seconds <= 0:
         raise NoTimeLeft("less time left than the safety margin")
+    global _current_budget
     budget = Budget(time.monotonic() + seconds)
+    _current_budget = budget
     use_alarm = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
     previous = None
     if use_alarm:
@@ -166,6 +169,26 @@ def time_budget(context: Any, margin_ms: int | None = None) -> Iterator[Budget]:
         if use_alarm:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous)
+        _current_budget = None
+
+
+def current_budget() -> Budget | None:
+    """The running invocation's budget, for code (the db module on its first import) that starts mid-invocation."""
+    return _current_budget
+
+
+def start_db(budget: Budget) -> None:
+    """Bound the database's connects, retries and statements by this invocation's budget, if db is loaded.
+
+    On a container's first use db is imported later, inside the work: it can read current_budget() then.
+    """
+    set_deadline = getattr(sys.modules.get(DB_MODULE), "set_deadline", None)
+    if set_deadline is None:
+        return
+    try:
+        set_deadline(budget)
+    except Exception:
+        logger.exception("setting the database deadline failed")
 
 
 def end_db() -> None:
@@ -267,6 +290,7 @@ def http_handler(routes: Mapping[str, Mapping[str, Route]]) -> Callable[[Any, An
         record_cold_start(context, cid)
         try:
             with time_budget(context) as budget:
+                start_db(budget)
                 function = find_route(routes, method, path)
                 query = dict(event.get("queryStringParameters") or {})
                 request = Request(method, path, headers, query, read_body(event), cid, budget, event)
@@ -347,6 +371,7 @@ def sqs_handler(process: Callable[[Any, Mapping[str, Any]], None]) -> Callable[[
         record_cold_start(context, request_id)
         try:
             with time_budget(context) as budget:
+                start_db(budget)
                 for record in records:
                     budget.check()
                     cid = message_correlation_id(record)
