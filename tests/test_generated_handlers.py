@@ -197,6 +197,8 @@ def test_database_path_uses_db_and_ends_it_after_every_invocation(generate, tmp_
     # the guard hands db its budget, the route reads through db.query, and db.end() closes the invocation
     assert [c.split()[0] for c in results["get"]["db_calls"]] == ["set_deadline", "query", "end"]
     assert results["post"]["response"]["statusCode"] == 201
-    assert results["post"]["db_calls"][-1] == "end" and results["post"]["db_calls"][0].startswith(("query INSERT", "execute INSERT"))
+    post_calls = results["post"]["db_calls"]
+    assert post_calls[0] == "set_deadline" and post_calls[-1] == "end"
+    assert post_calls[1].startswith("query INSERT INTO items") and "RETURNING" in post_calls[1]
     assert results["batch"]["db_calls"].count("end") == 1
     assert sum(c.startswith("execute INSERT") for c in results["batch"]["db_calls"]) == 2
