@@ -50,7 +50,8 @@ class Change:
 
     @property
     def writes(self) -> bool:
-        return self.action in WRITES
+        """Whether the project changes: a removal, or new content (a binary conflict writes nothing)."""
+        return self.action == REMOVED or (self.action in WRITES and self.entry is not None)
 
 
 def _is_binary(*datas: bytes) -> bool:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
-from support.upgrade import MINI_FILES, commit_all, fingerprint, git_changed, git_init, mini_template, set_version, write_files
+from support.upgrade import MINI_FILES, commit_all, fingerprint, git_changed, git_init, mini_template, set_version, untouched, write_files
 
 from generator import cli, render, snapshot
 from generator.errors import UserError
@@ -113,7 +113,7 @@ def test_answer_change_keeps_user_edits_and_brings_new_content(project: Path, mi
     # nothing else touched
     written = {"serverless.yml", "my_service/db.py", snapshot.ANSWERS_FILE, snapshot.BASE_FILE}
     after = fingerprint(project)
-    assert {k: v for k, v in after.items() if k not in written} == {k: v for k, v in before.items() if k not in written}
+    assert untouched(after, written) == untouched(before, written)
     if (project / ".git").exists():
         assert git_changed(project) == sorted(written)
     # the recording now describes this render: next time it is the merge base
@@ -164,7 +164,7 @@ def test_new_template_version_merges_and_conflicts(project: Path, mini_v2: Path,
         snapshot.BASE_FILE,
     }
     after = fingerprint(project)
-    assert {k: v for k, v in after.items() if k not in written} == {k: v for k, v in before.items() if k not in written}
+    assert untouched(after, written) == untouched(before, written)
     if (project / ".git").exists():
         assert git_changed(project) == sorted(written)
     assert snapshot.read(project).version == "0.2.0"

@@ -89,3 +89,13 @@ def test_base_archive_refuses_paths_outside_the_project(name: str) -> None:
         tar.addfile(info, io.BytesIO(b"x"))
     with pytest.raises(ValueError, match="unsafe path"):
         unpack(gzip.compress(raw.getvalue()))
+
+
+def test_binary_conflict_is_never_applied_as_a_deletion(tmp_path) -> None:
+    from generator.transaction import apply
+
+    (tmp_path / "logo.png").write_bytes(b"\0ours")
+    change = plan_file("logo.png", Entry(b"\0ours"), Entry(b"\0base"), Entry(b"\0theirs"), L)
+    assert not change.writes
+    apply(tmp_path, [change])
+    assert (tmp_path / "logo.png").read_bytes() == b"\0ours"

@@ -13,7 +13,19 @@ import sys
 from pathlib import Path
 
 import pytest
-from support.upgrade import REPO, commit_all, copy_template, fingerprint, git, git_changed, git_init, insert_lines, quiet_index, set_version
+from support.upgrade import (
+    REPO,
+    commit_all,
+    copy_template,
+    fingerprint,
+    git,
+    git_changed,
+    git_init,
+    insert_lines,
+    quiet_index,
+    set_version,
+    untouched,
+)
 
 from generator import __version__, snapshot
 from generator.answers import validate
@@ -96,7 +108,7 @@ def test_answer_change_on_real_template(tmp_path: Path, change: str, vcs: str) -
         assert not (root / rel).exists(), rel
     touched = {c.path for c in result.changes if c.writes}
     after = fingerprint(root)
-    assert {k: v for k, v in after.items() if k not in touched} == {k: v for k, v in before.items() if k not in touched}
+    assert untouched(after, touched) == untouched(before, touched)
     assert snapshot.read(root).answers[key] == value and snapshot.read(root).base == theirs
     if vcs == "git":
         assert git_changed(root) == sorted(touched)

@@ -120,6 +120,12 @@ def mini_template(dest: Path) -> Path:
     copy_template(dest)
     shutil.rmtree(dest / PROJECT_DIR)
     write_files(dest / PROJECT_DIR, MINI_FILES)
+    # the real hook prunes the real template's files; add the rule this small template needs
+    hook = dest / "hooks" / "post_gen_project.py"
+    text = hook.read_text()
+    assert "\nUNUSED = (\n" in text, "hooks/post_gen_project.py no longer has its UNUSED table"
+    rule = '    ("mini: no database", lambda a: a["database"] == "none", ["{{ cookiecutter.package_name }}/db.py"]),\n'
+    hook.write_text(text.replace("\nUNUSED = (\n", "\nUNUSED = (\n" + rule, 1))
     return dest
 
 
@@ -181,3 +187,9 @@ def insert_lines(path: Path, index: int, lines: str) -> str:
     text[index:index] = [lines]
     path.write_text("".join(text))
     return "".join(text)
+
+
+def untouched(prints: dict[str, tuple[str, int]], touched: set[str]) -> dict[str, tuple[str, int]]:
+    """A fingerprint without the touched files and the folders holding them (created or emptied by the upgrade)."""
+    holders = {str(Path(p).parents[i].as_posix()) for p in touched for i in range(len(Path(p).parts) - 1)}
+    return {k: v for k, v in prints.items() if k not in touched and k not in holders}
