@@ -202,3 +202,55 @@ def test_database_path_uses_db_and_ends_it_after_every_invocation(generate, tmp_
     assert post_calls[1].startswith("query INSERT INTO items") and "RETURNING" in post_calls[1]
     assert results["batch"]["db_calls"].count("end") == 1
     assert sum(c.startswith("execute INSERT") for c in results["batch"]["db_calls"]) == 2
+
+
+def run_as_app(server: Any, sql: str) -> None:
+    """One statement as the application user, who then owns what it creates (as a migration would)."""
+    if server.engine == "mysql":
+        import pymysql
+
+        conn = pymysql.connect(
+            host=server.host, port=server.port, user=server.user, password=server.password, database=server.database, autocommit=True
+        )
+    else:
+        import psycopg
+
+        conn = psycopg.connect(
+            host=server.host, port=server.port, user=server.user, password=server.password, dbname=server.database, autocommit=True
+        )
+    try:
+        conn.cursor().execute(sql)
+    finally:
+        conn.close()
+
+
+def test_data_path_works_against_a_real_database(generate, tmp_path, db_server):
+    # GIVEN a project for this engine and the items table exactly as api.py documents it
+    project = generate(api="http", database=db_server.engine, database_access="direct")
+    ddl = re.search(r"^\s+(CREATE TABLE items .*);$", (project / "my_service" / "api.py").read_text(), re.M)
+    assert ddl, "api.py no longer documents the items table"
+    run_as_app(db_server, "DROP TABLE IF EXISTS items")
+    run_as_app(db_server, ddl.group(1))
+    cases = [
+        {"name": "post", "handler": "api", "event": load_event(project, "http_post_item")},
+        {"name": "batch", "handler": "worker", "event": load_event(project, "sqs_batch")},
+        {"name": "get", "handler": "api", "event": load_event(project, "http_get_items")},
+    ]
+
+    # WHEN the real handlers run with the real db module and driver
+    results, logs = invoke(project, cases, tmp_path, **db_server.env("direct"))
+
+    # THEN the rows go in and come back out, and every invocation ended cleanly
+    assert all(r["error"] is None for r in results.values()), results
+    assert results["post"]["response"]["statusCode"] == 201, results["post"]
+    created = body(results["post"])
+    assert created["name"] == "second item" and int(created["id"]) >= 1
+    assert results["batch"]["response"]["batchItemFailures"] == [
+        {"itemIdentifier": load_event(project, "sqs_batch")["Records"][1]["messageId"]}
+    ]
+    assert results["get"]["response"]["statusCode"] == 200, results["get"]
+    names = sorted(item["name"] for item in body(results["get"])["items"])
+    assert names == ["another", "from the queue", "second item"]
+    driver = "pymysql" if db_server.engine == "mysql" else "psycopg"
+    assert driver in results["get"]["loaded"]
+    assert all(line.get("correlation_id") for case in logs.values() for line in case)
