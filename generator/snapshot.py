@@ -15,6 +15,7 @@ import gzip
 import io
 import json
 import os
+import re
 import tarfile
 import zlib
 from collections.abc import Mapping
@@ -122,9 +123,37 @@ def answers_json(answers: Mapping[str, Any], version: str) -> bytes:
     return (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-def record(root: Path, answers: Mapping[str, Any], version: str) -> None:
+_NAME_VAR = re.compile(r"\{\{\s*cookiecutter\.(\w+)\s*\}\}")
+
+
+def template_names(template_root: Path, answers: Mapping[str, Any]) -> set[str] | None:
+    """The paths the template can produce with ``answers``; None when a name uses more than plain variables.
+
+    Plain cookiecutter can render over an existing project (``-f``): the recording must then hold
+    only what the template generated, never the user's own files.
+    """
+    folders = [p for p in template_root.iterdir() if p.is_dir() and "cookiecutter" in p.name and "{{" in p.name]
+    if len(folders) != 1:
+        return None
+    names: set[str] = set()
+    for path in folders[0].rglob("*"):
+        if not path.is_file():
+            continue
+        rel = path.relative_to(folders[0]).as_posix()
+        rendered = _NAME_VAR.sub(lambda m: str(answers.get(m.group(1), m.group(0))), rel)
+        if "{{" in rendered or "{%" in rendered:
+            return None
+        names.add(rendered)
+    return names
+
+
+def record(root: Path, answers: Mapping[str, Any], version: str, template_root: Path | None = None) -> None:
     """Write the answers and the pristine render of ``root``: run last in the post-generation hook."""
-    base = pack(read_tree(root))
+    tree = read_tree(root)
+    names = template_names(template_root, answers) if template_root is not None else None
+    if names is not None:
+        tree = {rel: entry for rel, entry in tree.items() if rel in names}
+    base = pack(tree)
     (root / RECORD_DIR).mkdir(exist_ok=True)
     (root / ANSWERS_FILE).write_bytes(answers_json(answers, version))
     (root / BASE_FILE).write_bytes(base)

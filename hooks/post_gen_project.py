@@ -74,7 +74,7 @@ def record(root: Path, answers: dict) -> None:
     sys.path.insert(0, str(REPO_DIR))
     from generator import __version__, snapshot
 
-    snapshot.record(root, answers, __version__)
+    snapshot.record(root, answers, __version__, template_root=REPO_DIR)
 
 
 def main() -> int:
