@@ -13,6 +13,14 @@ from .. import limits
 from .model import ERROR, WARNING, Context, Finding, Template, finding
 
 SPLIT_FIX = "Move resources to another service, or let serverless-plugin-split-stacks move them into nested stacks."
+NESTED_FIX = (
+    "Split the service along its domains (fewer functions and routes per service): this nested stack is already the overflow, "
+    "and changing split-stacks settings after a deploy moves resources between stacks."
+)
+
+
+def _fix(tpl: Template) -> str:
+    return NESTED_FIX if tpl.parent is not None else SPLIT_FIX
 
 
 def _count(tpl: Template, section: str, quota: int, what: str) -> Iterator[Finding]:
@@ -26,7 +34,7 @@ def _count(tpl: Template, section: str, quota: int, what: str) -> Iterator[Findi
             None,
             section,
             f"Stack {tpl.name} declares {count} {what}; CloudFormation accepts at most {quota} per template.",
-            SPLIT_FIX,
+            _fix(tpl),
         )
     elif section == "Resources" and count >= quota * limits.CFN_RESOURCE_WARNING_RATIO:
         yield finding(
@@ -37,7 +45,7 @@ def _count(tpl: Template, section: str, quota: int, what: str) -> Iterator[Findi
             section,
             f"Stack {tpl.name} declares {count} {what}, {count * 100 // quota}% of CloudFormation's {quota} per template: "
             "a few more functions will block the deployment.",
-            SPLIT_FIX,
+            _fix(tpl),
         )
 
 
@@ -61,7 +69,7 @@ def template_size(ctx: Context) -> Iterator[Finding]:
                 None,
                 "",
                 f"Stack {tpl.name} is {tpl.size:,} bytes; CloudFormation accepts at most {limits.CFN_MAX_BODY_S3_BYTES:,} even from S3.",
-                SPLIT_FIX,
+                _fix(tpl),
             )
         elif not tpl.via_s3 and tpl.size > limits.CFN_MAX_BODY_INLINE_BYTES:
             yield finding(

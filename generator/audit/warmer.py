@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -87,6 +86,8 @@ def _artifact(tpl: Template, p: dict[str, Any]) -> Path:
 
 
 def _configured_targets(tpl: Template, p: dict[str, Any]) -> list[dict[str, Any]]:
+    import zipfile  # only when a warmer exists: keeps the audit's start-up short
+
     path = _artifact(tpl, p)
     try:
         with zipfile.ZipFile(path) as archive:

@@ -1,0 +1,144 @@
+"""Benchmark: `slsguard audit` of a 500-resource root template with nested stacks, whole process.
+
+Builds a .serverless/ folder the way osls + serverless-plugin-split-stacks (perType) lay it out:
+249 functions and their log groups in the root (500 resources with the role and the bucket),
+their versions, permissions and REST methods in three nested stacks wired through parameters.
+Then runs `python -m generator audit` as a fresh process several times and reports the median
+(goal: under 200 ms), next to a bare interpreter's start-up for scale.
+
+    python benchmarks/audit.py [--runs 15]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+FUNCTIONS = 249  # 2 resources each + role + bucket = 500 in the root
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _url(name: str) -> dict:
+    return {"Fn::Join": ["/", ["https://s3.amazonaws.com", {"Ref": "ServerlessDeploymentBucket"}, "serverless/bench/dev/1", name]]}
+
+
+def build(folder: Path) -> int:
+    """Write the root and nested templates; returns the number of resources written."""
+    root: dict = {"AWSTemplateFormatVersion": "2010-09-09", "Resources": {}, "Outputs": {}}
+    res = root["Resources"]
+    res["ServerlessDeploymentBucket"] = {"Type": "AWS::S3::Bucket", "Properties": {}}
+    res["IamRoleLambdaExecution"] = {"Type": "AWS::IAM::Role", "Properties": {"Policies": []}}
+    versions: dict = {"Parameters": {}, "Resources": {}, "Outputs": {}}
+    permissions: dict = {"Parameters": {}, "Resources": {}}
+    api: dict = {"Parameters": {}, "Resources": {}, "Outputs": {}}
+    api["Resources"]["ApiGatewayRestApi"] = {"Type": "AWS::ApiGateway::RestApi", "Properties": {"Name": "bench"}}
+    api["Resources"]["ApiGatewayDeployment1"] = {
+        "Type": "AWS::ApiGateway::Deployment",
+        "Properties": {
+            "RestApiId": {"Ref": "ApiGatewayRestApi"},
+            "StageDescription": {"ThrottlingRateLimit": 50, "ThrottlingBurstLimit": 100},
+        },
+    }
+    stack_params: dict = {"Versions": {}, "Permissions": {}, "API": {}}
+    for i in range(FUNCTIONS):
+        name = f"Fn{i}"
+        res[f"{name}LogGroup"] = {
+            "Type": "AWS::Logs::LogGroup",
+            "Properties": {"LogGroupName": f"/aws/lambda/bench-dev-fn{i}", "RetentionInDays": 14},
+        }
+        res[f"{name}LambdaFunction"] = {
+            "Type": "AWS::Lambda::Function",
+            "Properties": {
+                "FunctionName": f"bench-dev-fn{i}",
+                "Handler": "bench/api.handler",
+                "Runtime": "python3.13",
+                "Code": {"S3Bucket": {"Ref": "ServerlessDeploymentBucket"}, "S3Key": "serverless/bench/dev/1/bench.zip"},
+                "Timeout": 6,
+                "MemorySize": 1024,
+                "ReservedConcurrentExecutions": 3,
+                "TracingConfig": {"Mode": "Active"},
+                "Role": {"Fn::GetAtt": ["IamRoleLambdaExecution", "Arn"]},
+                "Environment": {"Variables": {"POWERTOOLS_SERVICE_NAME": "bench", "QUEUE_URL": {"Ref": "ServerlessDeploymentBucket"}}},
+            },
+            "DependsOn": [f"{name}LogGroup"],
+        }
+        param = f"{name}LambdaFunctionArnParameter"
+        for stack in ("Versions", "Permissions", "API"):
+            stack_params[stack][param] = {"Fn::GetAtt": [f"{name}LambdaFunction", "Arn"]}
+        versions["Parameters"][param] = {"Type": "String"}
+        versions["Resources"][f"{name}LambdaVersion"] = {"Type": "AWS::Lambda::Version", "Properties": {"FunctionName": {"Ref": param}}}
+        permissions["Parameters"][param] = {"Type": "String"}
+        permissions["Resources"][f"{name}LambdaPermissionApiGateway"] = {
+            "Type": "AWS::Lambda::Permission",
+            "Properties": {"FunctionName": {"Ref": param}, "Action": "lambda:InvokeFunction", "Principal": "apigateway.amazonaws.com"},
+        }
+        api["Parameters"][param] = {"Type": "String"}
+        api["Resources"][f"ApiGatewayMethodFn{i}Get"] = {
+            "Type": "AWS::ApiGateway::Method",
+            "Properties": {
+                "HttpMethod": "GET",
+                "RestApiId": {"Ref": "ApiGatewayRestApi"},
+                "Integration": {
+                    "Type": "AWS_PROXY",
+                    "Uri": {
+                        "Fn::Join": ["", ["arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/", {"Ref": param}, "/invocations"]]
+                    },
+                },
+            },
+        }
+    nested = {"Versions": versions, "Permissions": permissions, "API": api}
+    for stack, body in nested.items():
+        file = f"cloudformation-template-{stack}-nested-stack.json"
+        res[f"{stack}NestedStack"] = {
+            "Type": "AWS::CloudFormation::Stack",
+            "Properties": {"Parameters": stack_params[stack], "TemplateURL": _url(file)},
+        }
+        (folder / file).write_text(json.dumps(body, indent=2))
+    # Keep the root at exactly 500 resources: the nested stack resources replace three log groups' worth.
+    for i in range(3):
+        del res[f"Fn{FUNCTIONS - 1 - i}LogGroup"]
+        res[f"Fn{FUNCTIONS - 1 - i}LambdaFunction"]["DependsOn"] = []
+    (folder / "cloudformation-template-update-stack.json").write_text(json.dumps(root, indent=2))
+    return len(root["Resources"]) + sum(len(b["Resources"]) for b in nested.values())
+
+
+def timed(cmd: list[str], runs: int) -> list[float]:
+    """Wall-clock milliseconds of each run of a fresh process."""
+    out = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        out.append((time.perf_counter() - start) * 1000)
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=15)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / ".serverless"
+        folder.mkdir()
+        total = build(folder)
+        root = json.loads((folder / "cloudformation-template-update-stack.json").read_text())
+        audit = [sys.executable, "-m", "generator", "audit", str(folder), "--format", "json"]
+        check = subprocess.run(audit, cwd=REPO, capture_output=True, text=True, check=False)
+        summary = json.loads(check.stdout)["summary"]
+        timed(audit, 2)  # warm the page cache and the bytecode cache
+        bare = timed([sys.executable, "-c", "pass"], args.runs)
+        runs = timed(audit, args.runs)
+    print(f"templates: root {len(root['Resources'])} resources + 3 nested stacks ({total} resources in all); findings {summary}")
+    print(f"python -c pass:         median {statistics.median(bare):6.1f} ms  (min {min(bare):.1f}, max {max(bare):.1f}, {args.runs} runs)")
+    print(f"slsguard audit (whole): median {statistics.median(runs):6.1f} ms  (min {min(runs):.1f}, max {max(runs):.1f}, {args.runs} runs)")
+    print(f"goal < 200 ms: {'met' if statistics.median(runs) < 200 else 'NOT met'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
