@@ -75,6 +75,8 @@ def test_supported_combination_renders_and_passes_its_own_tests(given, tmp_path)
     files = generated_files(project)
     assert (project / "serverless.yml") in files
     for path in files:
+        if path.relative_to(project).as_posix() == ".slsguard/base.tar.gz":
+            continue  # upgrade's merge base: compressed copies of the files scanned here (random bytes may look like {{)
         text = path.read_bytes().decode("utf-8", errors="replace")
         match = LEFTOVER.search(text)
         assert match is None, f"{path.relative_to(project)} keeps template syntax near {text[match.start() - 40 : match.end() + 40]!r}"
