@@ -12,18 +12,33 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 PROJECT_DIR = "{{cookiecutter.project_slug}}"
-TEMPLATE_PARTS = ("cookiecutter.json", "hooks", "generator", PROJECT_DIR)
+SKIPPED = {
+    ".git",
+    ".cache",
+    ".benchmarks",
+    "tests",
+    "benchmarks",
+    "docs",
+    ".pytest_cache",
+    ".ruff_cache",
+    "node_modules",
+    "__pycache__",
+    "dist",
+    "build",
+}
 
 
 def copy_template(dest: Path) -> Path:
-    """A private copy of the template (cookiecutter.json, hooks, generator, project folder) to edit."""
+    """A private copy of the template repository (minus git, virtualenvs, tests and caches) to edit."""
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "node_modules")
     dest.mkdir(parents=True)
-    for part in TEMPLATE_PARTS:
-        src = REPO / part
+    for src in REPO.iterdir():
+        if src.name in SKIPPED or src.name.startswith(".venv"):
+            continue
         if src.is_dir():
-            shutil.copytree(src, dest / part, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "node_modules"))
+            shutil.copytree(src, dest / src.name, ignore=ignore)
         else:
-            shutil.copy2(src, dest / part)
+            shutil.copy2(src, dest / src.name)
     return dest
 
 
