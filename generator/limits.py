@@ -9,7 +9,6 @@ from __future__ import annotations
 LAMBDA_MIN_TIMEOUT_S = 1
 LAMBDA_MAX_TIMEOUT_S = 900
 LAMBDA_DEFAULT_TIMEOUT_S = 3  # what Lambda uses when a function's Timeout is absent
-FRAMEWORK_DEFAULT_TIMEOUT_S = 6  # what osls/Serverless Framework compiles when serverless.yml sets none
 LAMBDA_MIN_MEMORY_MB = 128
 LAMBDA_MAX_MEMORY_MB = 10_240
 LAMBDA_DEFAULT_ACCOUNT_CONCURRENCY = 1_000
