@@ -92,4 +92,5 @@ def check_report(result: Upgrade) -> str:
         n = result.generated_changed
         reasons.append(f"{_count(n, 'generated file')} {'differs' if n == 1 else 'differ'} from the last generation")
     body = "\n".join(f"  - {r}" for r in reasons)
-    return f"{name} is behind:\n{body}\nRun 'slsguard upgrade' to update it."
+    command = " ".join(["slsguard upgrade", *(f"--set {k}={_value(new)}" for k, _, new in result.changed)])
+    return f"{name} is behind:\n{body}\nRun '{command}' to update it."
