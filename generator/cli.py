@@ -50,17 +50,20 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _new(args: argparse.Namespace) -> int:
-    from .answers import load_file, parse_set
+    from .answers import complete, load_file, parse_set
     from .render import new
+    from .summary import next_commands
 
     given = load_file(args.answers) if args.answers else {}
     given.update(parse_set(args.set))
     if not args.no_input:
-        from .wizard import run_wizard
+        from .wizard import run_wizard  # questionary loads only when there is something to ask
 
-        given = run_wizard(given)
+        given = run_wizard(given, output_dir=args.output_dir, force=args.force)
     project = new(given, args.output_dir, force=args.force)
-    print(f"Created {project}")
+    print(f"Created {project}\nNext:")
+    for command in next_commands(complete(given), project):
+        print(f"  {command}")
     return 0
 
 
