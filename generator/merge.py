@@ -47,6 +47,7 @@ class Change:
     action: str
     entry: Entry | None = None
     note: str = ""
+    sides: tuple[Entry | None, Entry | None, Entry | None] | None = None  # (ours, base, theirs) of a conflict
 
     @property
     def writes(self) -> bool:
@@ -84,7 +85,7 @@ def _both_changed(path: str, ours: Entry, base: Entry | None, theirs: Entry, exe
     merged, conflicted = merge_text(ours.data, base.data if base else b"", theirs.data, labels)
     if conflicted:
         note = "you created this file and the new render adds it too" if base is None else ""
-        return Change(path, CONFLICT, Entry(merged, executable), note)
+        return Change(path, CONFLICT, Entry(merged, executable), note, (ours, base, theirs))
     return Change(path, MERGED, Entry(merged, executable))
 
 

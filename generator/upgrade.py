@@ -8,8 +8,6 @@ only at the end, all or nothing (``generator.transaction``).
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 import sys
 import tempfile
 from collections.abc import Mapping
@@ -20,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from . import snapshot
 from .answers import parse_set, reject_unknown, validate
 from .errors import Interrupted, UpgradeConflict, UserError
+from .gitrepo import git_dirty, mark_unmerged
 from .merge import CONFLICT, RECORDED, Change, Labels, plan
 from .questions import BY_NAME, QUESTIONS
 from .render import render
@@ -42,6 +41,7 @@ class Upgrade:
     changes: list[Change] = field(default_factory=list)
     generated_changed: int = 0  # generated files whose pristine render differs from last time
     dry_run: bool = False
+    marked_unmerged: bool = False  # conflicts registered in the git index, as after 'git merge'
 
     @property
     def conflicts(self) -> list[str]:
@@ -60,22 +60,6 @@ class Upgrade:
 def version_key(version: str) -> tuple[int, ...]:
     """``0.10.1`` > ``0.9``; pre-release suffixes are ignored."""
     return tuple(int(part) for part in re.findall(r"\d+", version.split("+")[0])[:3])
-
-
-def git_dirty(root: Path) -> list[str] | None:
-    """``git status`` lines under ``root``; None when it is not inside a git work tree (or git is absent)."""
-    git = shutil.which("git")
-    if git is None:
-        return None
-    inside = subprocess.run([git, "-C", str(root), "rev-parse", "--is-inside-work-tree"], capture_output=True, text=True, check=False)
-    if inside.returncode != 0 or inside.stdout.strip() != "true":
-        return None
-    status = subprocess.run(
-        [git, "-C", str(root), "status", "--porcelain", "--untracked-files=normal", "--", "."], capture_output=True, text=True, check=False
-    )
-    if status.returncode != 0:
-        raise UserError(f"git status failed in {root}: {status.stderr.strip()}.", "Fix: repair the repository, or pass --allow-dirty.")
-    return [line for line in status.stdout.splitlines() if line.strip()]
 
 
 def _refuse_dirty(root: Path) -> None:
@@ -191,6 +175,7 @@ def upgrade(
         from .transaction import apply
 
         apply(root, result.changes)
+        result.marked_unmerged = mark_unmerged(root, [c for c in result.changes if c.action == CONFLICT])
     return result
 
 

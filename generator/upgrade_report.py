@@ -54,6 +54,8 @@ def summary(result: Upgrade) -> str:
             lines.append(f"  {c.action:<{width}}  {c.path:<{path_width}}  {note}".rstrip())
     if any(c.action == RECORDED for c in result.changes):
         lines.append(f"{'Would record' if result.dry_run else 'Recorded'} the answers, version and merge base in .slsguard/.")
+    if result.marked_unmerged:
+        lines.append("The conflicted files are marked unmerged in git: 'git add' each one once resolved.")
     written = sum(c.writes for c in files)
     conflicts = len(result.conflicts)
     verdict = f"{'Would change' if result.dry_run else 'Changed'} {_count(written, 'file')}"

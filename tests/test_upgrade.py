@@ -15,7 +15,18 @@ from pathlib import Path
 import pytest
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
-from support.upgrade import MINI_FILES, commit_all, fingerprint, git_changed, git_init, mini_template, set_version, untouched, write_files
+from support.upgrade import (
+    MINI_FILES,
+    commit_all,
+    fingerprint,
+    git,
+    git_changed,
+    git_init,
+    mini_template,
+    set_version,
+    untouched,
+    write_files,
+)
 
 from generator import cli, render, snapshot
 from generator.errors import UserError
@@ -165,10 +176,20 @@ def test_new_template_version_merges_and_conflicts(project: Path, mini_v2: Path,
     }
     after = fingerprint(project)
     assert untouched(after, written) == untouched(before, written)
-    if (project / ".git").exists():
+    in_git = (project / ".git").exists()
+    if in_git:
         assert git_changed(project) == sorted(written)
+        # conflicts are unmerged in git's index, as after 'git merge': git commit refuses them until 'git add'
+        stages = sorted((line.split("\t")[1], line.split()[2]) for line in git(project, "ls-files", "-u").splitlines())
+        assert stages == [
+            ("CHANGELOG.md", "2"),
+            ("CHANGELOG.md", "3"),
+            ("my_service/api.py", "1"),
+            ("my_service/api.py", "2"),
+            ("my_service/api.py", "3"),
+        ]
     assert snapshot.read(project).version == "0.2.0"
-    snapshot_check("new_version", out.rstrip("\n"))
+    snapshot_check("new_version_git" if in_git else "new_version", out.rstrip("\n"))
     # WHEN the user resolves the conflicts, THEN the next upgrade has nothing left to do
     (project / "my_service" / "api.py").write_text(textwrap.dedent(MINI_FILES["{{cookiecutter.package_name}}/api.py"]))
     (project / "CHANGELOG.md").write_text("# Our changes\n")
