@@ -27,9 +27,10 @@ def test_warmup_event_is_recognised(event):
         ({"x-correlation-id": "has space"}, "request-id"),
         ({"x-correlation-id": "x" * 129}, "request-id"),
         ({"x-correlation-id": "line\nbreak"}, "request-id"),
+        ({"x-correlation-id": "trailing-newline\n"}, "request-id"),
         ({}, "request-id"),
     ],
-    ids=["given", "space", "too-long", "newline", "absent"],
+    ids=["given", "space", "too-long", "newline", "trailing-newline", "absent"],
 )
 def test_correlation_id_is_taken_only_when_well_formed(headers, expected):
     assert guard.correlation_id(headers, "request-id") == expected

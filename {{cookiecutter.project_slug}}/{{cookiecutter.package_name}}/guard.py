@@ -40,7 +40,7 @@ WARMUP_SOURCE = "serverless-plugin-warmup"  # serverless-plugin-warmup's default
 WARMUP_RESPONSE = {"warmup": "ok"}
 CORRELATION_HEADER = "x-correlation-id"
 # What a client may send as a correlation ID: short, printable, no spaces (no log or header injection).
-CORRELATION_ID_RE = re.compile(r"^[A-Za-z0-9._:@/+=-]{1,128}$")
+CORRELATION_ID_RE = re.compile(r"[A-Za-z0-9._:@/+=-]{1,128}")  # used with fullmatch: "$" would let a final newline in
 DB_MODULE = f"{__package__}.db"
 
 logger = Logger(service=SERVICE)
@@ -133,7 +133,7 @@ def is_warmup(event: Any) -> bool:
 def correlation_id(headers: Mapping[str, str], fallback: str) -> str:
     """The caller's x-correlation-id when it is well-formed, else the request ID."""
     given = headers.get(CORRELATION_HEADER, "")
-    if given and CORRELATION_ID_RE.match(given):
+    if given and CORRELATION_ID_RE.fullmatch(given):
         return given
     if given:
         logger.warning("ignored a malformed x-correlation-id header", extra={"header_length": len(given)})
@@ -330,7 +330,7 @@ def message_correlation_id(record: Mapping[str, Any]) -> str:
     attributes = {str(k).lower(): v for k, v in (record.get("messageAttributes") or {}).items()}
     for name in (CORRELATION_HEADER, "correlation_id"):
         value = (attributes.get(name) or {}).get("stringValue") or ""
-        if CORRELATION_ID_RE.match(value):
+        if CORRELATION_ID_RE.fullmatch(value):
             return value
     return str(record.get("messageId") or "unknown")
 
