@@ -32,9 +32,11 @@ def inside_work_tree(root: Path) -> bool:
 
 def git_dirty(root: Path) -> list[str] | None:
     """``git status`` lines under ``root``; None when it is not inside a git work tree."""
-    if not inside_work_tree(root):
+    if shutil.which("git") is None:
         return None
     status = _git(root, "status", "--porcelain", "--untracked-files=normal", "--", ".")
+    if status.returncode != 0 and not inside_work_tree(root):
+        return None  # one git call in the common cases; the second only tells "not a repository" from a broken one
     if status.returncode != 0:
         raise UserError(f"git status failed in {root}: {status.stderr.strip()}.", "Fix: repair the repository, or pass --allow-dirty.")
     return [line for line in status.stdout.splitlines() if line.strip()]
