@@ -7,7 +7,6 @@ inside the file (``git merge-file --diff3``, which needs no repository). Never a
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import tempfile
@@ -128,5 +127,5 @@ def _read_ours(root: Path, paths: set[str]) -> Mapping[str, Entry]:
     for rel in paths:
         path = root / rel
         if path.is_file() and not path.is_symlink():
-            out[rel] = Entry(path.read_bytes(), os.access(path, os.X_OK))
+            out[rel] = Entry(path.read_bytes(), bool(path.stat().st_mode & 0o111))
     return out

@@ -71,7 +71,7 @@ def read_tree(root: Path) -> Tree:
             rel = path.relative_to(root).as_posix()
             if rel in RECORDING or path.is_symlink() or not path.is_file():
                 continue
-            tree[rel] = Entry(path.read_bytes(), os.access(path, os.X_OK))
+            tree[rel] = Entry(path.read_bytes(), bool(path.stat().st_mode & 0o111))
     return dict(sorted(tree.items()))
 
 
