@@ -42,7 +42,7 @@ def fail_on_call(n: int, real, exc: BaseException):
     return wrapper
 
 
-@pytest.mark.parametrize("n", [1, 2, 3, 5, 7], ids=lambda n: f"move-{n}")
+@pytest.mark.parametrize("n", [1, 4, 7], ids=lambda n: f"move-{n}")
 def test_failure_while_swapping_files_in_rolls_back(project: Path, mini: Path, monkeypatch: pytest.MonkeyPatch, n: int) -> None:
     # GIVEN the n-th rename into the project fails (some files already swapped in)
     before = fingerprint(project)
