@@ -137,6 +137,8 @@ def package_env(server: MotoServer, cache: Path) -> dict[str, str]:
     return {
         **keep,
         **server.env(),
+        # The generated project's slsguard bridge runs `slsguard audit`: the one installed next to this interpreter.
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{keep.get('PATH', os.defpath)}",
         "HOME": str(home),
         "XDG_CACHE_HOME": str(cache / "xdg"),
         "SLS_TELEMETRY_DISABLED": "1",
@@ -148,21 +150,23 @@ def package_env(server: MotoServer, cache: Path) -> dict[str, str]:
     }
 
 
-def package(project: Path, server: MotoServer, cache: Path, *, stage: str = "dev", timeout: float = PACKAGE_TIMEOUT_S) -> Path:
-    """Run ``osls package --stage <stage>`` in ``project``; returns its ``.serverless`` folder."""
+def run_osls(
+    project: Path, server: MotoServer, cache: Path, *args: str, timeout: float = PACKAGE_TIMEOUT_S
+) -> subprocess.CompletedProcess[str]:
+    """Run the project's osls with ``args`` in the packaging environment; the caller judges the exit code."""
     link_node_modules(project)
     cli = project / "node_modules" / ".bin" / "osls"
     try:
-        result = subprocess.run(
-            [str(cli), "package", "--stage", stage],
-            cwd=project,
-            env=package_env(server, cache),
-            capture_output=True,
-            text=True,
-            timeout=timeout,
+        return subprocess.run(
+            [str(cli), *args], cwd=project, env=package_env(server, cache), capture_output=True, text=True, timeout=timeout
         )
     except subprocess.TimeoutExpired as err:
-        raise ToolchainError(f"osls package of {project.name} took more than {timeout} s") from err
+        raise ToolchainError(f"osls {' '.join(args)} in {project.name} took more than {timeout} s") from err
+
+
+def package(project: Path, server: MotoServer, cache: Path, *, stage: str = "dev", timeout: float = PACKAGE_TIMEOUT_S) -> Path:
+    """Run ``osls package --stage <stage>`` in ``project``; returns its ``.serverless`` folder."""
+    result = run_osls(project, server, cache, "package", "--stage", stage, timeout=timeout)
     if result.returncode != 0:
         raise ToolchainError(
             f"osls package of {project.name} failed ({result.returncode}):\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
