@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -58,9 +59,9 @@ class Template:
     parent_id: str | None = None  # logical id of the AWS::CloudFormation::Stack resource in the parent
     children: dict[str, Template] = field(default_factory=dict)
 
-    @property
+    @cached_property
     def resources(self) -> dict[str, Any]:
-        """The Resources section (empty when malformed)."""
+        """The Resources section (empty when malformed); read once, rules ask for it constantly."""
         res = self.body.get("Resources")
         return res if isinstance(res, dict) else {}
 
