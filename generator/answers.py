@@ -44,7 +44,15 @@ def load_file(path: Path) -> Answers:
             f"answers file {path} must hold a mapping of KEY: VALUE, not {type(data).__name__}.",
             "Fix: write one key per line, e.g. database: postgres.",
         )
-    return {str(k): v for k, v in data.items()}
+    return {str(k): _yaml_word(str(k), v) for k, v in data.items()}
+
+
+def _yaml_word(key: str, value: Any) -> Any:
+    """YAML 1.1 reads an unquoted ``vpc: no`` as false; for a yes/no choice the user meant the word."""
+    q = BY_NAME.get(key)
+    if isinstance(value, bool) and q is not None and q.kind == "choice" and {"yes", "no"} <= set(q.choices):
+        return "yes" if value else "no"
+    return value
 
 
 def reject_unknown(given: Mapping[str, Any]) -> None:

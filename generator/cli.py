@@ -12,12 +12,31 @@ from . import __version__
 from .errors import SlsguardError
 
 
+def _answers_help() -> str:
+    """Every KEY that --set and --answers accept, listed from the questions themselves."""
+    from .questions import QUESTIONS
+    from .rules import allowed_text
+
+    lines = ["answers (KEY for --set KEY=VALUE and --answers FILE; the wizard asks the same):"]
+    for q in QUESTIONS:
+        default = "derived from the answers above" if q.derived else str(q.default).lower() if isinstance(q.default, bool) else q.default
+        lines.append(f"  {q.name:<21} {allowed_text(q)} (default: {default})")
+    return "\n".join(lines)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="slsguard", description="Start and keep an AWS serverless service safe from day one.")
     parser.add_argument("--version", action="version", version=f"slsguard {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    new = sub.add_parser("new", help="create a hardened service (asks questions unless --no-input)")
+    new = sub.add_parser(
+        "new",
+        help="create a hardened service (asks questions unless --no-input)",
+        description="Create a hardened service at OUTPUT_DIR/<project_slug>: asks the questions that matter, or none with --no-input.",
+        epilog=_answers_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    new.add_argument("--version", action="version", version=f"slsguard {__version__}")
     new.add_argument("output_dir", nargs="?", default=".", metavar="OUTPUT_DIR", help="where the project folder is created (default: .)")
     new.add_argument("--no-input", action="store_true", help="ask nothing: defaults plus --set/--answers")
     new.add_argument(
