@@ -1,0 +1,117 @@
+"""The bridge plugin's own logic under node, without packaging: what it writes into the compiled template
+and how it refuses a bad custom.slsguard (the slow end-to-end proof is tests/test_audit_bridge.py)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+PLUGIN = Path(__file__).resolve().parent.parent / "{{cookiecutter.project_slug}}" / ".slsguard" / "plugin.js"
+
+# A stand-in for the parts of the framework's plugin API the bridge uses; prints the compiled template or the error.
+DRIVER = r"""
+const Plugin = require(process.argv[1]);
+const input = JSON.parse(process.argv[2]);
+class ServerlessError extends Error {}
+const template = { Resources: {
+  ApiLambdaFunction: { Type: 'AWS::Lambda::Function', Properties: { Timeout: 6 } },
+  WorkerLambdaFunction: { Type: 'AWS::Lambda::Function', Properties: { Timeout: 6 } },
+} };
+const serverless = {
+  classes: { Error: ServerlessError },
+  serviceDir: process.cwd(),
+  config: {},
+  service: {
+    custom: { slsguard: input.slsguard },
+    functions: input.functions,
+    resources: { Resources: { WorkQueue: { Type: 'AWS::SQS::Queue' } } },
+    provider: { compiledCloudFormationTemplate: template },
+    getAllFunctions() { return Object.keys(this.functions); },
+    getFunction(name) { return this.functions[name]; },
+  },
+  getProvider() { return { naming: { getLambdaLogicalId: (n) => n[0].toUpperCase() + n.slice(1) + 'LambdaFunction' } }; },
+};
+const plugin = new Plugin(serverless, {});
+try {
+  plugin.hooks['before:package:compileFunctions']();
+  plugin.hooks['before:package:finalize']();
+  console.log(JSON.stringify({ template, queue: serverless.service.resources.Resources.WorkQueue }));
+} catch (error) {
+  console.log(JSON.stringify({ error: error.message, serverlessError: error instanceof ServerlessError }));
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def plugin(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy outside the template folder, whose package.json is a Jinja template node cannot read."""
+    copy = tmp_path_factory.mktemp("bridge") / "plugin.js"
+    shutil.copy(PLUGIN, copy)
+    return copy
+
+
+def run_plugin(plugin: Path, slsguard: dict[str, Any], functions: dict[str, Any] | None = None) -> dict[str, Any]:
+    node = shutil.which("node")
+    assert node, "node is required (installed by .ci/run)"
+    functions = functions if functions is not None else {"api": {"timeout": 6}, "worker": {}}
+    proc = subprocess.run(
+        [node, "-e", DRIVER, str(plugin), json.dumps({"slsguard": slsguard, "functions": functions})],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    return json.loads(proc.stdout)
+
+
+def test_the_plugin_has_no_template_syntax_cookiecutter_would_render() -> None:
+    text = PLUGIN.read_text()
+    assert "{{" not in text and "{%" not in text and "{#" not in text
+
+
+def test_functions_without_their_own_timeout_are_marked(plugin: Path) -> None:
+    out = run_plugin(plugin, {})
+    resources = out["template"]["Resources"]
+    assert "Metadata" not in resources["ApiLambdaFunction"]
+    assert resources["WorkerLambdaFunction"]["Metadata"] == {"slsguard": {"implicit": ["Timeout"]}}
+
+
+def test_exemptions_land_on_functions_resources_and_the_stack(plugin: Path) -> None:
+    out = run_plugin(
+        plugin,
+        {
+            "exempt": {
+                "worker": {"vpc-without-need": "reaches the VPN"},
+                "WorkQueue": {"iam-wildcard": "shared queue"},
+                "stack": {"tracing": "batch only"},
+            }
+        },
+    )
+    template = out["template"]
+    assert template["Metadata"] == {"slsguard": {"exempt": {"tracing": "batch only"}}}
+    assert template["Resources"]["WorkerLambdaFunction"]["Metadata"]["slsguard"] == {
+        "implicit": ["Timeout"],
+        "exempt": {"vpc-without-need": "reaches the VPN"},
+    }
+    assert out["queue"]["Metadata"] == {"slsguard": {"exempt": {"iam-wildcard": "shared queue"}}}
+
+
+@pytest.mark.parametrize(
+    ("exempt", "message"),
+    [
+        ({"worker": {"tracing": " "}}, "custom.slsguard.exempt.worker.tracing needs a reason: say why the rule does not apply here."),
+        ({"worker": {"Not A Rule": "x"}}, "custom.slsguard.exempt.worker.Not A Rule is not a rule id (see `slsguard audit --help`)."),
+        ({"worker": ["tracing"]}, 'custom.slsguard.exempt.worker must map rule ids to reasons, e.g. tracing: "why it is safe here".'),
+        ({"nobody": {"tracing": "x"}}, "custom.slsguard.exempt.nobody names no function or resource of this service"),
+    ],
+    ids=["no-reason", "bad-rule-id", "not-a-mapping", "unknown-target"],
+)
+def test_a_bad_exemption_stops_with_one_serverless_error(plugin: Path, exempt: dict[str, Any], message: str) -> None:
+    out = run_plugin(plugin, {"exempt": exempt})
+    assert out["serverlessError"] is True
+    assert out["error"].startswith(message)
