@@ -12,6 +12,25 @@ from . import __version__
 from .errors import SlsguardError
 
 
+class _Parser(argparse.ArgumentParser):
+    """An epilog may be a function, built only when help is shown: a command never imports what only its help lists."""
+
+    def format_help(self) -> str:
+        if callable(self.epilog):
+            self.epilog = self.epilog()
+        return super().format_help()
+
+
+def _rules_help() -> str:
+    """Every audit rule id (what an exemption names) and what it checks."""
+    from .audit.rules import RULES
+
+    lines = ["rules (ids for exemptions: Metadata slsguard.exempt, custom.slsguard.exempt; see docs/audit.md):"]
+    lines += [f"  {rule.id:<24} {rule.summary}" for rule in RULES]
+    lines.append("exit codes: 0 no errors, 1 errors (0 with --warn-only), 2 unusable input")
+    return "\n".join(lines)
+
+
 def _answers_help() -> str:
     """Every KEY that --set and --answers accept, listed from the questions themselves."""
     from .questions import QUESTIONS
@@ -25,7 +44,7 @@ def _answers_help() -> str:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="slsguard", description="Start and keep an AWS serverless service safe from day one.")
+    parser = _Parser(prog="slsguard", description="Start and keep an AWS serverless service safe from day one.")
     parser.add_argument("--version", action="version", version=f"slsguard {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -33,7 +52,7 @@ def _parser() -> argparse.ArgumentParser:
         "new",
         help="create a hardened service (asks questions unless --no-input)",
         description="Create a hardened service at OUTPUT_DIR/<project_slug>: asks the questions that matter, or none with --no-input.",
-        epilog=_answers_help(),
+        epilog=_answers_help,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     new.add_argument("--version", action="version", version=f"slsguard {__version__}")
@@ -53,7 +72,13 @@ def _parser() -> argparse.ArgumentParser:
     upgrade.add_argument("--check", action="store_true", help="exit 1 when the project is behind this slsguard or its answers")
     upgrade.add_argument("--allow-dirty", action="store_true", help="upgrade a git project with uncommitted changes")
 
-    audit = sub.add_parser("audit", help="check compiled CloudFormation templates for unsafe settings")
+    audit = sub.add_parser(
+        "audit",
+        help="check compiled CloudFormation templates for unsafe settings",
+        description="Check compiled CloudFormation templates (the root and every nested stack) for unsafe settings and quotas.",
+        epilog=_rules_help,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     audit.add_argument(
         "paths", nargs="*", default=["."], metavar="PATH", help="a .serverless/ folder, a project folder or template files (default: .)"
     )

@@ -125,3 +125,12 @@ def test_docs_list_every_rule_and_the_json_fields() -> None:
         assert f"`{rule.id}`" in doc, rule.id
     for field in ("schema", "account_concurrency", "stacks", "findings", "summary", "logical_id", "exempt"):
         assert f"`{field}`" in doc, field
+
+
+def test_help_lists_every_rule_id_an_exemption_can_name(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as done:
+        main(["audit", "--help"])
+    assert done.value.code == 0
+    out = capsys.readouterr().out
+    for rule in RULES:
+        assert f"\n  {rule.id} " in out, rule.id
