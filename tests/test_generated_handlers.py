@@ -31,7 +31,7 @@ def clean_env(**extra: str) -> dict[str, str]:
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("POWERTOOLS_", "AWS_LAMBDA_")) and k not in ("MAX_BODY_BYTES", "TIME_BUDGET_MARGIN_MS")
+        if not k.startswith(("POWERTOOLS_", "AWS_LAMBDA_", "DB_")) and k not in ("MAX_BODY_BYTES", "TIME_BUDGET_MARGIN_MS")
     }
     return {**env, "PYTHONDONTWRITEBYTECODE": "1", **extra}
 
