@@ -78,6 +78,7 @@ class Wizard:
             target_dir(self.output_dir, self.settled["project_slug"], force=self.force)
 
     def announce(self, q: Question, value: Any, reason: str) -> None:
+        """A question with one possible answer is stated, not asked (sam init does the same)."""
         self.echo(f"! {q.prompt} {as_text(value)}: {reason}")
         self.settled[q.name] = value
 
@@ -155,6 +156,7 @@ class Wizard:
             raise SlsguardError("cancelled at the summary; nothing was written.")
 
     def run(self) -> Answers:
+        """Core questions, then the recommended-settings offer, then the summary: what matters first, details only on request."""
         self.check_given()
         self.echo("slsguard new: the questions that matter come first. Ctrl-C quits without writing anything.")
         for q in QUESTIONS:
