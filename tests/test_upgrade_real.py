@@ -175,7 +175,9 @@ def test_rendering_over_an_existing_project_records_only_generated_files(tmp_pat
     # GIVEN a project with a file of the user's; WHEN plain cookiecutter renders over it (-f)
     root = new({}, tmp_path)
     (root / "notes.txt").write_text("mine\n")
-    subprocess.run([sys.executable, "-m", "cookiecutter", str(REPO), "--no-input", "-f", "-o", str(tmp_path)], check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "cookiecutter", str(REPO), "--no-input", "-f", "-o", str(tmp_path)], check=True, capture_output=True
+    )
     # THEN the merge base holds only what the template generated: no upgrade will ever delete notes.txt
     base = snapshot.read(root).base
     assert "notes.txt" not in base
