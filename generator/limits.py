@@ -23,6 +23,7 @@ IAM_ROLE_NAME_MAX = 64
 # API Gateway (docs: limits, http-api-vs-rest)
 REST_API_MAX_INTEGRATION_TIMEOUT_S = 29  # default; regional REST APIs may raise it at a throttle cost
 HTTP_API_MAX_INTEGRATION_TIMEOUT_S = 30  # hard limit, not raisable
+WEBSOCKET_API_MAX_INTEGRATION_TIMEOUT_S = 29  # WebSocket APIs (API Gateway v2) keep the 29 s limit
 API_ACCOUNT_THROTTLE_RPS = 10_000
 API_ACCOUNT_THROTTLE_BURST = 5_000
 

@@ -28,7 +28,11 @@ def test_the_reference_service_passes_every_rule() -> None:
 # (rule, fixture folder, findings of the failing case)
 CASES = [
     ("function-timeout", "function-timeout", [(ERROR, "ApiLambdaFunction"), (ERROR, "WorkerLambdaFunction")]),
-    ("api-timeout", "api-timeout", [(ERROR, "ApiLambdaFunction"), (ERROR, "ShortLambdaFunction"), (WARNING, "HttpLambdaFunction")]),
+    (
+        "api-timeout",
+        "api-timeout",
+        [(ERROR, "ApiLambdaFunction"), (ERROR, "ShortLambdaFunction"), (WARNING, "HttpLambdaFunction"), (WARNING, "SocketLambdaFunction")],
+    ),
     ("reserved-concurrency", "reserved-concurrency", [(ERROR, "ApiLambdaFunction")]),
     ("api-throttling", "api-throttling", [(ERROR, "ApiGatewayRestApi"), (ERROR, "HttpApi")]),
     ("tracing", "tracing", [(WARNING, "ApiLambdaFunction"), (WARNING, "WorkerLambdaFunction")]),

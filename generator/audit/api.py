@@ -20,8 +20,13 @@ def _api_limits(ctx: Context) -> Iterator[tuple[Template, str, str, float, list[
     for tpl, lid, integration in ctx.index.of_type("AWS::ApiGatewayV2::Integration"):
         p = props(integration)
         if p.get("IntegrationType") in ("AWS_PROXY", "AWS"):
-            limit = _limit(p.get("TimeoutInMillis"), limits.HTTP_API_MAX_INTEGRATION_TIMEOUT_S)
-            yield tpl, lid, "HTTP API", limit, refs.functions(p.get("IntegrationUri"), tpl)
+            websocket = any(props(t.resources.get(a)).get("ProtocolType") == "WEBSOCKET" for t, a in refs.targets(p.get("ApiId"), tpl))
+            kind, default = (
+                ("WebSocket API", limits.WEBSOCKET_API_MAX_INTEGRATION_TIMEOUT_S)
+                if websocket
+                else ("HTTP API", limits.HTTP_API_MAX_INTEGRATION_TIMEOUT_S)
+            )
+            yield tpl, lid, kind, _limit(p.get("TimeoutInMillis"), default), refs.functions(p.get("IntegrationUri"), tpl)
 
 
 def _limit(millis: Any, default: int) -> float:
