@@ -11,12 +11,19 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "audit", "new", "render", "upgrade"]
+__all__ = ["__version__", "audit_paths", "new", "upgrade_project"]
 
-_LAZY = {"new": "generator.render", "render": "generator.render", "upgrade": "generator.upgrade", "audit": "generator.audit"}
+# Public name -> (module, function). The names differ from the submodules (generator.upgrade,
+# generator.audit) on purpose: importing a submodule binds it on the package under its own name.
+_LAZY = {
+    "new": ("generator.render", "new"),
+    "upgrade_project": ("generator.upgrade", "upgrade"),
+    "audit_paths": ("generator.audit", "audit"),
+}
 
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
+        module, function = _LAZY[name]
+        return getattr(importlib.import_module(module), function)
     raise AttributeError(f"module 'generator' has no attribute {name!r}")
