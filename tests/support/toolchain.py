@@ -129,9 +129,8 @@ def link_node_modules(project: Path) -> None:
     link.symlink_to(node_modules(), target_is_directory=True)
 
 
-def package_env(server: MotoServer, cache: Path) -> dict[str, str]:
-    """The environment ``osls package`` runs in: moto for CloudFormation, caches and HOME out of the way."""
-    home = cache / "home"
+def package_env(server: MotoServer, cache: Path, home: Path) -> dict[str, str]:
+    """The environment ``osls package`` runs in: moto for CloudFormation, its own HOME, a shared pip cache."""
     home.mkdir(parents=True, exist_ok=True)
     keep = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "SLS_", "SERVERLESS_"))}
     return {
@@ -158,7 +157,12 @@ def run_osls(
     cli = project / "node_modules" / ".bin" / "osls"
     try:
         return subprocess.run(
-            [str(cli), *args], cwd=project, env=package_env(server, cache), capture_output=True, text=True, timeout=timeout
+            [str(cli), *args],
+            cwd=project,
+            env=package_env(server, cache, cache / f"home-{project.name}"),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
         )
     except subprocess.TimeoutExpired as err:
         raise ToolchainError(f"osls {' '.join(args)} in {project.name} took more than {timeout} s") from err
@@ -193,15 +197,29 @@ class LintFinding:
         return f"{self.file}:{self.line} {self.rule} {self.message}"
 
 
-def cfn_lint(paths: list[Path], regions: tuple[str, ...] = ("us-east-1",)) -> list[LintFinding]:
-    """cfn-lint every template (in-process, through its public API); all findings, errors and warnings."""
-    from cfnlint.api import ManualArgs, lint_file
+def cfn_lint_binary() -> Path:
+    """The cfn-lint command installed beside this Python (the project's dev dependency)."""
+    beside = Path(sys.executable).with_name("cfn-lint")
+    found = beside if beside.exists() else shutil.which("cfn-lint")
+    if not found:
+        raise ToolchainError("cfn-lint not found: install the dev dependencies (pip install -e '.[dev]').")
+    return Path(found)
 
-    findings = []
-    for path in paths:
-        for match in lint_file(path, config=ManualArgs(regions=list(regions))):
-            findings.append(LintFinding(match.rule.id, match.rule.severity, path.name, match.linenumber, match.message))
-    return findings
+
+def cfn_lint(paths: list[Path], regions: tuple[str, ...] = ("us-east-1",), *, timeout: float = SCAN_TIMEOUT_S) -> list[LintFinding]:
+    """Run the cfn-lint CLI over every template; all findings (errors, warnings, informational)."""
+    command = [str(cfn_lint_binary()), "--format", "json", "--regions", *regions, "--", *map(str, paths)]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+    try:
+        matches = json.loads(result.stdout or "[]")
+    except ValueError as err:
+        raise ToolchainError(
+            f"cfn-lint printed no JSON (exit {result.returncode}): {result.stdout[-2000:]} {result.stderr[-2000:]}"
+        ) from err
+    return [
+        LintFinding(m["Rule"]["Id"], m["Level"].lower(), Path(m["Filename"]).name, m["Location"]["Start"]["LineNumber"], m["Message"])
+        for m in matches
+    ]
 
 
 def checkov_binary() -> Path:
@@ -227,7 +245,7 @@ class CheckovReport:
 
 def checkov(paths: list[Path], *, timeout: float = SCAN_TIMEOUT_S) -> CheckovReport:
     """Scan templates with checkov offline (no download, no mapping fetch); skips come from template Metadata."""
-    command = [str(checkov_binary()), "--skip-download", "--framework", "cloudformation", "--output", "json", "--quiet"]
+    command = [str(checkov_binary()), "--skip-download", "--framework", "cloudformation", "--output", "json"]
     for path in paths:
         command += ["--file", str(path)]
     env = {**os.environ, "BC_SKIP_MAPPING": "TRUE", "LOG_LEVEL": "ERROR"}
@@ -244,7 +262,7 @@ def checkov(paths: list[Path], *, timeout: float = SCAN_TIMEOUT_S) -> CheckovRep
             report.passed += run.get("passed", 0)
             continue
         results = run["results"]
-        report.passed += len(results.get("passed_checks", []))
+        report.passed += run.get("summary", {}).get("passed", len(results.get("passed_checks", [])))
         for check in results.get("failed_checks", []):
             report.failed.append(f"{check['check_id']} {check['resource']} ({Path(check['file_path']).name}): {check['check_name']}")
         for check in results.get("skipped_checks", []):
@@ -263,16 +281,18 @@ def lock_as_template(lock_text: str) -> str:
 
 
 def runtime_python(runtime: str) -> Path:
-    """The interpreter of a Lambda runtime (``python3.13`` -> a local CPython 3.13), found on PATH or pyenv."""
+    """The interpreter of a Lambda runtime (``python3.13`` -> a local CPython 3.13), from pyenv or PATH."""
     version = runtime.removeprefix("python")
-    found = shutil.which(f"python{version}")
-    if found:
-        return Path(found)
-    roots = [os.environ.get("PYENV_ROOT", ""), os.path.join(pwd.getpwuid(os.getuid()).pw_dir, ".pyenv")]
-    for root in filter(None, roots):
-        for candidate in sorted(Path(root, "versions").glob(f"{version}*/bin/python{version}"), reverse=True):
+    candidates: list[Path] = []
+    for root in filter(None, [os.environ.get("PYENV_ROOT", ""), os.path.join(pwd.getpwuid(os.getuid()).pw_dir, ".pyenv")]):
+        candidates += sorted(Path(root, "versions").glob(f"{version}*/bin/python{version}"), reverse=True)
+    for directory in os.environ.get("PATH", "").split(os.pathsep):
+        if directory and "shims" not in Path(directory).parts:  # a pyenv shim may point at no installed version
+            candidates.append(Path(directory) / f"python{version}")
+    for candidate in candidates:
+        if candidate.is_file() and os.access(candidate, os.X_OK):
             return candidate
-    raise ToolchainError(f"no CPython {version} found (PATH or pyenv): the zip must be imported by the runtime's own Python version.")
+    raise ToolchainError(f"no CPython {version} found (pyenv or PATH): the zip must be imported by the runtime's own Python version.")
 
 
 def stand_in_site(target: Path) -> Path:

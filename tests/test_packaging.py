@@ -1,0 +1,203 @@
+"""Generated projects proven with the real toolchain: ``osls package`` (split-stacks pointed at a moto
+server), cfn-lint on every compiled template (root and nested), checkov with zero failed checks, and the
+packaged zip imported the way Lambda imports it.
+
+Each representative answer set is rendered and packaged once per module (two at a time); the tests
+below read the results. Run them alone with ``pytest -m slow tests/test_packaging.py``.
+"""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from generator import new, rules
+from generator.answers import complete
+from tests.support.toolchain import (
+    CheckovReport,
+    LintFinding,
+    MotoServer,
+    cfn_lint,
+    checkov,
+    compiled_templates,
+    host_architecture,
+    import_from_zip,
+    moto,  # noqa: F401  (session fixture)
+    package,
+    shared_objects,
+)
+
+pytestmark = pytest.mark.slow
+
+REPRESENTATIVE: dict[str, dict[str, Any]] = {
+    "defaults": {},
+    "api:http": {"api": "http"},
+    "api:none": {"api": "none"},
+    # x86_64 like this machine, so the test can load the packaged psycopg binary itself.
+    "db:postgres-rds-proxy-x86_64": {"database": "postgres", "database_access": "rds-proxy", "architecture": "x86_64"},
+    "db:mysql-data-api": {"database": "mysql", "database_access": "data-api"},
+    "cold:provisioned": {"cold_start": "provisioned"},
+    "cold:snapstart": {"cold_start": "snapstart"},
+    "split_stacks:false": {"split_stacks": False},
+}
+# Every check a generated project skips, each with its reason in the template's Metadata: keep it short.
+ALLOWED_SKIPS = {
+    "CKV_AWS_18",  # deployment bucket access logging
+    "CKV_AWS_26",  # alarm topic: CloudWatch cannot publish to an AWS-managed-key topic
+    "CKV_AWS_27",  # SQS: SSE-SQS, the check knows only KMS
+    "CKV_AWS_116",  # Lambda DLQ: sync API, SQS redrive, warm-up pings
+    "CKV_AWS_117",  # outside a VPC by design (vpc=auto, no private resource)
+    "CKV_AWS_158",  # log groups: CloudWatch Logs' own encryption
+    "CKV_AWS_173",  # environment holds no secrets
+}
+DRIVERS = {"postgres": "psycopg", "mysql": "pymysql"}
+
+
+@dataclass
+class Packaged:
+    """One representative project after ``osls package`` and the scanners (or the error that stopped it)."""
+
+    answers: dict[str, Any]
+    project: Path
+    serverless_dir: Path | None = None
+    templates: list[Path] = field(default_factory=list)
+    lint: list[LintFinding] = field(default_factory=list)
+    scan: CheckovReport | None = None
+    error: Exception | None = None
+
+    def ok(self) -> Packaged:
+        if self.error is not None:
+            raise self.error
+        return self
+
+
+def _build(result: Packaged, server: MotoServer, cache: Path) -> Packaged:
+    try:
+        result.serverless_dir = package(result.project, server, cache)
+        result.templates = compiled_templates(result.serverless_dir)
+        result.lint = cfn_lint(result.templates, regions=(result.answers["aws_region"],))
+        result.scan = checkov(result.templates)
+    except Exception as err:  # reported by the tests of this combination
+        result.error = err
+    return result
+
+
+@pytest.fixture(scope="module")
+def packaged(moto: MotoServer, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Packaged]:  # noqa: F811
+    """Render every representative combination (one at a time: cookiecutter changes the working directory),
+    then package, lint and scan them two in parallel (this machine has 2 cores)."""
+    root = tmp_path_factory.mktemp("packaged")
+    cache = tmp_path_factory.mktemp("package-cache")
+    results = {}
+    for i, (name, given) in enumerate(REPRESENTATIVE.items()):
+        answers = complete({"project_name": f"Svc {i}", **given})
+        results[name] = Packaged(answers, new(answers, root))
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for future in [pool.submit(_build, result, moto, cache) for result in results.values()]:
+            future.result()
+    return results
+
+
+def _template(p: Packaged, name: str) -> dict[str, Any]:
+    return json.loads((p.serverless_dir / name).read_text())
+
+
+def _resources(p: Packaged) -> dict[str, dict[str, Any]]:
+    """Resources of the root and every nested update template, by logical ID."""
+    found: dict[str, dict[str, Any]] = {}
+    for path in p.templates:
+        if "create-stack" not in path.name:
+            found.update(json.loads(path.read_text())["Resources"])
+    return found
+
+
+COMBOS = pytest.mark.parametrize("combo", list(REPRESENTATIVE))
+
+
+@COMBOS
+def test_osls_package_succeeds_with_split_stacks_pointed_at_moto(packaged: dict[str, Packaged], combo: str) -> None:
+    p = packaged[combo].ok()
+    names = {path.name for path in p.templates}
+    assert {"cloudformation-template-create-stack.json", "cloudformation-template-update-stack.json"} <= names
+    nested = [name for name in names if "nested-stack" in name]
+    assert bool(nested) == p.answers["split_stacks"], nested
+    root = _template(p, "cloudformation-template-update-stack.json")["Resources"]
+    for name in nested:
+        stack = name.removeprefix("cloudformation-template-").removesuffix("-nested-stack.json") + "NestedStack"
+        assert root[stack]["Type"] == "AWS::CloudFormation::Stack"
+    assert (p.serverless_dir / f"{p.answers['project_slug']}.zip").is_file()
+
+
+@COMBOS
+def test_cfn_lint_reports_no_errors_on_any_template(packaged: dict[str, Packaged], combo: str) -> None:
+    p = packaged[combo].ok()
+    errors = [str(f) for f in p.lint if f.severity == "error"]
+    assert not errors, "\n".join(errors)
+
+
+@COMBOS
+def test_checkov_reports_zero_failed_checks(packaged: dict[str, Packaged], combo: str) -> None:
+    p = packaged[combo].ok()
+    assert p.scan is not None and p.scan.passed > 0
+    assert not p.scan.parsing_errors
+    assert not p.scan.failed, "\n".join(p.scan.failed)
+    for check, resource, reason in p.scan.skipped:
+        assert check in ALLOWED_SKIPS, f"{resource} skips {check}, which is not on the short list"
+        assert len(reason) > 20, f"{resource} skips {check} without a reason"
+
+
+@COMBOS
+def test_every_function_is_capped_and_every_log_group_expires(packaged: dict[str, Packaged], combo: str) -> None:
+    p = packaged[combo].ok()
+    a, resources = p.answers, _resources(p)
+    functions = {name: r["Properties"] for name, r in resources.items() if r["Type"] == "AWS::Lambda::Function"}
+    warmer = "WarmUpPluginDefaultLambdaFunction"
+    assert (warmer in functions) == (rules.cold_start(a) == "warmer")
+    assert len(functions) == len(rules.generated_functions(a)) + (warmer in functions)
+    for name, props in functions.items():
+        expected = rules.WARMER_RESERVED_CONCURRENCY if name == warmer else a["reserved_concurrency"]
+        assert props["ReservedConcurrentExecutions"] == expected, name
+        assert props["Timeout"] == (10 if name == warmer else a["function_timeout"]), name
+        if name != warmer:
+            assert props["TracingConfig"] == {"Mode": "Active"} and props["Architectures"] == [a["architecture"]]
+            assert "DB_PASSWORD" not in props["Environment"]["Variables"]
+    groups = {name: r["Properties"] for name, r in resources.items() if r["Type"] == "AWS::Logs::LogGroup"}
+    assert len(groups) >= len(functions)
+    assert all(props["RetentionInDays"] == a["log_retention_days"] for props in groups.values()), groups
+    api = resources.get("ApiLambdaFunction", {}).get("Properties", {})
+    if rules.cold_start(a) == "snapstart":
+        assert api["SnapStart"] == {"ApplyOn": "PublishedVersions"}
+    aliases = [r for r in resources.values() if r["Type"] == "AWS::Lambda::Alias"]
+    if rules.cold_start(a) == "provisioned":
+        provisioned = aliases[0]["Properties"]["ProvisionedConcurrencyConfig"]["ProvisionedConcurrentExecutions"]
+        assert provisioned == rules.PROVISIONED_CONCURRENCY
+
+
+@COMBOS
+def test_handlers_import_from_the_packaged_zip_as_lambda_does(packaged: dict[str, Packaged], combo: str, tmp_path: Path) -> None:
+    """Fresh interpreter of the runtime's version, cwd = zip root, no repo paths; Powertools stands in for its layer."""
+    p = packaged[combo].ok()
+    a = p.answers
+    pkg = a["package_name"]
+    artifact = p.serverless_dir / f"{a['project_slug']}.zip"
+    modules = [f"{pkg}.{fn}:handler" for fn in rules.generated_functions(a)]
+    driver = DRIVERS.get(a["database"]) if a["database_access"] != "data-api" else None
+    if a["database"] != "none":
+        modules.append(f"{pkg}.db")
+    native = shared_objects(artifact)
+    if driver and a["architecture"] == host_architecture():
+        modules.append(driver)  # the packaged driver itself, native parts included
+    env = {"AWS_REGION": a["aws_region"], "POWERTOOLS_SERVICE_NAME": a["project_slug"]}
+    loaded = import_from_zip(artifact, tmp_path / "task", modules, a["runtime"], env)
+    assert set(loaded) == set(modules)
+    for name, file in loaded.items():
+        assert Path(file).is_relative_to(tmp_path / "task"), f"{name} was imported from {file}, not from the zip"
+    wanted = {"x86_64": 62, "arm64": 183}[a["architecture"]]
+    assert all(machine == wanted for machine in native.values()), f"shared objects for another CPU: {native}"
+    if driver == "psycopg":
+        assert native, "psycopg[binary] ships its libpq: the zip must hold it"

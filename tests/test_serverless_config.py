@@ -1,0 +1,215 @@
+"""The generated serverless.yml and package.json, rendered for every valid answer combination that
+changes their structure, read back as data and checked against generator.rules (fast: Jinja only).
+
+The slow proof (osls package, cfn-lint, checkov, importing the zip) is tests/test_packaging.py.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import json
+import re
+from typing import Any
+
+import pytest
+import yaml
+from cookiecutter.environment import StrictEnvironment
+from jinja2 import FileSystemLoader
+
+from generator import rules
+from generator.answers import complete
+from tests.support.toolchain import NODE_DIR, NPM_TEMPLATES, REPO, lock_as_template
+
+PROJECT_TEMPLATE = REPO / "{{cookiecutter.project_slug}}"
+LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+DATABASES = [("none", "rds-proxy")] + [(db, access) for db in ("postgres", "mysql") for access in ("rds-proxy", "direct", "data-api")]
+# Answers that change the file's shape are crossed fully; the rest rotate so every value appears.
+ROTATING = {
+    "tracing": [True, False],
+    "architecture": ["arm64", "x86_64"],
+    "runtime": ["python3.13", "python3.12", "python3.14"],
+    "framework": ["osls", "serverless"],
+    "reserved_concurrency": [10, 1],
+}
+POWERTOOLS_LAYER = re.compile(
+    r"^arn:aws:lambda:\$\{self:provider\.region\}:017000801446:layer:AWSLambdaPowertoolsPythonV3-python3(12|13|14)-(arm64|x86_64):\d+$"
+)
+
+
+@functools.cache
+def environment() -> StrictEnvironment:
+    """cookiecutter's own Jinja environment and loader (project template, then the templates/ include folder)."""
+    env = StrictEnvironment(context={}, keep_trailing_newline=True)
+    env.loader = FileSystemLoader([str(PROJECT_TEMPLATE), str(REPO / "templates")])
+    return env
+
+
+def render(name: str, answers: dict[str, Any]) -> str:
+    """Render one template file as cookiecutter does: same environment, loader and context types."""
+    context = {k: v if isinstance(v, bool) else str(v) for k, v in answers.items()}
+    return environment().get_template(name).render(cookiecutter=context)
+
+
+def combinations(api: str, database: str, access: str) -> list[dict[str, Any]]:
+    """Every valid answer set for this API and database, over cold start, VPC and split stacks."""
+    base = complete({})
+    found = []
+    for i, (cold, vpc, split) in enumerate(
+        itertools.product(["warmer", "provisioned", "snapstart", "none"], ["auto", "yes", "no"], [True, False])
+    ):
+        answers = dict(base, api=api, database=database, database_access=access, cold_start=cold, vpc=vpc, split_stacks=split)
+        answers.update({key: values[i % len(values)] for key, values in ROTATING.items()})
+        if not rules.check(answers):
+            found.append(answers)
+    return found
+
+
+def check_config(a: dict[str, Any], config: dict[str, Any]) -> None:
+    """Everything serverless.yml promises for one answer set."""
+    provider, functions, custom = config["provider"], config["functions"], config.get("custom", {})
+    resources, extensions = config["resources"]["Resources"], config["resources"]["extensions"]
+    cold, vpc = rules.cold_start(a), rules.uses_vpc(a)
+
+    assert (provider["runtime"], provider["architecture"], provider["region"]) == (a["runtime"], a["architecture"], a["aws_region"])
+    assert provider["stage"] == "${opt:stage, 'dev'}" and {"dev", "production"} <= set(config["params"])
+    assert provider["memorySize"] == a["memory_size"] and provider["logRetentionInDays"] == a["log_retention_days"]
+    assert POWERTOOLS_LAYER.match(provider["layers"][0]) and a["runtime"].replace(".", "") in provider["layers"][0]
+    assert a["architecture"] in provider["layers"][0]
+
+    # [wallet attack] every function has its own timeout and reserved concurrency
+    assert sorted(functions) == sorted(rules.generated_functions(a))
+    for fn in functions.values():
+        assert fn["timeout"] == a["function_timeout"] and fn["reservedConcurrency"] == a["reserved_concurrency"]
+    assert config["package"]["patterns"][:2] == ["!**", f"{a['package_name']}/**"]
+
+    plugins = config["plugins"]
+    assert plugins[0] == "serverless-python-requirements" and "./.serverless_plugins/template-hardening.js" in plugins
+    assert ("serverless-plugin-warmup" in plugins) == (cold == "warmer")
+    assert ("serverless-plugin-split-stacks" in plugins) == a["split_stacks"]
+    if a["split_stacks"]:
+        assert plugins[-1] == "serverless-plugin-split-stacks"
+        assert not {"stackConcurrency", "resourceConcurrency"} & set(custom["splitStacks"])
+
+    # [cold start]
+    api = functions.get("api", {})
+    assert ("provisionedConcurrency" in api) == (cold == "provisioned") and ("snapStart" in api) == (cold == "snapstart")
+    if cold == "provisioned":
+        assert api["provisionedConcurrency"] == rules.PROVISIONED_CONCURRENCY <= a["reserved_concurrency"]
+    if cold == "warmer":
+        warmer = custom["warmup"]["default"]
+        assert warmer["vpc"] is False and warmer["prewarm"] is True and warmer["events"] == [{"schedule": "rate(5 minutes)"}]
+        assert warmer["concurrency"] == rules.WARMER_CONCURRENCY <= a["reserved_concurrency"]
+        assert warmer["logRetentionInDays"] == a["log_retention_days"] and warmer["role"] in resources
+        assert warmer["tracing"] is False  # a traced warmer would npm-install the X-Ray SDK at package time
+        reserved = extensions["WarmUpPluginDefaultLambdaFunction"]["Properties"]["ReservedConcurrentExecutions"]
+        assert reserved == rules.WARMER_RESERVED_CONCURRENCY
+        assert api["warmup"] == {"default": {"enabled": True}} and "warmup" not in functions["worker"]
+    else:
+        assert "warmup" not in custom
+
+    # [observability]
+    assert ("tracing" in provider) == a["tracing"]
+    if a["tracing"]:
+        assert provider["tracing"] == ({"lambda": True, "apiGateway": True} if a["api"] == "rest" else {"lambda": True})
+    queries = {r["Properties"]["Name"].split("/")[-1] for r in resources.values() if r["Type"] == "AWS::Logs::QueryDefinition"}
+    assert queries == {"one-correlation-id", "errors", "cold-starts", "slowest-requests"}
+    alarms = {name for name, r in resources.items() if r["Type"] == "AWS::CloudWatch::Alarm"}
+    for fn in functions:
+        assert {f"{fn.capitalize()}{kind}Alarm" for kind in ("Errors", "Throttles", "Duration")} <= alarms
+        duration = resources[f"{fn.capitalize()}DurationAlarm"]["Properties"]["Threshold"]
+        assert duration == a["function_timeout"] * 800
+    assert all(r["Properties"]["AlarmActions"] == [{"Ref": "AlarmTopic"}] for name, r in resources.items() if name in alarms)
+
+    # [SQL]
+    env = provider["environment"]
+    assert "DB_USER" not in env and "DB_PASSWORD" not in env
+    assert ("vpc" in provider) == vpc
+    if a["database"] == "none":
+        assert not any(key.startswith("DB_") for key in env) and "iam" not in provider
+    else:
+        assert env["DB_ENGINE"] == a["database"] and env["DB_ACCESS"] == a["database_access"]
+        assert env["DB_SECRET_ARN"] == {"Ref": "DbSecretArn"}
+        statements = provider["iam"]["role"]["statements"]
+        assert statements[0] == {"Effect": "Allow", "Action": ["secretsmanager:GetSecretValue"], "Resource": [{"Ref": "DbSecretArn"}]}
+        if a["database_access"] == "data-api":
+            assert env["DB_CLUSTER_ARN"] == {"Ref": "DbClusterArn"} and "DB_HOST" not in env
+            assert all(action.startswith("rds-data:") for action in statements[1]["Action"])
+            assert statements[1]["Resource"] == [{"Ref": "DbClusterArn"}]
+        else:
+            assert env["DB_HOST"] == {"Ref": "DbHost"} and env["DB_PORT"] == ("5432" if a["database"] == "postgres" else "3306")
+            assert len(statements) == 1
+
+    # [wallet attack] API throttling, deployment bucket
+    if a["api"] == "rest":
+        assert provider["apiGateway"]["usagePlan"]["throttle"] == {"rateLimit": a["throttle_rate"], "burstLimit": a["throttle_burst"]}
+        assert custom["restStageThrottling"] == {"rateLimit": a["throttle_rate"], "burstLimit": a["throttle_burst"]}
+        assert all(event["http"]["private"] for event in api["events"])
+    elif a["api"] == "http":
+        stage = extensions["HttpApiStage"]["Properties"]["DefaultRouteSettings"]
+        assert (stage["ThrottlingRateLimit"], stage["ThrottlingBurstLimit"]) == (a["throttle_rate"], a["throttle_burst"])
+    bucket = provider["deploymentBucket"]
+    assert bucket["blockPublicAccess"] and bucket["versioning"]
+
+    # [SQL] the worker's queue with its dead-letter queue
+    queue = resources["WorkQueue"]["Properties"]
+    assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {"Fn::GetAtt": ["WorkDeadLetterQueue", "Arn"]}
+    assert queue["VisibilityTimeout"] >= 6 * a["function_timeout"]
+    sqs = functions["worker"]["events"][0]["sqs"]
+    assert sqs["functionResponseType"] == "ReportBatchItemFailures"
+    assert sqs.get("maximumConcurrency", a["reserved_concurrency"]) == a["reserved_concurrency"]
+
+
+@pytest.mark.parametrize(
+    ("api", "database", "access"),
+    [(api, db, access) for api in ("rest", "http", "none") for db, access in DATABASES],
+    ids=[f"api:{api}-db:{db}" + (f"-{access}" if db != "none" else "") for api in ("rest", "http", "none") for db, access in DATABASES],
+)
+def test_serverless_yml_matches_the_rules(api: str, database: str, access: str) -> None:
+    combos = combinations(api, database, access)
+    assert combos, "every API and database pair has valid answer sets"
+    for answers in combos:
+        text = render("serverless.yml", answers)
+        assert "{{" not in text and "{%" not in text
+        try:
+            check_config(answers, yaml.load(text, Loader=LOADER))
+        except AssertionError as err:
+            shape = {k: answers[k] for k in ("cold_start", "vpc", "split_stacks", *ROTATING)}
+            raise AssertionError(f"serverless.yml is wrong for {shape}: {err}") from err
+
+
+@pytest.mark.parametrize("framework", ["osls", "serverless"])
+def test_package_json_pins_the_cli_and_every_plugin(framework: str) -> None:
+    answers = dict(complete({}), framework=framework, description="Say 'hi' & \"bye\"")
+    package = json.loads(render("package.json", answers))
+    lock = json.loads(render("package-lock.json", answers))
+    deps = package["devDependencies"]
+    assert framework in deps and ({"osls", "serverless"} - {framework}).isdisjoint(deps)
+    assert all(re.fullmatch(r"\d+\.\d+\.\d+", version) for version in deps.values()), "exact versions only"
+    assert {"serverless-plugin-warmup", "serverless-plugin-split-stacks", "serverless-python-requirements"} <= set(deps)
+    assert deps["serverless" if framework == "serverless" else "osls"].split(".")[0] == ("4" if framework == "serverless" else "3")
+    assert {"package", "deploy", "test"} <= set(package["scripts"]) and package["scripts"]["package"].startswith(f"{framework} ")
+    assert package["description"] == answers["description"]
+    assert lock["name"] == package["name"] == answers["project_slug"]
+    assert lock["packages"][""]["devDependencies"] == deps, "npm ci refuses a lock out of sync with package.json"
+    for name, version in deps.items():
+        assert lock["packages"][f"node_modules/{name}"]["version"] == version
+
+
+def test_tests_node_holds_the_template_osls_toolchain() -> None:
+    """CI installs tests/node once and links it into generated projects: it must be the template's toolchain."""
+    package = json.loads((NODE_DIR / "package.json").read_text())
+    rendered = json.loads(render("package.json", dict(complete({}), framework="osls")))
+    assert package["devDependencies"] == rendered["devDependencies"]
+    lock = (NODE_DIR / "package-lock.json").read_text()
+    assert (NPM_TEMPLATES / "package-lock.osls.json").read_text() == lock_as_template(lock), (
+        "templates/npm/package-lock.osls.json is stale: regenerate it from tests/node/package-lock.json with lock_as_template()"
+    )
+
+
+def test_pinned_osls_keeps_what_the_warmup_plugin_calls() -> None:
+    """serverless-plugin-warmup's prewarm calls provider.request(), which osls 4 removed; 3.x keeps it."""
+    warmup = (NODE_DIR / "node_modules" / "serverless-plugin-warmup" / "src" / "index.js").read_text()
+    provider = (NODE_DIR / "node_modules" / "osls" / "lib" / "plugins" / "aws" / "provider.js").read_text()
+    if "this.provider.request(" in warmup:
+        assert "AWS_SDK_V2_SURFACE_REMOVED" not in provider and re.search(r"\n  async request\(", provider)
