@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..errors import UserError
 from .model import Template, props, rtype
@@ -21,8 +20,7 @@ BUILD_DIR = ".serverless"
 GIVE = "Fix: give a .serverless/ folder, a project folder, or CloudFormation template files (JSON or YAML)."
 
 
-@dataclass
-class Loaded:
+class Loaded(NamedTuple):
     """What ``load`` found: root templates (nested ones hang below them) and where projects live."""
 
     roots: list[Template]

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from functools import cached_property
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 ERROR = "error"
 WARNING = "warning"
@@ -46,24 +45,23 @@ class Finding:
         }
 
 
-@dataclass(eq=False)
 class Template:
     """One CloudFormation template: a root stack or a nested stack of one."""
 
-    name: str
-    path: Path
-    body: dict[str, Any]
-    size: int
-    via_s3: bool  # deployed through an S3 TemplateURL (the framework does that), so 1 MB applies, not 51,200 B
-    parent: Template | None = None
-    parent_id: str | None = None  # logical id of the AWS::CloudFormation::Stack resource in the parent
-    children: dict[str, Template] = field(default_factory=dict)
+    def __init__(self, name: str, path: Path, body: dict[str, Any], size: int, via_s3: bool) -> None:
+        self.name = name
+        self.path = path
+        self.body = body
+        self.size = size
+        self.via_s3 = via_s3  # deployed through an S3 TemplateURL (the framework does that), so 1 MB applies, not 51,200 B
+        self.parent: Template | None = None
+        self.parent_id: str | None = None  # logical id of the AWS::CloudFormation::Stack resource in the parent
+        self.children: dict[str, Template] = {}
+        resources = body.get("Resources")
+        self.resources: dict[str, Any] = resources if isinstance(resources, dict) else {}
 
-    @cached_property
-    def resources(self) -> dict[str, Any]:
-        """The Resources section (empty when malformed); read once, rules ask for it constantly."""
-        res = self.body.get("Resources")
-        return res if isinstance(res, dict) else {}
+    def __repr__(self) -> str:
+        return f"Template({self.name!r}, {str(self.path)!r})"
 
     def section(self, name: str) -> dict[str, Any]:
         """A top-level mapping section such as Outputs or Parameters (empty when absent)."""
@@ -130,8 +128,7 @@ class Index:
         return self._names.get(name)
 
 
-@dataclass
-class Context:
+class Context(NamedTuple):
     """What every rule may read: the stacks, the account's concurrency and unreadable nested stacks."""
 
     index: Index

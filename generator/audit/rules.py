@@ -9,14 +9,13 @@ budgets (reserved concurrency, resources per operation) are summed over all of t
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from . import api, exemptions, functions, quotas, security
 from .model import Context, Finding
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(NamedTuple):
     """A rule id, the seed challenge it answers, what it checks, and the check itself."""
 
     id: str

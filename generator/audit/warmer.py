@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from .model import FUNCTION, Index, Template, literal_int, props
 
@@ -22,8 +21,7 @@ DESCRIPTION = "Serverless WarmUp Plugin"
 _FUNCTIONS = "const functions = "
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(NamedTuple):
     """One function a warmer pings, with how many copies at once and where that number came from."""
 
     function_name: str
@@ -31,8 +29,7 @@ class Target:
     source: str
 
 
-@dataclass
-class Warmer:
+class Warmer(NamedTuple):
     """A warmer function found in the templates and, when its artifact was readable, its targets."""
 
     tpl: Template
