@@ -12,6 +12,7 @@ import glob
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -128,7 +129,8 @@ class Server:
     def stop(self) -> None:
         """Stop the server and delete its data folder."""
         if self.process and self.process.poll() is None:
-            self.process.terminate()
+            # SIGINT is PostgreSQL's "fast" shutdown (SIGTERM waits for every client to leave); MariaDB takes SIGTERM.
+            self.process.send_signal(signal.SIGINT if self.engine == "postgres" else signal.SIGTERM)
             try:
                 self.process.wait(timeout=30)
             except subprocess.TimeoutExpired:
@@ -350,3 +352,41 @@ def load_db(package_dir: Path, alias: str) -> Any:
     sys.modules[alias] = module
     spec.loader.exec_module(module)
     return module
+
+
+@pytest.fixture(scope="session")
+def render_db(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """Render a project through slsguard's library API once per (engine, access); returns its db package folder."""
+    cache: dict[tuple[str, str], Path] = {}
+
+    def _render(engine: str, access: str = "direct") -> Path:
+        if (engine, access) not in cache:
+            from generator import new
+
+            with pytest.MonkeyPatch.context() as patch:  # like the isolated_home fixture: no replay in the real HOME
+                patch.setenv("HOME", str(tmp_path_factory.mktemp("home")))
+                answers = {"project_name": f"db {engine} {access}", "database": engine, "database_access": access}
+                project = new(answers, tmp_path_factory.mktemp("render"))
+            cache[engine, access] = project
+        project = cache[engine, access]
+        return project / project.name.replace("-", "_") / "db"
+
+    return _render
+
+
+@pytest.fixture
+def containers(render_db: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """``make(server, access="direct", **env)``: a fresh db module (one simulated container) configured for ``server``."""
+    made: list[Any] = []
+
+    def _make(server: Server, access: str = "direct", **env: str) -> Any:
+        for key, value in {**server.env(access), **env}.items():
+            monkeypatch.setenv(key, str(value))
+        module = load_db(render_db(server.engine, access), f"slsguard_db_{server.engine}_{len(made)}_{id(made)}")
+        made.append(module)
+        return module
+
+    yield _make
+    for module in made:
+        with contextlib.suppress(Exception):
+            module.close()

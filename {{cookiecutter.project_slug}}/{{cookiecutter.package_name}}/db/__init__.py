@@ -22,8 +22,8 @@ Environment (serverless.yml sets the first group; the rest are tuning knobs with
   DB_SECRET_ARN (JSON secret with username/password; cached DB_SECRET_MAX_AGE_S=300 and re-read once when
   a login is refused, e.g. after a rotation), DB_CLUSTER_ARN (data-api). DB_USER/DB_PASSWORD: local runs only.
   DB_TIME_MARGIN_MS=700      kept free before Lambda's deadline (the guard's own margin is 500)
-  DB_CONNECT_TIMEOUT_S=5     cap of one connect attempt (PostgreSQL: whole seconds, at least 2)
-  DB_RETRY_BASE_MS=5, DB_RETRY_CAP_MS=200, DB_MAX_RETRIES=50   connect retries, full jitter
+  DB_CONNECT_TIMEOUT_S=5     cap of one connect attempt (never longer than the time left)
+  DB_RETRY_BASE_MS=5, DB_RETRY_CAP_MS=200, DB_MAX_RETRIES=100  connect retries, full jitter
   DB_CONN_UTILISATION=0.8    end(): above this share of the connection limit, clean up or close
   DB_ZOMBIE_MIN_S=3, DB_ZOMBIE_MAX_S=900   idle bounds for terminating this user's connections
   DB_LIMIT_CACHE_S=15, DB_USAGE_CACHE_S=1  how often end() reads the limit / counts connections

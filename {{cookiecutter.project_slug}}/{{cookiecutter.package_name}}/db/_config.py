@@ -39,7 +39,7 @@ class Settings:
     connect_timeout_s: float = 5.0  # one connect attempt never waits longer, whatever the budget
     retry_base_ms: float = 5.0  # first backoff step of connect retries (full jitter)
     retry_cap_ms: float = 200.0  # longest single backoff sleep
-    max_retries: int = 50  # connect attempts after the first; the deadline usually stops them sooner
+    max_retries: int = 100  # connect attempts after the first; the deadline normally stops them first
     conn_utilisation: float = 0.8  # above this share of the connection limit, end() cleans up or closes
     zombie_min_s: float = 3.0  # never kill a connection idle for less than this
     zombie_max_s: float = 900.0  # always kill this user's connections idle for longer than this
@@ -101,10 +101,16 @@ class Deadline:
         return max(0.0, self.at - time.monotonic())
 
 
-def backoff(attempt: int, settings: Settings) -> float:
-    """Capped exponential backoff with full jitter (seconds): spreads the retries of a burst of containers."""
-    ceiling = min(settings.retry_cap_ms, settings.retry_base_ms * 2**attempt)
-    return random.uniform(0, ceiling) / 1000
+def backoff(attempt: int, settings: Settings, waited: float = 0.0, budget: float = 0.0) -> float:
+    """Capped exponential backoff with full jitter (seconds): spreads the retries of a burst of containers.
+
+    The ceiling shrinks as the wait eats into the budget, so the longest-waiting containers try most
+    often and win the next free slot: close to first come, first served, without any coordination.
+    """
+    ceiling = min(settings.retry_cap_ms, settings.retry_base_ms * 2**attempt) / 1000
+    if budget > 0:
+        ceiling *= max(0.25, 1 - waited / budget)
+    return random.uniform(0, ceiling)
 
 
 def credentials(settings: Settings, refresh: bool = False) -> dict[str, Any]:

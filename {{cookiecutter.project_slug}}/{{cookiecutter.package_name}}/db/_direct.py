@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import random
 import select
 import time
 from collections import Counter
@@ -21,6 +22,7 @@ from ._config import Deadline, Settings, backoff, credentials, event
 
 RETRYABLE = {"too_many", "unreachable", "lost"}
 END_BUDGET_S = 1.0  # end() runs after the handler: its own small budget for the usage queries
+MIN_ATTEMPT_S = 0.01  # a connect attempt with less time left than this cannot succeed: report instead
 
 
 class DirectClient:
@@ -33,6 +35,7 @@ class DirectClient:
         self.validated = False  # checked during the current invocation
         self.last_used = 0.0
         self.in_transaction = False
+        self.yield_turn = False  # set when end() gave the connection back to a crowded server
         self.limit: int | None = None
         self.limit_at = float("-inf")
         self.usage: tuple[int, float] = (0, 0.0)
@@ -86,13 +89,19 @@ class DirectClient:
         """Open a connection, retrying "too many connections" and transient errors with jittered backoff."""
         s, d = self.settings, self.dialect
         started, attempt, refreshed, last = time.monotonic(), 0, False, None
+        if self.yield_turn:
+            # This container gave its connection back to a crowded server: take a place behind the containers
+            # already waiting (one pause at the backoff cap) instead of grabbing the slot it just freed.
+            self.yield_turn = False
+            time.sleep(min(random.uniform(0, s.retry_cap_ms / 1000), deadline.remaining() / 2))
         while True:
             remaining = deadline.remaining()
-            if remaining <= max(d.MIN_CONNECT_S, 0.001):
+            if remaining <= MIN_ATTEMPT_S or attempt > s.max_retries:
                 self.stats["connect_failures"] += 1
-                why = f"last error: {last}" if last else f"less than {max(d.MIN_CONNECT_S, 0.001):g} s of the time budget left"
+                why = f"last error: {last}" if last else "no time left in the budget"
+                limit = "within the time budget" if attempt <= s.max_retries else f"in DB_MAX_RETRIES={s.max_retries} retries"
                 raise errors.Unavailable(
-                    f"{s.engine}: could not connect to {s.host}:{s.port} within the time budget "
+                    f"{s.engine}: could not connect to {s.host}:{s.port} {limit} "
                     f"({attempt} attempt(s) in {time.monotonic() - started:.2f} s; {why})",
                     d.code(last) if last else None,
                 ) from last
@@ -103,16 +112,19 @@ class DirectClient:
                 if kind == "auth" and s.secret_arn and not refreshed:
                     refreshed = True  # the secret may have been rotated since it was cached
                     continue
-                if kind not in RETRYABLE or attempt >= s.max_retries:
+                if kind not in RETRYABLE:
                     self.stats["connect_failures"] += 1
-                    raise self._error(err, kind, "connect") from err
-                pause = min(backoff(attempt, s), max(0.0, deadline.remaining() - d.MIN_CONNECT_S))
+                    raise self._error(err, kind, f"connect to {s.host}:{s.port}") from err
+                waited = time.monotonic() - started
+                pause = min(backoff(attempt, s, waited, waited + deadline.remaining()), deadline.remaining())
                 attempt += 1
                 self.stats["retries"] += 1
                 event("retry", logging.DEBUG, attempt=attempt, reason=kind, code=d.code(err), sleep_ms=round(pause * 1000, 1))
                 time.sleep(pause)
                 continue
             took = round((time.monotonic() - started) * 1000, 1)
+            if attempt:  # the server turned this container away: count it as crowded until the next reading
+                self.usage, self.usage_at = (2**31, 0.0), time.monotonic()
             self.stats["connects"] += 1
             event("connect", logging.WARNING if attempt else logging.INFO, reason=reason, retries=attempt, duration_ms=took)
             self.last_used = time.monotonic()
@@ -224,7 +236,12 @@ class DirectClient:
         d.before_statement(self.conn, deadline.remaining(), self.conn_state, False)
         if self.limit is None or now - self.limit_at > s.limit_cache_s:
             self.limit, self.limit_at = d.connection_limit(self.conn), now
-        fresh = now - self.usage_at >= s.usage_cache_s
+        used, _ = self.usage
+        age, threshold = now - self.usage_at, s.conn_utilisation
+        # A crowded reading is trusted for DB_USAGE_CACHE_S (closing is the safe side); one that left room is
+        # trusted for a share of it that shrinks with the room left, because a burst fills that room fast.
+        trusted = s.usage_cache_s * (1.0 if used / max(1, self.limit) > threshold else max(0.0, 1 - used / max(1, self.limit) / threshold))
+        fresh = age >= trusted
         if fresh:
             self.usage, self.usage_at = d.usage(self.conn), now
             self.stats["usage_checks"] += 1
@@ -236,6 +253,7 @@ class DirectClient:
                 self._cleaned(killed, utilisation, s.zombie_min_s)
             else:
                 self._discard(f"utilisation {utilisation:.2f} above {s.conn_utilisation:g}")
+                self.yield_turn = True
         elif fresh and max_idle > s.zombie_max_s:
             killed = d.kill_idle(self.conn, s.zombie_max_s)
             if killed:

@@ -14,7 +14,6 @@ from pymysql.constants import CLIENT
 from ._config import Settings
 
 Error = pymysql.Error
-MIN_CONNECT_S = 0.0  # PyMySQL takes fractional connect timeouts
 
 TOO_MANY = {1040, 1203, 1226}  # ER_CON_COUNT_ERROR, ER_TOO_MANY_USER_CONNECTIONS, ER_USER_LIMIT_REACHED
 UNREACHABLE = {2002, 2003, 1053, 1129}  # can't connect (refused or timed out), server shutdown, host blocked
@@ -39,9 +38,22 @@ IDLE_SQL = (
 )
 
 
+class _Connection(pymysql.connections.Connection):
+    """PyMySQL builds a new TLS context, loading the whole CA store, for every connect (tens of ms of CPU):
+    build it once per container instead. TLS stays PyMySQL's default: used when the server offers it."""
+
+    _tls: dict[str, Any] = {}
+
+    def _create_ssl_ctx(self, sslp: Any) -> Any:
+        key = repr(sorted(sslp.items())) if isinstance(sslp, dict) else id(sslp)
+        if key not in self._tls:
+            self._tls[key] = super()._create_ssl_ctx(sslp)
+        return self._tls[key]
+
+
 def connect(settings: Settings, creds: dict[str, Any], timeout: float, function: str) -> Any:
     """One autocommit connection; FOUND_ROWS makes UPDATE report matched rows, like PostgreSQL."""
-    return pymysql.connect(
+    return _Connection(
         host=settings.host or creds.get("host") or "127.0.0.1",
         port=int(settings.port or creds.get("port") or 3306),
         user=creds["username"],

@@ -6,6 +6,7 @@ timeouts, and the three queries behind end()'s decision (connection limit, usage
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import psycopg
@@ -14,9 +15,9 @@ from psycopg.rows import dict_row
 from ._config import Settings
 
 Error = psycopg.Error
-# libpq's connect_timeout is whole seconds with a 2 s minimum (psycopg keeps that rule), so a connect
-# attempt is only started with at least this much budget left: it could otherwise outlive the invocation.
-MIN_CONNECT_S = 2.0
+# libpq's connect_timeout is whole seconds with a 2 s minimum (psycopg keeps that rule): shorter budgets
+# wait for the attempt in a helper thread, which closes the connection itself if it arrives too late.
+LIBPQ_MIN_TIMEOUT_S = 2
 
 # Non-superusers may use max_connections minus the reserved slots; a role may have its own CONNECTION LIMIT.
 LIMIT_SQL = (
@@ -40,23 +41,55 @@ RESET_RATIO = (0.9, 1.5)  # statement_timeout is re-sent only when the budget mo
 
 
 def connect(settings: Settings, creds: dict[str, Any], timeout: float, function: str) -> Any:
-    """One autocommit connection returning dict rows.
+    """One autocommit connection returning dict rows, within ``timeout`` seconds (fractions included).
 
     Behind RDS Proxy, server-side prepared statements would pin the client to one database connection,
     so they are switched off there.
     """
-    return psycopg.connect(
-        host=settings.host or creds.get("host") or "127.0.0.1",
-        port=int(settings.port or creds.get("port") or 5432),
-        user=creds["username"],
-        password=creds["password"],
-        dbname=settings.name or creds.get("dbname") or "postgres",
-        connect_timeout=max(2, int(timeout)),
-        application_name=function[:63],
-        autocommit=True,
-        row_factory=dict_row,
-        prepare_threshold=None if settings.access == "rds-proxy" else 5,
-    )
+    params = {
+        "host": settings.host or creds.get("host") or "127.0.0.1",
+        "port": int(settings.port or creds.get("port") or 5432),
+        "user": creds["username"],
+        "password": creds["password"],
+        "dbname": settings.name or creds.get("dbname") or "postgres",
+        "connect_timeout": max(LIBPQ_MIN_TIMEOUT_S, int(timeout)),
+        "application_name": function[:63],
+        "autocommit": True,
+        "row_factory": dict_row,
+        "prepare_threshold": None if settings.access == "rds-proxy" else 5,
+    }
+    if timeout >= LIBPQ_MIN_TIMEOUT_S:
+        return psycopg.connect(**params)
+    return _connect_within(params, timeout)
+
+
+def _connect_within(params: dict[str, Any], timeout: float) -> Any:
+    """Connect in a helper thread and stop waiting after ``timeout``; a late connection is closed, never leaked."""
+    box: dict[str, Any] = {}
+    lock = threading.Lock()
+
+    def attempt() -> None:
+        try:
+            conn = psycopg.connect(**params)
+        except BaseException as err:
+            box["error"] = err
+            return
+        with lock:
+            if box.get("abandoned"):
+                conn.close()
+            else:
+                box["conn"] = conn
+
+    worker = threading.Thread(target=attempt, name="db-connect", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    with lock:
+        if "conn" in box:
+            return box["conn"]
+        if "error" in box:
+            raise box["error"]
+        box["abandoned"] = True
+    raise psycopg.errors.ConnectionTimeout(f"connection timeout expired after {timeout:.2f} s")
 
 
 def code(err: BaseException) -> str | None:
