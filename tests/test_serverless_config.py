@@ -23,6 +23,7 @@ from tests.support.toolchain import NODE_DIR, NPM_TEMPLATES, REPO, lock_as_templ
 
 PROJECT_TEMPLATE = REPO / "{{cookiecutter.project_slug}}"
 LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+LEFTOVER = re.compile(r"(?<!\$)\{\{|\{%|%\}|\{#")  # GitHub Actions' ${{ }} is not template syntax
 DATABASES = [("none", "rds-proxy")] + [(db, access) for db in ("postgres", "mysql") for access in ("rds-proxy", "direct", "data-api")]
 # Answers that change the file's shape are crossed fully; the rest rotate so every value appears.
 ROTATING = {
@@ -169,8 +170,10 @@ def test_serverless_yml_matches_the_rules(api: str, database: str, access: str) 
     combos = combinations(api, database, access)
     assert combos, "every API and database pair has valid answer sets"
     for answers in combos:
+        for name in ("README.md", ".github/workflows/ci.yml", "package.json"):
+            assert not LEFTOVER.search(render(name, answers)), f"template syntax left in {name}"
         text = render("serverless.yml", answers)
-        assert "{{" not in text and "{%" not in text
+        assert not LEFTOVER.search(text)
         try:
             check_config(answers, yaml.load(text, Loader=LOADER))
         except AssertionError as err:
@@ -213,3 +216,17 @@ def test_pinned_osls_keeps_what_the_warmup_plugin_calls() -> None:
     provider = (NODE_DIR / "node_modules" / "osls" / "lib" / "plugins" / "aws" / "provider.js").read_text()
     if "this.provider.request(" in warmup:
         assert "AWS_SDK_V2_SURFACE_REMOVED" not in provider and re.search(r"\n  async request\(", provider)
+
+
+@pytest.mark.parametrize("framework", ["osls", "serverless"])
+def test_ci_workflow_tests_packages_and_scans(framework: str) -> None:
+    answers = dict(complete({}), framework=framework)
+    workflow = yaml.load(render(".github/workflows/ci.yml", answers), Loader=LOADER)
+    steps = workflow["jobs"]["test-package-scan"]["steps"]
+    script = "\n".join(step.get("run", "") for step in steps)
+    for command in ("python -m pytest", "npm ci", "npm run package", "cfn-lint .serverless/", "checkov "):
+        assert command in script, command
+    assert next(s for s in steps if s.get("uses", "").startswith("actions/setup-python"))["with"]["python-version"] == "3.13"
+    package_step = next(s for s in steps if s.get("run") == "npm run package")
+    assert package_step["env"]["AWS_ENDPOINT_URL_CLOUDFORMATION"].startswith("http://127.0.0.1:")
+    assert ("SERVERLESS_ACCESS_KEY" in workflow["jobs"]["test-package-scan"]["env"]) == (framework == "serverless")
