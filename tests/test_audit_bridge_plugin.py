@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -115,3 +116,75 @@ def test_a_bad_exemption_stops_with_one_serverless_error(plugin: Path, exempt: d
     out = run_plugin(plugin, {"exempt": exempt})
     assert out["serverlessError"] is True
     assert out["error"].startswith(message)
+
+
+# The audit hook with a stand-in for the slsguard command: how the bridge waits for it and reads its exit.
+AUDIT_DRIVER = r"""
+const Plugin = require(process.argv[1]);
+const input = JSON.parse(process.argv[2]);
+class ServerlessError extends Error {}
+const serverless = {
+  classes: { Error: ServerlessError },
+  serviceDir: input.serviceDir,
+  config: {},
+  service: { custom: { slsguard: input.slsguard }, functions: {}, package: {} },
+};
+new Plugin(serverless, {}).hooks['after:package:finalize']().then(
+  () => console.log(JSON.stringify({ ok: true })),
+  (error) => console.log(JSON.stringify({ error: error.message, serverlessError: error instanceof ServerlessError })),
+);
+"""
+
+FAKE_SLSGUARD = """
+import json, sys
+from pathlib import Path
+Path(sys.argv[1]).write_text(json.dumps(sys.argv[2:]))
+mode = sys.argv[2]
+if mode == "errors":
+    print("root (.serverless/x.json)\\n  ERROR   function-timeout  ...\\nslsguard audit: 1 error, 0 warnings, 0 exempted in 3 stacks.")
+    sys.exit(0 if "--warn-only" in sys.argv else 1)
+if mode == "unusable":
+    print("slsguard: .serverless: no compiled templates. Fix: run package first.", file=sys.stderr)
+    sys.exit(2)
+raise RuntimeError("boom")
+"""
+
+
+def run_audit_hook(plugin: Path, tmp_path: Path, mode: str, **slsguard: Any) -> tuple[dict[str, Any], list[str]]:
+    """Run the bridge's audit hook against a fake slsguard; returns its outcome and the arguments the fake got."""
+    fake = tmp_path / "fake_slsguard.py"
+    fake.write_text(FAKE_SLSGUARD)
+    seen = tmp_path / "argv.json"
+    config = {"command": [sys.executable, str(fake), str(seen), mode], **slsguard}
+    node = shutil.which("node")
+    assert node
+    proc = subprocess.run(
+        [node, "-e", AUDIT_DRIVER, str(plugin), json.dumps({"slsguard": config, "serviceDir": str(tmp_path)})],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    return json.loads(proc.stdout.strip().splitlines()[-1]), json.loads(seen.read_text()) if seen.exists() else []
+
+
+def test_errors_stop_package_with_the_audit_summary(plugin: Path, tmp_path: Path) -> None:
+    outcome, argv = run_audit_hook(plugin, tmp_path, "errors")
+    assert argv == ["errors", "audit", str(tmp_path / ".serverless")]
+    assert outcome["serverlessError"] is True
+    assert outcome["error"].startswith("slsguard audit: 1 error, 0 warnings, 0 exempted in 3 stacks: package stopped.")
+
+
+def test_warn_only_passes_the_flag_and_lets_package_go_on(plugin: Path, tmp_path: Path) -> None:
+    outcome, argv = run_audit_hook(plugin, tmp_path, "errors", warnOnly=True)
+    assert argv[-1] == "--warn-only" and outcome == {"ok": True}
+
+
+def test_unusable_input_is_reported_as_slsguard_said_it(plugin: Path, tmp_path: Path) -> None:
+    outcome, _ = run_audit_hook(plugin, tmp_path, "unusable")
+    assert outcome["error"] == "slsguard: .serverless: no compiled templates. Fix: run package first."
+
+
+def test_a_crash_is_one_line_not_a_traceback(plugin: Path, tmp_path: Path) -> None:
+    outcome, _ = run_audit_hook(plugin, tmp_path, "crash")
+    assert outcome["error"] == "slsguard audit failed: RuntimeError: boom"
