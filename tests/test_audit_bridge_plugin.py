@@ -188,3 +188,46 @@ def test_unusable_input_is_reported_as_slsguard_said_it(plugin: Path, tmp_path: 
 def test_a_crash_is_one_line_not_a_traceback(plugin: Path, tmp_path: Path) -> None:
     outcome, _ = run_audit_hook(plugin, tmp_path, "crash")
     assert outcome["error"] == "slsguard audit failed: RuntimeError: boom"
+
+
+UPGRADE_DRIVER = r"""
+const Plugin = require(process.argv[1]);
+const input = JSON.parse(process.argv[2]);
+const serverless = {
+  classes: { Error },
+  serviceDir: input.serviceDir,
+  config: {},
+  service: { custom: { slsguard: input.slsguard }, functions: {}, package: {} },
+};
+new Plugin(serverless, input.options).hooks['slsguard:upgrade:run']().then(
+  () => console.log(JSON.stringify({ ok: true })),
+  (error) => console.log(JSON.stringify({ error: error.message })),
+);
+"""
+
+
+def test_upgrade_command_forwards_its_options(plugin: Path, tmp_path: Path) -> None:
+    """`serverless slsguard upgrade --no-input` reaches plugins as input=false: it must become --no-input again."""
+    seen = tmp_path / "argv.json"
+    fake = tmp_path / "fake.py"
+    fake.write_text("import json, sys\nopen(sys.argv[1], 'w').write(json.dumps(sys.argv[2:]))\n")
+    options = {"set": ["memory_size=512", "tracing=false"], "dry-run": True, "input": False}
+    config = {"slsguard": {"command": [sys.executable, str(fake), str(seen)]}, "serviceDir": str(tmp_path), "options": options}
+    proc = subprocess.run(
+        [shutil.which("node") or "node", "-e", UPGRADE_DRIVER, str(plugin), json.dumps(config)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    assert json.loads(proc.stdout.strip().splitlines()[-1]) == {"ok": True}
+    assert json.loads(seen.read_text()) == [
+        "upgrade",
+        str(tmp_path),
+        "--set",
+        "memory_size=512",
+        "--set",
+        "tracing=false",
+        "--dry-run",
+        "--no-input",
+    ]

@@ -66,7 +66,8 @@ class SlsguardBridge {
               'set': { usage: 'Change an answer: KEY=VALUE (repeatable)', type: 'multiple' },
               'dry-run': { usage: 'Print what would change; write nothing', type: 'boolean' },
               'check': { usage: 'Exit non-zero when the project is behind', type: 'boolean' },
-              'no-input': { usage: 'Ask nothing; new questions take their defaults', type: 'boolean' },
+              // `--no-input` reaches plugins as input=false: the framework reads `--no-X` as the negation of X.
+              'input': { usage: 'Ask questions new in this version (--no-input: take their defaults)', type: 'boolean' },
               'allow-dirty': { usage: 'Upgrade a git project with uncommitted changes', type: 'boolean' },
             },
           },
@@ -166,7 +167,8 @@ class SlsguardBridge {
   async upgrade() {
     const args = ['upgrade', this.serviceDir()];
     for (const value of [].concat(this.options.set || [])) args.push('--set', String(value));
-    for (const flag of ['dry-run', 'check', 'no-input', 'allow-dirty']) if (this.options[flag]) args.push(`--${flag}`);
+    for (const flag of ['dry-run', 'check', 'allow-dirty']) if (this.options[flag]) args.push(`--${flag}`);
+    if (this.options.input === false) args.push('--no-input');
     const result = await this.run(args, { capture: false });
     if (result.code !== 0) throw this.fail(`slsguard upgrade exited with code ${result.code} (see its message above).`);
   }
