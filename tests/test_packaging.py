@@ -166,6 +166,13 @@ def test_every_function_is_capped_and_every_log_group_expires(packaged: dict[str
         if name != warmer:
             assert props["TracingConfig"] == {"Mode": "Active"} and props["Architectures"] == [a["architecture"]]
             assert "DB_PASSWORD" not in props["Environment"]["Variables"]
+    if warmer in functions:  # outside the VPC, with its own role: its logs and invoking api, nothing else
+        assert not functions[warmer].get("VpcConfig", {}).get("SubnetIds")
+        assert functions[warmer]["Role"] == {"Fn::GetAtt": ["WarmerRole", "Arn"]}
+        statements = resources["WarmerRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+        actions = {action for statement in statements for action in statement["Action"]}
+        assert actions == {"logs:CreateLogStream", "logs:PutLogEvents", "lambda:InvokeFunction"}
+        assert all(statement["Resource"] != "*" for statement in statements)
     groups = {name: r["Properties"] for name, r in resources.items() if r["Type"] == "AWS::Logs::LogGroup"}
     assert len(groups) >= len(functions)
     assert all(props["RetentionInDays"] == a["log_retention_days"] for props in groups.values()), groups
