@@ -104,6 +104,16 @@ def test_reconnects_transparently_after_the_server_drops_the_connection(db_serve
     assert db.stats()["reconnects"] == 2
 
 
+def test_a_kill_racing_the_first_statement_after_idle_is_absorbed(db_server, containers):
+    # GIVEN the server drops the idle connection just as the next invocation starts (no time to notice it)
+    db = containers(db_server)
+    invoke(db, "SELECT 1")
+    db_server.kill_connections()
+    # THEN the statement, which never started, is sent again on a new connection
+    assert invoke(db, "SELECT 8 AS eight") == [{"eight": 8}]
+    assert db.stats()["reconnects"] == 1
+
+
 def test_a_connection_lost_inside_a_transaction_is_an_error_not_a_silent_reconnect(db_server, containers):
     db = containers(db_server)
     db.set_deadline(5)

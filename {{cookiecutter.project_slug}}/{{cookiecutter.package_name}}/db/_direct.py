@@ -36,6 +36,7 @@ class DirectClient:
         self.last_used = 0.0
         self.in_transaction = False
         self.yield_turn = False  # set when end() gave the connection back to a crowded server
+        self.idle_reuse = False  # the next statement is the first on a connection that sat idle
         self.limit: int | None = None
         self.limit_at = float("-inf")
         self.usage: tuple[int, float] = (0, 0.0)
@@ -51,6 +52,7 @@ class DirectClient:
             if not self.validated:
                 if self._alive(thorough=time.monotonic() - self.last_used > self.settings.ping_after_s):
                     self.stats["reuses"] += 1
+                    self.idle_reuse = True
                     self.validated = True
                     self.conn_state["check_timeout"] = True
                     event("reuse", logging.DEBUG, idle_s=round(time.monotonic() - self.last_used, 3))
@@ -143,8 +145,13 @@ class DirectClient:
     # -- statements ------------------------------------------------------------------------------
 
     def run(self, sql: str, params: Any, deadline: Deadline) -> tuple[list[dict[str, Any]], int]:
-        """Execute one statement within the budget; a broken connection is dropped, never reused."""
+        """Execute one statement within the budget; a broken connection is dropped, never reused.
+
+        The first statement on a connection that sat idle may meet a close the server had begun but not yet
+        sent (a KILL, a failover): then the statement never started, so it is sent once more on a new one.
+        """
         conn = self.connection(deadline)
+        first_after_idle, self.idle_reuse = self.idle_reuse, False
         remaining = deadline.remaining()
         if remaining <= 0:
             raise errors.QueryTimeout(f"{self.settings.engine}: no time left in the budget to run the statement")
@@ -155,6 +162,9 @@ class DirectClient:
             kind = self.dialect.classify(err)
             if kind in RETRYABLE:
                 self._discard(f"{kind} during a statement")
+                if kind == "lost" and first_after_idle and not self.in_transaction and deadline.remaining() > 0:
+                    self.stats["resent"] += 1
+                    return self.run(sql, params, deadline)
                 kind = "timeout" if deadline.remaining() <= 0 else kind  # the socket timeout ran out
             raise self._error(err, kind, "statement") from err
         except BaseException:

@@ -97,9 +97,26 @@ def code(err: BaseException) -> str | None:
     return getattr(err, "sqlstate", None)
 
 
+# Errors raised while connecting carry no SQLSTATE in psycopg: recognise the server's FATAL messages instead.
+CONNECT_MESSAGES = (
+    ("too many clients already", "too_many"),
+    ("remaining connection slots are reserved", "too_many"),
+    ("password authentication failed", "auth"),
+    ("no pg_hba.conf entry", "auth"),
+    ("does not exist", "auth"),  # role or database
+    ("the database system is starting up", "unreachable"),
+    ("the database system is shutting down", "unreachable"),
+)
+
+
 def classify(err: BaseException) -> str:
     """too_many | unreachable | lost | auth | timeout | integrity | query."""
     state = code(err) or ""
+    if not state and isinstance(err, psycopg.OperationalError):
+        text = str(err)
+        for fragment, kind in CONNECT_MESSAGES:
+            if fragment in text:
+                return kind
     if state == "53300":  # too many clients / remaining slots reserved
         return "too_many"
     if state in ("57P03", "53000") or isinstance(err, psycopg.errors.ConnectionTimeout):  # starting up, out of resources
