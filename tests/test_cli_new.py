@@ -229,3 +229,14 @@ def test_no_input_matches_plain_cookiecutter_byte_for_byte(tmp_path, pairs):
     assert sorted(ours_tree) == sorted(theirs_tree)
     for name in ours_tree:
         assert ours_tree[name] == theirs_tree[name], f"{name} differs"
+
+
+def test_no_input_never_loads_the_prompt_libraries(tmp_path):
+    """Keeps ``--no-input`` fast (benchmarks/render.py): questionary and prompt_toolkit load only to ask."""
+    code = (
+        "import sys; from generator.cli import main; rc = main(['new', '--no-input', sys.argv[1]]); "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'questionary', 'prompt_toolkit'})); sys.exit(rc)"
+    )
+    result = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "[]"
