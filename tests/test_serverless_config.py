@@ -151,6 +151,8 @@ def check_config(a: dict[str, Any], config: dict[str, Any]) -> None:
         assert (stage["ThrottlingRateLimit"], stage["ThrottlingBurstLimit"]) == (a["throttle_rate"], a["throttle_burst"])
     bucket = provider["deploymentBucket"]
     assert bucket["blockPublicAccess"] and bucket["versioning"]
+    # Serverless Framework v4 uses a shared bucket outside the stack: extending the in-stack one would fail.
+    assert ("ServerlessDeploymentBucket" in extensions) == (a["framework"] == "osls")
 
     # [SQL] the worker's queue with its dead-letter queue
     queue = resources["WorkQueue"]["Properties"]
