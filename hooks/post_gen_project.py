@@ -9,7 +9,7 @@ import shutil
 import sys
 from pathlib import Path
 
-ANSWERS = json.loads(r'''{{ cookiecutter | jsonify }}''')
+ANSWERS = json.loads(r"""{{ cookiecutter | jsonify }}""")
 REPO_DIR = Path("{{ cookiecutter._repo_dir }}").resolve()  # where generator/ lives (a checkout or the wheel)
 
 # (reason, predicate over the answers, paths relative to the project root)

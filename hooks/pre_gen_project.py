@@ -10,9 +10,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path("{{ cookiecutter._repo_dir }}").resolve()))
 
-from generator import rules  # noqa: E402
+from generator import rules
 
-ANSWERS = json.loads(r'''{{ cookiecutter | jsonify }}''')
+ANSWERS = json.loads(r"""{{ cookiecutter | jsonify }}""")
 
 
 def main() -> int:
