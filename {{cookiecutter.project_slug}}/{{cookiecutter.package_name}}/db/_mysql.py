@@ -6,7 +6,7 @@ timeouts, and the three queries behind end()'s decision (connection limit, usage
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import pymysql
 from pymysql.constants import CLIENT
@@ -42,7 +42,7 @@ class _Connection(pymysql.connections.Connection):
     """PyMySQL builds a new TLS context, loading the whole CA store, for every connect (tens of ms of CPU):
     build it once per container instead. TLS stays PyMySQL's default: used when the server offers it."""
 
-    _tls: dict[str, Any] = {}
+    _tls: ClassVar[dict[Any, Any]] = {}
 
     def _create_ssl_ctx(self, sslp: Any) -> Any:
         key = repr(sorted(sslp.items())) if isinstance(sslp, dict) else id(sslp)
