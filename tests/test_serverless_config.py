@@ -34,7 +34,7 @@ ROTATING = {
     "reserved_concurrency": [10, 1],
 }
 POWERTOOLS_LAYER = re.compile(
-    r"^arn:aws:lambda:\$\{self:provider\.region\}:017000801446:layer:AWSLambdaPowertoolsPythonV3-python3(12|13|14)-(arm64|x86_64):\d+$"
+    r"^arn:aws:lambda:\$\{aws:region\}:017000801446:layer:AWSLambdaPowertoolsPythonV3-python3(12|13|14)-(arm64|x86_64):\d+$"
 )
 
 
