@@ -129,8 +129,13 @@ class Server:
     def stop(self) -> None:
         """Stop the server and delete its data folder."""
         if self.process and self.process.poll() is None:
-            # SIGINT is PostgreSQL's "fast" shutdown (SIGTERM waits for every client to leave); MariaDB takes SIGTERM.
-            self.process.send_signal(signal.SIGINT if self.engine == "postgres" else signal.SIGTERM)
+            if self.engine == "postgres":
+                # SIGINT is PostgreSQL's "fast" shutdown (SIGTERM waits for every client to leave); send it to the
+                # postmaster itself, as runuser in between does not pass SIGINT on.
+                with contextlib.suppress(OSError, ValueError, IndexError):
+                    os.kill(int((self.workdir / "data" / "postmaster.pid").read_text().split()[0]), signal.SIGINT)  # type: ignore[operator]
+            else:
+                self.process.terminate()
             try:
                 self.process.wait(timeout=30)
             except subprocess.TimeoutExpired:
