@@ -234,3 +234,26 @@ def test_an_interrupted_statement_drops_the_connection(db_server, containers):
     # THEN that connection is never reused half-read: the next invocation gets a clean one
     assert invoke(db, "SELECT 6 AS six") == [{"six": 6}]
     assert db.stats()["reconnects"] == 1
+
+
+def test_without_set_deadline_the_guards_running_budget_bounds_the_invocation(render_db, monkeypatch):
+    import sys
+    import types
+
+    from support.databases import load_db
+
+    # GIVEN a handler package whose guard publishes the running invocation's Budget (a monotonic deadline)
+    package = types.ModuleType("budget_pkg")
+    package.__path__ = []
+    guard = types.ModuleType("budget_pkg.guard")
+    guard.current_budget = types.SimpleNamespace(deadline=time.monotonic() + 1.5)
+    monkeypatch.setitem(sys.modules, "budget_pkg", package)
+    monkeypatch.setitem(sys.modules, "budget_pkg.guard", guard)
+    monkeypatch.setenv("DB_ENGINE", "postgres")
+    db = load_db(render_db("postgres"), "budget_pkg.db")
+    db._get()
+    # THEN db finishes a little before the guard's alarm, not after its own 10 s default
+    assert db._now().at == pytest.approx(guard.current_budget.deadline - 0.2)
+    db.end()
+    guard.current_budget = None
+    assert db._now().at == pytest.approx(time.monotonic() + 10, abs=0.5)

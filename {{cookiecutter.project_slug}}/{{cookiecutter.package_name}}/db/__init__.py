@@ -11,9 +11,10 @@ Errors are db.errors classes (Unavailable, QueryTimeout, IntegrityError, QueryEr
 re-exported here, with the driver's exception chained.
 
 Contract with the handler wrapper (guard.py):
-  * ``db.set_deadline(context)`` at the start of an invocation (a Lambda context, the guard's Budget, or
-    seconds) bounds connect attempts, retries and statements by the invocation's remaining time. Without
-    it db uses DB_DEFAULT_BUDGET_S from the first statement until end().
+  * The invocation's remaining time bounds connect attempts, retries and statements. db takes it from
+    ``db.set_deadline(context)`` (a Lambda context, the guard's Budget, or seconds) when the wrapper or the
+    handler calls it, else from ``guard.current_budget`` (the running invocation's Budget, when the guard
+    publishes it), else DB_DEFAULT_BUDGET_S from the first statement until end().
   * ``db.end()`` after every invocation that imported db (the guard's end_db does this): it rolls back a
     transaction left open and decides whether the connection stays open for the next warm invocation.
 
@@ -53,6 +54,7 @@ retries, duration_ms), "db reuse" (debug), "db retry" (debug), "db cleanup" (kil
 from __future__ import annotations
 
 import importlib
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -102,17 +104,22 @@ def _get() -> Any:
 
 
 def _now() -> Deadline:
+    """This invocation's deadline: the one set_deadline() gave, else the guard's budget, else the default budget."""
     global _deadline
     if _deadline is None:
-        _deadline = Deadline.of(None, _settings or Settings.from_env())
+        guard = sys.modules.get(f"{__name__.rpartition('.')[0]}.guard")
+        _deadline = Deadline.of(getattr(guard, "current_budget", None), _settings or Settings.from_env())
     return _deadline
 
 
 def set_deadline(source: Any = None) -> None:
     """Bound everything db does in this invocation by ``source``: a Lambda context, a Budget, or seconds."""
     global _deadline
-    _get()
-    _deadline = Deadline.of(source, _settings)  # type: ignore[arg-type]
+    try:
+        settings = _settings or Settings.from_env()
+    except DatabaseError:  # reported by the first statement, not by the wrapper
+        settings = Settings()
+    _deadline = Deadline.of(source, settings)
 
 
 def query(sql: str, params: Any = None) -> list[dict[str, Any]]:
