@@ -23,7 +23,7 @@ from tests.support.toolchain import (
     LintFinding,
     MotoServer,
     cfn_lint,
-    checkov,
+    checkov_per_file,
     compiled_templates,
     host_architecture,
     import_from_zip,
@@ -76,21 +76,39 @@ class Packaged:
         return self
 
 
-def _build(result: Packaged, server: MotoServer, cache: Path) -> Packaged:
+def _package(result: Packaged, server: MotoServer, cache: Path) -> None:
     try:
         result.serverless_dir = package(result.project, server, cache)
         result.templates = compiled_templates(result.serverless_dir)
-        result.lint = cfn_lint(result.templates, regions=(result.answers["aws_region"],))
-        result.scan = checkov(result.templates)
     except Exception as err:  # reported by the tests of this combination
         result.error = err
-    return result
+
+
+def _scan(results: dict[str, Packaged]) -> None:
+    """One cfn-lint and one checkov process over every project's templates, side by side (start-up dominates)."""
+    ready = [r for r in results.values() if r.error is None]
+    templates = [path for r in ready for path in r.templates]
+    regions = tuple(sorted({r.answers["aws_region"] for r in ready}))
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        lint = pool.submit(cfn_lint, templates, regions)
+        scans = pool.submit(checkov_per_file, templates)
+        findings, per_file = lint.result(), scans.result()
+    for r in ready:
+        mine = {str(path.resolve()) for path in r.templates}
+        r.lint = [f for f in findings if str(Path(f.path).resolve()) in mine]
+        r.scan = CheckovReport()
+        for path in r.templates:
+            part = per_file[path.resolve()]
+            r.scan.passed += part.passed
+            r.scan.failed += part.failed
+            r.scan.skipped += part.skipped
+            r.scan.parsing_errors += part.parsing_errors
 
 
 @pytest.fixture(scope="module")
 def packaged(moto: MotoServer, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Packaged]:  # noqa: F811
     """Render every representative combination (one at a time: cookiecutter changes the working directory),
-    then package, lint and scan them two in parallel (this machine has 2 cores)."""
+    package them two in parallel (this machine has 2 cores), then lint and scan all templates at once."""
     root = tmp_path_factory.mktemp("packaged")
     cache = tmp_path_factory.mktemp("package-cache")
     results = {}
@@ -98,8 +116,8 @@ def packaged(moto: MotoServer, tmp_path_factory: pytest.TempPathFactory) -> dict
         answers = complete({"project_name": f"Svc {i}", **given})
         results[name] = Packaged(answers, new(answers, root))
     with ThreadPoolExecutor(max_workers=2) as pool:
-        for future in [pool.submit(_build, result, moto, cache) for result in results.values()]:
-            future.result()
+        list(pool.map(lambda result: _package(result, moto, cache), results.values()))
+    _scan(results)
     return results
 
 

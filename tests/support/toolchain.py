@@ -192,6 +192,7 @@ class LintFinding:
     file: str
     line: int
     message: str
+    path: str = ""  # the template's full path, to tell projects apart when one run lints several
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line} {self.rule} {self.message}"
@@ -217,7 +218,9 @@ def cfn_lint(paths: list[Path], regions: tuple[str, ...] = ("us-east-1",), *, ti
             f"cfn-lint printed no JSON (exit {result.returncode}): {result.stdout[-2000:]} {result.stderr[-2000:]}"
         ) from err
     return [
-        LintFinding(m["Rule"]["Id"], m["Level"].lower(), Path(m["Filename"]).name, m["Location"]["Start"]["LineNumber"], m["Message"])
+        LintFinding(
+            m["Rule"]["Id"], m["Level"].lower(), Path(m["Filename"]).name, m["Location"]["Start"]["LineNumber"], m["Message"], m["Filename"]
+        )
         for m in matches
     ]
 
@@ -245,6 +248,17 @@ class CheckovReport:
 
 def checkov(paths: list[Path], *, timeout: float = SCAN_TIMEOUT_S) -> CheckovReport:
     """Scan templates with checkov offline (no download, no mapping fetch); skips come from template Metadata."""
+    report = CheckovReport()
+    for part in checkov_per_file(paths, timeout=timeout).values():
+        report.passed += part.passed
+        report.failed += part.failed
+        report.skipped += part.skipped
+        report.parsing_errors += part.parsing_errors
+    return report
+
+
+def checkov_per_file(paths: list[Path], *, timeout: float = SCAN_TIMEOUT_S) -> dict[Path, CheckovReport]:
+    """One checkov process for many templates (its start-up costs more than the scan); a report per file."""
     command = [str(checkov_binary()), "--skip-download", "--framework", "cloudformation", "--output", "json"]
     for path in paths:
         command += ["--file", str(path)]
@@ -253,23 +267,22 @@ def checkov(paths: list[Path], *, timeout: float = SCAN_TIMEOUT_S) -> CheckovRep
     try:
         data = json.loads(result.stdout)
     except ValueError as err:
-        raise ToolchainError(
-            f"checkov printed no JSON (exit {result.returncode}): {result.stdout[-2000:]} {result.stderr[-2000:]}"
-        ) from err
-    report = CheckovReport()
+        output = f"{result.stdout[-2000:]} {result.stderr[-2000:]}"
+        raise ToolchainError(f"checkov printed no JSON (exit {result.returncode}): {output}") from err
+    reports = {Path(path).resolve(): CheckovReport() for path in paths}
     for run in data if isinstance(data, list) else [data]:
-        if "results" not in run:  # an empty run prints only a summary
-            report.passed += run.get("passed", 0)
-            continue
-        results = run["results"]
-        report.passed += run.get("summary", {}).get("passed", len(results.get("passed_checks", [])))
+        results = run.get("results", {})
+        for check in results.get("passed_checks", []):
+            reports[Path(check["file_abs_path"]).resolve()].passed += 1
         for check in results.get("failed_checks", []):
-            report.failed.append(f"{check['check_id']} {check['resource']} ({Path(check['file_path']).name}): {check['check_name']}")
+            file = Path(check["file_abs_path"]).resolve()
+            reports[file].failed.append(f"{check['check_id']} {check['resource']} ({file.name}): {check['check_name']}")
         for check in results.get("skipped_checks", []):
             reason = (check.get("check_result") or {}).get("suppress_comment", "")
-            report.skipped.append((check["check_id"], check["resource"], reason))
-        report.parsing_errors += results.get("parsing_errors", [])
-    return report
+            reports[Path(check["file_abs_path"]).resolve()].skipped.append((check["check_id"], check["resource"], reason))
+        for error in results.get("parsing_errors", []):
+            reports.setdefault(Path(error).resolve(), CheckovReport()).parsing_errors.append(error)
+    return reports
 
 
 def lock_as_template(lock_text: str) -> str:
