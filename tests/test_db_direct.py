@@ -246,14 +246,15 @@ def test_without_set_deadline_the_guards_running_budget_bounds_the_invocation(re
     package = types.ModuleType("budget_pkg")
     package.__path__ = []
     guard = types.ModuleType("budget_pkg.guard")
-    guard.current_budget = types.SimpleNamespace(deadline=time.monotonic() + 1.5)
+    budget = types.SimpleNamespace(deadline=time.monotonic() + 1.5)
+    guard.current_budget = lambda: budget
     monkeypatch.setitem(sys.modules, "budget_pkg", package)
     monkeypatch.setitem(sys.modules, "budget_pkg.guard", guard)
     monkeypatch.setenv("DB_ENGINE", "postgres")
     db = load_db(render_db("postgres"), "budget_pkg.db")
     db._get()
     # THEN db finishes a little before the guard's alarm, not after its own 10 s default
-    assert db._now().at == pytest.approx(guard.current_budget.deadline - 0.2)
+    assert db._now().at == pytest.approx(budget.deadline - 0.2)
     db.end()
-    guard.current_budget = None
+    guard.current_budget = lambda: None
     assert db._now().at == pytest.approx(time.monotonic() + 10, abs=0.5)

@@ -12,9 +12,10 @@ re-exported here, with the driver's exception chained.
 
 Contract with the handler wrapper (guard.py):
   * The invocation's remaining time bounds connect attempts, retries and statements. db takes it from
-    ``db.set_deadline(context)`` (a Lambda context, the guard's Budget, or seconds) when the wrapper or the
-    handler calls it, else from ``guard.current_budget`` (the running invocation's Budget, when the guard
-    publishes it), else DB_DEFAULT_BUDGET_S from the first statement until end().
+    ``db.set_deadline(budget)`` (a Lambda context, the guard's Budget, or seconds), which the guard calls
+    at the start of an invocation when db is loaded; on a container's first use db is imported mid-invocation
+    and reads ``guard.current_budget()`` instead; with neither (scripts, tests) DB_DEFAULT_BUDGET_S applies
+    from the first statement until end().
   * ``db.end()`` after every invocation that imported db (the guard's end_db does this): it rolls back a
     transaction left open and decides whether the connection stays open for the next warm invocation.
 
@@ -108,7 +109,8 @@ def _now() -> Deadline:
     global _deadline
     if _deadline is None:
         guard = sys.modules.get(f"{__name__.rpartition('.')[0]}.guard")
-        _deadline = Deadline.of(getattr(guard, "current_budget", None), _settings or Settings.from_env())
+        budget = getattr(guard, "current_budget", None)
+        _deadline = Deadline.of(budget() if callable(budget) else budget, _settings or Settings.from_env())
     return _deadline
 
 
