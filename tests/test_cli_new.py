@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import difflib
 import os
 import subprocess
 import sys
@@ -228,7 +229,8 @@ def test_no_input_matches_plain_cookiecutter_byte_for_byte(tmp_path, pairs):
     ours_tree, theirs_tree = tree(a), tree(b)
     assert sorted(ours_tree) == sorted(theirs_tree)
     for name in ours_tree:
-        assert ours_tree[name] == theirs_tree[name], f"{name} differs"
+        diff = difflib.unified_diff(*(t[name][0].decode(errors="replace").splitlines() for t in (theirs_tree, ours_tree)), lineterm="", n=0)
+        assert ours_tree[name] == theirs_tree[name], f"{name} differs (cookiecutter -> slsguard):\n" + "\n".join(list(diff)[:12])
 
 
 def test_no_input_never_loads_the_prompt_libraries(tmp_path):
