@@ -122,7 +122,8 @@ def test_new_template_version_on_real_template(tmp_path: Path) -> None:
     project_tpl = v2 / "{{cookiecutter.project_slug}}"
     (project_tpl / "serverless.yml").write_text((project_tpl / "serverless.yml").read_text() + "# slsguard 0.2.0: reviewed defaults\n")
     readme_tpl = (project_tpl / "README.md").read_text().splitlines(keepends=True)
-    readme_tpl[0] = readme_tpl[0].rstrip("\n") + " (v2)\n"
+    heading = next(i for i, line in enumerate(readme_tpl) if line.startswith("# "))  # after the Jinja preamble
+    readme_tpl[heading] = readme_tpl[heading].rstrip("\n") + " (v2)\n"
     (project_tpl / "README.md").write_text("".join(readme_tpl))
     (project_tpl / "SECURITY.md").write_text("Report issues privately.\n")
     root = new({}, tmp_path / "out")
@@ -133,7 +134,8 @@ def test_new_template_version_on_real_template(tmp_path: Path) -> None:
     sls_base, sls_theirs = base["serverless.yml"].data.decode(), theirs["serverless.yml"].data.decode()
     insert_lines(root / "serverless.yml", quiet_index(sls_base, sls_theirs), "# team: reviewed by payments\n")
     readme = (root / "README.md").read_text().splitlines(keepends=True)
-    readme[0] = readme[0].rstrip("\n") + " (payments)\n"
+    heading = next(i for i, line in enumerate(readme) if line.startswith("# "))
+    readme[heading] = readme[heading].rstrip("\n") + " (payments)\n"
     (root / "README.md").write_text("".join(readme))
     commit_all(root, "our work")
     # WHEN upgrading to it
