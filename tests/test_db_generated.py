@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 
 
 def test_the_generated_db_test_passes_against_a_real_server(db_server, render_db):
@@ -21,4 +22,7 @@ def test_the_generated_db_test_passes_against_a_real_server(db_server, render_db
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     assert "2 passed" in result.stdout
     assert "skipped" not in result.stdout
+    deadline = time.monotonic() + 5  # a closed PostgreSQL connection's backend exits a moment later
+    while db_server.connections() and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert db_server.connections() == 0  # the test closed what it opened
