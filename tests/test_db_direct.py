@@ -121,7 +121,10 @@ def test_a_connection_lost_inside_a_transaction_is_an_error_not_a_silent_reconne
         db.query("SELECT 1")
         db_server.kill_connections()
         time.sleep(0.2)
-        db.query("SELECT 2")
+        with pytest.raises(db.Unavailable):
+            db.query("SELECT 2")
+        # a handler that swallows the error must not go on outside the transaction (autocommit)
+        db.query("SELECT 3")
     db.end()
     assert invoke(db, "SELECT 4 AS four") == [{"four": 4}]
 

@@ -37,6 +37,7 @@ class DirectClient:
         self.in_transaction = False
         self.yield_turn = False  # set when end() gave the connection back to a crowded server
         self.idle_reuse = False  # the next statement is the first on a connection that sat idle
+        self.transaction_lost = False  # the connection died inside a transaction not yet closed by the caller
         self.limit: int | None = None
         self.limit_at = float("-inf")
         self.usage: tuple[int, float] = (0, 0.0)
@@ -48,6 +49,8 @@ class DirectClient:
 
     def connection(self, deadline: Deadline) -> Any:
         """The live connection: validated once per invocation, re-opened when the server dropped it."""
+        if self.transaction_lost:  # never let the rest of a broken transaction run as autocommit statements
+            raise errors.Unavailable(f"{self.settings.engine}: the connection was lost inside a transaction; it was rolled back")
         if self.conn is not None:
             if not self.validated:
                 if self._alive(thorough=time.monotonic() - self.last_used > self.settings.ping_after_s):
@@ -61,8 +64,6 @@ class DirectClient:
             elif not self.in_transaction and not self._alive(thorough=False):
                 self._discard("dropped by the server during the invocation")
         if self.conn is None:
-            if self.in_transaction:
-                raise errors.Unavailable(f"{self.settings.engine}: the connection was lost inside a transaction")
             reconnect = self.stats["connects"] > 0
             self.conn = self._connect(deadline, "reconnect" if reconnect else "first use")
             self.stats["reconnects" if reconnect else "first_connects"] += 1
@@ -134,6 +135,7 @@ class DirectClient:
 
     def _discard(self, reason: str) -> None:
         """Forget the connection (closing it without waiting on a dead peer)."""
+        self.transaction_lost = self.transaction_lost or self.in_transaction
         conn, self.conn, self.validated, self.in_transaction = self.conn, None, False, False
         if conn is None:
             return
@@ -148,7 +150,8 @@ class DirectClient:
         """Execute one statement within the budget; a broken connection is dropped, never reused.
 
         The first statement on a connection that sat idle may meet a close the server had begun but not yet
-        sent (a KILL, a failover): then the statement never started, so it is sent once more on a new one.
+        sent (a KILL, a failover), and some errors say the server ended the session before running anything:
+        then the statement never ran, so outside a transaction it is sent once more on a new connection.
         """
         conn = self.connection(deadline)
         first_after_idle, self.idle_reuse = self.idle_reuse, False
@@ -159,10 +162,11 @@ class DirectClient:
             self.dialect.before_statement(conn, remaining, self.conn_state, self.settings.access == "direct")
             result = self.dialect.run(conn, sql, params)
         except self.dialect.Error as err:
-            kind = self.dialect.classify(err)
+            kind, in_transaction = self.dialect.classify(err), self.in_transaction
             if kind in RETRYABLE:
                 self._discard(f"{kind} during a statement")
-                if kind == "lost" and first_after_idle and not self.in_transaction and deadline.remaining() > 0:
+                unsent = first_after_idle or self.dialect.never_ran(err)
+                if kind == "lost" and unsent and not in_transaction and deadline.remaining() > 0:
                     self.stats["resent"] += 1
                     return self.run(sql, params, deadline)
                 kind = "timeout" if deadline.remaining() <= 0 else kind  # the socket timeout ran out
@@ -182,16 +186,16 @@ class DirectClient:
         try:
             self._tx_call(self.dialect.commit, deadline)
         finally:
-            self.in_transaction = False
+            self.in_transaction = self.transaction_lost = False
 
     def rollback(self, deadline: Deadline) -> None:
         try:
-            if self.conn is not None:
+            if self.conn is not None and not self.transaction_lost:
                 self._tx_call(self.dialect.rollback, deadline)
         except errors.DatabaseError:
             self._discard("rollback failed")  # the server rolls back when the connection goes
         finally:
-            self.in_transaction = False
+            self.in_transaction = self.transaction_lost = False
 
     def _tx_call(self, call: Any, deadline: Deadline) -> None:
         conn = self.connection(deadline)
@@ -226,7 +230,7 @@ class DirectClient:
 
     def end(self) -> None:
         """Keep the connection for the next warm invocation, unless the server is crowded."""
-        self.validated = False
+        self.validated = self.transaction_lost = False
         if self.conn is None:
             return
         if self.in_transaction:

@@ -94,6 +94,11 @@ def classify(err: BaseException) -> str:
     return "query"
 
 
+def never_ran(err: BaseException) -> bool:
+    """MariaDB answered with "connection was killed" (sent when an idle connection is killed): nothing ran."""
+    return code(err) == 1927
+
+
 def fileno(conn: Any) -> int | None:
     """The socket to poll for a server-side close (PyMySQL keeps it in ``_sock``)."""
     sock = getattr(conn, "_sock", None)

@@ -134,6 +134,11 @@ def classify(err: BaseException) -> str:
     return "query"
 
 
+def never_ran(err: BaseException) -> bool:
+    """The server ended the session (terminate, shutdown) instead of running the statement: it did not commit."""
+    return code(err) in ("57P01", "57P02", "57P03")
+
+
 def fileno(conn: Any) -> int | None:
     """The socket to poll for a server-side close."""
     try:
