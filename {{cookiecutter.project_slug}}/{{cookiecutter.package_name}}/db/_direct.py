@@ -126,8 +126,8 @@ class DirectClient:
                 time.sleep(pause)
                 continue
             took = round((time.monotonic() - started) * 1000, 1)
-            if attempt:  # the server turned this container away: count it as crowded until the next reading
-                self.usage, self.usage_at = (2**31, 0.0), time.monotonic()
+            if attempt:  # the server turned this container away: count it as full until the next reading
+                self.usage, self.usage_at = (self.limit or 2**31, 0.0), time.monotonic()
             self.stats["connects"] += 1
             event("connect", logging.WARNING if attempt else logging.INFO, reason=reason, retries=attempt, duration_ms=took)
             self.last_used = time.monotonic()
@@ -266,7 +266,7 @@ class DirectClient:
             if killed:
                 self._cleaned(killed, utilisation, s.zombie_min_s)
             else:
-                self._discard(f"utilisation {utilisation:.2f} above {s.conn_utilisation:g}")
+                self._discard(f"utilisation {min(utilisation, 1.0):.2f} above {s.conn_utilisation:g}")
                 self.yield_turn = True
         elif fresh and max_idle > s.zombie_max_s:
             killed = d.kill_idle(self.conn, s.zombie_max_s)
