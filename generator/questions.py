@@ -8,9 +8,14 @@ Run ``python -m generator.questions`` to print the cookiecutter.json it implies.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+
+PROJECT_TEMPLATE = Path(__file__).resolve().parent.parent / "{{cookiecutter.project_slug}}"
+JINJA_MARKER = re.compile(rb"\{\{|\{%|\{#")
 
 Answers = dict[str, Any]
 
@@ -299,11 +304,22 @@ def cookiecutter_context() -> dict[str, Any]:
         text = f"{q.prompt} ({q.help})"
         prompts[q.name] = {"__prompt__": text, **q.choice_help} if q.choice_help else text
     context["__prompts__"] = prompts
+    context["_copy_without_render"] = copy_without_render(PROJECT_TEMPLATE)
     return context
 
 
+def copy_without_render(project_template: Path) -> list[str]:
+    """Template files with no Jinja syntax: cookiecutter copies them as they are instead of
+    compiling each one (faster renders, and no accidental templating of JS or JSON)."""
+    plain = []
+    for path in sorted(project_template.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts and not JINJA_MARKER.search(path.read_bytes()):
+            plain.append(path.relative_to(project_template).as_posix())
+    return plain
+
+
 def cookiecutter_json() -> str:
-    """cookiecutter.json as text; tests keep the committed file equal to it."""
+    """cookiecutter.json as text (run in a checkout); tests keep the committed file equal to it."""
     return json.dumps(cookiecutter_context(), indent=2, ensure_ascii=False) + "\n"
 
 
