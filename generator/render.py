@@ -6,6 +6,7 @@ hidden staging folder beside the target, which is renamed into place at the end.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -93,7 +94,14 @@ def new(answers: Mapping[str, Any], output_dir: str | os.PathLike[str] = ".", *,
     full = validate(answers)
     target = target_dir(output_dir, full["project_slug"], force=force)
     out = target.parent
-    project = render(full, out, template=template)
+    created = not out.exists()
+    try:
+        project = render(full, out, template=template)
+    except BaseException:
+        if created:
+            with contextlib.suppress(OSError):
+                out.rmdir()  # the output folder this call made, now empty again: a failure leaves nothing
+        raise
     staging = project.parent
     try:
         if target.exists():

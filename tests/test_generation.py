@@ -122,3 +122,20 @@ def test_plain_cookiecutter_renders_without_slsguard_installed(tmp_path):
     result = run_plain(out, "database=postgres")
     assert result.returncode == 0, result.stderr
     assert (out / "my-service" / "my_service" / "db" / "__init__.py").is_file()
+
+
+def test_failed_render_leaves_no_output_folder_behind(tmp_path, monkeypatch):
+    # GIVEN an output folder that does not exist yet, and a render that fails midway
+    import generator.render as render_module
+
+    def broken_cookiecutter(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("cookiecutter.main.cookiecutter", broken_cookiecutter)
+    out = tmp_path / "not-yet"
+    # WHEN generating into it
+    with pytest.raises(UserError) as info:
+        render_module.new({}, out)
+    # THEN the error says what failed and nothing is left, not even the output folder
+    assert "No space left on device" in str(info.value)
+    assert not out.exists()
