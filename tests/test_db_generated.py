@@ -3,22 +3,14 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import time
+
+from tests.support.projects import run_project_tests
 
 
 def test_the_generated_db_test_passes_against_a_real_server(db_server, render_db):
     project = render_db(db_server.engine, "direct").parent.parent
-    env = {**os.environ, **db_server.env()}
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rs", "tests/test_db.py"],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    result = run_project_tests(project, "-rs", "tests/test_db.py", env={**os.environ, **db_server.env()})
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     assert "2 passed" in result.stdout
     assert "skipped" not in result.stdout

@@ -5,7 +5,6 @@ Lambda imports them from the zip root) keep every runtime promise of the templat
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
@@ -13,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.support.projects import clean_env, run_project_tests
 
 DRIVER = Path(__file__).parent / "support" / "handler_driver.py"
 SECRET = "SECRET-INJECTED-FAILURE"
@@ -24,16 +25,6 @@ COMBINATIONS = [
     pytest.param({"database": "postgres", "database_access": "rds-proxy"}, id="db:postgres-rds-proxy"),
     pytest.param({"database": "mysql", "database_access": "data-api"}, id="db:mysql-data-api"),
 ]
-
-
-def clean_env(**extra: str) -> dict[str, str]:
-    """The test's environment without any setting the handlers read, plus ``extra``."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("POWERTOOLS_", "AWS_LAMBDA_", "DB_")) and k not in ("MAX_BODY_BYTES", "TIME_BUDGET_MARGIN_MS")
-    }
-    return {**env, "PYTHONDONTWRITEBYTECODE": "1", **extra}
 
 
 def package_of(project: Path) -> str:
@@ -78,14 +69,7 @@ def body(result: dict[str, Any]) -> Any:
 def test_generated_project_passes_its_own_tests_and_linters(generate, answers):
     project = generate(**answers)
 
-    tests = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
-        cwd=project,
-        env=clean_env(),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    tests = run_project_tests(project)
     assert tests.returncode == 0, tests.stdout[-4000:] + tests.stderr[-2000:]
     passed = re.search(r"(\d+) passed", tests.stdout)
     assert passed and int(passed.group(1)) >= 15, tests.stdout[-2000:]

@@ -4,8 +4,6 @@ every unsupported one is refused, by slsguard and by plain cookiecutter, naming 
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,6 +13,7 @@ from generator.answers import complete
 from generator.errors import UserError
 from generator.questions import QUESTIONS, cookiecutter_json
 from tests.support.plain import REPO, run_plain
+from tests.support.projects import run_project_tests
 
 LEFTOVER = re.compile(r"(?<!\$)\{\{|\{%|%\}|\{#")  # GitHub Actions' ${{ }} is not ours
 
@@ -83,13 +82,7 @@ def test_supported_combination_renders_and_passes_its_own_tests(given, tmp_path)
     answers = complete(given)
     has_db = (project / answers["package_name"] / "db" / "__init__.py").exists()
     assert has_db is (answers["database"] != "none")
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    result = run_project_tests(project)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     assert " passed" in result.stdout
 

@@ -8,8 +8,6 @@ Run alone with ``pytest -m slow tests/test_upgrade_packaging.py``.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -19,6 +17,7 @@ from generator import snapshot
 from generator.answers import validate
 from generator.render import new, render
 from generator.upgrade import upgrade
+from tests.support.projects import run_project_tests
 from tests.support.toolchain import (
     MotoServer,
     cfn_lint,
@@ -78,9 +77,7 @@ def test_upgraded_project_packages_and_passes_scanners(tmp_path: Path, moto: Mot
     result = upgrade(root, {"cold_start": "provisioned"})
     assert result.conflicts == []
     # THEN its own tests pass, it packages, and the scanners are as happy as with a fresh project
-    tests = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=root, capture_output=True, text=True, timeout=300
-    )
+    tests = run_project_tests(root)
     assert tests.returncode == 0, tests.stdout[-3000:] + tests.stderr[-2000:]
     templates = compiled_templates(package(root, moto, tmp_path / "cache"))
     errors = [str(f) for f in cfn_lint(templates) if f.severity == "error"]

@@ -1,0 +1,30 @@
+"""Run a generated project's own tools the way its README tells a user to."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+HANDLER_SETTINGS = ("POWERTOOLS_", "AWS_LAMBDA_", "DB_")
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """This process's environment without any setting the generated handlers read, plus ``extra``."""
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(HANDLER_SETTINGS) and k not in ("MAX_BODY_BYTES", "TIME_BUDGET_MARGIN_MS")
+    }
+    return {**env, "PYTHONDONTWRITEBYTECODE": "1", **extra}
+
+
+def run_project_tests(project: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """``python -m pytest`` inside a generated project (its one documented test command)."""
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args],
+        cwd=project,
+        env=env if env is not None else clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
