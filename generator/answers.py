@@ -55,6 +55,11 @@ def _yaml_word(key: str, value: Any) -> Any:
     return value
 
 
+def problem_error(problem: rules.Problem) -> UserError:
+    """A broken rule as the error the CLI prints: its message, then the fix."""
+    return UserError(problem.message, f"Fix: {problem.fix}")
+
+
 def reject_unknown(given: Mapping[str, Any]) -> None:
     """Unknown keys are mistakes (cookiecutter would silently ignore them)."""
     for key in given:
@@ -84,9 +89,8 @@ def complete(given: Mapping[str, Any]) -> Answers:
         raw = given[q.name] if q.name in given else render_default(q.name, answers)
         try:
             answers[q.name] = rules.coerce(q.name, raw)
-        except ValueError as err:
-            message, _, fix = str(err).partition(" Fix: ")
-            raise UserError(message, f"Fix: {fix}") from None
+        except rules.BadValue as err:
+            raise problem_error(err.problem) from None
     return answers
 
 
@@ -95,6 +99,5 @@ def validate(given: Mapping[str, Any]) -> Answers:
     answers = complete(given)
     problems = rules.check(answers)
     if problems:
-        first = problems[0]
-        raise UserError(first.message, f"Fix: {first.fix}")
+        raise problem_error(problems[0])
     return answers

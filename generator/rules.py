@@ -43,6 +43,14 @@ class Problem:
         return f"{self.message} Fix: {self.fix}"
 
 
+class BadValue(ValueError):
+    """One answer that is not of its type or range; ``str()`` is the one-line message with its fix."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(str(problem))
+        self.problem = problem
+
+
 def allowed_text(q: Question) -> str:
     """What a question accepts, in words."""
     if q.kind == "choice":
@@ -61,12 +69,12 @@ def allowed_text(q: Question) -> str:
 def coerce(name: str, raw: Any) -> Any:
     """Turn a raw answer (string from a flag or cookiecutter, or a typed value) into its type.
 
-    Raises ValueError with a one-line message naming key, value, what is allowed and the fix.
+    Raises BadValue (a ValueError) naming key, value, what is allowed and the fix.
     """
     q = BY_NAME[name]
     example = q.default if not q.derived else "..."
     example = str(example).lower() if isinstance(example, bool) else example
-    bad = ValueError(f"{name}={raw!s} is not allowed: {name} must be {allowed_text(q)}. Fix: --set {name}={example}")
+    bad = BadValue(Problem((name,), f"{name}={raw!s} is not allowed: {name} must be {allowed_text(q)}.", f"--set {name}={example}"))
     if q.kind == "bool":
         if isinstance(raw, bool):
             return raw
@@ -92,11 +100,6 @@ def coerce(name: str, raw: Any) -> Any:
     if q.kind == "choice" and value not in q.choices:
         raise bad
     return value
-
-
-def applies(name: str, answers: Answers) -> bool:
-    """Whether a question matters given the other answers."""
-    return BY_NAME[name].applies(answers)
 
 
 def uses_vpc(answers: Mapping[str, Any]) -> bool:
@@ -126,14 +129,6 @@ def reserved_total(answers: Mapping[str, Any]) -> int:
     return total
 
 
-def _long_names(answers: Mapping[str, Any]) -> list[str]:
-    slug, stage = answers["project_slug"], limits.LONGEST_STAGE
-    names = [f"{slug}-{stage}-{fn}" for fn in generated_functions(answers)]
-    if cold_start(answers) == "warmer":
-        names.append(f"{slug}-{stage}-{WARMER_FUNCTION}")
-    return names
-
-
 def max_slug_length(answers: Mapping[str, Any]) -> int:
     """The longest slug whose function and IAM role names still fit in 64 characters."""
     stage = limits.LONGEST_STAGE
@@ -144,18 +139,18 @@ def max_slug_length(answers: Mapping[str, Any]) -> int:
     return limits.LAMBDA_FUNCTION_NAME_MAX - max(len(s) for s in suffixes)
 
 
-def _value_problems(answers: Mapping[str, Any]) -> list[Problem]:
-    problems = []
+def _typed(answers: Mapping[str, Any]) -> tuple[Answers, list[Problem]]:
+    """Every answer coerced to its type, and a problem for each missing or malformed one."""
+    typed, problems = dict(answers), []
     for q in QUESTIONS:
         if q.name not in answers:
             problems.append(Problem((q.name,), f"{q.name} is missing.", f"--set {q.name}=<{allowed_text(q)}>"))
             continue
         try:
-            coerce(q.name, answers[q.name])
-        except ValueError as err:
-            message, _, fix = str(err).partition(" Fix: ")
-            problems.append(Problem((q.name,), message, fix))
-    return problems
+            typed[q.name] = coerce(q.name, answers[q.name])
+        except BadValue as err:
+            problems.append(err.problem)
+    return typed, problems
 
 
 def _text_problems(a: Answers) -> list[Problem]:
@@ -260,19 +255,9 @@ def _combination_problems(a: Answers) -> list[Problem]:
     return problems
 
 
-def normalize(answers: Mapping[str, Any]) -> Answers:
-    """Coerce every known answer to its type; raises ValueError on the first bad value."""
-    out = dict(answers)
-    for q in QUESTIONS:
-        if q.name in out:
-            out[q.name] = coerce(q.name, out[q.name])
-    return out
-
-
 def check(answers: Mapping[str, Any]) -> list[Problem]:
     """Every problem with a complete answer set; an empty list means it can be rendered."""
-    problems = _value_problems(answers)
+    a, problems = _typed(answers)
     if problems:
         return problems
-    a = normalize(answers)
     return _text_problems(a) + _combination_problems(a)
