@@ -134,3 +134,9 @@ def test_help_lists_every_rule_id_an_exemption_can_name(capsys: pytest.CaptureFi
     out = capsys.readouterr().out
     for rule in RULES:
         assert f"\n  {rule.id} " in out, rule.id
+
+
+def test_audit_reads_the_answers_file_that_generation_writes():
+    from generator import audit, snapshot
+
+    assert audit.ANSWERS_FILE.as_posix() == snapshot.ANSWERS_FILE

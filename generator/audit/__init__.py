@@ -21,7 +21,8 @@ from .rules import RULES, run
 
 __all__ = ["RULES", "Finding", "audit", "run_cli"]
 
-ANSWERS_FILE = Path(".slsguard") / "answers.json"  # written by generator.snapshot at generation time
+# generator.snapshot.ANSWERS_FILE, spelled out: importing snapshot (tarfile, gzip) would slow every audit start.
+ANSWERS_FILE = Path(".slsguard") / "answers.json"
 
 
 def recorded_concurrency(projects: Sequence[Path]) -> int | None:
