@@ -67,12 +67,17 @@ def unresolved(root: Path, version: str, generated: Iterable[str], in_git: bool)
 
 
 def refuse_unresolved(root: Path, left: Sequence[tuple[str, str]]) -> None:
-    """A new merge on top of unresolved conflicts would bury them (``git merge`` refuses too)."""
-    if not left:
+    """Refuse to merge over open conflicts: side files and unmerged paths (``git merge`` refuses those too).
+
+    Markers alone (kept or committed) are text the user owns: ``--check`` reports them, the upgrade goes on.
+    """
+    blocking = [(rel, how) for rel, how in left if how != MARKERS]
+    if not blocking:
         return
-    sample = "; ".join(f"{rel} ({how})" for rel, how in left[:3]) + ("; ..." if len(left) > 3 else "")
+    sample = "; ".join(f"{rel} ({how})" for rel, how in blocking[:3]) + ("; ..." if len(blocking) > 3 else "")
+    n = len(blocking)
     raise UserError(
-        f"{root} has {len(left)} unresolved conflict{'s' if len(left) > 1 else ''} from the last upgrade: {sample}; nothing was changed.",
+        f"{root} has {n} unresolved conflict{'s' if n > 1 else ''} from the last upgrade: {sample}; nothing was changed.",
         f"Fix: {RESOLVE}, then run slsguard upgrade again.",
     )
 

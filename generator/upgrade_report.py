@@ -65,8 +65,10 @@ def summary(result: Upgrade) -> str:
     )
     head = f"{'Dry run, nothing written. ' if result.dry_run else ''}Upgrade of {name}: {versions}"
     files = sorted(result.file_changes, key=lambda c: (ORDER.index(c.action), c.path))
+    pending = "; ".join(f"{rel} ({how})" for rel, how in result.unresolved)
+    left = [f"Still unresolved from the last upgrade: {pending}."] if pending else []
     if not result.changes:
-        return f"{head}\n{name} is up to date: nothing to do."
+        return "\n".join([head, f"{name} is up to date: nothing to do.", *left])
     lines = [head, *_answers_lines(result)]
     if files:
         width = max(len(c.action) for c in files)
@@ -86,7 +88,7 @@ def summary(result: Upgrade) -> str:
     counts = [f"{len(result.conflicts)} with conflict markers"] if result.conflicts else []
     counts += [_count(len(result.binary_conflicts), "binary conflict")] if result.binary_conflicts else []
     lines.append(f"{verdict}, {', '.join(counts) or 'no conflicts'}.")
-    return "\n".join(lines)
+    return "\n".join(lines + left)
 
 
 def conflict_message(result: Upgrade) -> str:

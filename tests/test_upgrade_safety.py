@@ -208,6 +208,15 @@ def test_check_fails_until_conflict_markers_are_resolved(tmp_path: Path, v1: Pat
     assert upgrade_cli(monkeypatch, v2, str(root), "--check") == 1
     how = "conflict markers, unmerged in git" if kind == "git" else "conflict markers"
     assert f"my-service has unresolved conflicts from the last upgrade:\n  - my_service/api.py: {how}\n" in capsys.readouterr().out
+    # a second upgrade goes on over markers alone (text the user owns) and says so; git refuses unmerged paths
+    code = upgrade_cli(monkeypatch, v2, str(root), "--no-input", "--allow-dirty")
+    out, err = capsys.readouterr()
+    if kind == "git":
+        assert code == 2 and "1 unresolved conflict from the last upgrade: my_service/api.py (conflict markers, unmerged in git)" in err
+    else:
+        assert code == 0 and out.endswith(
+            "is up to date: nothing to do.\nStill unresolved from the last upgrade: my_service/api.py (conflict markers).\n"
+        )
     # WHEN the user resolves the markers
     text = api.read_text()
     api.write_text(
