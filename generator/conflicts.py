@@ -21,6 +21,15 @@ SIDE_SUFFIX = ".slsguard-new"
 OURS_LABEL = "your project"
 MARKERS = "conflict markers"
 UNMERGED = "unmerged in git"
+# (sign in an unresolved entry, what to do about it)
+RESOLVE = (
+    (MARKERS, "edit each file with markers to keep the right lines and remove the markers"),
+    (SIDE_SUFFIX, f"for each {SIDE_SUFFIX} file keep yours (delete it) or take the new version (move it over yours)"),
+    (
+        UNMERGED,
+        "'git add' each file once resolved (for a binary file 'git checkout --ours <file>' keeps yours, '--theirs' takes the new one)",
+    ),
+)
 
 
 def labels(from_version: str, to_version: str) -> Labels:
@@ -78,11 +87,12 @@ def refuse_unresolved(root: Path, left: Sequence[tuple[str, str]]) -> None:
     n = len(blocking)
     raise UserError(
         f"{root} has {n} unresolved conflict{'s' if n > 1 else ''} from the last upgrade: {sample}; nothing was changed.",
-        f"Fix: {RESOLVE}, then run slsguard upgrade again.",
+        f"Fix: {resolve_hint(blocking)}, then run slsguard upgrade again.",
     )
 
 
-RESOLVE = (
-    "edit each file to keep the right lines and remove the markers; for a binary file keep yours "
-    f"(delete <file>{SIDE_SUFFIX}) or take the new one (move it over <file>); in git, 'git add' each file"
-)
+def resolve_hint(left: Sequence[tuple[str, str]]) -> str:
+    """What to do with each kind of conflict left (no markers are mentioned when there are none)."""
+    hows = " ".join(how for _, how in left)
+    steps = [text for sign, text in RESOLVE if sign in hows]
+    return "; ".join(steps)

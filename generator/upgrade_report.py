@@ -9,7 +9,7 @@ import difflib
 import json
 from typing import Any
 
-from .conflicts import RESOLVE, side_path
+from .conflicts import resolve_hint, side_path
 from .merge import ADDED, BINARY_CONFLICT, CONFLICT, KEPT, LINKED, MERGED, NOT_RESTORED, RECORDED, REMOVED, SIDE_FILE, UPDATED
 from .upgrade_result import Upgrade
 
@@ -125,7 +125,7 @@ def diff(result: Upgrade) -> str:
 def _unresolved_report(result: Upgrade) -> str:
     name = result.project.name
     body = "\n".join(f"  - {rel}: {how}" for rel, how in result.unresolved)
-    return f"{name} has unresolved conflicts from the last upgrade:\n{body}\nFix: {RESOLVE}."
+    return f"{name} has unresolved conflicts from the last upgrade:\n{body}\nFix: {resolve_hint(result.unresolved)}."
 
 
 def check_report(result: Upgrade) -> str:

@@ -271,3 +271,21 @@ def test_report_takes_plain_data(module: str) -> None:
     source = (Path(cli.__file__).parent / f"{module}.py").read_text()
     imported = {node.module for node in ast.walk(ast.parse(source)) if isinstance(node, ast.ImportFrom)}
     assert imported and not imported & {"upgrade", "generator.upgrade"}
+
+
+def test_binary_conflict_falls_back_to_a_side_file_when_git_cannot_register_it(
+    tmp_path: Path, v1: Path, v2: Path, monkeypatch, capsys
+) -> None:
+    # GIVEN a git project whose index cannot take the conflict (another git process holds index.lock, say)
+    from generator import upgrade as upgrade_module
+
+    root = generate(tmp_path, v1, "git")
+    (root / "assets" / "logo.png").write_bytes(LOGO_OURS)
+    settle(root, "git", "our logo")
+    monkeypatch.setattr(upgrade_module, "mark_unmerged", lambda root, changes: False)
+    # WHEN upgrading, THEN the new version still lands beside yours, and the report says where
+    assert upgrade_cli(monkeypatch, v2, str(root), "--no-input") == 1
+    out, err = capsys.readouterr()
+    assert (root / "assets" / "logo.png.slsguard-new").read_bytes() == LOGO_V2
+    assert "take the new one (move assets/logo.png.slsguard-new over assets/logo.png)" in err
+    assert "git checkout" not in out + err
