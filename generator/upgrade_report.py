@@ -36,7 +36,7 @@ def _in_git(result: Upgrade) -> bool:
 
 def _binary_note(result: Upgrade, path: str) -> str:
     where = "git's index (stage 3)" if _in_git(result) else side_path(path)
-    return f"binary, both changed it: yours stays in the file, the new version is in {where}"
+    return f"binary, both changed it: yours stays in the file, the new version {'would go' if result.dry_run else 'is'} in {where}"
 
 
 def _binary_fix(result: Upgrade) -> str:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from support.upgrade import PROJECT_DIR, commit_all, fingerprint, git, git_init, mini_template, set_version, write_files
+from test_upgrade import snapshot_check
 
 from generator import cli, render, snapshot
 
@@ -168,6 +169,7 @@ def test_binary_conflict_keeps_both_versions(tmp_path: Path, v1: Path, v2: Path,
     assert files_table(out)["assets/logo.png"][0] == "binary conflict"
     assert "1 binary file changed on both sides: assets/logo.png. Fix: " in err
     assert "marker" not in out + err
+    snapshot_check(f"binary_conflict_{kind}", out.rstrip("\n"))
     side = root / "assets" / "logo.png.slsguard-new"
     if kind == "git":
         assert git_stages(root, "assets/logo.png") == {"1": LOGO_V1, "2": LOGO_OURS, "3": LOGO_V2}
@@ -179,7 +181,9 @@ def test_binary_conflict_keeps_both_versions(tmp_path: Path, v1: Path, v2: Path,
     # --check fails and names the file; a second upgrade refuses and writes nothing
     assert upgrade_cli(monkeypatch, v2, str(root), "--check") == 1
     expected = "unmerged in git" if kind == "git" else "new version in assets/logo.png.slsguard-new"
-    assert f"  - assets/logo.png: {expected}\n" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert f"  - assets/logo.png: {expected}\n" in out
+    snapshot_check(f"check_unresolved_binary_{kind}", out.rstrip("\n"))
     before = fingerprint(root)
     assert upgrade_cli(monkeypatch, v2, str(root), "--no-input", "--allow-dirty") == 2
     assert "1 unresolved conflict from the last upgrade: assets/logo.png" in capsys.readouterr().err
