@@ -114,11 +114,8 @@ def plan_file(path: str, ours: Entry | None, base: Entry | None, theirs: Entry |
         return None
     # the executable bit merges like a one-line file: your change wins over the template's
     executable = theirs.executable if base is None or ours.executable == base.executable else ours.executable
-    eol = (
-        None
-        if _is_binary(ours.data, theirs.data, base.data if base else b"")
-        else converted(ours.data, base.data if base else None, theirs.data)
-    )
+    binary = _is_binary(ours.data, theirs.data, base.data if base else b"")
+    eol = None if binary else converted(ours.data, base.data if base else None, theirs.data)
     if eol is not None:
         return _in_your_line_endings(path, ours, base, theirs, executable, labels, eol)
     if base is not None and ours.data == base.data:
