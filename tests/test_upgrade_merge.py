@@ -124,3 +124,19 @@ def test_binary_conflict_is_never_applied_as_a_deletion(tmp_path) -> None:
     assert not change.writes
     apply(tmp_path, [change])
     assert (tmp_path / "logo.png").read_bytes() == b"\0ours"
+
+
+def test_unresolved_finds_only_the_last_upgrades_markers_and_side_files(tmp_path) -> None:
+    from generator.conflicts import labels, unresolved
+
+    lab = labels("0.1.0", "0.2.0")
+    merged, conflicted = merge_text(b"x = 1\r\ny = ours\r\n", b"x = 1\r\ny = 0\r\n", b"x = 1\r\ny = theirs\r\n", lab)
+    assert conflicted
+    (tmp_path / "crlf.py").write_bytes(merged)  # markers in CRLF, labelled by the upgrade to 0.2.0
+    older, _ = merge_text(b"a\n", b"b\n", b"c\n", labels("0.0.9", "0.1.0"))
+    (tmp_path / "older.py").write_bytes(older)  # markers of an older upgrade: not the last one's
+    (tmp_path / "doc.md").write_text("Resolve <<<<<<< your project ... >>>>>>> markers by hand.\n")
+    (tmp_path / "logo.png").write_bytes(b"\0ours")
+    (tmp_path / "logo.png.slsguard-new").write_bytes(b"\0theirs")
+    found = unresolved(tmp_path, "0.2.0", ["crlf.py", "doc.md", "logo.png", "older.py"], in_git=False)
+    assert found == [("crlf.py", "conflict markers"), ("logo.png", "new version in logo.png.slsguard-new")]
