@@ -14,7 +14,6 @@ from pathlib import Path
 
 from . import confine
 from .errors import UserError
-from .gitrepo import unmerged_paths
 from .merge import BINARY_CONFLICT, SIDE_FILE, Change, Labels
 
 SIDE_SUFFIX = ".slsguard-new"
@@ -56,8 +55,11 @@ def _markers(version: str) -> re.Pattern[bytes]:
     return re.compile(rb"(?ms)^" + ours + rb"\r?$.*^" + theirs + rb"\r?$")
 
 
-def unresolved(root: Path, version: str, generated: Iterable[str], in_git: bool) -> list[tuple[str, str]]:
-    """(path, what is left) for each conflict of the last upgrade (to ``version``) not resolved yet."""
+def unresolved(root: Path, version: str, generated: Iterable[str], unmerged: Iterable[str] = ()) -> list[tuple[str, str]]:
+    """(path, what is left) for each conflict of the last upgrade (to ``version``) not resolved yet.
+
+    ``unmerged``: the paths git holds as unmerged (``gitrepo.unmerged_paths``).
+    """
     paths = sorted(generated)
     behind = confine.links(root, paths)
     found: dict[str, list[str]] = {}
@@ -70,7 +72,7 @@ def unresolved(root: Path, version: str, generated: Iterable[str], in_git: bool)
             found.setdefault(rel, []).append(MARKERS)
         if (root / side_path(rel)).is_file():
             found.setdefault(rel, []).append(f"new version in {side_path(rel)}")
-    for rel in unmerged_paths(root) if in_git else []:
+    for rel in unmerged:
         found.setdefault(rel, []).append(UNMERGED)
     return [(rel, ", ".join(how)) for rel, how in sorted(found.items())]
 

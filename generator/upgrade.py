@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from . import conflicts, snapshot
 from .answers import parse_set, reject_unknown, validate
 from .errors import Interrupted, UpgradeConflict, UserError
-from .gitrepo import git_dirty, inside_work_tree, mark_unmerged
+from .gitrepo import git_dirty, mark_unmerged, unmerged_paths
 from .merge import BINARY_CONFLICT, CONFLICT, RECORDED, Change, plan
 from .questions import BY_NAME, QUESTIONS
 from .render import render
@@ -116,8 +116,9 @@ def upgrade(
     """
     root = Path(project_dir).resolve()
     record = snapshot.read(root)
-    in_git = inside_work_tree(root)
-    unresolved = conflicts.unresolved(root, record.version, record.base, in_git)
+    unmerged = unmerged_paths(root)
+    in_git = unmerged is not None
+    unresolved = conflicts.unresolved(root, record.version, record.base, unmerged or ())
     if not dry_run:
         conflicts.refuse_unresolved(root, unresolved)
     if not dry_run and not allow_dirty:

@@ -138,5 +138,5 @@ def test_unresolved_finds_only_the_last_upgrades_markers_and_side_files(tmp_path
     (tmp_path / "doc.md").write_text("Resolve <<<<<<< your project ... >>>>>>> markers by hand.\n")
     (tmp_path / "logo.png").write_bytes(b"\0ours")
     (tmp_path / "logo.png.slsguard-new").write_bytes(b"\0theirs")
-    found = unresolved(tmp_path, "0.2.0", ["crlf.py", "doc.md", "logo.png", "older.py"], in_git=False)
+    found = unresolved(tmp_path, "0.2.0", ["crlf.py", "doc.md", "logo.png", "older.py"])
     assert found == [("crlf.py", "conflict markers"), ("logo.png", "new version in logo.png.slsguard-new")]
