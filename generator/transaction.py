@@ -3,7 +3,8 @@
 Every new content is first written into a hidden staging folder inside the project (same file
 system, so the final moves are atomic renames); only then are files swapped in one by one, each
 original moved aside. Any failure, Ctrl-C included, moves the originals back: the project ends
-byte-identical to how it started.
+byte-identical to how it started. No path that passes through a symbolic link is written or
+deleted: the project's real root is the limit, whatever its links point to.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from .confine import refuse_links
 from .errors import UserError
 from .merge import Change
 from .snapshot import safe_relpath
@@ -73,6 +75,9 @@ def apply(root: Path, changes: Sequence[Change]) -> None:
     writing = [c for c in changes if c.writes]
     if not writing:
         return
+    for change in writing:
+        safe_relpath(change.path)
+    refuse_links(root, (c.path for c in writing))
     try:
         stage = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=root))
     except OSError as err:
@@ -83,7 +88,6 @@ def apply(root: Path, changes: Sequence[Change]) -> None:
     try:
         staged: list[tuple[Change, Path | None]] = []
         for i, change in enumerate(writing):
-            safe_relpath(change.path)
             if change.entry is None:
                 staged.append((change, None))
                 continue
