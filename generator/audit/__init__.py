@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .. import limits
 from ..errors import UserError
-from . import exemptions, report
+from . import baseline, exemptions, report
 from .loader import load
 from .model import Context, Finding, Index, Template
 from .rules import RULES, run
@@ -65,10 +65,22 @@ def audit(paths: Sequence[str | Path], account_concurrency: int | None = None) -
 
 
 def run_cli(args: argparse.Namespace) -> int:
-    """``slsguard audit``: print the report, exit 1 when an error is not exempted (0 with --warn-only)."""
+    """``slsguard audit``: print the report, exit 1 when an error is neither exempted nor in the baseline (0 with --warn-only)."""
+    accepted = baseline.read(args.baseline) if args.baseline else None  # a bad baseline stops before any work
     findings, templates, account = _prepare(args.paths, args.account_concurrency)
+    if args.write_baseline:
+        count = baseline.write(args.write_baseline, findings, templates)
+        print(f"slsguard: recorded {count} findings in {args.write_baseline}.", file=sys.stderr)
+        accepted = frozenset(baseline.fingerprints(findings, templates))
+    if accepted is not None:
+        findings = baseline.apply(findings, templates, accepted)
+        findings = report.ordered(findings, templates, [r.id for r in RULES])
     if args.format == "json":
         sys.stdout.write(report.as_json(findings, templates, account))
+    elif args.format == "sarif":
+        from . import sarif
+
+        sys.stdout.write(sarif.dumps(findings, templates, baseline_used=accepted is not None))
     else:
         sys.stdout.write(report.text(findings, templates))
     errors = report.summary(findings)["errors"]
