@@ -10,8 +10,10 @@ a refusal or a failure leaves the project as it was.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .. import __version__
 from ..errors import UserError
@@ -19,6 +21,9 @@ from ..merge import UPDATED, Change
 from ..snapshot import Entry
 from ..transaction import apply
 from .plugins import add_plugin
+
+if TYPE_CHECKING:
+    from ..audit.model import Template
 
 __all__ = ["ADOPTED_FILE", "BASELINE_FILE", "PLUGIN_ENTRY", "Adopted", "adopt"]
 
@@ -54,7 +59,7 @@ def _config(project: Path) -> Path:
     )
 
 
-def _compose(config: Path) -> tuple[str, object]:
+def _compose(config: Path) -> tuple[str, Any]:
     import yaml
 
     try:
@@ -78,14 +83,41 @@ def _template_plugin() -> Path:
     return template_dir() / "{{cookiecutter.project_slug}}" / PLUGIN_FILE
 
 
-def _baseline(project: Path) -> tuple[str, int] | None:
-    """Today's findings as a baseline file's text, when the service has been packaged."""
+def _own_timeout_missing(root: Any) -> set[str]:
+    """Logical ids of the functions serverless.yml gives no ``timeout:`` (what the bridge marks at package time)."""
+    from ..audit.sources import normalized
+
+    functions = next((v for k, v in root.value if getattr(k, "value", None) == "functions"), None)
+    pairs = functions.value if getattr(functions, "id", None) == "mapping" else []
+    return {
+        f"{normalized(k.value)}LambdaFunction"
+        for k, v in pairs
+        if getattr(v, "id", None) == "mapping" and not any(getattr(key, "value", None) == "timeout" for key, _ in v.value)
+    }
+
+
+def _mark_defaults(defaulted: set[str]) -> Callable[[list[Template]], None]:
+    def mark(templates: list[Template]) -> None:
+        for tpl in templates:
+            for lid in defaulted & tpl.resources.keys():
+                meta = tpl.resources[lid].setdefault("Metadata", {}).setdefault("slsguard", {})
+                meta.setdefault("implicit", ["Timeout"])
+
+    return mark
+
+
+def _baseline(project: Path, root: Any) -> tuple[str, int] | None:
+    """Today's findings as a baseline file's text, when the service has been packaged.
+
+    A package made before adoption lacks the bridge's marks of functions without their own timeout:
+    they are added here from serverless.yml, else the first package with the bridge would fail on them.
+    """
     from ..audit import _prepare, baseline
     from ..audit.loader import BUILD_DIR, ROOT_TEMPLATE
 
     if not (project / BUILD_DIR / ROOT_TEMPLATE).is_file():
         return None
-    findings, templates, _ = _prepare([project / BUILD_DIR], None)
+    findings, templates, _ = _prepare([project / BUILD_DIR], None, _mark_defaults(_own_timeout_missing(root)))
     items = baseline.entries(findings, templates)
     return baseline.dumps(items), len(items)
 
@@ -105,7 +137,7 @@ def adopt(project_dir: str | Path = ".", *, force: bool = False) -> Adopted:
         raise UserError(f"{project}: already adopted ({ADOPTED_FILE} exists).", "Fix: pass --force to refresh the plugin.")
     text, root = _compose(config)
     edited = add_plugin(text, root, PLUGIN_ENTRY, config)
-    recorded = _baseline(project) if not (force and (project / BASELINE_FILE).is_file()) else None
+    recorded = _baseline(project, root) if not (force and (project / BASELINE_FILE).is_file()) else None
     files = {
         PLUGIN_FILE.as_posix(): _template_plugin().read_bytes(),
         ADOPTED_FILE.as_posix(): (json.dumps({"slsguard": __version__}, indent=2) + "\n").encode(),

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from .. import limits
@@ -43,7 +43,10 @@ def recorded_concurrency(projects: Sequence[Path]) -> int | None:
     return None
 
 
-def _prepare(paths: Sequence[str | Path], account_concurrency: int | None) -> tuple[list[Finding], list[Template], int]:
+def _prepare(
+    paths: Sequence[str | Path], account_concurrency: int | None, before: Callable[[list[Template]], None] | None = None
+) -> tuple[list[Finding], list[Template], int]:
+    """Load, check and order; ``before`` may annotate the loaded templates first (as the plugin bridge would have)."""
     if account_concurrency is not None and account_concurrency < 1:
         raise UserError(
             f"--account-concurrency={account_concurrency} is not allowed: it must be a whole number >= 1.",
@@ -53,6 +56,8 @@ def _prepare(paths: Sequence[str | Path], account_concurrency: int | None) -> tu
     if account_concurrency is None:
         account_concurrency = recorded_concurrency(loaded.projects) or limits.LAMBDA_DEFAULT_ACCOUNT_CONCURRENCY
     index = Index(loaded.roots)
+    if before is not None:
+        before(index.templates)
     ctx = Context(index, account_concurrency, loaded.unresolved)
     findings = exemptions.apply(run(ctx), {t.name: t for t in index.templates})
     ordered = report.ordered(findings, index.templates, [r.id for r in RULES])
