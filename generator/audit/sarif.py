@@ -125,7 +125,7 @@ def document(findings: Sequence[Finding], templates: Sequence[Template], *, base
             del result["ruleIndex"]
         if f.exempt is not None:
             result["suppressions"] = [{"kind": "inSource", "justification": f.exempt}]
-        if baseline_used:
+        if baseline_used and f.exempt is None:  # exempted findings never enter a baseline: they are suppressions
             result["baselineState"] = "unchanged" if f.baseline else "new"
         results.append(result)
     driver = {"name": "slsguard", "version": __version__, "semanticVersion": __version__, "rules": rules}
