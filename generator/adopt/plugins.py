@@ -31,8 +31,8 @@ def _into_sequence(text: str, seq: Any, entry: str) -> str:
     """Append ``entry`` to a block or flow sequence, in the style it is written in."""
     if seq.flow_style:
         close = seq.end_mark.index - 1  # the ']'
-        sep = ", " if seq.value else ""
-        return text[:close].rstrip() + f"{sep}{entry}" + text[close:] if seq.value else text[:close] + entry + text[close:]
+        head = text[:close].rstrip() + ", " if seq.value else text[:close]
+        return head + entry + text[close:]
     last = seq.value[-1]
     dash = seq.start_mark.column
     gap = max(1, seq.value[0].start_mark.column - dash - 1)
