@@ -34,12 +34,12 @@ def _uri(path: Path) -> str:
 
 
 def _default_level(rule: Any) -> str:
-    """The rule's severity: its own field when the table has one, else what its summary says first."""
+    """The rule's severity: its own field when the table has one, else warning only when its summary says "(warning)" and no error."""
     level = getattr(rule, "severity", None)
     if level in (ERROR, WARNING):
         return level
     summary = rule.summary.lower()
-    return WARNING if "(warning" in summary or summary.endswith("warning)") else ERROR
+    return WARNING if "(warning)" in summary and "(error" not in summary else ERROR
 
 
 def _descriptor(rule_id: str, summary: str, help_text: str, level: str, challenge: str) -> dict[str, Any]:
