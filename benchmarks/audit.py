@@ -172,9 +172,9 @@ def with_findings(project: Path) -> None:
 def _render_times(project: Path, runs: int) -> dict[str, list[float]]:
     """In process, after one audit: how long each view of the same findings takes to build."""
     sys.path.insert(0, str(REPO))
-    from generator.audit import _prepare, report, sarif
+    from generator.audit import audit_with_templates, report, sarif
 
-    findings, templates, _ = _prepare([project / ".serverless"], None)
+    findings, templates = audit_with_templates([project / ".serverless"])
     views = {"text": lambda: report.text(findings, templates), "sarif": lambda: sarif.dumps(findings, templates)}
     out: dict[str, list[float]] = {name: [] for name in views}
     for _ in range(runs):

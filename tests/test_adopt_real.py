@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.audit import _prepare, baseline
+from generator.audit import audit_with_templates, baseline
 from generator.cli import main
 from tests.support.toolchain import MotoServer, moto, run_osls  # noqa: F401  (moto: session fixture)
 
@@ -40,7 +40,7 @@ def packaged(folder: Path, server: MotoServer, cache: Path) -> Path:
 
 
 def fingerprints(build: Path) -> list[str]:
-    findings, templates, _ = _prepare([build], None)
+    findings, templates = audit_with_templates([build])
     return sorted(baseline.fingerprints(findings, templates))
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from generator.audit import _prepare, baseline
+from generator.audit import audit_with_templates, baseline
 from generator.cli import main
 
 FUNCTION = {
@@ -55,7 +55,7 @@ def write(folder: Path, body: dict[str, Any], name: str = "cloudformation-templa
 
 
 def prints(folder: Path) -> list[str]:
-    findings, templates, _ = _prepare([folder], None)
+    findings, templates = audit_with_templates([folder])
     return sorted(baseline.fingerprints(findings, templates))
 
 
@@ -109,7 +109,7 @@ def test_a_fixed_finding_drops_out_and_the_rest_of_the_file_stays_byte_equal(tmp
 
 
 def test_the_file_is_versioned_sorted_and_never_holds_the_secret(tmp_path: Path) -> None:
-    findings, templates, _ = _prepare([write(tmp_path / "b", template())], None)
+    findings, templates = audit_with_templates([write(tmp_path / "b", template())])
     file = tmp_path / "baseline.json"
     baseline.write(file, findings, templates)
     text = file.read_text()
@@ -158,7 +158,7 @@ def test_a_resource_split_stacks_moves_into_a_nested_stack_keeps_its_fingerprint
 
 
 def test_a_stack_level_finding_keeps_the_stack_in_its_fingerprint(tmp_path: Path) -> None:
-    findings, templates, _ = _prepare([write(tmp_path / "b", template())], None)
+    findings, templates = audit_with_templates([write(tmp_path / "b", template())])
     parts = [baseline.key(f, {t.name: t for t in templates}) for f in findings]
     assert all(p["stack"] is None for p in parts if p["logical_id"])
     budget = baseline.key(

@@ -12,7 +12,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from generator.audit import RULES, _prepare, baseline
+from generator.audit import RULES, audit_with_templates, baseline
 from generator.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
@@ -172,7 +172,7 @@ def test_with_a_baseline_results_say_new_or_unchanged_and_fingerprints_match_it(
     recorded = {e["fingerprint"] for e in json.loads(file.read_text())["findings"]}
     unchanged = {r["partialFingerprints"]["slsguard/v1"] for r in doc["runs"][0]["results"] if r.get("baselineState") == "unchanged"}
     assert unchanged <= recorded and unchanged
-    findings, templates, _ = _prepare([project / ".serverless"], None)
+    findings, templates = audit_with_templates([project / ".serverless"])
     assert {r["partialFingerprints"]["slsguard/v1"] for r in doc["runs"][0]["results"]} == set(baseline.fingerprints(findings, templates))
 
 

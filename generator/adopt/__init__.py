@@ -112,12 +112,12 @@ def _baseline(project: Path, root: Any) -> tuple[str, int] | None:
     A package made before adoption lacks the bridge's marks of functions without their own timeout:
     they are added here from serverless.yml, else the first package with the bridge would fail on them.
     """
-    from ..audit import _prepare, baseline
+    from ..audit import audit_with_templates, baseline
     from ..audit.loader import BUILD_DIR, ROOT_TEMPLATE
 
     if not (project / BUILD_DIR / ROOT_TEMPLATE).is_file():
         return None
-    findings, templates, _ = _prepare([project / BUILD_DIR], None, _mark_defaults(_own_timeout_missing(root)))
+    findings, templates = audit_with_templates([project / BUILD_DIR], _mark_defaults(_own_timeout_missing(root)))
     items = baseline.entries(findings, templates)
     return baseline.dumps(items), len(items)
 

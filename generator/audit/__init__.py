@@ -19,7 +19,7 @@ from .loader import load
 from .model import Context, Finding, Index, Template
 from .rules import RULES, run
 
-__all__ = ["RULES", "Finding", "audit", "run_cli"]
+__all__ = ["RULES", "Finding", "audit", "audit_with_templates", "run_cli"]
 
 # generator.snapshot.ANSWERS_FILE, spelled out: importing snapshot (tarfile, gzip) would slow every audit start.
 ANSWERS_FILE = Path(".slsguard") / "answers.json"
@@ -62,6 +62,14 @@ def _prepare(
     findings = exemptions.apply(run(ctx), {t.name: t for t in index.templates})
     ordered = report.ordered(findings, index.templates, [r.id for r in RULES])
     return ordered, index.templates, account_concurrency
+
+
+def audit_with_templates(
+    paths: Sequence[str | Path], before: Callable[[list[Template]], None] | None = None
+) -> tuple[list[Finding], list[Template]]:
+    """Findings and the templates they are in (what baselines and SARIF need); ``before`` may annotate the templates first."""
+    findings, templates, _ = _prepare(paths, None, before)
+    return findings, templates
 
 
 def audit(paths: Sequence[str | Path], account_concurrency: int | None = None) -> list[Finding]:
