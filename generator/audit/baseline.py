@@ -23,7 +23,6 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -139,6 +138,8 @@ def dumps(items: Iterable[dict[str, str | None]]) -> str:
 
 def write(path: Path, findings: Sequence[Finding], templates: Sequence[Template]) -> int:
     """Record today's findings in ``path`` (atomically: a failed write leaves the old file); returns the count."""
+    import tempfile  # only when writing: it costs every audit's start-up otherwise
+
     items = entries(findings, templates)
     path = Path(path)
     try:
