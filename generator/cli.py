@@ -141,10 +141,12 @@ def _init(args: argparse.Namespace) -> int:
     print(f"Adopted {done.project}: .slsguard/plugin.js" + (f" listed in {done.config.name}'s plugins" if done.plugin_listed else ""))
     if done.baseline is not None:
         print(f"Recorded {done.baseline} findings of the last package in {BASELINE_FILE}: `package` now fails only on new ones.")
+    elif done.kept_baseline:
+        print(f"Kept {BASELINE_FILE}; refresh it with `slsguard audit .serverless --write-baseline {BASELINE_FILE}`.")
     else:
         print(
-            f"No baseline written (no .serverless/ package, or one kept with --force). Run `npx osls package` (it reports, without "
-            f"failing, until a baseline exists), then `slsguard audit .serverless --write-baseline {BASELINE_FILE}`."
+            f"No package in .serverless/ yet, so no baseline: run `npx osls package` (it reports, without failing, until a baseline "
+            f"exists), then `slsguard audit .serverless --write-baseline {BASELINE_FILE}`."
         )
     return 0
 

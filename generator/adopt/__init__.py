@@ -44,7 +44,8 @@ class Adopted:
     project: Path
     config: Path
     plugin_listed: bool  # False when serverless.yml already listed the plugin
-    baseline: int | None  # findings recorded, or None when there was no package to read
+    baseline: int | None  # findings recorded, or None when there was no package to read or one was kept
+    kept_baseline: bool = False  # --force on a project that has a baseline: it stays as it is
 
 
 def _config(project: Path) -> Path:
@@ -137,7 +138,8 @@ def adopt(project_dir: str | Path = ".", *, force: bool = False) -> Adopted:
         raise UserError(f"{project}: already adopted ({ADOPTED_FILE} exists).", "Fix: pass --force to refresh the plugin.")
     text, root = _compose(config)
     edited = add_plugin(text, root, PLUGIN_ENTRY, config)
-    recorded = _baseline(project, root) if not (force and (project / BASELINE_FILE).is_file()) else None
+    kept = force and (project / BASELINE_FILE).is_file()
+    recorded = None if kept else _baseline(project, root)
     files = {
         PLUGIN_FILE.as_posix(): _template_plugin().read_bytes(),
         ADOPTED_FILE.as_posix(): (json.dumps({"slsguard": __version__}, indent=2) + "\n").encode(),
@@ -147,4 +149,4 @@ def adopt(project_dir: str | Path = ".", *, force: bool = False) -> Adopted:
     if recorded is not None:
         files[BASELINE_FILE.as_posix()] = recorded[0].encode()
     apply(project, [Change(path, UPDATED, Entry(data, False)) for path, data in files.items()])
-    return Adopted(project, config, edited is not None, recorded[1] if recorded else None)
+    return Adopted(project, config, edited is not None, recorded[1] if recorded else None, kept)
