@@ -138,6 +138,9 @@ def _init(args: argparse.Namespace) -> int:
     from .adopt import BASELINE_FILE, adopt
 
     done = adopt(args.project_dir, force=args.force)
+    if done.generated:
+        print(f"Refreshed .slsguard/plugin.js of {done.project}, a generated project (`slsguard upgrade` refreshes everything).")
+        return 0
     print(f"Adopted {done.project}: .slsguard/plugin.js" + (f" listed in {done.config.name}'s plugins" if done.plugin_listed else ""))
     if done.baseline is not None:
         print(f"Recorded {done.baseline} findings of the last package in {BASELINE_FILE}: `package` now fails only on new ones.")
