@@ -197,3 +197,15 @@ def test_write_and_read_baseline_exclude_each_other(capsys: pytest.CaptureFixtur
         main(["audit", str(tmp_path), "--baseline", "a.json", "--write-baseline", "b.json"])
     assert exit_info.value.code == 2
     assert "not allowed with argument" in capsys.readouterr().err
+
+
+def test_a_broken_exemption_is_never_accepted_by_a_baseline(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    body = template()
+    body["Resources"]["DataPolicy"]["Metadata"] = {"slsguard": {"exempt": {"iam-wildcard": " "}}}
+    build = write(tmp_path / "b", body)
+    file = tmp_path / "baseline.json"
+    audit(capsys, str(build), "--write-baseline", str(file))
+    assert "exemption" not in {e["rule"] for e in json.loads(file.read_text())["findings"]}
+    code, out, _ = audit(capsys, str(build), "--baseline", str(file), "--format", "json")
+    assert code == 1
+    assert [f["rule"] for f in json.loads(out)["findings"] if not f.get("baseline")] == ["exemption"]
