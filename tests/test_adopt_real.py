@@ -18,6 +18,7 @@ import pytest
 
 from generator.audit import audit_with_templates, baseline
 from generator.cli import main
+from tests.support.sarif_schema import validate
 from tests.support.toolchain import MotoServer, moto, run_osls  # noqa: F401  (moto: session fixture)
 
 pytestmark = pytest.mark.slow
@@ -94,3 +95,14 @@ def test_init_then_package_passes_and_a_new_secret_fails_naming_only_it(
     assert [(f["rule"], f["logical_id"]) for f in doc["findings"] if not f.get("baseline")] == [
         ("plain-secret", "NightlyReportLambdaFunction")
     ]
+    # The same package as SARIF: valid, and the new finding points at the line the secret was written on.
+    assert (
+        main(["audit", str(service / ".serverless"), "--baseline", str(service / ".slsguard" / "baseline.json"), "--format", "sarif"]) == 1
+    )
+    sarif = json.loads(capsys.readouterr().out)
+    validate(sarif)
+    new = [r for r in sarif["runs"][0]["results"] if r["baselineState"] == "new"]
+    assert [r["ruleId"] for r in new] == ["plain-secret"]
+    where = new[0]["locations"][0]["physicalLocation"]
+    assert Path(where["artifactLocation"]["uri"]).name == "serverless.yml"
+    assert sls.read_text().splitlines()[where["region"]["startLine"] - 1] == SECRET.rstrip("\n")

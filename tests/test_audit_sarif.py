@@ -9,14 +9,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import pytest
 
 from generator.audit import RULES, audit_with_templates, baseline
 from generator.cli import main
+from tests.support.sarif_schema import validate
 
 REPO = Path(__file__).resolve().parent.parent
-SCHEMA = REPO.parent / "shared" / "schemas" / "sarif-schema-2.1.0.json"
 FIXTURES = REPO / "tests" / "fixtures" / "audit"
 
 SERVERLESS_YML = """\
@@ -80,15 +79,6 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (root / ".serverless" / "cloudformation-template-update-stack.json").write_text(json.dumps(compiled(), indent=2))
     monkeypatch.chdir(tmp_path)
     return root
-
-
-def validate(doc: dict[str, Any]) -> None:
-    assert SCHEMA.is_file(), f"{SCHEMA} is missing: CI copies shared/ beside the repository"
-    schema = json.loads(SCHEMA.read_text())
-    validator = jsonschema.validators.validator_for(schema)
-    validator.check_schema(schema)
-    errors = sorted(validator(schema).iter_errors(doc), key=str)
-    assert not errors, "\n".join(f"{list(e.absolute_path)}: {e.message}" for e in errors[:5])
 
 
 def sarif(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[str, Any]]:
