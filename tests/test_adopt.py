@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -163,3 +164,20 @@ def test_force_on_a_generated_project_refreshes_only_its_plugin(tmp_path: Path, 
     assert after[".slsguard/plugin.js"] == PLUGIN.read_bytes()
     assert {k: v for k, v in after.items() if k != ".slsguard/plugin.js"} == {k: v for k, v in before.items() if k != ".slsguard/plugin.js"}
     assert "a generated project" in capsys.readouterr().out
+
+
+def test_in_an_es_module_project_the_bridge_stays_commonjs(tmp_path: Path) -> None:
+    """With "type": "module" in package.json node would load plugin.js as an ES module, where `require` fails."""
+    folder = project(tmp_path, "")
+    (folder / "package.json").write_text('{"name": "svc", "type": "module"}')
+    adopt(folder)
+    probe = "import('./.slsguard/plugin.js').then((m) => console.log(typeof m.default))"
+    node = shutil.which("node")
+    assert node, "node is required (installed by .ci/run)"
+    result = subprocess.run([node, "--input-type=module", "-e", probe], cwd=folder, capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip() == "function", result.stderr
+    (tmp_path / "cjs").mkdir()
+    plain = project(tmp_path / "cjs", "")
+    (plain / "package.json").write_text('{"name": "svc"}')
+    adopt(plain)
+    assert not (plain / ".slsguard" / "package.json").exists()  # written only where it is needed

@@ -79,6 +79,14 @@ def _compose(config: Path) -> tuple[str, Any]:
     return text, root
 
 
+def _esm(project: Path) -> bool:
+    """Whether the project's package.json makes .js files ES modules (the bridge is CommonJS)."""
+    try:
+        return json.loads((project / "package.json").read_text(encoding="utf-8")).get("type") == "module"
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
 def _template_plugin() -> Path:
     from ..render import template_dir
 
@@ -150,6 +158,8 @@ def adopt(project_dir: str | Path = ".", *, force: bool = False) -> Adopted:
         PLUGIN_FILE.as_posix(): _template_plugin().read_bytes(),
         ADOPTED_FILE.as_posix(): (json.dumps({"slsguard": __version__}, indent=2) + "\n").encode(),
     }
+    if _esm(project):  # else node loads plugin.js as an ES module and `require` fails
+        files[(SLSGUARD_DIR / "package.json").as_posix()] = b'{"type": "commonjs"}\n'
     if edited is not None:
         files[config.name] = edited.encode("utf-8")
     if recorded is not None:
