@@ -72,6 +72,16 @@ def _parser() -> argparse.ArgumentParser:
     upgrade.add_argument("--check", action="store_true", help="exit 1 when the project is behind this slsguard or its answers")
     upgrade.add_argument("--allow-dirty", action="store_true", help="upgrade a git project with uncommitted changes")
 
+    init = sub.add_parser(
+        "init",
+        help="adopt an existing Serverless Framework service: the audit bridge, its plugins entry and a baseline",
+        description="Adopt the Serverless Framework service in PROJECT_DIR: copy the audit bridge to .slsguard/plugin.js, list it "
+        "in serverless.yml's plugins (comments and layout kept) and, when .serverless/ exists, record today's findings in "
+        ".slsguard/baseline.json, so `package` fails only on new ones.",
+    )
+    init.add_argument("project_dir", nargs="?", default=".", metavar="PROJECT_DIR", help="the service's folder (default: .)")
+    init.add_argument("--force", action="store_true", help="adopt again: refresh the plugin in an adopted project (keeps its baseline)")
+
     audit = sub.add_parser(
         "audit",
         help="check compiled CloudFormation templates for unsafe settings",
@@ -82,7 +92,14 @@ def _parser() -> argparse.ArgumentParser:
     audit.add_argument(
         "paths", nargs="*", default=["."], metavar="PATH", help="a .serverless/ folder, a project folder or template files (default: .)"
     )
-    audit.add_argument("--format", choices=("text", "json"), default="text")
+    audit.add_argument("--format", choices=("text", "json", "sarif"), default="text", help="sarif: SARIF 2.1.0 for code scanning")
+    recorded = audit.add_mutually_exclusive_group()
+    recorded.add_argument(
+        "--baseline", type=Path, metavar="FILE", help="report the findings FILE records, but fail only on new ones (see docs/audit.md)"
+    )
+    recorded.add_argument(
+        "--write-baseline", type=Path, metavar="FILE", help="record today's findings in FILE (findings fixed since drop out)"
+    )
     audit.add_argument(
         "--account-concurrency",
         type=int,
@@ -117,13 +134,33 @@ def _upgrade(args: argparse.Namespace) -> int:
     return run_cli(args)
 
 
+def _init(args: argparse.Namespace) -> int:
+    from .adopt import BASELINE_FILE, adopt
+
+    done = adopt(args.project_dir, force=args.force)
+    if done.generated:
+        print(f"Refreshed .slsguard/plugin.js of {done.project}, a generated project (`slsguard upgrade` refreshes everything).")
+        return 0
+    print(f"Adopted {done.project}: .slsguard/plugin.js" + (f" listed in {done.config.name}'s plugins" if done.plugin_listed else ""))
+    if done.baseline is not None:
+        print(f"Recorded {done.baseline} findings of the last package in {BASELINE_FILE}: `package` now fails only on new ones.")
+    elif done.kept_baseline:
+        print(f"Kept {BASELINE_FILE}; refresh it with `slsguard audit .serverless --write-baseline {BASELINE_FILE}`.")
+    else:
+        print(
+            f"No package in .serverless/ yet, so no baseline: run `npx osls package` (it reports, without failing, until a baseline "
+            f"exists), then `slsguard audit .serverless --write-baseline {BASELINE_FILE}`."
+        )
+    return 0
+
+
 def _audit(args: argparse.Namespace) -> int:
     from .audit import run_cli
 
     return run_cli(args)
 
 
-COMMANDS = {"new": _new, "upgrade": _upgrade, "audit": _audit}
+COMMANDS = {"new": _new, "upgrade": _upgrade, "init": _init, "audit": _audit}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

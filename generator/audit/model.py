@@ -25,11 +25,12 @@ class Finding:
     message: str
     fix: str
     exempt: str | None = None  # the reason given in the template when the rule is exempted here
+    baseline: bool = False  # recorded in the baseline given with --baseline: reported, but it does not fail the audit
 
     @property
     def blocking(self) -> bool:
-        """Only errors nobody exempted fail the audit."""
-        return self.severity == ERROR and self.exempt is None
+        """Only errors nobody exempted and no baseline accepted fail the audit."""
+        return self.severity == ERROR and self.exempt is None and not self.baseline
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON view (see docs/audit.md for the schema)."""
@@ -42,6 +43,7 @@ class Finding:
             "message": self.message,
             "fix": self.fix,
             "exempt": self.exempt,
+            **({"baseline": True} if self.baseline else {}),
         }
 
 
