@@ -72,6 +72,19 @@ def _parser() -> argparse.ArgumentParser:
     upgrade.add_argument("--check", action="store_true", help="exit 1 when the project is behind this slsguard or its answers")
     upgrade.add_argument("--allow-dirty", action="store_true", help="upgrade a git project with uncommitted changes")
 
+    add = sub.add_parser(
+        "add",
+        help="add a function (handler, test, sample event, serverless.yml block) to a generated project",
+        description="Add a function to a generated project: its handler through guard, its test and sample event, and its "
+        "block in serverless.yml with only handler, events, timeout and reservedConcurrency (the rails plugin adds the rest).",
+    )
+    add.add_argument("name", metavar="NAME", help="function name, also its module: a lowercase Python identifier")
+    add.add_argument("--trigger", required=True, choices=("http", "sqs", "schedule"), help="what invokes it")
+    add.add_argument("--path", metavar="/ROUTE", help="HTTP route (--trigger http; default /NAME)")
+    add.add_argument("--schedule", metavar="EXPR", help="rate(...) or cron(...) (--trigger schedule; default rate(1 hour))")
+    add.add_argument("--database", action="store_true", help="the function reads the database (slsguard: {database: true})")
+    add.add_argument("--project", type=Path, default=Path("."), metavar="PROJECT_DIR", help="the generated project (default: .)")
+
     audit = sub.add_parser(
         "audit",
         help="check compiled CloudFormation templates for unsafe settings",
@@ -117,13 +130,25 @@ def _upgrade(args: argparse.Namespace) -> int:
     return run_cli(args)
 
 
+def _add(args: argparse.Namespace) -> int:
+    from .add import Request, add
+
+    request = Request(args.name, args.trigger, args.path, args.schedule, args.database)
+    written = add(args.project, request)
+    print(f"Added function {args.name} ({args.trigger}):")
+    for rel in written:
+        print(f"  {rel}")
+    print("Next:\n  python -m pytest\n  npm run package   (the rails plugin adds its alarms, role and the rest)")
+    return 0
+
+
 def _audit(args: argparse.Namespace) -> int:
     from .audit import run_cli
 
     return run_cli(args)
 
 
-COMMANDS = {"new": _new, "upgrade": _upgrade, "audit": _audit}
+COMMANDS = {"new": _new, "upgrade": _upgrade, "add": _add, "audit": _audit}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
