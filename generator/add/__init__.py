@@ -28,13 +28,13 @@ def _config(project: Path, req: Request, answers: dict) -> tuple[str, str]:
     functions = yamltext.functions(text, root, path)
     plain = yamltext.plain(yamltext.child(root, "functions"))
     ids = blocks.queue_ids(req)
-    resources = yamltext.resources(text, root, path) if ids else None
+    resources = yamltext.resources(text, root, path, blocks.QUEUE_TYPE) if ids else None
     checks.free(req, project, answers["package_name"], plain, resources.keys if resources else (), ids)
     timeout, reserved = int(answers["function_timeout"]), int(answers["reserved_concurrency"])
     block = blocks.function_block(req, answers["package_name"], answers["api"], timeout, reserved, functions.indent, functions.step)
-    inserts = [(functions.end, block)]
+    inserts = [(functions, block)]
     if resources is not None:
-        inserts.append((resources.end, blocks.queue_pair(req, timeout, resources.indent, resources.step)))
+        inserts.append((resources, blocks.queue_pair(req, timeout, resources.indent, resources.step)))
     new = yamltext.insert(text, inserts)
     _verify(new, req, block, path)
     return text, new

@@ -10,6 +10,7 @@ import json
 
 from .checks import DEFAULT_SCHEDULE, Request
 
+QUEUE_TYPE = "AWS::SQS::Queue"
 MAX_RECEIVE_COUNT = 5  # deliveries before a message moves to the dead-letter queue (the template's worker uses 5)
 VISIBILITY_TIMEOUT_FACTOR = 6  # AWS: a queue's visibility timeout at least 6 x its consumer's timeout
 QUEUE_RETENTION_S = 4 * 24 * 3600  # SQS default, 4 days
@@ -77,7 +78,7 @@ def queue_pair(req: Request, timeout: int, indent: int, step: int) -> str:
     skip = [(2, "checkov:"), (3, "skip:"), (4, "- id: CKV_AWS_27"), (5, f"comment: {json.dumps(SSE_SQS_SKIP)}")]
     pairs = [
         (0, f"{queue}:"),
-        (1, "Type: AWS::SQS::Queue"),
+        (1, f"Type: {QUEUE_TYPE}"),
         (1, "Metadata:"),
         *skip,
         (1, "Properties:"),
@@ -89,7 +90,7 @@ def queue_pair(req: Request, timeout: int, indent: int, step: int) -> str:
         (4, f"Fn::GetAtt: [{dead}, Arn]"),
         (3, f"maxReceiveCount: {MAX_RECEIVE_COUNT}"),
         (0, f"{dead}:"),
-        (1, "Type: AWS::SQS::Queue"),
+        (1, f"Type: {QUEUE_TYPE}"),
         (1, "Metadata:"),
         *skip,
         (1, "Properties:"),

@@ -16,7 +16,7 @@ TRIGGERS = ("http", "sqs", "schedule")
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 # Literal path segments only: guard's router matches whole paths (no {parameters}).
 PATH_RE = re.compile(r"^/(?:[A-Za-z0-9._~-]+(?:/[A-Za-z0-9._~-]+)*)?$")
-SCHEDULE_RE = re.compile(r"^(?:rate\((?:1 (?:minute|hour|day)|[1-9][0-9]* (?:minutes|hours|days))\)|cron\(\S+(?: \S+){5}\))$")
+SCHEDULE_RE = re.compile(r"^(?:rate\((?:1 (?:minute|hour|day)|(?:[2-9]|[1-9][0-9]+) (?:minutes|hours|days))\)|cron\(\S+(?: \S+){5}\))$")
 DEFAULT_SCHEDULE = "rate(1 hour)"
 GUARD_WRAPPERS = {"http": "http_handler", "sqs": "sqs_handler", "schedule": "scheduled_handler"}
 

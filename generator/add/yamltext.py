@@ -7,7 +7,7 @@ byte for byte, and new text is inserted after the last line of the ``functions:`
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +21,27 @@ class Block:
     """One block mapping of the file: its keys, where its last entry ends and how its entries are indented."""
 
     keys: tuple[str, ...]
-    end: int  # character offset right after the line holding the mapping's last value
+    end: int  # where new text goes: after the last value's line and the blank lines that follow it
+    gap: bool  # blank lines follow the last value: the new text keeps one blank line before what comes next
     indent: int  # column of the mapping's keys
     step: int  # extra indentation of a nested block (taken from the first entry's own block when there is one)
+
+
+def _after(text: str, node: yaml.Node) -> tuple[int, bool]:
+    """Just past the line where ``node``'s last value ends and the blank lines after it.
+
+    Past the blank lines, so a template change to the last entry's own lines and the new text never
+    touch: a three-way merge keeps both instead of reporting a conflict.
+    """
+    end = _last_line_end(text, node)
+    gap = False
+    while end < len(text):
+        newline = text.find("\n", end)
+        line = text[end : len(text) if newline < 0 else newline]
+        if line.strip():
+            break
+        gap, end = True, len(text) if newline < 0 else newline + 1
+    return end, gap
 
 
 def _last_line_end(text: str, node: yaml.Node) -> int:
@@ -49,7 +67,7 @@ def _mapping(text: str, node: yaml.Node, where: str, path: Path) -> Block:
     if isinstance(first_value, yaml.MappingNode) and not first_value.flow_style and first_value.value:
         step = max(1, first_value.value[0][0].start_mark.column - indent)
     keys = tuple(str(k.value) for k, _ in node.value if isinstance(k, yaml.ScalarNode))
-    return Block(keys, _last_line_end(text, node.value[-1][1]), indent, step)
+    return Block(keys, *_after(text, node.value[-1][1]), indent, step)
 
 
 def child(node: yaml.Node | None, key: str) -> yaml.Node | None:
@@ -83,9 +101,20 @@ def functions(text: str, root: yaml.Node, path: Path) -> Block:
     return _mapping(text, child(root, "functions"), "functions", path)
 
 
-def resources(text: str, root: yaml.Node, path: Path) -> Block:
-    """The ``resources.Resources`` mapping."""
-    return _mapping(text, child(child(root, "resources"), "Resources"), "resources.Resources", path)
+def resources(text: str, root: yaml.Node, path: Path, after_type: str) -> Block:
+    """The ``resources.Resources`` mapping, ending after its last resource of ``after_type`` when it has one.
+
+    New queues go next to the existing ones: that stretch rarely changes between template versions,
+    so an upgrade merges around them instead of conflicting with a changed tail of the mapping.
+    """
+    node = child(child(root, "resources"), "Resources")
+    block = _mapping(text, node, "resources.Resources", path)
+    assert isinstance(node, yaml.MappingNode)  # _mapping refused anything else
+    same = [value for _, value in node.value if plain(child(value, "Type")) == after_type]
+    if not same:
+        return block
+    end, gap = _after(text, same[-1])
+    return replace(block, end=end, gap=gap)
 
 
 def plain(node: yaml.Node | None) -> Any:
@@ -99,14 +128,14 @@ def plain(node: yaml.Node | None) -> Any:
     return None
 
 
-def insert(text: str, inserts: list[tuple[int, str]]) -> str:
-    """``text`` with each block inserted at its offset (offsets of the original text)."""
+def insert(text: str, inserts: list[tuple[Block, str]]) -> str:
+    """``text`` with each new block inserted where its mapping takes new entries (positions in the original text)."""
     out, last = [], 0
-    for offset, block in sorted(inserts, key=lambda item: item[0]):
-        out.append(text[last:offset])
-        if offset and not text[:offset].endswith("\n"):
+    for where, block in sorted(inserts, key=lambda item: item[0].end):
+        out.append(text[last : where.end])
+        if where.end and not text[: where.end].endswith("\n"):
             out.append("\n")
-        out.append(block)
-        last = offset
+        out.append(block + ("\n" if where.gap else ""))
+        last = where.end
     out.append(text[last:])
     return "".join(out)
