@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from generator.audit import audit
-from generator.audit.rules import BY_ID
 from generator.audit.model import ERROR
+from generator.audit.rules import BY_ID
 
 FIXTURES = Path(__file__).parent / "fixtures" / "audit"
 RAILS = ("errors-alarm", "queue-visibility", "sqs-max-concurrency", "warmer-permission", "async-failure-destination")
@@ -63,7 +63,11 @@ def test_the_warmer_may_invoke_every_function_it_pings(tmp_path: Path) -> None:
 def test_the_warmer_needs_no_errors_alarm_nor_failure_destination(tmp_path: Path) -> None:
     findings = audit([with_warmer(tmp_path, "fail.yaml")])
     assert not [f for f in findings if f.logical_id == "WarmUpPluginDefaultLambdaFunction" and f.rule in RAILS]
-    assert {f.logical_id for f in findings if f.rule == "errors-alarm"} == {"ApiLambdaFunction", "PagesLambdaFunction", "ReportsLambdaFunction"}
+    assert {f.logical_id for f in findings if f.rule == "errors-alarm"} == {
+        "ApiLambdaFunction",
+        "PagesLambdaFunction",
+        "ReportsLambdaFunction",
+    }
 
 
 def test_messages_name_the_numbers_and_the_fix() -> None:
@@ -74,7 +78,11 @@ def test_messages_name_the_numbers_and_the_fix() -> None:
     [concurrency] = [f for f in audit([FIXTURES / "sqs-max-concurrency" / "fail.yaml"]) if f.rule == "sqs-max-concurrency"]
     assert "10 copies" in concurrency.message and "reserves only 2" in concurrency.message
     assert concurrency.path == "Resources.WorkerEventSourceMappingSQSWorkQueue.Properties.ScalingConfig.MaximumConcurrency"
-    lost = {f.logical_id: f.message for f in audit([FIXTURES / "async-failure-destination" / "fail.yaml"]) if f.rule == "async-failure-destination"}
+    lost = {
+        f.logical_id: f.message
+        for f in audit([FIXTURES / "async-failure-destination" / "fail.yaml"])
+        if f.rule == "async-failure-destination"
+    }
     assert "EventBridge rule ReportEventsRuleSchedule1" in lost["ReportLambdaFunction"]
     assert "s3 (permission UploadLambdaPermissionUploadsS3)" in lost["UploadLambdaFunction"]
     assert "SNS topic NotifyTopic" in lost["NotifyLambdaFunction"]
