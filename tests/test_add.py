@@ -133,6 +133,7 @@ def test_the_block_keeps_the_users_indentation_and_comments(generate):
 
 
 REFUSALS = [
+    (["report", "--trigger", "cron"], {}, "--trigger cron is not allowed: use one of http, sqs, schedule"),
     (["worker", "--trigger", "sqs"], {}, "serverless.yml already has a function worker"),
     (["api", "--trigger", "http"], {}, "serverless.yml already has a function api"),
     (["guard", "--trigger", "schedule"], {}, "my_service/guard.py already exists"),

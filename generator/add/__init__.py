@@ -9,6 +9,7 @@ All or nothing: any refusal or write error leaves the project byte for byte as i
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from .. import snapshot, transaction
 from ..errors import UserError
@@ -21,8 +22,8 @@ __all__ = ["TRIGGERS", "Request", "add"]
 CONFIG = "serverless.yml"
 
 
-def _config(project: Path, req: Request, answers: dict) -> tuple[str, str]:
-    """serverless.yml before and after the insertion."""
+def _config(project: Path, req: Request, answers: dict[str, Any]) -> str:
+    """serverless.yml with the function's block (and queue pair) inserted; the user's text untouched around it."""
     path = project / CONFIG
     text, root = yamltext.compose(path)
     functions = yamltext.functions(text, root, path)
@@ -37,7 +38,7 @@ def _config(project: Path, req: Request, answers: dict) -> tuple[str, str]:
         inserts.append((resources, blocks.queue_pair(req, timeout, resources.indent, resources.step)))
     new = yamltext.insert(text, inserts)
     _verify(new, req, block, path)
-    return text, new
+    return new
 
 
 def _verify(text: str, req: Request, block: str, path: Path) -> None:
@@ -72,7 +73,7 @@ def add(project: Path | str, req: Request) -> list[str]:
     checks.answers(req, answers)
     package = str(answers["package_name"])
     checks.guard_has(project, package, req.trigger)
-    _, config = _config(project, req, answers)
+    config = _config(project, req, answers)
     new_files = {
         **files.sources(req, package),
         **files.event(req, str(answers["project_slug"]), str(answers["api"]), str(answers["aws_region"])),
