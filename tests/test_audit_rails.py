@@ -43,8 +43,8 @@ def test_rule_passes_and_fails(rule: str, expected: list[tuple[str, str]]) -> No
     assert of_rule(rule, FIXTURES / rule / "fail.yaml") == sorted(expected)  # reports order findings by logical id
 
 
-def test_every_pass_fixture_is_clean_of_every_rails_rule(tmp_path: Path) -> None:
-    """No rails rule fires on another rule's passing fixture (the warmer, synchronous functions, ...)."""
+def test_no_queue_or_async_rule_fires_on_another_rules_pass_fixture(tmp_path: Path) -> None:
+    """The queue and failure-destination rules stay quiet on every passing fixture (warmers, SQS consumers, HTTP functions)."""
     for rule in RAILS:
         path = with_warmer(tmp_path / rule, "pass.yaml") if rule == "warmer-permission" else FIXTURES / rule / "pass.yaml"
         found = [(f.rule, f.logical_id) for f in audit([path]) if f.rule in RAILS and f.rule not in ("errors-alarm", "warmer-permission")]
