@@ -80,7 +80,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     add.add_argument("name", metavar="NAME", help="function name, also its module: a lowercase Python identifier")
     add.add_argument("--trigger", required=True, metavar="http|sqs|schedule", help="what invokes it: API Gateway, an SQS queue, a schedule")
-    add.add_argument("--path", metavar="/ROUTE", help="HTTP route (--trigger http; default /NAME)")
+    add.add_argument("--path", metavar="/ROUTE", help="HTTP route (--trigger http; default /NAME with - for _)")
     add.add_argument("--schedule", metavar="EXPR", help="rate(...) or cron(...) (--trigger schedule; default rate(1 hour))")
     add.add_argument("--database", action="store_true", help="the function reads the database (slsguard: {database: true})")
     add.add_argument("--project", type=Path, default=Path("."), metavar="PROJECT_DIR", help="the generated project (default: .)")
