@@ -82,6 +82,19 @@ def _parser() -> argparse.ArgumentParser:
     init.add_argument("project_dir", nargs="?", default=".", metavar="PROJECT_DIR", help="the service's folder (default: .)")
     init.add_argument("--force", action="store_true", help="adopt again: refresh the plugin in an adopted project (keeps its baseline)")
 
+    add = sub.add_parser(
+        "add",
+        help="add a function (handler, test, sample event, serverless.yml block) to a generated project",
+        description="Add a function to a generated project: its handler through guard, its test and sample event, and its "
+        "block in serverless.yml with only handler, events, timeout and reservedConcurrency (the rails plugin adds the rest).",
+    )
+    add.add_argument("name", metavar="NAME", help="function name, also its module: a lowercase Python identifier")
+    add.add_argument("--trigger", required=True, metavar="http|sqs|schedule", help="what invokes it: API Gateway, an SQS queue, a schedule")
+    add.add_argument("--path", metavar="/ROUTE", help="HTTP route (--trigger http; default /NAME with - for _)")
+    add.add_argument("--schedule", metavar="EXPR", help="rate(...) or cron(...) (--trigger schedule; default rate(1 hour))")
+    add.add_argument("--database", action="store_true", help="the function reads the database (slsguard: {database: true})")
+    add.add_argument("--project", type=Path, default=Path("."), metavar="PROJECT_DIR", help="the generated project (default: .)")
+
     audit = sub.add_parser(
         "audit",
         help="check compiled CloudFormation templates for unsafe settings",
@@ -154,13 +167,25 @@ def _init(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add(args: argparse.Namespace) -> int:
+    from .add import Request, add
+
+    request = Request(args.name, args.trigger, args.path, args.schedule, args.database)
+    written = add(args.project, request)
+    print(f"Added function {args.name} ({args.trigger}):")
+    for rel in written:
+        print(f"  {rel}")
+    print("Next:\n  python -m pytest\n  npm run package   (the rails plugin adds its alarms, role and the rest)")
+    return 0
+
+
 def _audit(args: argparse.Namespace) -> int:
     from .audit import run_cli
 
     return run_cli(args)
 
 
-COMMANDS = {"new": _new, "upgrade": _upgrade, "init": _init, "audit": _audit}
+COMMANDS = {"new": _new, "upgrade": _upgrade, "init": _init, "add": _add, "audit": _audit}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -70,8 +70,8 @@ def _keep_mode(original: Path, staged: Path, change: Change) -> None:
     os.chmod(staged, mode)
 
 
-def apply(root: Path, changes: Sequence[Change]) -> None:
-    """Make every writing change in ``changes`` happen, or none of them."""
+def apply(root: Path, changes: Sequence[Change], command: str = "upgrade") -> None:
+    """Make every writing change in ``changes`` happen, or none of them (``command`` names who writes, in errors)."""
     writing = [c for c in changes if c.writes]
     if not writing:
         return
@@ -120,8 +120,8 @@ def apply(root: Path, changes: Sequence[Change]) -> None:
         if isinstance(err, OSError):
             where = f" ({err.filename})" if err.filename else ""
             raise UserError(
-                f"the upgrade could not write the project{where}: {err.strerror or err}; every file was put back as it was.",
-                "Fix: check free space and permissions, then run the upgrade again.",
+                f"the {command} could not write the project{where}: {err.strerror or err}; every file was put back as it was.",
+                f"Fix: check free space and permissions, then run the {command} again.",
             ) from err
         raise
     shutil.rmtree(stage, ignore_errors=True)

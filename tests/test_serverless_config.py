@@ -17,7 +17,7 @@ import yaml
 from cookiecutter.environment import StrictEnvironment
 from jinja2 import FileSystemLoader
 
-from generator import rules
+from generator import __version__, pins, rules
 from generator.answers import complete
 from tests.support.toolchain import NODE_DIR, NPM_TEMPLATES, REPO, lock_as_template
 
@@ -48,7 +48,7 @@ def environment() -> StrictEnvironment:
 
 def render(name: str, answers: dict[str, Any]) -> str:
     """Render one template file as cookiecutter does: same environment, loader and context types."""
-    context = {k: v if isinstance(v, bool) else str(v) for k, v in answers.items()}
+    context = {**pins.CONTEXT, **{k: v if isinstance(v, bool) else str(v) for k, v in answers.items()}}
     return environment().get_template(name).render(cookiecutter=context)
 
 
@@ -226,9 +226,28 @@ def test_ci_workflow_tests_packages_and_scans(framework: str) -> None:
     workflow = yaml.load(render(".github/workflows/ci.yml", answers), Loader=LOADER)
     steps = workflow["jobs"]["test-package-scan"]["steps"]
     script = "\n".join(step.get("run", "") for step in steps)
-    for command in ("python -m pytest", "npm ci", "npm run package", "cfn-lint .serverless/", "checkov "):
+    for command in ("python -m pip install -r requirements-dev.txt", "python -m pytest", "npm ci", "npm run package", "npm run scan"):
         assert command in script, command
+    assert "pipx install slsguard" not in script and "cfn-lint .serverless" not in script  # the README's command, not a copy
+    assert f"pipx install 'moto[server]=={pins.MOTO}'" in script
     assert next(s for s in steps if s.get("uses", "").startswith("actions/setup-python"))["with"]["python-version"] == "3.13"
     package_step = next(s for s in steps if s.get("run") == "npm run package")
     assert package_step["env"]["AWS_ENDPOINT_URL_CLOUDFORMATION"].startswith("http://127.0.0.1:")
     assert ("SERVERLESS_ACCESS_KEY" in workflow["jobs"]["test-package-scan"]["env"]) == (framework == "serverless")
+
+
+def test_dev_requirements_pin_slsguard_and_the_scanners_this_repository_tests_with() -> None:
+    """The generated CI installs requirements-dev.txt: its pins are this slsguard and this repository's own scanners."""
+    import importlib.metadata
+
+    lines = render("requirements-dev.txt", complete({})).splitlines()
+    checkov = re.search(r"checkov==([0-9.]+)", (REPO / ".ci" / "run").read_text())
+    assert checkov is not None
+    expected = {
+        "slsguard": __version__,
+        "cfn-lint": importlib.metadata.version("cfn-lint"),  # what this repository's tests lint with
+        "checkov": checkov.group(1),  # what .ci/run installs
+    }
+    for name, version in expected.items():
+        assert f"{name}=={version}" in lines, name
+    assert "checkov" in json.loads(render("package.json", complete({})))["scripts"]["scan"]

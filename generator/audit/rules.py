@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
-from . import api, exemptions, functions, quotas, security
+from . import api, exemptions, functions, quotas, rails, security
 from .model import Context, Finding
 
 
@@ -78,6 +78,26 @@ RULES: tuple[Rule, ...] = (
         "5 CloudFormation",
         "at most 2,500 resources in the root and nested stacks together",
         quotas.operation_resources,
+    ),
+    Rule("errors-alarm", "2 observability", "every function but the warmer has an AWS/Lambda Errors alarm (error)", rails.errors_alarm),
+    Rule(
+        "queue-visibility",
+        "4 wallet attack",
+        "an SQS queue's VisibilityTimeout is at least 6 x its consumer's timeout (error)",
+        rails.queue_visibility,
+    ),
+    Rule(
+        "sqs-max-concurrency",
+        "4 wallet attack",
+        "an SQS event source's MaximumConcurrency is at most its consumer's reserved concurrency (error)",
+        rails.sqs_max_concurrency,
+    ),
+    Rule("warmer-permission", "1 cold start", "the warmer's role may invoke every function it pings (error)", rails.warmer_permission),
+    Rule(
+        "async-failure-destination",
+        "2 observability",
+        "an asynchronously invoked function has a DeadLetterConfig or an OnFailure destination (error)",
+        rails.async_failure_destination,
     ),
     Rule("nested-unaudited", "5 CloudFormation", "every nested stack's template was found and audited (warning)", quotas.nested_unaudited),
 )
