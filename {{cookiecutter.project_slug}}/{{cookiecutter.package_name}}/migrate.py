@@ -14,7 +14,8 @@ because the transaction is the one thing that keeps a session on every access pa
               inside BeginTransaction..Commit, and RDS Proxy multiplexes sessions between transactions, so a
               session-level pg_advisory_lock would be lost (or leak onto a pooled connection) there.
   MySQL       GET_LOCK (named locks are session-level; MySQL has no transaction-scoped one), taken inside the
-              file's transaction and released before COMMIT. The transaction holds the session: the db module
+              file's transaction and released right after an explicit COMMIT inside it, so the next holder
+              reads the committed record. The transaction holds the session: the db module
               never re-opens a connection inside one, and a Data API transaction stays on one connection. DDL
               commits implicitly, so before recording a file the runner checks that its session still holds
               the lock (IS_USED_LOCK = CONNECTION_ID()). On RDS Proxy GET_LOCK pins the session; the migrate
@@ -166,7 +167,7 @@ def split(sql: str, engine: str) -> list[tuple[int, str]]:
 
 def _add(out: list[tuple[int, str]], sql: str, start: int, stop: int) -> None:
     """Keep a statement (without the comments before it) and the line its code starts on."""
-    code = start + LEADING.match(sql, start, stop).end()  # type: ignore[union-attr]
+    code = LEADING.match(sql, start, stop).end()  # type: ignore[union-attr]
     if code < stop:
         out.append((sql.count("\n", 0, code) + 1, sql[code:stop].strip()))
 
@@ -188,12 +189,19 @@ def _locked(engine: str, wait_s: float) -> Iterator[None]:
                 raise MigrationError(f"another migration run held the lock for {waited:.0f} s: wait for it to finish, then run again")
             if engine == "postgres":
                 time.sleep(LOCK_POLL_S)
+        if engine == "postgres":
+            yield  # COMMIT or ROLLBACK releases the lock, atomically with what the file did
+            return
+        # MySQL: end the transaction first, then release, so the next holder reads the committed record.
         try:
             yield
-        finally:
-            if engine == "mysql":
-                with suppress(db.DatabaseError):  # a lost session has released it already
-                    db.query("SELECT RELEASE_LOCK(CONCAT(%s, DATABASE())) AS released", [LOCK_PREFIX])
+        except BaseException:
+            with suppress(db.DatabaseError):  # a lost session has rolled back and released already
+                db.execute("ROLLBACK")
+                db.query("SELECT RELEASE_LOCK(CONCAT(%s, DATABASE())) AS released", [LOCK_PREFIX])
+            raise
+        db.execute("COMMIT")
+        db.query("SELECT RELEASE_LOCK(CONCAT(%s, DATABASE())) AS released", [LOCK_PREFIX])
 
 
 def _still_locked(engine: str, migration: Migration) -> None:

@@ -1,0 +1,167 @@
+"""The generated migration runner against real MariaDB and PostgreSQL, and through the Data API emulator.
+
+Each test starts from a fresh, empty database (a first deploy). The runner runs as a user runs it: its own
+command line in the project folder, one process per run, so "two at once" is two real processes.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from support.migrations import SLEEP, applied_by, fresh_database, migrate, migrations_copy, recorded, rows, runner, tables
+from support.projects import clean_env
+from test_db_data_api import AWS_ENV, CLUSTER, SECRET, emulator  # noqa: F401 - emulator is a fixture used below
+
+ITEMS_INSERT = "INSERT INTO items (name) VALUES ('first')"
+
+
+def project_of(render_db, engine: str, access: str = "direct") -> Path:
+    return render_db(engine, access).parent.parent
+
+
+def direct_env(server, database: str) -> dict[str, str]:
+    return {**server.env(), "DB_NAME": database}
+
+
+def data_api_env(endpoint: str, database: str) -> dict[str, str]:
+    return {**AWS_ENV, "DB_ENGINE": "postgres", "DB_ACCESS": "data-api", "DB_CLUSTER_ARN": CLUSTER, "DB_SECRET_ARN": SECRET,
+            "DB_NAME": database, "AWS_ENDPOINT_URL_RDS_DATA": endpoint}  # fmt: skip
+
+
+@pytest.fixture(params=[("mysql", "direct"), ("postgres", "direct"), ("postgres", "data-api")], ids=lambda p: f"{p[0]}-{p[1]}")
+def target(request, render_db):
+    """(server, project, env, database) for one engine and access path, on a fresh database.
+
+    The Data API path runs on PostgreSQL: data-api-local emulates only that flavour (MySQL: docs/migrations.md).
+    """
+    engine, access = request.param
+    server = request.getfixturevalue("mariadb_server" if engine == "mysql" else "postgres_server")
+    database = fresh_database(server)
+    if access == "data-api":
+        env = data_api_env(request.getfixturevalue("emulator"), database)
+    else:
+        env = direct_env(server, database)
+    return server, project_of(render_db, engine, access), env, database
+
+
+def test_twice_in_a_row_the_second_run_is_a_no_op(target):
+    server, project, env, database = target
+    first = migrate(project, env)
+    assert first.returncode == 0, first.stderr
+    assert applied_by(first.stdout) == {"0001_create_items.sql"}
+    assert {"items", "schema_migrations"} <= tables(server, database)
+    rows(server, database, ITEMS_INSERT)  # the table the generated handlers use, as they use it
+    before = rows(server, database, "SELECT name, applied_at FROM schema_migrations")
+
+    second = migrate(project, env)
+    assert second.returncode == 0, second.stderr
+    assert applied_by(second.stdout) == set()
+    assert "0 applied (none), 1 already applied" in second.stdout
+    assert rows(server, database, "SELECT name, applied_at FROM schema_migrations") == before
+    assert rows(server, database, "SELECT name FROM items") == [("first",)]
+
+
+def test_two_runs_at_once_on_a_fresh_database_apply_each_file_once(target, tmp_path):
+    server, project, env, database = target
+    engine = server.engine
+    folder = migrations_copy(project, engine, tmp_path / "migrations", {
+        "0002_runs.sql": f"CREATE TABLE runs (n int);\nINSERT INTO runs VALUES (1);\n{SLEEP[engine]};\n",
+        "0003_more_runs.sql": "INSERT INTO runs VALUES (2);\n",
+    })  # fmt: skip
+    command = runner(project, "--dir", str(folder))
+    both = [subprocess.Popen(command, cwd=project, env=clean_env(**env), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for _ in range(2)]  # fmt: skip
+    outputs = [process.communicate(timeout=120) for process in both]
+    for process, (_out, err) in zip(both, outputs, strict=True):
+        assert process.returncode == 0, err
+    first, second = (applied_by(out) for out, _err in outputs)
+    assert first | second == {"0001_create_items.sql", "0002_runs.sql", "0003_more_runs.sql"}
+    assert not first & second  # each file applied by exactly one of the runs
+    assert rows(server, database, "SELECT n FROM runs ORDER BY n") == [(1,), (2,)]
+    assert [name for name, _ in recorded(server, database)] == ["0001_create_items.sql", "0002_runs.sql", "0003_more_runs.sql"]
+
+
+def test_a_failing_file_stops_the_run_and_the_table_says_what_was_applied(target, tmp_path):
+    server, project, env, database = target
+    folder = migrations_copy(project, server.engine, tmp_path / "migrations", {
+        "0002_broken.sql": "CREATE TABLE half (id int);\n\nINSERT INTO no_such_table VALUES (1);\n",
+        "0003_after.sql": "CREATE TABLE after_broken (id int);\n",
+    })  # fmt: skip
+    result = migrate(project, env, "--dir", str(folder))
+    assert result.returncode == 1
+    assert "0002_broken.sql: statement 2 (line 3) failed" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert [name for name, _ in recorded(server, database)] == ["0001_create_items.sql"]
+    present = tables(server, database)
+    assert "after_broken" not in present  # the run stopped at the failing file
+    # PostgreSQL undid the whole file; MySQL had committed its CREATE TABLE implicitly (README: how to recover).
+    assert ("half" in present) == (server.engine == "mysql")
+
+    (folder / "0002_broken.sql").write_text("CREATE TABLE IF NOT EXISTS half (id int);\n")  # fixed, as the README says
+    again = migrate(project, env, "--dir", str(folder))
+    assert again.returncode == 0, again.stderr
+    assert applied_by(again.stdout) == {"0002_broken.sql", "0003_after.sql"}
+
+
+def test_a_changed_applied_file_is_an_error_naming_it(db_server, render_db, tmp_path):
+    database = fresh_database(db_server)
+    env = direct_env(db_server, database)
+    project = project_of(render_db, db_server.engine)
+    folder = migrations_copy(project, db_server.engine, tmp_path / "migrations", {"0002_more.sql": "CREATE TABLE more (id int);\n"})
+    assert migrate(project, env, "--dir", str(folder)).returncode == 0
+    (folder / "0001_create_items.sql").write_text((folder / "0001_create_items.sql").read_text() + "\n-- edited\n")
+    (folder / "0003_new.sql").write_text("CREATE TABLE newer (id int);\n")
+    result = migrate(project, env, "--dir", str(folder))
+    assert result.returncode == 1
+    assert "0001_create_items.sql changed after it was applied" in result.stderr
+    assert "newer" not in tables(db_server, database)  # nothing ran
+
+
+def test_npm_run_migrate_reads_the_env_file(db_server, render_db, tmp_path):
+    """The README's command: `npm run migrate` with DB_* in .env (python3 on PATH is the project's venv)."""
+    database = fresh_database(db_server)
+    project = project_of(render_db, db_server.engine)
+    example = (project / ".env.example").read_text()
+    assert f"DB_ENGINE={db_server.engine}" in example
+    env_file = "\n".join(f"{key}={value}" for key, value in direct_env(db_server, database).items())
+    (project / ".env").write_text(f"# local\n{env_file}\n")
+    try:
+        path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+        result = subprocess.run(["npm", "run", "--silent", "migrate"], cwd=project, env=clean_env(PATH=path),
+                                capture_output=True, text=True, timeout=120)  # fmt: skip
+    finally:
+        (project / ".env").unlink()
+    assert result.returncode == 0, result.stderr
+    assert applied_by(result.stdout) == {"0001_create_items.sql"}
+    assert "items" in tables(db_server, database)
+
+
+def test_bad_setup_is_one_line_and_exit_2(db_server, render_db, tmp_path):
+    project = project_of(render_db, db_server.engine)
+    (tmp_path / "1_first.sql").write_text("SELECT 1;\n")
+    result = migrate(project, direct_env(db_server, "unused"), "--dir", str(tmp_path))
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"migrate: 1_first.sql in {tmp_path}: name migrations NNNN_what.sql (4 digits, lower case, underscores)"
+    ]
+
+
+@pytest.mark.parametrize("engine", ["postgres", "mysql"])
+def test_files_split_into_statements_with_their_line(engine, render_db, monkeypatch):
+    """One statement per call on every path: ';' inside quotes, comments, $$ bodies or DELIMITER blocks stays."""
+    project = project_of(render_db, engine)
+    monkeypatch.syspath_prepend(str(project))
+    split = importlib.import_module(f"{project.name.replace('-', '_')}.migrate").split
+    common = "-- header; not a statement\nCREATE TABLE t (a text DEFAULT 'x;''y');\n/* ; */\n\nINSERT INTO t VALUES ('1');\n"
+    assert split(common, engine) == [(2, "CREATE TABLE t (a text DEFAULT 'x;''y')"), (5, "INSERT INTO t VALUES ('1')")]
+    if engine == "postgres":
+        body = 'CREATE FUNCTION f() RETURNS int AS $fn$ SELECT 1; $fn$ LANGUAGE sql;\nSELECT "a;b" FROM t;'
+        assert split(body, engine) == [(1, "CREATE FUNCTION f() RETURNS int AS $fn$ SELECT 1; $fn$ LANGUAGE sql"), (2, 'SELECT "a;b" FROM t')]
+    else:
+        body = "DELIMITER //\nCREATE PROCEDURE p() BEGIN SELECT 1; SELECT 'a\\';'; END //\nDELIMITER ;\nSELECT `a;b` FROM t;"
+        assert split(body, engine) == [(2, "CREATE PROCEDURE p() BEGIN SELECT 1; SELECT 'a\\';'; END"), (4, "SELECT `a;b` FROM t")]
