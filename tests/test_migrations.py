@@ -42,10 +42,7 @@ def target(request, render_db):
     engine, access = request.param
     server = request.getfixturevalue("mariadb_server" if engine == "mysql" else "postgres_server")
     database = fresh_database(server)
-    if access == "data-api":
-        env = data_api_env(request.getfixturevalue("emulator"), database)
-    else:
-        env = direct_env(server, database)
+    env = data_api_env(request.getfixturevalue("emulator"), database) if access == "data-api" else direct_env(server, database)
     return server, project_of(render_db, engine, access), env, database
 
 
@@ -161,7 +158,10 @@ def test_files_split_into_statements_with_their_line(engine, render_db, monkeypa
     assert split(common, engine) == [(2, "CREATE TABLE t (a text DEFAULT 'x;''y')"), (5, "INSERT INTO t VALUES ('1')")]
     if engine == "postgres":
         body = 'CREATE FUNCTION f() RETURNS int AS $fn$ SELECT 1; $fn$ LANGUAGE sql;\nSELECT "a;b" FROM t;'
-        assert split(body, engine) == [(1, "CREATE FUNCTION f() RETURNS int AS $fn$ SELECT 1; $fn$ LANGUAGE sql"), (2, 'SELECT "a;b" FROM t')]
+        assert split(body, engine) == [
+            (1, "CREATE FUNCTION f() RETURNS int AS $fn$ SELECT 1; $fn$ LANGUAGE sql"),
+            (2, 'SELECT "a;b" FROM t'),
+        ]
     else:
         body = "DELIMITER //\nCREATE PROCEDURE p() BEGIN SELECT 1; SELECT 'a\\';'; END //\nDELIMITER ;\nSELECT `a;b` FROM t;"
         assert split(body, engine) == [(2, "CREATE PROCEDURE p() BEGIN SELECT 1; SELECT 'a\\';'; END"), (4, "SELECT `a;b` FROM t")]

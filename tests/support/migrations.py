@@ -124,7 +124,7 @@ def response_url() -> Iterator[Recorder]:
     recorder = Recorder("")
 
     class Handler(BaseHTTPRequestHandler):
-        def do_PUT(self) -> None:  # noqa: N802 - http.server's naming
+        def do_PUT(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             recorder.puts.append({"path": self.path, "content_type": self.headers.get("Content-Type"), "body": json.loads(body)})
             self.send_response(200)
