@@ -165,3 +165,15 @@ def test_files_split_into_statements_with_their_line(engine, render_db, monkeypa
     else:
         body = "DELIMITER //\nCREATE PROCEDURE p() BEGIN SELECT 1; SELECT 'a\\';'; END //\nDELIMITER ;\nSELECT `a;b` FROM t;"
         assert split(body, engine) == [(2, "CREATE PROCEDURE p() BEGIN SELECT 1; SELECT 'a\\';'; END"), (4, "SELECT `a;b` FROM t")]
+
+
+@pytest.mark.parametrize("database", ["none", "postgres", "mysql"])
+def test_the_hook_keeps_migrations_only_for_the_chosen_engine(database, generate):
+    project = generate(project_name=f"hook {database}", database=database)
+    package = project / project.name.replace("-", "_")
+    kept = sorted(str(p.relative_to(project)) for p in (project / "migrations").rglob("*")) if database != "none" else []
+    assert kept == ([] if database == "none" else [f"migrations/{database}", f"migrations/{database}/0001_create_items.sql"])
+    for path in (package / "migrate.py", package / "migrate_resource.py", project / ".env.example"):
+        assert path.exists() == (database != "none"), path
+    assert ('"migrate":' in (project / "package.json").read_text()) == (database != "none")
+    assert not (project / "migrations").exists() or database != "none"
