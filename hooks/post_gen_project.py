@@ -21,6 +21,7 @@ UNUSED = (
             "{{ cookiecutter.package_name }}/db",
             "{{ cookiecutter.package_name }}/migrate.py",
             "{{ cookiecutter.package_name }}/migrate_resource.py",
+            "{{ cookiecutter.package_name }}/sqlsplit.py",
             "migrations",
             ".env.example",
             "tests/test_db.py",

@@ -153,7 +153,7 @@ def test_files_split_into_statements_with_their_line(engine, render_db, monkeypa
     """One statement per call on every path: ';' inside quotes, comments, $$ bodies or DELIMITER blocks stays."""
     project = project_of(render_db, engine)
     monkeypatch.syspath_prepend(str(project))
-    split = importlib.import_module(f"{project.name.replace('-', '_')}.migrate").split
+    split = importlib.import_module(f"{project.name.replace('-', '_')}.sqlsplit").split
     common = "-- header; not a statement\nCREATE TABLE t (a text DEFAULT 'x;''y');\n/* ; */\n\nINSERT INTO t VALUES ('1');\n"
     assert split(common, engine) == [(2, "CREATE TABLE t (a text DEFAULT 'x;''y')"), (5, "INSERT INTO t VALUES ('1')")]
     if engine == "postgres":
@@ -173,7 +173,7 @@ def test_the_hook_keeps_migrations_only_for_the_chosen_engine(database, generate
     package = project / project.name.replace("-", "_")
     kept = sorted(str(p.relative_to(project)) for p in (project / "migrations").rglob("*")) if database != "none" else []
     assert kept == ([] if database == "none" else [f"migrations/{database}", f"migrations/{database}/0001_create_items.sql"])
-    for path in (package / "migrate.py", package / "migrate_resource.py", project / ".env.example"):
+    for path in (package / "migrate.py", package / "migrate_resource.py", package / "sqlsplit.py", project / ".env.example"):
         assert path.exists() == (database != "none"), path
     assert ('"migrate":' in (project / "package.json").read_text()) == (database != "none")
     assert not (project / "migrations").exists() or database != "none"

@@ -39,6 +39,7 @@ from pathlib import Path
 
 from . import db
 from .db._config import Settings
+from .sqlsplit import split
 
 TABLE = "schema_migrations"
 FILE_NAME = re.compile(r"^\d{4}_[a-z0-9_]+\.sql$")
@@ -46,9 +47,6 @@ LOCK_KEY = 0x736C7367  # PostgreSQL advisory lock key ("slsg"); advisory locks a
 LOCK_PREFIX = "slsguard_migrations."  # MySQL: GET_LOCK names are server-wide, so the database name follows
 LOCK_POLL_S = 0.2  # PostgreSQL: pause between try-lock attempts; MySQL's GET_LOCK waits 1 s on the server
 DEFAULT_TIMEOUT_S = 900.0  # locally: the whole run's budget (a Lambda run uses its remaining time instead)
-DELIMITER = re.compile(r"[ \t]*DELIMITER[ \t]+(\S+)[ \t]*(?:\n|$)", re.IGNORECASE)
-DOLLAR = re.compile(r"\$[A-Za-z_]*\$")
-LEADING = re.compile(r"(?:\s+|--[^\n]*|/\*.*?\*/)*", re.DOTALL)
 CREATE_TABLE = {
     "postgres": f"CREATE TABLE IF NOT EXISTS {TABLE} (name varchar(255) PRIMARY KEY, checksum char(64) NOT NULL,"
     " applied_at timestamptz NOT NULL DEFAULT now())",
@@ -121,55 +119,6 @@ def folder_hash(path: Path) -> str:
     for migration in load(path):
         digest.update(f"{migration.name}\0{migration.checksum}\n".encode())
     return digest.hexdigest()
-
-
-def split(sql: str, engine: str) -> list[tuple[int, str]]:
-    """Statements with their first line: ';' ends one outside quotes, comments and $$ bodies.
-
-    Every access path sends one statement per call (the Data API and the drivers' parameter protocols take
-    one). MySQL files may use the mysql client's ``DELIMITER //`` lines around routine bodies.
-    """
-    out: list[tuple[int, str]] = []
-    start, i, n, end = 0, 0, len(sql), ";"
-    quotes = "'\"`" if engine == "mysql" else "'\""
-    while i < n:
-        char = sql[i]
-        if engine == "mysql" and (i == 0 or sql[i - 1] == "\n"):
-            found = DELIMITER.match(sql, i)
-            if found:
-                _add(out, sql, start, i)
-                end = found.group(1)
-                i = start = found.end()
-                continue
-        if sql.startswith("--", i):
-            stop = sql.find("\n", i)
-            i = n if stop < 0 else stop
-        elif sql.startswith("/*", i):
-            stop = sql.find("*/", i + 2)
-            i = n if stop < 0 else stop + 2
-        elif char in quotes:
-            i += 1
-            while i < n and not (sql[i] == char and not sql.startswith(char * 2, i)):
-                escaped = sql[i] == "\\" and engine == "mysql" and char != "`"
-                i += 2 if escaped or sql.startswith(char * 2, i) else 1
-            i += 1
-        elif engine == "postgres" and (tag := DOLLAR.match(sql, i)):
-            stop = sql.find(tag.group(0), tag.end())
-            i = n if stop < 0 else stop + len(tag.group(0))
-        elif sql.startswith(end, i):
-            _add(out, sql, start, i)
-            i = start = i + len(end)
-        else:
-            i += 1
-    _add(out, sql, start, n)
-    return out
-
-
-def _add(out: list[tuple[int, str]], sql: str, start: int, stop: int) -> None:
-    """Keep a statement (without the comments before it) and the line its code starts on."""
-    code = LEADING.match(sql, start, stop).end()  # type: ignore[union-attr]
-    if code < stop:
-        out.append((sql.count("\n", 0, code) + 1, sql[code:stop].strip()))
 
 
 @contextmanager
@@ -288,7 +237,7 @@ def status(path: Path | str | None = None) -> list[tuple[str, str]]:
 
 
 def read_env_file(path: Path) -> None:
-    """KEY=VALUE lines into the environment; variables already set win (as with docker --env-file)."""
+    """KEY=VALUE lines into the environment; variables already set in the environment win."""
     if not path.is_file():
         return
     for raw in path.read_text(encoding="utf-8").splitlines():
