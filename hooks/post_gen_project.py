@@ -25,6 +25,7 @@ UNUSED = (
             "migrations",
             ".env.example",
             "tests/test_db.py",
+            "tests/test_migrate.py",
         ],
     ),
     (
