@@ -53,6 +53,9 @@ def test_twice_in_a_row_the_second_run_is_a_no_op(target):
     assert applied_by(first.stdout) == {"0001_create_items.sql"}
     assert {"items", "schema_migrations"} <= tables(server, database)
     rows(server, database, ITEMS_INSERT)  # the table the generated handlers use, as they use it
+    listed = migrate(project, env, "--status")
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout.startswith("0001_create_items.sql  20")  # applied_at, not "pending"
     before = rows(server, database, "SELECT name, applied_at FROM schema_migrations")
 
     second = migrate(project, env)
@@ -177,3 +180,63 @@ def test_the_hook_keeps_migrations_only_for_the_chosen_engine(database, generate
         assert path.exists() == (database != "none"), path
     assert ('"migrate":' in (project / "package.json").read_text()) == (database != "none")
     assert not (project / "migrations").exists() or database != "none"
+
+
+def test_mysql_through_the_data_api_keeps_each_file_and_its_lock_in_one_transaction(render_db, monkeypatch, tmp_path):
+    """No emulator speaks MySQL: check the calls against rds-data's documented shapes (botocore Stubber).
+
+    Every statement of a file, the GET_LOCK before it and the RELEASE_LOCK after its COMMIT carry the file's
+    transactionId: the only way the Data API keeps one session (and so one named lock) across calls.
+    """
+    import boto3
+    from botocore.stub import Stubber
+
+    project = project_of(render_db, "mysql", "data-api")
+    for key, value in {**data_api_env("", "app"), "DB_ENGINE": "mysql"}.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("AWS_ENDPOINT_URL_RDS_DATA")
+    monkeypatch.syspath_prepend(str(project))
+    package = project.name.replace("-", "_")
+    migrate_module = importlib.import_module(f"{package}.migrate")
+    db = importlib.import_module(f"{package}.db")
+    client = boto3.client("rds-data", region_name="us-east-1")
+    db._get().client = client
+    folder = migrations_copy(project, "mysql", tmp_path / "migrations")
+    first = migrate_module.load(folder)[0]
+    lock = "SELECT GET_LOCK(CONCAT(:p1, DATABASE()), 1) AS got"
+    release = "SELECT RELEASE_LOCK(CONCAT(:p1, DATABASE())) AS released"
+    prefix = [{"name": "p1", "value": {"stringValue": "slsguard_migrations."}}]
+
+    def call(sql: str, tx: str, records: list | None = None, label: str = "x", parameters: list | None = None):
+        response = {"records": records or [], "columnMetadata": [{"label": label, "typeName": "BIGINT"}] if records else []}
+        params = {"resourceArn": CLUSTER, "secretArn": SECRET, "database": "app", "sql": sql, "includeResultMetadata": True,
+                  "transactionId": tx, **({"parameters": parameters} if parameters else {})}  # fmt: skip
+        stubber.add_response("execute_statement", response, params)
+
+    def locked(tx: str, body: list) -> None:
+        stubber.add_response("begin_transaction", {"transactionId": tx}, {"resourceArn": CLUSTER, "secretArn": SECRET, "database": "app"})
+        call(lock, tx, [[{"longValue": 1}]], "got", prefix)
+        for args in body:
+            call(*args)
+        call("COMMIT", tx)
+        call(release, tx, [[{"longValue": 1}]], "released", prefix)
+        stubber.add_response("commit_transaction", {"transactionStatus": "Transaction Committed"},
+                             {"resourceArn": CLUSTER, "secretArn": SECRET, "transactionId": tx})  # fmt: skip
+
+    with Stubber(client) as stubber:
+        locked("tx-table", [(migrate_module.CREATE_TABLE["mysql"], "tx-table")])
+        stubber.add_response("execute_statement", {"records": [], "columnMetadata": []})  # what is recorded: nothing yet
+        statement = migrate_module.split(first.path.read_text(), "mysql")[0][1]
+        check = "SELECT checksum FROM schema_migrations WHERE name = :p1"
+        mine = "SELECT IS_USED_LOCK(CONCAT(:p1, DATABASE())) = CONNECTION_ID() AS mine"
+        insert = "INSERT INTO schema_migrations (name, checksum) VALUES (:p1, :p2)"
+        name = [{"name": "p1", "value": {"stringValue": first.name}}]
+        locked("tx-0001", [
+            (check, "tx-0001", None, "x", name),
+            (statement, "tx-0001"),
+            (mine, "tx-0001", [[{"longValue": 1}]], "mine", prefix),
+            (insert, "tx-0001", None, "x", [*name, {"name": "p2", "value": {"stringValue": first.checksum}}]),
+        ])  # fmt: skip
+        result = migrate_module.run(folder, timeout_s=30)
+        stubber.assert_no_pending_responses()
+    assert result.applied == [first.name]
