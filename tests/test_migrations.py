@@ -7,6 +7,7 @@ command line in the project folder, one process per run, so "two at once" is two
 from __future__ import annotations
 
 import importlib
+import json
 import os
 import subprocess
 import sys
@@ -64,6 +65,41 @@ def test_twice_in_a_row_the_second_run_is_a_no_op(target):
     assert "0 applied (none), 1 already applied" in second.stdout
     assert rows(server, database, "SELECT name, applied_at FROM schema_migrations") == before
     assert rows(server, database, "SELECT name FROM items") == [("first",)]
+
+
+# One Lambda environment: the generated handlers with their own sample events, on the migrated database.
+HANDLERS = """
+import json, sys, time
+from pathlib import Path
+
+class Context:
+    function_name = "shop-dev-api"
+    memory_limit_in_mb = 1024
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:shop-dev-api"
+    aws_request_id = "request-1"
+    def get_remaining_time_in_millis(self):
+        return 10_000
+
+api = __import__(sys.argv[1] + ".api", fromlist=["handler"])
+worker = __import__(sys.argv[1] + ".worker", fromlist=["handler"])
+event = lambda name: json.loads(Path("tests/events", name + ".json").read_text())
+created = api.handler(event("http_post_item"), Context())
+failures = worker.handler(event("sqs_batch"), Context())["batchItemFailures"]
+listed = api.handler(event("http_get_items"), Context())
+print(json.dumps([created["statusCode"], len(failures), listed["statusCode"], json.loads(listed["body"])["items"]]))
+"""
+
+
+def test_the_first_migration_creates_what_the_generated_handlers_use(target):
+    _server, project, env, _database = target
+    assert migrate(project, env).returncode == 0
+    package = project.name.replace("-", "_")
+    result = subprocess.run([sys.executable, "-c", HANDLERS, package], cwd=project, env=clean_env(**env),
+                            capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    created, failed, listed, items = json.loads(result.stdout.strip().splitlines()[-1])
+    assert (created, failed, listed) == (201, 1, 200)  # one malformed message in the sample batch
+    assert sorted(item["name"] for item in items) == ["another", "from the queue", "second item"]
 
 
 def test_two_runs_at_once_on_a_fresh_database_apply_each_file_once(target, tmp_path):
