@@ -219,7 +219,7 @@ def test_the_hook_keeps_migrations_only_for_the_chosen_engine(database, generate
 
 
 def test_mysql_through_the_data_api_keeps_each_file_and_its_lock_in_one_transaction(render_db, monkeypatch, tmp_path):
-    """No emulator speaks MySQL: check the calls against rds-data's documented shapes (botocore Stubber).
+    """data-api-local speaks PostgreSQL only: check the calls against rds-data's documented shapes (botocore Stubber).
 
     Every statement of a file, the GET_LOCK before it and the RELEASE_LOCK after its COMMIT carry the file's
     transactionId: the only way the Data API keeps one session (and so one named lock) across calls.
