@@ -221,7 +221,7 @@ def test_the_hook_keeps_migrations_only_for_the_chosen_engine(database, generate
 def test_mysql_through_the_data_api_keeps_each_file_and_its_lock_in_one_transaction(render_db, monkeypatch, tmp_path):
     """data-api-local speaks PostgreSQL only: check the calls against rds-data's documented shapes (botocore Stubber).
 
-    Every statement of a file, the GET_LOCK before it and the RELEASE_LOCK after its COMMIT carry the file's
+    Every statement of a file, the GET_LOCK before it and the RELEASE_LOCK after it carry the file's
     transactionId: the only way the Data API keeps one session (and so one named lock) across calls.
     """
     import boto3
@@ -254,7 +254,6 @@ def test_mysql_through_the_data_api_keeps_each_file_and_its_lock_in_one_transact
         call(lock, tx, [[{"longValue": 1}]], "got", prefix)
         for args in body:
             call(*args)
-        call("COMMIT", tx)
         call(release, tx, [[{"longValue": 1}]], "released", prefix)
         stubber.add_response("commit_transaction", {"transactionStatus": "Transaction Committed"},
                              {"resourceArn": CLUSTER, "secretArn": SECRET, "transactionId": tx})  # fmt: skip
@@ -263,7 +262,7 @@ def test_mysql_through_the_data_api_keeps_each_file_and_its_lock_in_one_transact
         locked("tx-table", [(migrate_module.CREATE_TABLE["mysql"], "tx-table")])
         stubber.add_response("execute_statement", {"records": [], "columnMetadata": []})  # what is recorded: nothing yet
         statement = migrate_module.split(first.path.read_text(), "mysql")[0][1]
-        check = "SELECT checksum FROM schema_migrations WHERE name = :p1"
+        check = "SELECT checksum FROM schema_migrations WHERE name = :p1 FOR UPDATE"
         mine = "SELECT IS_USED_LOCK(CONCAT(:p1, DATABASE())) = CONNECTION_ID() AS mine"
         insert = "INSERT INTO schema_migrations (name, checksum) VALUES (:p1, :p2)"
         name = [{"name": "p1", "value": {"stringValue": first.name}}]

@@ -13,9 +13,9 @@ because the transaction is the one thing that keeps a session on every access pa
   PostgreSQL  pg_try_advisory_xact_lock, polled: released by COMMIT/ROLLBACK. The Data API has a session only
               inside BeginTransaction..Commit, and RDS Proxy multiplexes sessions between transactions, so a
               session-level pg_advisory_lock would be lost (or leak onto a pooled connection) there.
-  MySQL       GET_LOCK (named locks are session-level; MySQL has no transaction-scoped one), taken inside the
-              file's transaction and released right after an explicit COMMIT inside it, so the next holder
-              reads the committed record. The transaction holds the session: the db module
+  MySQL       GET_LOCK (named locks are session-level; MySQL has no transaction-scoped one), taken first and
+              released last inside the file's transaction; the next holder re-reads the record with SELECT ...
+              FOR UPDATE, which waits for this COMMIT. The transaction holds the session: the db module
               never re-opens a connection inside one, and a Data API transaction stays on one connection. DDL
               commits implicitly, so before recording a file the runner checks that its session still holds
               the lock (IS_USED_LOCK = CONNECTION_ID()). On RDS Proxy GET_LOCK pins the session; the migrate
@@ -47,6 +47,9 @@ LOCK_KEY = 0x736C7367  # PostgreSQL advisory lock key ("slsg"); advisory locks a
 LOCK_PREFIX = "slsguard_migrations."  # MySQL: GET_LOCK names are server-wide, so the database name follows
 LOCK_POLL_S = 0.2  # PostgreSQL: pause between try-lock attempts; MySQL's GET_LOCK waits 1 s on the server
 DEFAULT_TIMEOUT_S = 900.0  # locally: the whole run's budget (a Lambda run uses its remaining time instead)
+# MySQL re-reads with a locking read: it waits for the previous lock holder's COMMIT and sees the latest committed
+# row, where a plain read could miss a record inserted but not yet committed when GET_LOCK was released.
+PENDING_CHECK = {"postgres": "", "mysql": " FOR UPDATE"}
 CREATE_TABLE = {
     "postgres": f"CREATE TABLE IF NOT EXISTS {TABLE} (name varchar(255) PRIMARY KEY, checksum char(64) NOT NULL,"
     " applied_at timestamptz NOT NULL DEFAULT now())",
@@ -141,16 +144,11 @@ def _locked(engine: str, wait_s: float) -> Iterator[None]:
         if engine == "postgres":
             yield  # COMMIT or ROLLBACK releases the lock, atomically with what the file did
             return
-        # MySQL: end the transaction first, then release, so the next holder reads the committed record.
         try:
             yield
-        except BaseException:
-            with suppress(db.DatabaseError):  # a lost session has rolled back and released already
-                db.execute("ROLLBACK")
+        finally:  # the last statement of the transaction: the next holder's locking read waits for our COMMIT
+            with suppress(db.DatabaseError):  # a lost session has released it already
                 db.query("SELECT RELEASE_LOCK(CONCAT(%s, DATABASE())) AS released", [LOCK_PREFIX])
-            raise
-        db.execute("COMMIT")
-        db.query("SELECT RELEASE_LOCK(CONCAT(%s, DATABASE())) AS released", [LOCK_PREFIX])
 
 
 def _still_locked(engine: str, migration: Migration) -> None:
@@ -182,7 +180,7 @@ def _check(migrations: list[Migration], recorded: dict[str, str]) -> None:
 def _apply(engine: str, migration: Migration, wait_s: float) -> bool:
     """Apply one file under the lock unless another run applied it meanwhile; True when this run applied it."""
     with _locked(engine, wait_s):
-        done = db.query(f"SELECT checksum FROM {TABLE} WHERE name = %s", [migration.name])
+        done = db.query(f"SELECT checksum FROM {TABLE} WHERE name = %s{PENDING_CHECK[engine]}", [migration.name])
         if done:
             _check([migration], {migration.name: done[0]["checksum"]})
             return False
