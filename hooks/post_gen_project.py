@@ -17,7 +17,16 @@ UNUSED = (
     (
         "no database",
         lambda a: a["database"] == "none",
-        ["{{ cookiecutter.package_name }}/db", "tests/test_db.py"],
+        [
+            "{{ cookiecutter.package_name }}/db",
+            "{{ cookiecutter.package_name }}/migrate.py",
+            "{{ cookiecutter.package_name }}/migrate_resource.py",
+            "{{ cookiecutter.package_name }}/sqlsplit.py",
+            "migrations",
+            ".env.example",
+            "tests/test_db.py",
+            "tests/test_migrate.py",
+        ],
     ),
     (
         "Data API: no connection to manage, no driver",
@@ -30,14 +39,14 @@ UNUSED = (
         ["{{ cookiecutter.package_name }}/db/_data_api.py"],
     ),
     (
-        "PostgreSQL: no MySQL driver code",
+        "PostgreSQL: no MySQL driver code or migrations",
         lambda a: a["database"] == "postgres",
-        ["{{ cookiecutter.package_name }}/db/_mysql.py"],
+        ["{{ cookiecutter.package_name }}/db/_mysql.py", "migrations/mysql"],
     ),
     (
-        "MySQL: no PostgreSQL driver code",
+        "MySQL: no PostgreSQL driver code or migrations",
         lambda a: a["database"] == "mysql",
-        ["{{ cookiecutter.package_name }}/db/_postgres.py"],
+        ["{{ cookiecutter.package_name }}/db/_postgres.py", "migrations/postgres"],
     ),
     (
         "no HTTP API: the worker is the only function",
