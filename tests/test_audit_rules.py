@@ -34,8 +34,8 @@ CASES = [
         [(ERROR, "ApiLambdaFunction"), (ERROR, "ShortLambdaFunction"), (WARNING, "HttpLambdaFunction"), (WARNING, "SocketLambdaFunction")],
     ),
     ("reserved-concurrency", "reserved-concurrency", [(ERROR, "ApiLambdaFunction")]),
-    ("api-throttling", "api-throttling", [(ERROR, "ApiGatewayRestApi"), (ERROR, "HttpApi")]),
-    ("tracing", "tracing", [(WARNING, "ApiLambdaFunction"), (WARNING, "WorkerLambdaFunction")]),
+    ("api-throttling", "api-throttling", [(ERROR, "ApiGatewayRestApi"), (ERROR, "HttpApi"), (ERROR, "KeylessApi")]),
+    ("tracing", "tracing", [(WARNING, "ApiLambdaFunction")]),  # one finding for both functions: see test_grouping
     ("log-retention", "log-retention", [(ERROR, "ApiLogGroup"), (WARNING, "WorkerLambdaFunction")]),
     ("plain-secret", "plain-secret", [(ERROR, "ApiLambdaFunction")] * 4),
     ("iam-wildcard", "iam-wildcard", [(WARNING, "ExtraPolicy"), (WARNING, "IamRoleLambdaExecution"), (WARNING, "IamRoleLambdaExecution")]),
@@ -61,7 +61,7 @@ def test_messages_name_the_limit_and_the_fix() -> None:
     [timeout] = [f for f in findings if f.rule == "api-timeout" and f.logical_id == "ApiLambdaFunction"]
     assert "40 s" in timeout.message and "29 s" in timeout.message
     assert timeout.path == "Resources.ApiLambdaFunction.Properties.Timeout"
-    assert "less than 29 s" in timeout.fix
+    assert "below 29 s" in timeout.fix
     findings = audit([FIXTURES / "function-timeout" / "fail.yaml"])
     [implicit] = [f for f in findings if f.rule == "function-timeout" and f.logical_id == "WorkerLambdaFunction"]
     assert "no timeout of its own in serverless.yml" in implicit.message

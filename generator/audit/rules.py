@@ -11,17 +11,23 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
-from . import api, exemptions, functions, quotas, security
+from . import api, exemptions, exposure, functions, quotas, security
 from .model import Context, Finding
 
 
 class Rule(NamedTuple):
-    """A rule id, the seed challenge it answers, what it checks, and the check itself."""
+    """A rule id, the seed challenge it answers, what it checks, the check itself and why it matters (SARIF help)."""
 
     id: str
     challenge: str
     summary: str
     check: Callable[[Context], Iterator[Finding]]
+    help: str = ""
+
+    @property
+    def help_text(self) -> str:
+        """The help a dashboard shows: ``help`` when given, else the check's docstring."""
+        return self.help or (self.check.__doc__ or self.summary).strip()
 
 
 RULES: tuple[Rule, ...] = (
@@ -80,6 +86,60 @@ RULES: tuple[Rule, ...] = (
         quotas.operation_resources,
     ),
     Rule("nested-unaudited", "5 CloudFormation", "every nested stack's template was found and audited (warning)", quotas.nested_unaudited),
+    Rule(
+        "s3-public",
+        "3 SQL databases",
+        'no bucket policy allows Principal "*" without a restricting condition, no public canned ACL (error)',
+        exposure.s3_public,
+        'A bucket policy statement with Principal "*" and no condition on the caller\'s account, organisation, network or '
+        "source ARN publishes what it allows to the internet; so does a public canned ACL. Serve content through CloudFront "
+        "with origin access control and keep all four Block Public Access flags on.",
+    ),
+    Rule(
+        "rds-public",
+        "3 SQL databases",
+        "no RDS instance or cluster is PubliclyAccessible (error)",
+        exposure.rds_public,
+        "A publicly accessible database gets an internet address; only its security group and password protect it.",
+    ),
+    Rule(
+        "security-group-open",
+        "3 SQL databases",
+        "no security group admits 0.0.0.0/0 or ::/0 on ports other than 80 and 443 (error)",
+        exposure.security_group_open,
+        "Database, cache and SSH ports open to the whole internet are found by scanners within minutes.",
+    ),
+    Rule(
+        "db-password",
+        "3 SQL databases",
+        "no literal database master password, also none resolved into the template at package time (error)",
+        exposure.db_password,
+        "A MasterUserPassword in the template is stored in the deployment bucket and every stack version; "
+        "ManageMasterUserPassword or a {{resolve:secretsmanager:...}} reference keeps it out.",
+    ),
+    Rule(
+        "function-url-public",
+        "4 wallet attack",
+        "no function URL with AuthType NONE (error)",
+        exposure.function_url_public,
+        "A function URL without auth lets anyone invoke the function directly: no authentication, no API Gateway throttling, "
+        "every call billed.",
+    ),
+    Rule(
+        "rest-unauthenticated",
+        "4 wallet attack",
+        "every REST method (OPTIONS excepted) requires an API key or an authorizer (warning)",
+        api.rest_unauthenticated,
+        "A method with neither an API key nor an authorizer can be called by anyone who finds its URL; exempt APIs that are "
+        "public on purpose, with the reason.",
+    ),
+    Rule(
+        "websocket-throttling",
+        "4 wallet attack",
+        "every WebSocket API stage has default-route throttling (error)",
+        api.websocket_throttling,
+        "Each WebSocket message invokes a function; without stage throttling connected clients set the bill.",
+    ),
 )
 BY_ID = {rule.id: rule for rule in RULES}
 KNOWN = frozenset(BY_ID)
