@@ -33,13 +33,33 @@ CASES = [
         "api-timeout",
         [(ERROR, "ApiLambdaFunction"), (ERROR, "ShortLambdaFunction"), (WARNING, "HttpLambdaFunction"), (WARNING, "SocketLambdaFunction")],
     ),
-    ("reserved-concurrency", "reserved-concurrency", [(ERROR, "ApiLambdaFunction")]),
+    (
+        "reserved-concurrency",
+        "reserved-concurrency",
+        [
+            (ERROR, "ApiLambdaFunction"),
+            (ERROR, "UncappedLambdaFunction"),
+            (WARNING, "NightlyLambdaFunction"),
+            (WARNING, "WorkerLambdaFunction"),
+        ],
+    ),
     ("api-throttling", "api-throttling", [(ERROR, "ApiGatewayRestApi"), (ERROR, "HttpApi"), (ERROR, "KeylessApi")]),
     ("tracing", "tracing", [(WARNING, "ApiLambdaFunction")]),  # one finding for both functions: see test_grouping
     ("log-retention", "log-retention", [(ERROR, "ApiLogGroup"), (WARNING, "WorkerLambdaFunction")]),
-    ("plain-secret", "plain-secret", [(ERROR, "ApiLambdaFunction")] * 4),
+    ("plain-secret", "plain-secret", [(ERROR, "ApiLambdaFunction")] * 9),  # DB_PASSWORD on both functions: one finding
     ("iam-wildcard", "iam-wildcard", [(WARNING, "ExtraPolicy"), (WARNING, "IamRoleLambdaExecution"), (WARNING, "IamRoleLambdaExecution")]),
     ("vpc-without-need", "vpc-without-need", [(WARNING, "ApiLambdaFunction")]),
+    ("s3-public", "s3-public", [(ERROR, "LegacyBucket"), (ERROR, "UploadsBucketPolicy"), (ERROR, "WebAppS3BucketPolicy")]),
+    ("rds-public", "rds-public", [(ERROR, "AuroraRDSCluster"), (ERROR, "PostgreSqlRDSInstance")]),
+    (
+        "security-group-open",
+        "security-group-open",
+        [(ERROR, "DatabaseIngress"), (ERROR, "ServerlessSecurityGroup"), (ERROR, "WebIngress")],
+    ),
+    ("db-password", "db-password", [(ERROR, "AuroraRDSCluster"), (ERROR, "MySqlRDSInstance"), (ERROR, "ReportsCluster")]),
+    ("function-url-public", "function-url-public", [(ERROR, "ApiLambdaFunctionUrl")]),
+    ("rest-unauthenticated", "rest-unauthenticated", [(WARNING, "ApiGatewayMethodGet")]),  # GET and POST, grouped
+    ("websocket-throttling", "websocket-throttling", [(ERROR, "WebsocketsApi")]),
 ]
 
 

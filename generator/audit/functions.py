@@ -216,7 +216,7 @@ def log_retention(ctx: Context) -> Iterator[Finding]:
                 f"Log group {shown} keeps logs forever (no RetentionInDays).",
                 fix("log-retention.group", tpl),
                 group="no-retention",
-                subject=f"Log group {shown}",
+                subject=f"Log group {shown} keeps",
             )
     names, covered = _managed(ctx)
     for tpl, lid, fn in ctx.index.of_type(FUNCTION):

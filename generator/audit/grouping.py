@@ -11,7 +11,15 @@ from dataclasses import replace
 from .model import Finding
 
 # The verb after a grouped subject agrees with the plural ("Function x has" -> "3 functions (x, y, z) have").
-PLURAL_VERBS = {" has": " have", " sets": " set", " runs": " run", " writes": " write", " is": " are", " requires": " require"}
+PLURAL_VERBS = {
+    " has": " have",
+    " sets": " set",
+    " runs": " run",
+    " writes": " write",
+    " is": " are",
+    " requires": " require",
+    " keeps": " keep",
+}
 NOUNS = ("Log group ", "Function ", "method ")  # how a subject starts: the kind of resource it names
 SHOWN = 10  # members named in the message; the rest are counted (the JSON ``resources`` field lists all)
 

@@ -72,12 +72,14 @@ def transform(body: dict[str, Any], path: Path) -> dict[str, Any]:
     if not available():
         raise UserError(f"{path}: a SAM template (Transform: {TRANSFORM}) needs the SAM translator to be audited.", INSTALL)
     from boto3.session import Session
+    from samtranslator.metrics.metrics import Metrics
     from samtranslator.model.exceptions import InvalidDocumentException
     from samtranslator.parser.parser import Parser
     from samtranslator.translator.translator import Translator
 
     # A session that only names the region: the translator reads it for pseudo parameters and never calls AWS with it.
-    translator = Translator(None, Parser(), boto_session=Session(region_name=str(PSEUDO["AWS::Region"])))
+    metrics = Metrics()  # published (to nowhere) after the transform, so the translator does not warn about it on exit
+    translator = Translator(None, Parser(), boto_session=Session(region_name=str(PSEUDO["AWS::Region"])), metrics=metrics)
     try:
         # No managed policy map: the translator falls back to its bundled list of AWS managed policies.
         return dict(translator.translate(_artifacts(body), parameter_values=_parameters(body), get_managed_policy_map=dict))
@@ -86,3 +88,5 @@ def transform(body: dict[str, Any], path: Path) -> dict[str, Any]:
         raise UserError(
             f"{path}: the SAM translator rejects this template: {causes}", "Fix: correct the template (`sam validate` says the same)."
         ) from err
+    finally:
+        metrics.publish()

@@ -1,0 +1,74 @@
+"""The audit of real third-party services (tests/fixtures/corpus, sources in its SOURCES.md): findings per rule.
+
+The counts are after grouping: one `provider.environment` secret or provider-wide setting is one finding.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from generator.audit import audit
+from generator.audit.report import summary
+
+CORPUS = Path(__file__).parent / "fixtures" / "corpus"
+EXPECTED = {
+    "auth0-cognito": {"reserved-concurrency": 3, "api-throttling": 1, "log-retention": 1, "rest-unauthenticated": 1, "tracing": 1},
+    "env-variables": {"reserved-concurrency": 2, "log-retention": 1, "plain-secret": 1, "tracing": 1},
+    "github-webhook": {
+        **{"api-throttling": 1, "log-retention": 1, "plain-secret": 1, "reserved-concurrency": 1, "rest-unauthenticated": 1, "tracing": 1},
+    },
+    "graphql-rds": {
+        **{"db-password": 3, "rds-public": 3, "reserved-concurrency": 2, "api-throttling": 1, "log-retention": 1},
+        **{"plain-secret": 1, "rest-unauthenticated": 1, "security-group-open": 1, "tracing": 1},
+    },
+    "py-cron": {"reserved-concurrency": 2, "log-retention": 1, "tracing": 1},
+    "py-http-dynamodb": {"reserved-concurrency": 5, "api-throttling": 1, "log-retention": 1, "tracing": 1},
+    "py-rest-dynamodb": {"reserved-concurrency": 5, "api-throttling": 1, "log-retention": 1, "rest-unauthenticated": 1, "tracing": 1},
+    "sam-apigw-lambda-dynamodb": {
+        **{"api-throttling": 1, "function-timeout": 1, "log-retention": 1, "reserved-concurrency": 1, "rest-unauthenticated": 1},
+        "tracing": 1,
+    },
+    "sam-lambda-function-url": {"log-retention": 1, "reserved-concurrency": 1, "tracing": 1},
+    "spa": {"s3-public": 1},
+    "stripe": {"api-throttling": 1, "log-retention": 1, "reserved-concurrency": 1, "rest-unauthenticated": 1, "tracing": 1},
+    "ws-authorizers": {"reserved-concurrency": 3, "log-retention": 1, "tracing": 1, "websocket-throttling": 1},
+}
+
+
+def target(name: str) -> Path:
+    folder = CORPUS / name
+    return folder / "template.yaml" if (folder / "template.yaml").is_file() else folder
+
+
+def test_the_corpus_holds_only_compiled_templates_and_its_sources() -> None:
+    files = sorted(p.relative_to(CORPUS).as_posix() for p in CORPUS.rglob("*") if p.is_file())
+    allowed = ("cloudformation-template-update-stack.json", "template.yaml")
+    assert all(f == "SOURCES.md" or f.endswith(allowed) for f in files), files
+    sources = (CORPUS / "SOURCES.md").read_text()
+    assert sorted(EXPECTED) == sorted(p.name for p in CORPUS.iterdir() if p.is_dir())
+    assert all(f"`{name}`" in sources for name in EXPECTED)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_corpus_service_findings_by_rule(name: str) -> None:
+    assert summary(audit([target(name)]))["by_rule"] == EXPECTED[name]
+
+
+def test_the_worst_problems_of_the_corpus_are_reported() -> None:
+    spa = audit([target("spa")])
+    assert [f.severity for f in spa] == ["error"]  # the single-page app no longer passes
+    rds = {f.rule for f in audit([target("graphql-rds")]) if f.severity == "error"}
+    assert {"rds-public", "security-group-open", "db-password"} <= rds
+    assert any("all ports" in f.message for f in audit([target("graphql-rds")]) if f.rule == "security-group-open")
+
+
+def test_scheduled_functions_are_warnings_with_the_reason() -> None:
+    found = [f for f in audit([target("py-cron")]) if f.rule == "reserved-concurrency"]
+    assert {f.severity for f in found} == {"warning"} and all("only schedules invoke it" in f.message for f in found)
+
+
+def test_a_provider_environment_secret_is_one_finding_listing_the_functions() -> None:
+    [secret] = [f for f in audit([target("env-variables")]) if f.rule == "plain-secret"]
+    assert len(secret.resources) == 2 and secret.message.startswith("2 functions (")
