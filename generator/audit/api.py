@@ -8,7 +8,7 @@ from typing import Any, NamedTuple
 from .. import limits
 from . import refs
 from .fixes import fix
-from .model import ERROR, WARNING, Context, Finding, Template, finding, fn_label, literal_int, props
+from .model import ERROR, WARNING, Context, Finding, Template, finding, fn_label, literal_int, literal_true, props
 
 
 def _api_limits(ctx: Context) -> Iterator[tuple[Template, str, str, float, list[refs.Ref]]]:
@@ -115,10 +115,6 @@ class Method(NamedTuple):
     authorized: bool  # has an authorizer (IAM, Cognito, Lambda)
 
 
-def _true(value: Any) -> bool:
-    return value is True or str(value).lower() == "true"
-
-
 def _body_methods(tpl: Template, api_id: str, body: Any) -> Iterator[Method]:
     paths = body.get("paths") if isinstance(body, dict) else None
     if not isinstance(paths, dict):
@@ -151,7 +147,7 @@ def methods(ctx: Context, api: refs.Ref) -> Iterator[Method]:
         verb = str(p.get("HttpMethod", "")).upper()
         if verb != "OPTIONS" and refs.points_to(p.get("RestApiId"), tpl, api):
             auth = str(p.get("AuthorizationType", "NONE")).upper()
-            yield Method(tpl, lid, "Properties.AuthorizationType", f"{verb} {lid}", _true(p.get("ApiKeyRequired")), auth != "NONE")
+            yield Method(tpl, lid, "Properties.AuthorizationType", f"{verb} {lid}", literal_true(p.get("ApiKeyRequired")), auth != "NONE")
 
 
 def _all_keyed(ctx: Context, api: refs.Ref) -> bool:

@@ -9,7 +9,7 @@ from typing import Any
 
 from . import refs
 from .fixes import fix
-from .model import ERROR, Context, Finding, Template, finding, fn_label, literal_int, props, rtype
+from .model import ERROR, Context, Finding, Template, as_list, finding, fn_label, literal_int, literal_true, props, rtype
 
 # Condition keys that limit who a "*" principal really is (the caller's network, account or organisation).
 RESTRICTING_KEYS = frozenset(
@@ -32,19 +32,11 @@ PASSWORD_HOLDERS = (*DATABASES, "AWS::Redshift::Cluster", "AWS::DocDB::DBCluster
 DYNAMIC_SECRET = re.compile(r"^\{\{resolve:(secretsmanager|ssm-secure):")
 
 
-def _true(value: Any) -> bool:
-    return value is True or (isinstance(value, str) and value.lower() == "true")
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
-
-
 def _anyone(principal: Any) -> bool:
     if principal == "*":
         return True
     if isinstance(principal, dict):
-        return "*" in _list(principal.get("AWS"))
+        return "*" in as_list(principal.get("AWS"))
     return False
 
 
@@ -59,7 +51,7 @@ def public_statements(document: Any) -> list[int]:
     statements = document.get("Statement") if isinstance(document, dict) else None
     return [
         i
-        for i, st in enumerate(_list(statements or []))
+        for i, st in enumerate(as_list(statements or []))
         if isinstance(st, dict) and st.get("Effect") == "Allow" and _anyone(st.get("Principal")) and not _restricted(st.get("Condition"))
     ]
 
@@ -71,7 +63,7 @@ def _block_state(bucket: dict[str, Any] | None, flags: tuple[str, ...]) -> str |
     config = props(bucket).get("PublicAccessBlockConfiguration")
     if not isinstance(config, dict):
         return "the bucket sets no PublicAccessBlockConfiguration (S3 blocks it only while the account or bucket default stays on)"
-    off = [flag for flag in flags if not _true(config.get(flag))]
+    off = [flag for flag in flags if not literal_true(config.get(flag))]
     return f"public access blocking is off ({', '.join(off)})" if off else None
 
 
@@ -115,7 +107,7 @@ def s3_public(ctx: Context) -> Iterator[Finding]:
 def rds_public(ctx: Context) -> Iterator[Finding]:
     """Challenge 3: a publicly accessible database has an internet address; its password is all that stands in the way."""
     for tpl, lid, db in ctx.index.of_type(*DATABASES):
-        if _true(props(db).get("PubliclyAccessible")):
+        if literal_true(props(db).get("PubliclyAccessible")):
             yield finding(
                 "rds-public",
                 ERROR,
@@ -158,7 +150,7 @@ def _open(rule: Any) -> str | None:
 def security_group_open(ctx: Context) -> Iterator[Finding]:
     """Challenge 3: a database, cache or admin port open to 0.0.0.0/0 is scanned within minutes of deployment."""
     for tpl, lid, group in ctx.index.of_type("AWS::EC2::SecurityGroup"):
-        for i, rule in enumerate(_list(props(group).get("SecurityGroupIngress") or [])):
+        for i, rule in enumerate(as_list(props(group).get("SecurityGroupIngress") or [])):
             opened = _open(rule)
             if opened:
                 yield _sg_finding(tpl, lid, f"Properties.SecurityGroupIngress[{i}]", f"Security group {lid} admits {opened}")
@@ -197,7 +189,7 @@ def _password_problem(value: Any, tpl: Template) -> str | None:
         return "is written in the template"
     if isinstance(value, dict) and set(value) == {"Ref"} and isinstance(value["Ref"], str):
         parameter = tpl.section("Parameters").get(value["Ref"])
-        if isinstance(parameter, dict) and "Default" in parameter and not _true(parameter.get("NoEcho")):
+        if isinstance(parameter, dict) and "Default" in parameter and not literal_true(parameter.get("NoEcho")):
             return f"comes from parameter {value['Ref']}, whose Default is written in the template and shown without NoEcho"
     return None
 

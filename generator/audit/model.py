@@ -188,6 +188,16 @@ def literal_int(value: Any) -> int | None:
     return None
 
 
+def literal_true(value: Any) -> bool:
+    """A boolean property set to true (CloudFormation also accepts the string "true")."""
+    return value is True or (isinstance(value, str) and value.lower() == "true")
+
+
+def as_list(value: Any) -> list[Any]:
+    """A property that may be one item or a list of them (policy statements, actions, principals)."""
+    return value if isinstance(value, list) else [value]
+
+
 def implicit(resource: dict[str, Any]) -> list[str]:
     """Properties the framework filled in by default, as marked by the slsguard plugin bridge."""
     meta = resource.get("Metadata")

@@ -17,6 +17,7 @@ from ..errors import UserError
 TRANSFORM = "AWS::Serverless-2016-10-31"
 ARTIFACT_KEYS = frozenset({"CodeUri", "ContentUri", "DefinitionUri"})
 ARTIFACT_BUCKET = "sam-local-artifacts"  # stands in for the bucket `sam package` uploads local code to
+SAM_FIX = "Fix: check the template with `sam validate`, or audit the CloudFormation that `sam package` writes."
 INSTALL = "Fix: pip install 'slsguard[sam]' (it adds aws-sam-translator), then run the audit again."
 # Pseudo parameters for an offline transform: only names and ARNs are built from them, never looked up.
 PSEUDO = {
@@ -88,5 +89,7 @@ def transform(body: dict[str, Any], path: Path) -> dict[str, Any]:
         raise UserError(
             f"{path}: the SAM translator rejects this template: {causes}", "Fix: correct the template (`sam validate` says the same)."
         ) from err
+    except Exception as err:  # the translator's own failures on odd input: one line, never a traceback
+        raise UserError(f"{path}: the SAM translator cannot expand this template ({type(err).__name__}: {err}).", SAM_FIX) from err
     finally:
         metrics.publish()

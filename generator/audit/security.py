@@ -10,7 +10,7 @@ from typing import Any
 from . import refs
 from .exposure import looks_generated
 from .fixes import fix
-from .model import ERROR, FUNCTION, SERVERLESS, WARNING, Context, Finding, finding, fn_label, props, rtype
+from .model import ERROR, FUNCTION, SERVERLESS, WARNING, Context, Finding, as_list, finding, fn_label, props, rtype
 
 SECRET_NAME = re.compile(
     r"PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIAL|SIGNING_?KEY|AUTH_?KEY|"
@@ -135,14 +135,10 @@ def plain_secret(ctx: Context) -> Iterator[Finding]:
                 )
 
 
-def _as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
-
-
 def _policies(resource: dict[str, Any]) -> Iterator[tuple[str, Any]]:
     p = props(resource)
     if rtype(resource) == "AWS::IAM::Role":
-        for i, policy in enumerate(_as_list(p.get("Policies") or [])):
+        for i, policy in enumerate(as_list(p.get("Policies") or [])):
             if isinstance(policy, dict):
                 yield f"Properties.Policies[{i}].PolicyDocument", policy.get("PolicyDocument")
     else:
@@ -154,10 +150,10 @@ def iam_wildcard(ctx: Context) -> Iterator[Finding]:
     for tpl, lid, resource in ctx.index.of_type("AWS::IAM::Role", "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
         for where, document in _policies(resource):
             statements = document.get("Statement") if isinstance(document, dict) else None
-            for i, st in enumerate(_as_list(statements or [])):
+            for i, st in enumerate(as_list(statements or [])):
                 if not isinstance(st, dict) or st.get("Effect") != "Allow":
                     continue
-                actions = [a for a in _as_list(st.get("Action")) if isinstance(a, str)]
+                actions = [a for a in as_list(st.get("Action")) if isinstance(a, str)]
                 path = f"{where}.Statement[{i}]"
                 if "*" in actions:
                     yield finding(
@@ -170,7 +166,7 @@ def iam_wildcard(ctx: Context) -> Iterator[Finding]:
                         fix("iam-wildcard.action", tpl),
                     )
                     continue
-                if "*" not in _as_list(st.get("Resource")):
+                if "*" not in as_list(st.get("Resource")):
                     continue
                 data = sorted({a for a in actions if a.split(":", 1)[0].lower() in DATA_SERVICES})
                 if data:
