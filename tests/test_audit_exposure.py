@@ -131,3 +131,14 @@ def test_json_summary_counts_findings_by_rule() -> None:
     )
     summary = json.loads(proc.stdout)["summary"]
     assert summary["by_rule"]["rds-public"] == 3 and summary["by_rule"]["db-password"] == 3
+
+
+def test_a_sam_template_the_translator_rejects_is_one_line_exit_2(tmp_path: Path) -> None:
+    template = tmp_path / "template.yaml"
+    template.write_text(
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n"
+        "    Properties: {Handler: app.main, Runtime: python3.13, CodeUri: src/, Events: {Api: {Type: Api, Properties: {Method: GET}}}}\n"
+    )
+    proc = subprocess.run([sys.executable, "-m", "generator", "audit", str(template)], capture_output=True, text=True, check=False)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert proc.stderr.startswith(f"slsguard: {template}: the SAM translator rejects this template") and "Fn" in proc.stderr
