@@ -91,7 +91,7 @@ def s3_public(ctx: Context) -> Iterator[Finding]:
         )
     for tpl, lid, bucket in ctx.index.of_type("AWS::S3::Bucket"):
         acl = props(bucket).get("AccessControl")
-        if acl in PUBLIC_ACLS and _block_state(bucket, ACL_BLOCKS):
+        if isinstance(acl, str) and acl in PUBLIC_ACLS and _block_state(bucket, ACL_BLOCKS):
             yield finding(
                 "s3-public",
                 ERROR,
@@ -137,9 +137,10 @@ def _open(rule: Any) -> str | None:
     """The open address range when an ingress rule admits the whole internet beyond ports 80 and 443."""
     if not isinstance(rule, dict):
         return None
-    cidr = rule.get("CidrIp") if rule.get("CidrIp") in OPEN_CIDRS else rule.get("CidrIpv6")
-    if cidr not in OPEN_CIDRS:
-        return None
+    cidrs = [c for c in (rule.get("CidrIp"), rule.get("CidrIpv6")) if isinstance(c, str) and c in OPEN_CIDRS]
+    if not cidrs:
+        return None  # a parameter or a reference is not known to be the whole internet
+    cidr = cidrs[0]
     ports = _ports(rule)
     if ports is None or (ports[0] == ports[1] and ports[0] in WEB_PORTS):
         return None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import importlib.util
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ TRANSFORM = "AWS::Serverless-2016-10-31"
 ARTIFACT_KEYS = frozenset({"CodeUri", "ContentUri", "DefinitionUri"})
 ARTIFACT_BUCKET = "sam-local-artifacts"  # stands in for the bucket `sam package` uploads local code to
 SAM_FIX = "Fix: check the template with `sam validate`, or audit the CloudFormation that `sam package` writes."
+IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/sam-local:latest"  # stands in for the image `sam build` pushes
 INSTALL = "Fix: pip install 'slsguard[sam]' (it adds aws-sam-translator), then run the audit again."
 # Pseudo parameters for an offline transform: only names and ARNs are built from them, never looked up.
 PSEUDO = {
@@ -56,6 +58,17 @@ def _artifacts(body: dict[str, Any]) -> dict[str, Any]:
             value = p[key]
             if isinstance(value, str) and not value.startswith("s3://"):
                 p[key] = f"s3://{ARTIFACT_BUCKET}/{value.strip('./') or 'code'}"
+    shared = globals_.get("Function") if isinstance(globals_, dict) else None
+    shared = shared if isinstance(shared, dict) else {}
+    for r in out.get("Resources", {}).values():
+        p = r.get("Properties") if isinstance(r, dict) and r.get("Type") == "AWS::Serverless::Function" else None
+        if not isinstance(p, dict):
+            continue
+        merged = {**shared, **p}
+        if merged.get("PackageType") == "Image":
+            p.setdefault("ImageUri", IMAGE)  # `sam build` fills it from the function's Dockerfile metadata
+        elif not {"CodeUri", "InlineCode"} & set(merged):
+            p["CodeUri"] = f"s3://{ARTIFACT_BUCKET}/code"  # SAM CLI's default: the template's folder
     return out
 
 
@@ -79,6 +92,7 @@ def transform(body: dict[str, Any], path: Path) -> dict[str, Any]:
     from samtranslator.translator.translator import Translator
 
     # A session that only names the region: the translator reads it for pseudo parameters and never calls AWS with it.
+    logging.getLogger("samtranslator").setLevel(logging.ERROR)  # its feature-toggle notices are not the user's problem
     metrics = Metrics()  # published (to nowhere) after the transform, so the translator does not warn about it on exit
     translator = Translator(None, Parser(), boto_session=Session(region_name=str(PSEUDO["AWS::Region"])), metrics=metrics)
     try:
