@@ -30,6 +30,10 @@ EXPECTED = {
         **{"api-throttling": 1, "function-timeout": 1, "log-retention": 1, "reserved-concurrency": 1, "rest-unauthenticated": 1},
         "tracing": 1,
     },
+    "sam-docdb-lambda": {
+        **{"security-group-open": 2, "function-timeout": 1, "log-retention": 1, "reserved-concurrency": 1, "tracing": 1},
+        "vpc-without-need": 1,
+    },
     "sam-lambda-function-url": {"log-retention": 1, "reserved-concurrency": 1, "tracing": 1},
     "spa": {"s3-public": 1},
     "stripe": {"api-throttling": 1, "log-retention": 1, "reserved-concurrency": 1, "rest-unauthenticated": 1, "tracing": 1},
@@ -62,6 +66,13 @@ def test_the_worst_problems_of_the_corpus_are_reported() -> None:
     rds = {f.rule for f in audit([target("graphql-rds")]) if f.severity == "error"}
     assert {"rds-public", "security-group-open", "db-password"} <= rds
     assert any("all ports" in f.message for f in audit([target("graphql-rds")]) if f.rule == "security-group-open")
+
+
+def test_sam_resources_are_audited_after_the_transform() -> None:
+    """The DocumentDB pattern opens port 27017 to the internet; SAM's own security groups are plain CloudFormation."""
+    found = [f for f in audit([target("sam-docdb-lambda")]) if f.rule == "security-group-open"]
+    assert [f.logical_id for f in found] == ["DocDBSecurityGroup", "LambdaSecurityGroup"]
+    assert all("port 27017 (tcp) from 0.0.0.0/0" in f.message for f in found)
 
 
 def test_scheduled_functions_are_warnings_with_the_reason() -> None:

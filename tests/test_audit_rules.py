@@ -56,7 +56,11 @@ CASES = [
         "security-group-open",
         [(ERROR, "DatabaseIngress"), (ERROR, "ServerlessSecurityGroup"), (ERROR, "WebIngress")],
     ),
-    ("db-password", "db-password", [(ERROR, "AuroraRDSCluster"), (ERROR, "MySqlRDSInstance"), (ERROR, "ReportsCluster")]),
+    (
+        "db-password",
+        "db-password",
+        [(ERROR, "AuroraRDSCluster"), (ERROR, "DocsCluster"), (ERROR, "MySqlRDSInstance"), (ERROR, "ReportsCluster")],
+    ),
     ("function-url-public", "function-url-public", [(ERROR, "ApiLambdaFunctionUrl")]),
     ("rest-unauthenticated", "rest-unauthenticated", [(WARNING, "ApiGatewayMethodGet")]),  # GET and POST, grouped
     ("websocket-throttling", "websocket-throttling", [(ERROR, "WebsocketsApi")]),

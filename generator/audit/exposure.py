@@ -190,8 +190,9 @@ def _password_problem(value: Any, tpl: Template) -> str | None:
         return "is written in the template"
     if isinstance(value, dict) and set(value) == {"Ref"} and isinstance(value["Ref"], str):
         parameter = tpl.section("Parameters").get(value["Ref"])
-        if isinstance(parameter, dict) and "Default" in parameter and not literal_true(parameter.get("NoEcho")):
-            return f"comes from parameter {value['Ref']}, whose Default is written in the template and shown without NoEcho"
+        if isinstance(parameter, dict) and not literal_true(parameter.get("NoEcho")):
+            default = ", whose Default is written in the template," if "Default" in parameter else ""
+            return f"comes from parameter {value['Ref']}{default} without NoEcho: CloudFormation shows it to anyone who can describe the stack"
     return None
 
 
