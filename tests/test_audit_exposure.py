@@ -69,7 +69,7 @@ def test_every_fix_is_written_for_every_source() -> None:
 
 
 def test_every_rule_has_help_text() -> None:
-    assert all(len(rule.help_text) > 30 for rule in RULES)
+    assert all(len(rule.help) > 30 and rule.help.endswith(".") for rule in RULES)
 
 
 @pytest.mark.parametrize(

@@ -22,70 +22,137 @@ class Rule(NamedTuple):
     challenge: str
     summary: str
     check: Callable[[Context], Iterator[Finding]]
-    help: str = ""
-
-    @property
-    def help_text(self) -> str:
-        """The help a dashboard shows: ``help`` when given, else the check's docstring."""
-        return self.help or (self.check.__doc__ or self.summary).strip()
+    help: str  # why it matters and what to do, for people and for dashboards (SARIF rule help)
 
 
 RULES: tuple[Rule, ...] = (
     Rule(
-        "function-timeout", "4 wallet attack", "every function has a timeout chosen in serverless.yml (error)", functions.function_timeout
+        "function-timeout",
+        "4 wallet attack",
+        "every function has a timeout chosen in serverless.yml (error)",
+        functions.function_timeout,
+        "A timeout bounds what one runaway invocation can cost. Lambda's 3 s default, the framework's 6 s, or a provider-wide "
+        "value were not chosen for the function's work: set one per function.",
     ),
     Rule(
         "api-timeout",
         "4 wallet attack",
         "functions behind API Gateway time out before it does: 29 s REST, 30 s HTTP API (error)",
         api.api_timeout,
+        "API Gateway gives up after 29 s (REST, WebSocket) or 30 s (HTTP API), or the integration's own timeout; a function allowed to run longer keeps running and billing after the caller got a 504.",
     ),
-    Rule("reserved-concurrency", "4 wallet attack", "every function has reserved concurrency (error)", functions.reserved_concurrency),
+    Rule(
+        "reserved-concurrency",
+        "4 wallet attack",
+        "every function has reserved concurrency (error)",
+        functions.reserved_concurrency,
+        "Reserved concurrency caps how far one function scales, and bills, in a flood or a loop, and keeps it from starving the others. Functions invoked only by schedules or by SQS sources capped with MaximumConcurrency get a warning instead.",
+    ),
     Rule(
         "concurrency-budget",
         "4 wallet attack",
         "reserved concurrency summed over all stacks leaves 100 of the account's limit unreserved (error)",
         functions.concurrency_budget,
+        "AWS keeps at least 100 of the account's concurrency unreserved and rejects a deployment whose reservations leave less; counted over the root and all nested stacks.",
     ),
     Rule(
         "warmer-concurrency",
         "1 cold start",
         "serverless-plugin-warmup pings fewer copies than a function reserves (error above, warning equal)",
         functions.warmer_concurrency,
+        "A warmer that pings a function more times at once than it reserves is throttled every round and warms nothing; pinging all reserved slots throttles real requests.",
     ),
     Rule(
         "api-throttling",
         "4 wallet attack",
         "REST APIs have stage or usage-plan throttling; HTTP APIs default-route throttling (error)",
         api.api_throttling,
+        "Without throttling a flood reaches the functions at the account's 10,000 requests per second. A usage plan throttles only requests with its API key, so it counts only when every method requires one.",
     ),
-    Rule("tracing", "2 observability", "active tracing on every function (warning)", functions.tracing),
+    Rule(
+        "tracing",
+        "2 observability",
+        "active tracing on every function (warning)",
+        functions.tracing,
+        "Active tracing shows where a slow or failing request spent its time across services.",
+    ),
     Rule(
         "log-retention",
         "2 observability",
         "every log group has a retention period (error); every function's log group is managed (warning)",
         functions.log_retention,
+        "Log groups without RetentionInDays keep logs, and their cost, forever; a function whose log group no stack creates gets one from Lambda with no retention.",
     ),
-    Rule("plain-secret", "3 SQL databases", "no secret-looking values in plain environment variables (error)", security.plain_secret),
-    Rule("iam-wildcard", "3 SQL databases", 'no Action "*" and no data-service action on Resource "*" (warning)', security.iam_wildcard),
-    Rule("vpc-without-need", "1 cold start", "a function in a VPC reaches something private (warning)", security.vpc_without_need),
-    Rule("cfn-resources", "5 CloudFormation", "at most 500 resources per template (warning from 400)", quotas.template_quotas),
-    Rule("cfn-outputs", "5 CloudFormation", "at most 200 outputs per template", quotas.template_quotas),
-    Rule("cfn-parameters", "5 CloudFormation", "at most 200 parameters per template", quotas.template_quotas),
-    Rule("cfn-mappings", "5 CloudFormation", "at most 200 mappings per template", quotas.template_quotas),
+    Rule(
+        "plain-secret",
+        "3 SQL databases",
+        "no secret-looking values in plain environment variables (error)",
+        security.plain_secret,
+        "Environment variables are plain text to anyone who can read the function's configuration: pass a Secrets Manager ARN and read the secret at run time. Values resolved at package time (e.g. ${ssm:...}) land in the template in plain text.",
+    ),
+    Rule(
+        "iam-wildcard",
+        "3 SQL databases",
+        'no Action "*" and no data-service action on Resource "*" (warning)',
+        security.iam_wildcard,
+        'Action "*" or a data-service action on Resource "*" turns one bug or injected request into access to every table, bucket or secret in the account.',
+    ),
+    Rule(
+        "vpc-without-need",
+        "1 cold start",
+        "a function in a VPC reaches something private (warning)",
+        security.vpc_without_need,
+        "A VPC only pays off for private resources; otherwise every AWS call needs a NAT gateway or VPC endpoints, and each function uses subnet IPs.",
+    ),
+    Rule(
+        "cfn-resources",
+        "5 CloudFormation",
+        "at most 500 resources per template (warning from 400)",
+        quotas.template_quotas,
+        "CloudFormation allows 500 resources per template; about 60 HTTP functions fill one stack.",
+    ),
+    Rule(
+        "cfn-outputs",
+        "5 CloudFormation",
+        "at most 200 outputs per template",
+        quotas.template_quotas,
+        "CloudFormation allows 200 outputs per template.",
+    ),
+    Rule(
+        "cfn-parameters",
+        "5 CloudFormation",
+        "at most 200 parameters per template",
+        quotas.template_quotas,
+        "CloudFormation allows 200 parameters per template; split stacks pass references as parameters.",
+    ),
+    Rule(
+        "cfn-mappings",
+        "5 CloudFormation",
+        "at most 200 mappings per template",
+        quotas.template_quotas,
+        "CloudFormation allows 200 mappings per template.",
+    ),
     Rule(
         "cfn-template-size",
         "5 CloudFormation",
         "template body within 1 MB (S3), warning above 51,200 bytes when inline",
         quotas.template_size,
+        "A template body may be 1 MB from S3 and 51,200 bytes inline.",
     ),
     Rule(
         "cfn-operation-resources",
         "5 CloudFormation",
         "at most 2,500 resources in the root and nested stacks together",
         quotas.operation_resources,
+        "One stack operation may touch at most 2,500 resources across the root and its nested stacks.",
     ),
-    Rule("nested-unaudited", "5 CloudFormation", "every nested stack's template was found and audited (warning)", quotas.nested_unaudited),
+    Rule(
+        "nested-unaudited",
+        "5 CloudFormation",
+        "every nested stack's template was found and audited (warning)",
+        quotas.nested_unaudited,
+        "A nested stack whose template was not found locally was not audited: its resources are unchecked.",
+    ),
     Rule(
         "s3-public",
         "3 SQL databases",
