@@ -142,3 +142,16 @@ def test_a_sam_template_the_translator_rejects_is_one_line_exit_2(tmp_path: Path
     proc = subprocess.run([sys.executable, "-m", "generator", "audit", str(template)], capture_output=True, text=True, check=False)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert proc.stderr.startswith(f"slsguard: {template}: the SAM translator rejects this template") and "Fn" in proc.stderr
+
+
+def test_sam_http_api_routes_in_the_openapi_body_are_checked(tmp_path: Path) -> None:
+    """SAM writes HttpApi routes into the API's Body, not into Route/Integration resources."""
+    template = FIXTURES / "sam" / "http-api.yaml"
+    found = {f.rule: f for f in audit([template]) if f.rule in ("api-timeout", "api-throttling")}
+    assert "may run 40 s but its HTTP API integration (ServerlessHttpApi) gives up after 30 s" in found["api-timeout"].message
+    assert "Globals: HttpApi:" in found["api-throttling"].fix
+    throttled = template.read_text().replace(
+        "Resources:", "Globals:\n  HttpApi:\n    DefaultRouteSettings: {ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40}\nResources:"
+    )
+    (tmp_path / "template.yaml").write_text(throttled.replace("Timeout: 40", "Timeout: 20"))
+    assert [f.rule for f in audit([tmp_path / "template.yaml"]) if f.rule in ("api-timeout", "api-throttling")] == []

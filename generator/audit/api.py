@@ -28,6 +28,29 @@ def _api_limits(ctx: Context) -> Iterator[tuple[Template, str, str, float, list[
                 else ("HTTP API", limits.HTTP_API_MAX_INTEGRATION_TIMEOUT_S)
             )
             yield tpl, lid, kind, _limit(p.get("TimeoutInMillis"), default), refs.functions(p.get("IntegrationUri"), tpl)
+    bodies = (("AWS::ApiGateway::RestApi", "REST API", limits.REST_API_MAX_INTEGRATION_TIMEOUT_S),)
+    bodies += (("AWS::ApiGatewayV2::Api", "HTTP API", limits.HTTP_API_MAX_INTEGRATION_TIMEOUT_S),)
+    for api_type, kind, default in bodies:
+        for tpl, lid, api in ctx.index.of_type(api_type):
+            for integration in _body_integrations(props(api).get("Body")):
+                limit = _limit(integration.get("timeoutInMillis"), default)
+                yield tpl, lid, kind, limit, refs.functions(integration.get("uri"), tpl)
+
+
+def _body_integrations(body: Any) -> Iterator[dict[str, Any]]:
+    """Lambda integrations of an OpenAPI body (``x-amazon-apigateway-integration``), as SAM and imported APIs write them."""
+    paths = body.get("paths") if isinstance(body, dict) else None
+    for operations in (paths if isinstance(paths, dict) else {}).values():
+        for op in (operations if isinstance(operations, dict) else {}).values():
+            integration = op.get("x-amazon-apigateway-integration") if isinstance(op, dict) else None
+            if isinstance(integration, dict) and str(integration.get("type", "")).lower() in ("aws_proxy", "aws"):
+                yield integration
+
+
+def _protocol(api: dict[str, Any]) -> str:
+    """An ApiGatewayV2 API's protocol; one imported from an OpenAPI body (SAM's HttpApi) is always HTTP."""
+    p = props(api)
+    return str(p.get("ProtocolType") or ("HTTP" if "Body" in p or "BodyS3Location" in p else ""))
 
 
 def _limit(millis: Any, default: int) -> float:
@@ -119,13 +142,16 @@ def _body_methods(tpl: Template, api_id: str, body: Any) -> Iterator[Method]:
     paths = body.get("paths") if isinstance(body, dict) else None
     if not isinstance(paths, dict):
         return
-    schemes = body.get("securityDefinitions") or (body.get("components") or {}).get("securitySchemes") or {}
+    components = body.get("components")
+    schemes = body.get("securityDefinitions") or (components.get("securitySchemes") if isinstance(components, dict) else None)
     key_schemes = {
-        n for n, d in schemes.items() if isinstance(d, dict) and d.get("type") == "apiKey" and d.get("name", "").lower() == "x-api-key"
+        n
+        for n, d in (schemes if isinstance(schemes, dict) else {}).items()
+        if isinstance(d, dict) and d.get("type") == "apiKey" and str(d.get("name", "")).lower() == "x-api-key"
     }
     for path, operations in paths.items():
         for verb, op in (operations if isinstance(operations, dict) else {}).items():
-            if not isinstance(op, dict) or verb.lower() in ("options", "parameters"):
+            if not isinstance(op, dict) or str(verb).lower() in ("options", "parameters"):
                 continue
             required = {n for req in (op.get("security", body.get("security")) or []) if isinstance(req, dict) for n in req}
             shown = "ANY" if verb == "x-amazon-apigateway-any-method" else verb.upper()
@@ -179,7 +205,7 @@ def api_throttling(ctx: Context) -> Iterator[Finding]:
                 fix("api-throttling.rest", tpl),
             )
     for tpl, lid, api in ctx.index.of_type("AWS::ApiGatewayV2::Api"):
-        if props(api).get("ProtocolType") != "HTTP" or _v2_throttled(ctx, (tpl, lid)):
+        if _protocol(api) != "HTTP" or _v2_throttled(ctx, (tpl, lid)):
             continue
         yield finding(
             "api-throttling",

@@ -192,7 +192,9 @@ def _password_problem(value: Any, tpl: Template) -> str | None:
         parameter = tpl.section("Parameters").get(value["Ref"])
         if isinstance(parameter, dict) and not literal_true(parameter.get("NoEcho")):
             default = ", whose Default is written in the template," if "Default" in parameter else ""
-            return f"comes from parameter {value['Ref']}{default} without NoEcho: CloudFormation shows it to anyone who can describe the stack"
+            return (
+                f"comes from parameter {value['Ref']}{default} without NoEcho: CloudFormation shows it to anyone who can describe the stack"
+            )
     return None
 
 
