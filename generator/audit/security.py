@@ -10,7 +10,7 @@ from typing import Any
 from . import refs
 from .exposure import looks_generated
 from .fixes import fix
-from .model import ERROR, FUNCTION, SERVERLESS, WARNING, Context, Finding, as_list, finding, fn_label, props, rtype
+from .model import ERROR, FUNCTION, SERVERLESS, WARNING, Context, Finding, Template, as_list, finding, fn_label, props, rtype
 
 SECRET_NAME = re.compile(
     r"PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIAL|SIGNING_?KEY|AUTH_?KEY|"
@@ -97,7 +97,7 @@ def _imported(value: Any) -> bool:
     return isinstance(value, dict) and "Fn::ImportValue" in value
 
 
-def _secret_reason(name: str, value: Any, source: str) -> str | None:
+def _secret_reason(name: str, value: Any, tpl: Template) -> str | None:
     for text in _strings(value):
         if RESOLVE_SECRET.search(text):
             return "resolves a secret into plain text at deploy time"
@@ -109,7 +109,7 @@ def _secret_reason(name: str, value: Any, source: str) -> str | None:
     if named and _imported(value):
         return "is imported from another stack's output (Fn::ImportValue): exports are plain text to anyone who can list them"
     if named and isinstance(value, str) and not _setting(value):
-        if source == SERVERLESS and looks_generated(value):
+        if looks_generated(value) and tpl.source == SERVERLESS:
             return "holds a value that looks resolved at package time (e.g. from `${ssm:...}`), now in plain text in the template"
         return "looks like a secret written in plain text"
     return None
@@ -119,7 +119,7 @@ def plain_secret(ctx: Context) -> Iterator[Finding]:
     """Challenge 3: database credentials and API keys belong in Secrets Manager, not in readable environment variables."""
     for tpl, lid, fn in ctx.index.of_type(FUNCTION):
         for name, value in _env(fn).items():
-            reason = _secret_reason(str(name), value, tpl.source)
+            reason = _secret_reason(str(name), value, tpl)
             if reason:
                 yield finding(
                     "plain-secret",
