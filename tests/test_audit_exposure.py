@@ -155,3 +155,8 @@ def test_sam_http_api_routes_in_the_openapi_body_are_checked(tmp_path: Path) -> 
     )
     (tmp_path / "template.yaml").write_text(throttled.replace("Timeout: 40", "Timeout: 20"))
     assert [f.rule for f in audit([tmp_path / "template.yaml"]) if f.rule in ("api-timeout", "api-throttling")] == []
+
+
+def test_exemptions_written_in_a_sam_template_survive_the_transform() -> None:
+    exempted = {(f.rule, f.exempt) for f in audit([FIXTURES / "sam" / "exempt.yaml"]) if f.exempt}
+    assert exempted == {("reserved-concurrency", "bounded by the queue"), ("tracing", "traced by the caller")}
