@@ -51,8 +51,8 @@ FIXES: dict[str, Fix] = {
         "(or the Deployment's StageDescription).",
     ),
     "api-throttling.http": Fix(
-        "Set `provider.httpApi` throttling through `resources.extensions.HttpApiStage.Properties.DefaultRouteSettings` "
-        "(ThrottlingRateLimit, ThrottlingBurstLimit) in serverless.yml.",
+        "Add `resources.extensions.HttpApiStage.Properties.DefaultRouteSettings` (ThrottlingRateLimit, ThrottlingBurstLimit) "
+        "in serverless.yml: `provider.httpApi` has no throttling setting of its own.",
         "Set `DefaultRouteSettings: {{ThrottlingRateLimit: N, ThrottlingBurstLimit: N}}` on the AWS::Serverless::HttpApi "
         "(or under `Globals: HttpApi:`) in template.yaml.",
         "Set DefaultRouteSettings ThrottlingRateLimit and ThrottlingBurstLimit on the AWS::ApiGatewayV2::Stage.",
