@@ -42,9 +42,27 @@ POLICY = {
 }
 
 
+ERRORS_ALARM = {  # the rails' errors alarm, so the function's only findings are the ones these tests are about
+    "Type": "AWS::CloudWatch::Alarm",
+    "Properties": {
+        "Namespace": "AWS/Lambda",
+        "MetricName": "Errors",
+        "Dimensions": [{"Name": "FunctionName", "Value": {"Ref": "ApiLambdaFunction"}}],
+        "Statistic": "Sum",
+        "Period": 300,
+        "EvaluationPeriods": 1,
+        "Threshold": 1,
+        "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+    },
+}
+
+
 def template(**extra: Any) -> dict[str, Any]:
     return {
-        "Resources": {"ApiLambdaFunction": copy.deepcopy(FUNCTION), "ApiLogGroup": LOG_GROUP, "DataPolicy": copy.deepcopy(POLICY), **extra}
+        "Resources": {
+            **{"ApiLambdaFunction": copy.deepcopy(FUNCTION), "ApiLogGroup": LOG_GROUP, "ApiErrorsAlarm": ERRORS_ALARM},
+            **{"DataPolicy": copy.deepcopy(POLICY), **extra},
+        }
     }
 
 
@@ -74,7 +92,7 @@ def test_round_trip_reports_recorded_findings_and_passes(tmp_path: Path, capsys:
     doc = json.loads(out)
     assert code == 0
     assert [f["baseline"] for f in doc["findings"]] == [True, True, True]
-    assert doc["summary"] == {"errors": 0, "warnings": 0, "exempted": 0, "baseline": 3}
+    assert doc["summary"] == {"errors": 0, "warnings": 0, "exempted": 0, "by_rule": {"iam-wildcard": 2, "plain-secret": 1}, "baseline": 3}
     code, out, _ = audit(capsys, str(build), "--baseline", str(file))
     assert "ERROR   plain-secret  Resources.ApiLambdaFunction.Properties.Environment.Variables.DB_PASSWORD  (baseline)" in out
     assert out.endswith("slsguard audit: 0 errors, 0 warnings, 0 exempted, 3 in the baseline in 1 stack.\n")

@@ -103,8 +103,14 @@ def test_sarif_is_valid_and_carries_rules_levels_and_exit_code(project: Path, ca
     by_id = {r["id"]: r for r in driver["rules"]}
     assert by_id["tracing"]["defaultConfiguration"]["level"] == "warning"
     levels = {rule_id: r["defaultConfiguration"]["level"] for rule_id, r in by_id.items()}
-    assert [k for k, v in levels.items() if v == "warning"] == ["tracing", "iam-wildcard", "vpc-without-need", "nested-unaudited"]
-    assert by_id["plain-secret"]["fullDescription"]["text"] == next(r.summary for r in RULES if r.id == "plain-secret")
+    assert [k for k, v in levels.items() if v == "warning"] == [
+        "tracing",
+        "iam-wildcard",
+        "vpc-without-need",
+        "nested-unaudited",
+        "rest-unauthenticated",
+    ]
+    assert by_id["plain-secret"]["fullDescription"]["text"] == next(r.help for r in RULES if r.id == "plain-secret")
     for result in doc["runs"][0]["results"]:
         assert driver["rules"][result["ruleIndex"]]["id"] == result["ruleId"]
         assert result["level"] in ("error", "warning") and "Fix: " in result["message"]["text"]

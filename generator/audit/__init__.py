@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .. import limits
 from ..errors import UserError
-from . import exemptions, report
+from . import exemptions, grouping, report
 from .loader import load
 from .model import Context, Finding, Index, Template
 from .rules import RULES, run
@@ -59,7 +59,7 @@ def _prepare(
     if before is not None:
         before(index.templates)
     ctx = Context(index, account_concurrency, loaded.unresolved)
-    findings = exemptions.apply(run(ctx), {t.name: t for t in index.templates})
+    findings = grouping.group(exemptions.apply(run(ctx), {t.name: t for t in index.templates}))
     ordered = report.ordered(findings, index.templates, [r.id for r in RULES])
     return ordered, index.templates, account_concurrency
 

@@ -29,12 +29,16 @@ def ordered(findings: Sequence[Finding], templates: Sequence[Template], rule_ord
     )
 
 
-def summary(findings: Sequence[Finding]) -> dict[str, int]:
-    """Counts that decide the exit code: errors are the ones nobody exempted and no baseline accepted."""
+def summary(findings: Sequence[Finding]) -> dict[str, Any]:
+    """Counts that decide the exit code (errors: nobody exempted them, no baseline accepted them), and findings per rule."""
+    by_rule: dict[str, int] = {}
+    for f in findings:
+        by_rule[f.rule] = by_rule.get(f.rule, 0) + 1
     counts = {
         "errors": sum(1 for f in findings if f.blocking),
         "warnings": sum(1 for f in findings if f.severity != ERROR and f.exempt is None and not f.baseline),
         "exempted": sum(1 for f in findings if f.exempt is not None),
+        "by_rule": dict(sorted(by_rule.items(), key=lambda kv: (-kv[1], kv[0]))),
     }
     baselined = sum(1 for f in findings if f.baseline)
     return {**counts, "baseline": baselined} if baselined else counts
@@ -71,6 +75,9 @@ def text(findings: Sequence[Finding], templates: Sequence[Template]) -> str:
             lines.append(f"          {f.message}")
             lines.append(f"          exempt: {f.exempt}" if f.exempt is not None else f"          fix: {f.fix}")
         lines.append("")
+    counts = summary(findings)["by_rule"]
+    if counts:
+        lines.append("by rule: " + ", ".join(f"{rule} {n}" for rule, n in counts.items()))
     lines.append(summary_line(findings, templates))
     return "\n".join(lines) + "\n"
 
