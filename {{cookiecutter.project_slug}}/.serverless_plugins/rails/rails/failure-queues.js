@@ -4,8 +4,6 @@
 // failure queue of its own as its DeadLetterConfig: a failed run is kept 14 days, and alarmed, not lost.
 
 const RETENTION_S = 1209600; // 14 days, SQS's maximum MessageRetentionPeriod
-const SSE_REASON =
-  'Encrypted at rest with SSE-SQS (SqsManagedSseEnabled); this check recognises only KMS keys, which AWS services such as SNS cannot publish through when AWS-managed.';
 
 function needsQueue(fn) {
   return !fn.warmer && fn.trigger === 'async';
@@ -22,11 +20,10 @@ function apply({ functions, template }) {
     if (!lambda || lambda.Properties.DeadLetterConfig) continue; // the user chose a destination (onError)
     resources[queueId(fn)] = {
       Type: 'AWS::SQS::Queue',
-      Metadata: { checkov: { skip: [{ id: 'CKV_AWS_27', comment: SSE_REASON }] } },
       Properties: { MessageRetentionPeriod: RETENTION_S, SqsManagedSseEnabled: true },
     };
     lambda.Properties.DeadLetterConfig = { TargetArn: { 'Fn::GetAtt': [queueId(fn), 'Arn'] } };
   }
 }
 
-module.exports = { apply, needsQueue, queueId, SSE_REASON };
+module.exports = { apply, needsQueue, queueId };

@@ -1,7 +1,8 @@
 'use strict';
 
 // Scanner reasons (checkov Metadata.checkov.skip), chosen per function by what really holds for it: its trigger kind,
-// whether it is in a VPC; log groups rely on CloudWatch Logs' own encryption. A function with an asynchronous
+// whether it is in a VPC; log groups rely on CloudWatch Logs' own encryption; a queue encrypted with SSE-SQS (any
+// queue of the service, the user's included) is encrypted, which the KMS-only check cannot see. A function with an asynchronous
 // trigger gets a real failure queue instead (failure-queues.js), so CKV_AWS_116 passes without a skip.
 
 const REASONS = {
@@ -12,6 +13,8 @@ const REASONS = {
   },
   environment: 'The environment holds names and ARNs, no secrets (those stay in Secrets Manager); Lambda encrypts it at rest with an AWS-managed key.',
   outsideVpc: 'Reaches no private resource, so it runs outside a VPC: no NAT gateway to pay for (slsguard.database: true, or vpc, moves it in).',
+  sseSqs:
+    'Encrypted at rest with SSE-SQS (SqsManagedSseEnabled); this check recognises only KMS keys, which AWS services such as SNS cannot publish through when AWS-managed.',
   logGroup: 'CloudWatch Logs encrypts every log group at rest; a customer KMS key adds cost and a key policy. Add KmsKeyId when compliance asks for one.',
 };
 
@@ -37,6 +40,12 @@ function apply({ functions, template }) {
   for (const fn of functions) {
     if (resources[fn.functionId]) addSkips(resources[fn.functionId], skips(fn));
     if (resources[fn.logGroupId]) addSkips(resources[fn.logGroupId], [{ id: 'CKV_AWS_158', comment: REASONS.logGroup }]);
+  }
+  for (const resource of Object.values(resources)) {
+    const props = resource.Properties || {};
+    if (resource.Type === 'AWS::SQS::Queue' && props.SqsManagedSseEnabled === true && !props.KmsMasterKeyId) {
+      addSkips(resource, [{ id: 'CKV_AWS_27', comment: REASONS.sseSqs }]);
+    }
   }
 }
 

@@ -162,6 +162,15 @@ test('scanner reasons follow the trigger kind and the VPC', () => {
   assert.deepEqual(ids('ApiLambdaFunction'), ['CKV_AWS_116', 'CKV_AWS_173', 'CKV_AWS_117']);
   assert.deepEqual(ids('ReportLambdaFunction'), ['CKV_AWS_173', 'CKV_AWS_117'], 'asynchronous: a real DLQ, no skip');
   assert.deepEqual(ids('WorkerLogGroup'), ['CKV_AWS_158']);
+  const queues = context(undefined, {
+    resources: {
+      Sse: { Type: 'AWS::SQS::Queue', Properties: { SqsManagedSseEnabled: true } },
+      Plain: { Type: 'AWS::SQS::Queue', Properties: {} },
+    },
+  });
+  scanner.apply(queues);
+  assert.deepEqual(queues.template.Resources.Sse.Metadata.checkov.skip.map((s) => s.id), ['CKV_AWS_27']);
+  assert.equal(queues.template.Resources.Plain.Metadata, undefined, 'an unencrypted queue keeps failing the scan');
   const inVpc = context(undefined, { provider: { vpc: { subnetIds: ['s'] } } });
   scanner.apply(inVpc);
   assert.ok(!inVpc.template.Resources.ApiLambdaFunction.Metadata.checkov.skip.some((s) => s.id === 'CKV_AWS_117'));
