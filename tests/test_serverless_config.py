@@ -234,8 +234,11 @@ def test_ci_workflow_tests_packages_and_scans(framework: str) -> None:
     workflow = yaml.load(render(".github/workflows/ci.yml", answers), Loader=LOADER)
     steps = workflow["jobs"]["test-package-scan"]["steps"]
     script = "\n".join(step.get("run", "") for step in steps)
-    for command in ("python -m pytest", "npm ci", "npm run package", "cfn-lint .serverless/", "checkov "):
+    for command in ("python -m pytest", "npm ci", "npm run package", "npm run scan", "pipx install cfn-lint==", "pipx install checkov=="):
         assert command in script, command
+    # CI scans with the project's own script, the command the README gives: one definition of "green".
+    scan = json.loads(render("package.json", answers))["scripts"]["scan"]
+    assert scan.startswith("cfn-lint .serverless/") and " && checkov " in scan
     assert next(s for s in steps if s.get("uses", "").startswith("actions/setup-python"))["with"]["python-version"] == "3.13"
     package_step = next(s for s in steps if s.get("run") == "npm run package")
     assert package_step["env"]["AWS_ENDPOINT_URL_CLOUDFORMATION"].startswith("http://127.0.0.1:")
