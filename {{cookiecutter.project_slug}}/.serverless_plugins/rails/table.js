@@ -12,6 +12,7 @@ const RAILS = [
   { name: 'coldStart', stage: 'functions', optOut: true, rail: require('./rails/cold-start'), gives: 'HTTP functions: warmer, provisioned concurrency or SnapStart' },
   { name: 'databaseVpc', stage: 'functions', rail: require('./rails/vpc'), gives: "slsguard.database: true functions: the database's VPC" },
   { name: 'deploymentBucket', stage: 'core', rail: require('./rails/deployment-bucket'), gives: 'the deployment bucket as hardened in both templates' },
+  { name: 'unshare', stage: 'template', rail: require('./rails/unshare'), gives: 'each resource its own objects, so split-stacks rewrites only what it moves' },
   { name: 'failureQueue', stage: 'template', rail: require('./rails/failure-queues'), gives: 'asynchronous functions: a failure queue (DeadLetterConfig)' },
   { name: 'roles', stage: 'template', rail: require('./rails/roles'), gives: 'one least-privilege role per function; the warmer may invoke what it pings' },
   { name: 'alarms', stage: 'template', rail: require('./rails/alarms'), gives: 'errors, throttles, duration alarms; dead-letter queue alarms' },

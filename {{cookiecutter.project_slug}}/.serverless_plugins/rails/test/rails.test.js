@@ -12,6 +12,7 @@ const roles = require('../rails/roles');
 const scanner = require('../rails/scanner');
 const vpc = require('../rails/vpc');
 const dependsOn = require('../rails/depends-on');
+const unshare = require('../rails/unshare');
 const { DEFAULTS } = require('../schema');
 
 function context(functions = structuredClone(FUNCTIONS), { config = {}, provider = {}, resources = {} } = {}) {
@@ -199,4 +200,13 @@ test('a DependsOn already implied by a Ref or GetAtt is dropped, others stay', (
   dependsOn.apply({ template });
   assert.deepEqual(template.Resources.Nested.DependsOn, ['Other']);
   assert.equal(template.Resources.Lone.DependsOn, undefined);
+});
+
+test('resources that share one object get their own copies', () => {
+  const shared = { 'Fn::Join': [':', [{ 'Fn::GetAtt': ['ApiLambdaFunction', 'Arn'] }, 'provisioned']] };
+  const template = { Resources: { Integration: { Type: 'I', Properties: { IntegrationUri: shared } }, Permission: { Type: 'P', Properties: { FunctionName: shared } } } };
+  unshare.apply({ template });
+  template.Resources.Permission.Properties.FunctionName['Fn::Join'][1][0] = { Ref: 'ApiLambdaFunctionArnParameter' };
+  assert.deepEqual(template.Resources.Integration.Properties.IntegrationUri, shared);
+  assert.notEqual(template.Resources.Integration.Properties.IntegrationUri, shared);
 });
