@@ -69,8 +69,10 @@ def combinations(api: str, database: str, access: str) -> list[dict[str, Any]]:
 def check_config(a: dict[str, Any], config: dict[str, Any]) -> None:
     """Everything serverless.yml promises for one answer set."""
     provider, functions, custom = config["provider"], config["functions"], config.get("custom", {})
-    resources, extensions = config["resources"]["Resources"], config["resources"]["extensions"]
+    resources, extensions = config["resources"]["Resources"], config["resources"].get("extensions", {})
     cold, vpc = rules.cold_start(a), rules.uses_vpc(a)
+    rails = custom["rails"]
+    assert config["configValidationMode"] == "error"
 
     assert (provider["runtime"], provider["architecture"], provider["region"]) == (a["runtime"], a["architecture"], a["aws_region"])
     assert provider["stage"] == "${opt:stage, 'dev'}" and {"dev", "production"} <= set(config["params"])
@@ -85,53 +87,59 @@ def check_config(a: dict[str, Any], config: dict[str, Any]) -> None:
     assert config["package"]["patterns"][:2] == ["!**", f"{a['package_name']}/**"]
 
     plugins = config["plugins"]
-    assert plugins[0] == "serverless-python-requirements" and "./.serverless_plugins/template-hardening.js" in plugins
+    assert plugins[0] == "serverless-python-requirements" and "./.serverless_plugins/rails" in plugins
     assert ("serverless-plugin-warmup" in plugins) == (cold == "warmer")
     assert ("serverless-plugin-split-stacks" in plugins) == a["split_stacks"]
     if a["split_stacks"]:
         assert plugins[-1] == "serverless-plugin-split-stacks"
         assert not {"stackConcurrency", "resourceConcurrency"} & set(custom["splitStacks"])
+        assert plugins.index("./.serverless_plugins/rails") < plugins.index("serverless-plugin-split-stacks")
 
-    # [cold start]
+    # [cold start] a rule in custom.rails, not a setting copied into each function
     api = functions.get("api", {})
-    assert ("provisionedConcurrency" in api) == (cold == "provisioned") and ("snapStart" in api) == (cold == "snapstart")
+    assert rails["coldStart"] == cold
+    assert not {"provisionedConcurrency", "snapStart", "warmup"} & {key for fn in functions.values() for key in fn}
     if cold == "provisioned":
-        assert api["provisionedConcurrency"] == rules.PROVISIONED_CONCURRENCY <= a["reserved_concurrency"]
+        assert rails["provisionedConcurrency"] == rules.PROVISIONED_CONCURRENCY <= a["reserved_concurrency"]
+    versions = cold in ("provisioned", "snapstart")
+    assert provider["versionFunctions"] is versions
+    assert ("serverless-prune-plugin" in plugins) == versions
+    if versions:
+        assert custom["prune"] == {"automatic": True, "number": 3}
     if cold == "warmer":
         warmer = custom["warmup"]["default"]
         assert warmer["vpc"] is False and warmer["prewarm"] is True and warmer["events"] == [{"schedule": "rate(5 minutes)"}]
         assert warmer["concurrency"] == rules.WARMER_CONCURRENCY <= a["reserved_concurrency"]
-        assert warmer["logRetentionInDays"] == a["log_retention_days"] and warmer["role"] in resources
+        assert warmer["logRetentionInDays"] == a["log_retention_days"] and warmer["role"] == rails["warmerRole"]
         assert warmer["tracing"] is False  # a traced warmer would npm-install the X-Ray SDK at package time
-        reserved = extensions["WarmUpPluginDefaultLambdaFunction"]["Properties"]["ReservedConcurrentExecutions"]
-        assert reserved == rules.WARMER_RESERVED_CONCURRENCY
-        assert api["warmup"] == {"default": {"enabled": True}} and "warmup" not in functions["worker"]
     else:
-        assert "warmup" not in custom
+        assert "warmup" not in custom and "warmerRole" not in rails
 
     # [observability]
     assert ("tracing" in provider) == a["tracing"]
     if a["tracing"]:
         assert provider["tracing"] == ({"lambda": True, "apiGateway": True} if a["api"] == "rest" else {"lambda": True})
-    queries = {r["Properties"]["Name"].split("/")[-1] for r in resources.values() if r["Type"] == "AWS::Logs::QueryDefinition"}
-    assert queries == {"one-correlation-id", "errors", "cold-starts", "slowest-requests"}
-    alarms = {name for name, r in resources.items() if r["Type"] == "AWS::CloudWatch::Alarm"}
-    for fn in functions:
-        assert {f"{fn.capitalize()}{kind}Alarm" for kind in ("Errors", "Throttles", "Duration")} <= alarms
-        duration = resources[f"{fn.capitalize()}DurationAlarm"]["Properties"]["Threshold"]
-        assert duration == a["function_timeout"] * 800
-    assert all(r["Properties"]["AlarmActions"] == [{"Ref": "AlarmTopic"}] for name, r in resources.items() if name in alarms)
+    # Alarms, queries and roles come from the rails plugin for every function: none are written per resource.
+    per_resource = {"AWS::CloudWatch::Alarm", "AWS::Logs::QueryDefinition", "AWS::IAM::Role"}
+    assert not [name for name, r in resources.items() if r["Type"] in per_resource]
+    assert not [name for name in extensions if name.endswith(("LambdaFunction", "LogGroup")) and name != "HttpApiLogGroup"]
+    assert resources[rails["alarmTopic"]]["Type"] == "AWS::SNS::Topic"
+    assert rails["durationAlarmPercent"] == 80 and rails["logQueries"] is True
 
     # [SQL]
     env = provider["environment"]
     assert "DB_USER" not in env and "DB_PASSWORD" not in env
-    assert ("vpc" in provider) == vpc
+    # vpc=yes puts every function in the VPC; a database that needs it puts only its users there.
+    assert ("vpc" in provider) == (vpc and a["vpc"] == "yes")
+    assert "iam" not in provider, "statements under provider.iam reach every function's role"
+    assert all(fn.get("slsguard", {}).get("database", False) == (a["database"] != "none") for fn in functions.values())
     if a["database"] == "none":
-        assert not any(key.startswith("DB_") for key in env) and "iam" not in provider
+        assert not any(key.startswith("DB_") for key in env) and "database" not in rails
     else:
         assert env["DB_ENGINE"] == a["database"] and env["DB_ACCESS"] == a["database_access"]
         assert env["DB_SECRET_ARN"] == {"Ref": "DbSecretArn"}
-        statements = provider["iam"]["role"]["statements"]
+        assert ("vpc" in rails["database"]) == (vpc and a["vpc"] != "yes")
+        statements = rails["database"]["statements"]
         assert statements[0] == {"Effect": "Allow", "Action": ["secretsmanager:GetSecretValue"], "Resource": [{"Ref": "DbSecretArn"}]}
         if a["database_access"] == "data-api":
             assert env["DB_CLUSTER_ARN"] == {"Ref": "DbClusterArn"} and "DB_HOST" not in env
@@ -230,6 +238,9 @@ def test_ci_workflow_tests_packages_and_scans(framework: str) -> None:
         assert command in script, command
     assert "pipx install slsguard" not in script and "cfn-lint .serverless" not in script  # the README's command, not a copy
     assert f"pipx install 'moto[server]=={pins.MOTO}'" in script
+    # CI scans with the project's own script, the command the README gives: one definition of "green".
+    scan = json.loads(render("package.json", answers))["scripts"]["scan"]
+    assert scan.startswith("cfn-lint .serverless/") and " && checkov " in scan
     assert next(s for s in steps if s.get("uses", "").startswith("actions/setup-python"))["with"]["python-version"] == "3.13"
     package_step = next(s for s in steps if s.get("run") == "npm run package")
     assert package_step["env"]["AWS_ENDPOINT_URL_CLOUDFORMATION"].startswith("http://127.0.0.1:")
