@@ -138,8 +138,18 @@ new Plugin(serverless, {}).hooks['after:package:finalize']().then(
 FAKE_SLSGUARD = """
 import json, sys
 from pathlib import Path
+if sys.argv[3] == "cost":  # after a passing audit: its own record, a ceiling of $2.77/hour
+    Path(sys.argv[1]).with_name("cost-argv.json").write_text(json.dumps(sys.argv[2:]))
+    print("Ceiling: $2.77 per hour, $1,994.40 per 30-day month.")
+    if "--max-hourly" in sys.argv and float(sys.argv[sys.argv.index("--max-hourly") + 1]) < 2.77:
+        print("slsguard cost: the ceiling $2.77/hour is above --max-hourly " + sys.argv[-1] + ".", file=sys.stderr)
+        sys.exit(1)
+    sys.exit(0)
 Path(sys.argv[1]).write_text(json.dumps(sys.argv[2:]))
 mode = sys.argv[2]
+if mode == "clean":
+    print("slsguard audit: 0 errors, 0 warnings, 0 exempted in 3 stacks.")
+    sys.exit(0)
 if mode == "errors":
     print("root (.serverless/x.json)\\n  ERROR   function-timeout  ...\\nslsguard audit: 1 error, 0 warnings, 0 exempted in 3 stacks.")
     sys.exit(0 if "--warn-only" in sys.argv else 1)
@@ -150,8 +160,10 @@ raise RuntimeError("boom")
 """
 
 
-def run_audit_hook(plugin: Path, tmp_path: Path, mode: str, **slsguard: Any) -> tuple[dict[str, Any], list[str]]:
-    """Run the bridge's audit hook against a fake slsguard; returns its outcome and the arguments the fake got."""
+def run_audit_hook(
+    plugin: Path, tmp_path: Path, mode: str, output: list[str] | None = None, **slsguard: Any
+) -> tuple[dict[str, Any], list[str]]:
+    """Run the bridge's audit hook against a fake slsguard; returns its outcome and the arguments the fake got (``output`` gets stdout)."""
     fake = tmp_path / "fake_slsguard.py"
     fake.write_text(FAKE_SLSGUARD)
     seen = tmp_path / "argv.json"
@@ -165,6 +177,8 @@ def run_audit_hook(plugin: Path, tmp_path: Path, mode: str, **slsguard: Any) -> 
         check=True,
         timeout=60,
     )
+    if output is not None:
+        output.append(proc.stdout)
     return json.loads(proc.stdout.strip().splitlines()[-1]), json.loads(seen.read_text()) if seen.exists() else []
 
 
@@ -188,6 +202,49 @@ def test_unusable_input_is_reported_as_slsguard_said_it(plugin: Path, tmp_path: 
 def test_a_crash_is_one_line_not_a_traceback(plugin: Path, tmp_path: Path) -> None:
     outcome, _ = run_audit_hook(plugin, tmp_path, "crash")
     assert outcome["error"] == "slsguard audit failed: RuntimeError: boom"
+
+
+def test_the_ceiling_is_printed_after_a_passing_audit(plugin: Path, tmp_path: Path) -> None:
+    output: list[str] = []
+    outcome, _ = run_audit_hook(plugin, tmp_path, "clean", output)
+    assert outcome == {"ok": True}
+    assert json.loads((tmp_path / "cost-argv.json").read_text()) == ["clean", "cost", str(tmp_path / ".serverless")]
+    audit_at, cost_at = output[0].index("slsguard audit: 0 errors"), output[0].index("Ceiling: $2.77 per hour")
+    assert audit_at < cost_at
+
+
+def test_no_ceiling_when_the_audit_stops_package(plugin: Path, tmp_path: Path) -> None:
+    outcome, _ = run_audit_hook(plugin, tmp_path, "errors")
+    assert "package stopped" in outcome["error"] and not (tmp_path / "cost-argv.json").exists()
+
+
+@pytest.mark.parametrize(("max_hourly", "stops"), [(1, True), (5, False), (0, True)], ids=["below", "above", "zero"])
+def test_max_hourly_makes_the_ceiling_a_gate(plugin: Path, tmp_path: Path, max_hourly: float, stops: bool) -> None:
+    outcome, _ = run_audit_hook(plugin, tmp_path, "clean", maxHourly=max_hourly)
+    assert json.loads((tmp_path / "cost-argv.json").read_text())[-2:] == ["--max-hourly", str(max_hourly)]
+    if stops:
+        assert outcome["serverlessError"] is True
+        assert outcome["error"].startswith(f"slsguard cost: the ceiling $2.77/hour is above --max-hourly {max_hourly}: package stopped.")
+    else:
+        assert outcome == {"ok": True}
+
+
+SCHEMA_DRIVER = r"""
+const Plugin = require(process.argv[1]);
+let schema;
+new Plugin({ configSchemaHandler: { defineCustomProperties: (s) => { schema = s; } }, service: {} }, {});
+console.log(JSON.stringify(schema));
+"""
+
+
+def test_max_hourly_is_declared_in_the_config_schema(plugin: Path) -> None:
+    """So `configValidationMode: error` accepts maxHourly and refuses a typo or a negative number."""
+    proc = subprocess.run(
+        [shutil.which("node") or "node", "-e", SCHEMA_DRIVER, str(plugin)], capture_output=True, text=True, check=True, timeout=60
+    )
+    props = json.loads(proc.stdout)["properties"]["slsguard"]
+    assert props["properties"]["maxHourly"] == {"type": "number", "minimum": 0}
+    assert props["additionalProperties"] is False
 
 
 UPGRADE_DRIVER = r"""

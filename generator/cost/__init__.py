@@ -18,7 +18,7 @@ from ..errors import UserError
 from . import formulas, prices, report
 from .report import Ceiling
 
-__all__ = ["Ceiling", "ceiling_of_answers", "cost", "run_cli"]
+__all__ = ["Ceiling", "ceiling_of_answers", "cost", "readme_bullet", "run_cli"]
 
 DEFAULT_REGION = "us-east-1"
 ANSWERS_FILE = Path(".slsguard") / "answers.json"  # generator.snapshot.ANSWERS_FILE, as the audit spells it
@@ -73,6 +73,14 @@ def ceiling_of_answers(answers: Mapping[str, Any]) -> Ceiling:
     service = build(answers)
     table = prices.load(str(answers["aws_region"]))
     return Ceiling(formulas.items(service, table), formulas.limited_by_account(service), table, service.account_concurrency)
+
+
+def readme_bullet(answers: Mapping[str, Any]) -> str:
+    """The generated README's cost line for these answers (a region without prices says so and names those with)."""
+    try:
+        return report.readme_bullet(ceiling_of_answers(answers))
+    except UserError as err:
+        return f"- **Cost ceiling**: not computed: {err.message} Add a table to slsguard, then run `slsguard cost .serverless`."
 
 
 def run_cli(args: argparse.Namespace) -> int:

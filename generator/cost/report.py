@@ -94,3 +94,15 @@ def as_dict(ceiling: Ceiling) -> dict[str, Any]:
 def as_json(ceiling: Ceiling) -> str:
     """``as_dict`` as indented JSON text."""
     return json.dumps(as_dict(ceiling), indent=2) + "\n"
+
+
+def readme_bullet(ceiling: Ceiling) -> str:
+    """What a generated README states: the ceiling of its answers and how to recompute it."""
+    p = ceiling.prices
+    return (
+        f"- **Cost ceiling**: at most ${ceiling.usd_per_hour:,.2f} per hour (${ceiling.usd_per_month:,.2f} per 30-day month; "
+        f"{p.region} list prices read {p.read})\n"
+        "  when every entry point is driven to its cap and every function runs to its timeout at its concurrency. The bridge prints it at package time (`custom.slsguard.maxHourly`\n"
+        "  makes it a gate); recompute it after any change with `npx osls package && slsguard cost .serverless`.\n"
+        "  What it counts and leaves out (data transfer, NAT gateways, growing storage): slsguard's docs/cost.md."
+    )
