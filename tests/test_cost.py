@@ -180,3 +180,27 @@ def test_text_view_as_a_process() -> None:
     assert result.returncode == 0, result.stderr
     assert "Limited only by the account" in result.stdout and "Uploads" in result.stdout
     assert "per 30-day month" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ({"api": "http", "memory_size": 512}, None),
+        ({"aws_region": "ap-south-1"}, "not computed: region='ap-south-1' has no price table: tables exist for eu-central-1"),
+    ],
+    ids=["priced", "region-without-table"],
+)
+def test_generated_readme_states_the_ceiling_of_its_answers(generate, given: dict[str, object], expected: str | None) -> None:
+    """The post-generation hook writes the number (README.md) from the recorded answers through the same model."""
+    from generator.cost import ceiling_of_answers
+
+    project = generate(**given)
+    readme = (project / "README.md").read_text()
+    assert "<!-- slsguard:cost-ceiling -->" not in readme
+    if expected is None:
+        answers = json.loads((project / ".slsguard" / "answers.json").read_text())["answers"]
+        ceiling = ceiling_of_answers(answers)
+        assert f"at most ${ceiling.usd_per_hour:,.2f} per hour (${ceiling.usd_per_month:,.2f} per 30-day month" in readme
+        assert "slsguard cost .serverless" in readme
+    else:
+        assert expected in readme
