@@ -25,6 +25,7 @@ class Prices:
     read: str
     usd: dict[str, float]
     rechecked: dict[str, bool]
+    pages: dict[str, str]  # the pricing page each price was read from
 
     def __getitem__(self, name: str) -> float:
         return self.usd[name]
@@ -36,6 +37,7 @@ class Prices:
             "source": self.source,
             "date": self.read,
             "usd": dict(self.usd),
+            "pages": dict(self.pages),
             "not_rechecked": sorted(k for k, ok in self.rechecked.items() if not ok),
         }
 
@@ -62,4 +64,5 @@ def load(region: str) -> Prices:
         read=data["read"],
         usd={name: float(entry["usd"]) for name, entry in table.items()},
         rechecked={name: bool(entry.get("rechecked")) for name, entry in table.items()},
+        pages={name: str(entry.get("source", data["source"])) for name, entry in table.items()},
     )
