@@ -80,6 +80,12 @@ def web_acl_fixed(acl: WebAcl, p: Prices) -> float:
     return (p["waf_web_acl"] + acl.rules * p["waf_rule"]) / A.HOURS_PER_MONTH
 
 
+def _logs_item(stack: str, logical_id: str, per_s: float, bytes_each: int, rate_name: str, p: Prices) -> Item:
+    """The CloudWatch Logs line of anything that writes ``bytes_each`` per event at ``per_s`` events a second."""
+    inputs = {rate_name: per_s, "bytes_each": bytes_each}
+    return Item("CloudWatch Logs", stack, logical_id, logs(per_s * bytes_each, p), inputs)
+
+
 def function_items(fn: Function, service: Service, p: Prices) -> Iterator[Item]:
     """Compute, requests, provisioned concurrency, SnapStart, SQS, logs and traces of one function."""
     b = bound(fn, service)
@@ -104,13 +110,7 @@ def function_items(fn: Function, service: Service, p: Prices) -> Iterator[Item]:
         requests = batches * sqs_requests_per_batch(t.batch_size)
         inputs = {"batches_per_s": batches, "batch_size": t.batch_size, "requests_per_s": requests, "queue": t.source}
         yield Item("SQS", fn.stack, fn.logical_id, per_million(requests, p["sqs_requests"]), inputs)
-    yield Item(
-        "CloudWatch Logs",
-        fn.stack,
-        fn.logical_id,
-        logs(rate * A.LOG_BYTES_PER_INVOCATION, p),
-        {"invocations_per_s": rate, "bytes_per_invocation": A.LOG_BYTES_PER_INVOCATION},
-    )
+    yield _logs_item(fn.stack, fn.logical_id, rate, A.LOG_BYTES_PER_INVOCATION, "invocations_per_s", p)
     if fn.tracing:
         apis = apis_by_key(service)
         traced_upstream = sum(
@@ -135,13 +135,7 @@ def api_items(api: Api, p: Prices, acls: dict[str, WebAcl]) -> Iterator[Item]:
         if acl is not None:
             yield Item("WAF", api.stack, api.logical_id, per_million(rate, p["waf_requests"]), {"requests_per_s": rate, "web_acl": acl_key})
     if api.access_logs:
-        yield Item(
-            "CloudWatch Logs",
-            api.stack,
-            api.logical_id,
-            logs(rate * A.ACCESS_LOG_BYTES_PER_REQUEST, p),
-            {"requests_per_s": rate, "bytes_per_request": A.ACCESS_LOG_BYTES_PER_REQUEST},
-        )
+        yield _logs_item(api.stack, api.logical_id, rate, A.ACCESS_LOG_BYTES_PER_REQUEST, "requests_per_s", p)
     if api.tracing:
         traces = rate * A.XRAY_SAMPLED
         yield Item("X-Ray", api.stack, api.logical_id, per_million(traces, p["xray_traces"]), {"traces_per_s": traces})
