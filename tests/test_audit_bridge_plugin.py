@@ -140,6 +140,9 @@ import json, sys
 from pathlib import Path
 if sys.argv[3] == "cost":  # after a passing audit: its own record, a ceiling of $2.77/hour
     Path(sys.argv[1]).with_name("cost-argv.json").write_text(json.dumps(sys.argv[2:]))
+    if sys.argv[2] == "unpriced":
+        print("slsguard: region='eu-west-2' has no price table: tables exist for us-east-1. Fix: ...", file=sys.stderr)
+        sys.exit(2)
     print("Ceiling: $2.77 per hour, $1,994.40 per 30-day month.")
     if "--max-hourly" in sys.argv and float(sys.argv[sys.argv.index("--max-hourly") + 1]) < 2.77:
         print("slsguard cost: the ceiling $2.77/hour is above --max-hourly " + sys.argv[-1] + ".", file=sys.stderr)
@@ -147,7 +150,7 @@ if sys.argv[3] == "cost":  # after a passing audit: its own record, a ceiling of
     sys.exit(0)
 Path(sys.argv[1]).write_text(json.dumps(sys.argv[2:]))
 mode = sys.argv[2]
-if mode == "clean":
+if mode in ("clean", "unpriced"):
     print("slsguard audit: 0 errors, 0 warnings, 0 exempted in 3 stacks.")
     sys.exit(0)
 if mode == "errors":
@@ -227,6 +230,14 @@ def test_max_hourly_makes_the_ceiling_a_gate(plugin: Path, tmp_path: Path, max_h
         assert outcome["error"].startswith(f"slsguard cost: the ceiling $2.77/hour is above --max-hourly {max_hourly}: package stopped.")
     else:
         assert outcome == {"ok": True}
+
+
+def test_a_ceiling_that_cannot_be_computed_stops_package_only_when_max_hourly_is_set(plugin: Path, tmp_path: Path) -> None:
+    output: list[str] = []
+    outcome, _ = run_audit_hook(plugin, tmp_path, "unpriced", output)
+    assert outcome == {"ok": True} and "slsguard cost: no ceiling computed (slsguard: region='eu-west-2' has no price table" in output[0]
+    outcome, _ = run_audit_hook(plugin, tmp_path, "unpriced", maxHourly=5)
+    assert outcome["serverlessError"] is True and outcome["error"].startswith("slsguard: region='eu-west-2' has no price table")
 
 
 SCHEMA_DRIVER = r"""

@@ -175,6 +175,10 @@ class SlsguardBridge {
     if (result.stdout) process.stdout.write(result.stdout);
     if (result.code === 0) return;
     const line = lastLine(result.stderr) || `exit code ${result.code}`;
+    if (max === undefined || max === null) {
+      process.stdout.write(`slsguard cost: no ceiling computed (${line}); package goes on, set custom.slsguard.maxHourly to require one.\n`);
+      return;
+    }
     if (result.code === 1) {
       throw this.fail(`${line.replace(/\.$/, '')}: package stopped. Lower reserved concurrency, memory or the throttle, or raise custom.slsguard.maxHourly.`);
     }
