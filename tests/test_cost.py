@@ -204,3 +204,10 @@ def test_generated_readme_states_the_ceiling_of_its_answers(generate, given: dic
         assert "slsguard cost .serverless" in readme
     else:
         assert expected in readme
+
+
+def test_public_api_name() -> None:
+    import generator
+
+    assert "cost_ceiling" in generator.__all__
+    assert generator.cost_ceiling([FIXTURES / "reserved.yaml"], region="us-east-1").usd_per_hour > 0
