@@ -61,6 +61,13 @@ def test_rest_api_throttle_bounds_unreserved_functions_and_prices_waf_and_traces
     assert ceiling.limited_by_account == []
 
 
+def test_usage_plan_throttles_per_key_when_no_stage_does() -> None:
+    ceiling = cost([FIXTURES / "usage-plan.yaml"], region="us-east-1")
+    got = lines("usage-plan.yaml")
+    assert near(got[("API Gateway REST", "Api")], 50 * H / M * P["apigateway_rest_requests"])
+    assert ceiling.limited_by_account == []
+
+
 def test_http_api_stages_add_up_and_access_logs_are_priced() -> None:
     got = lines("http-api.yaml")
     assert near(got[("API Gateway HTTP", "Http")], 40 * H / M * P["apigateway_http_requests"])

@@ -87,6 +87,8 @@ def _rest_api(index: Index, api: Ref) -> Api:
             continue
         stage = p.get("StageDescription") if rtype(res) == "AWS::ApiGateway::Deployment" else p
         if not isinstance(stage, dict):
+            if p.get("StageName"):  # a deployment that creates a stage with no settings: unthrottled
+                stages.append(None)
             continue
         rates = [r for r in (_number(stage.get("ThrottlingRateLimit")), _stage_settings(stage.get("MethodSettings"))) if r is not None]
         stages.append(min(rates) if rates else None)
