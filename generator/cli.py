@@ -120,6 +120,25 @@ def _parser() -> argparse.ArgumentParser:
         help="the account's Lambda concurrency limit (default: the project's answer, else 1000)",
     )
     audit.add_argument("--warn-only", action="store_true", help="report errors but exit 0")
+
+    cost = sub.add_parser(
+        "cost",
+        help="the most the service can cost per hour under a flood",
+        description="Price the ceiling of compiled templates: every entry point driven to its cap, every function running to its timeout.",
+        epilog="exit codes: 0 at or below --max-hourly (or without it), 1 above it, 2 unusable input. Model: docs/cost.md",
+    )
+    cost.add_argument(
+        "paths", nargs="*", default=["."], metavar="PATH", help="a .serverless/ folder, a project folder or template files (default: .)"
+    )
+    cost.add_argument("--format", choices=("text", "json"), default="text")
+    cost.add_argument("--max-hourly", type=float, metavar="USD", help="exit 1 when the ceiling per hour is above USD")
+    cost.add_argument("--region", metavar="REGION", help="price table to use (default: the project's answer, else us-east-1)")
+    cost.add_argument(
+        "--account-concurrency",
+        type=int,
+        metavar="N",
+        help="the account's Lambda concurrency limit (default: the project's answer, else 1000)",
+    )
     return parser
 
 
@@ -185,7 +204,13 @@ def _audit(args: argparse.Namespace) -> int:
     return run_cli(args)
 
 
-COMMANDS = {"new": _new, "upgrade": _upgrade, "init": _init, "add": _add, "audit": _audit}
+def _cost(args: argparse.Namespace) -> int:
+    from .cost import run_cli
+
+    return run_cli(args)
+
+
+COMMANDS = {"new": _new, "upgrade": _upgrade, "init": _init, "add": _add, "audit": _audit, "cost": _cost}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -78,6 +78,22 @@ def remove_unused(root: Path, answers: dict) -> list[str]:
     return removed
 
 
+COST_MARK = "<!-- slsguard:cost-ceiling -->"
+
+
+def state_cost_ceiling(root: Path, answers: dict) -> None:
+    """Put the answers' cost ceiling into the README. Here, not in Jinja: the number comes from generator.cost
+    (the model and prices behind `slsguard cost`), which this hook can import under plain cookiecutter too."""
+    readme = root / "README.md"
+    if not readme.is_file():
+        return
+    sys.path.insert(0, str(REPO_DIR))
+    from generator.cost import readme_bullet
+
+    text = readme.read_text(encoding="utf-8")
+    readme.write_text(text.replace(COST_MARK, readme_bullet(answers)), encoding="utf-8")
+
+
 def record(root: Path, answers: dict) -> None:
     """Keep the answers, slsguard's version and this pristine render: the next upgrade's merge base."""
     sys.path.insert(0, str(REPO_DIR))
@@ -89,6 +105,7 @@ def record(root: Path, answers: dict) -> None:
 def main() -> int:
     root = Path.cwd()
     remove_unused(root, ANSWERS)
+    state_cost_ceiling(root, ANSWERS)
     record(root, ANSWERS)  # last: the recording must see the finished project
     return 0
 

@@ -16,6 +16,7 @@ import pytest
 from generator import new
 from generator.audit import audit
 from generator.audit.model import ERROR, WARNING
+from generator.cost import cost
 from tests.support.toolchain import MotoServer, moto, run_osls  # noqa: F401  (moto: session fixture)
 
 pytestmark = pytest.mark.slow
@@ -73,6 +74,24 @@ def test_default_project_packages_and_the_bridge_reports_no_errors(default_proje
     result = run_osls(default_project, moto, cache, "slsguard", "audit")
     assert result.returncode == 0, output(result)
     assert re.search(r"slsguard audit: 0 errors, \d+ warnings?, 0 exempted in \d+ stacks\.", result.stdout)
+
+
+def test_max_hourly_below_the_ceiling_stops_package_after_printing_it(
+    default_project: Path,
+    tmp_path: Path,
+    moto: MotoServer,  # noqa: F811
+    cache: Path,
+) -> None:
+    """custom.slsguard.maxHourly makes the ceiling (printed after the audit) a gate; $2.77/hour is above 1."""
+    project = variant(
+        default_project, tmp_path, lambda text: text.replace("    warnOnly: false", "    warnOnly: false\n    maxHourly: 1", 1)
+    )
+    result = run_osls(project, moto, cache, "package", "--stage", "dev")
+    assert result.returncode != 0
+    text = output(result)
+    ceiling = cost([project / ".serverless"]).usd_per_hour
+    assert f"Ceiling: ${ceiling:,.2f} per hour" in result.stdout
+    assert f"the ceiling ${ceiling:,.2f}/hour is above --max-hourly 1: package stopped." in text and not STACK_TRACE.search(text)
 
 
 def test_a_function_without_its_own_timeout_fails_package_until_exempted(

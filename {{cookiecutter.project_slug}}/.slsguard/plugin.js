@@ -9,6 +9,7 @@
 //
 // custom.slsguard:
 //   warnOnly: true            report errors but let package/deploy go on
+//   maxHourly: 5              stop when `slsguard cost` (printed after the audit) is above 5 USD per hour
 //   command: slsguard         how to run the tool (a string split on spaces, or a list)
 //   exempt:                   per function name (or CloudFormation logical id, or `stack` for the
 //     worker:                 whole stack): rule id -> why it is safe here (a reason is required)
@@ -46,6 +47,7 @@ class SlsguardBridge {
             type: 'object',
             properties: {
               warnOnly: { type: 'boolean' },
+              maxHourly: { type: 'number', minimum: 0 },
               command: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] },
               exempt: {
                 type: 'object',
@@ -90,7 +92,7 @@ class SlsguardBridge {
       'before:package:cleanup': () => this.checkInstalled(),
       'before:package:compileFunctions': () => this.recordDefaults(),
       'before:package:finalize': () => this.markTemplate(),
-      'after:package:finalize': () => this.audit(this.packageDir(), 'package stopped'),
+      'after:package:finalize': () => this.audit(this.packageDir(), 'package stopped').then(() => this.cost(this.packageDir())),
       // `deploy --package DIR` skips packaging: audit what is about to be deployed.
       'before:deploy:deploy': () => (this.options.package ? this.audit(path.resolve(this.options.package), 'deploy stopped') : undefined),
       'slsguard:audit:run': () => this.audit(this.packageDir(), 'errors found'),
@@ -185,6 +187,25 @@ class SlsguardBridge {
     }
     const line = lastLine(result.stderr) || `exit code ${result.code}`;
     throw this.fail(line.startsWith('slsguard') ? line : `slsguard audit failed: ${line}`);
+  }
+
+  // After the audit: the most a flood can cost per hour (`slsguard cost`); custom.slsguard.maxHourly (USD) makes it a gate.
+  async cost(dir) {
+    const max = this.config().maxHourly;
+    const args = ['cost', dir];
+    if (max !== undefined && max !== null) args.push('--max-hourly', String(max));
+    const result = await this.run(args, { capture: true });
+    if (result.stdout) process.stdout.write(result.stdout);
+    if (result.code === 0) return;
+    const line = lastLine(result.stderr) || `exit code ${result.code}`;
+    if (max === undefined || max === null) {
+      process.stdout.write(`slsguard cost: no ceiling computed (${line}); package goes on, set custom.slsguard.maxHourly to require one.\n`);
+      return;
+    }
+    if (result.code === 1) {
+      throw this.fail(`${line.replace(/\.$/, '')}: package stopped. Lower reserved concurrency, memory or the throttle, or raise custom.slsguard.maxHourly.`);
+    }
+    throw this.fail(line.startsWith('slsguard') ? line : `slsguard cost failed: ${line}`);
   }
 
   async upgrade() {
