@@ -5,29 +5,23 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from .model import INFO, WARNING, Context, Finding, finding, props
+from . import refs
+from .fixes import fix
+from .model import INFO, WARNING, Context, Finding, finding, props, rtype
 
 ASSOCIATIONS = ("AWS::WAFv2::WebACLAssociation", "AWS::WAFRegional::WebACLAssociation")
 
 
-def _names(value: Any) -> Iterator[str]:
-    """Logical ids a ResourceArn expression refers to (Ref, GetAtt and ${Name} in Fn::Sub)."""
-    if isinstance(value, dict):
-        for key, inner in value.items():
-            if key == "Ref" and isinstance(inner, str):
-                yield inner
-            elif key == "Fn::GetAtt" and isinstance(inner, list) and inner and isinstance(inner[0], str):
-                yield inner[0]
-            elif key == "Fn::Sub":
-                template, variables = (inner[0], inner[1]) if isinstance(inner, list) and len(inner) == 2 else (inner, {})
-                if isinstance(template, str):
-                    yield from (part.split("}")[0].split(".")[0] for part in template.split("${")[1:])
-                yield from _names(variables)
-            else:
-                yield from _names(inner)
-    elif isinstance(value, list):
-        for inner in value:
-            yield from _names(inner)
+def _protected(ctx: Context) -> set[tuple[int, str]]:
+    """(template, logical id) of every REST API a web ACL association names, directly or through its Stage, in any stack."""
+    found: set[tuple[int, str]] = set()
+    for tpl, _lid, assoc in ctx.index.of_type(*ASSOCIATIONS):
+        targets = list(refs.targets(props(assoc).get("ResourceArn"), tpl))
+        for t, lid in list(targets):
+            if rtype(t.resources.get(lid)) == "AWS::ApiGateway::Stage":
+                targets.extend(refs.targets(props(t.resources[lid]).get("RestApiId"), t))
+        found.update((id(t), lid) for t, lid in targets)
+    return found
 
 
 def _private(api: dict[str, Any]) -> bool:
@@ -46,9 +40,9 @@ def _declined(api: dict[str, Any]) -> str | None:
 
 def rest_api_waf(ctx: Context) -> Iterator[Finding]:
     """Challenge 4: a per-client rate rule stops one abusive client from using the whole stage throttle."""
-    protected = {name for _tpl, _lid, assoc in ctx.index.of_type(*ASSOCIATIONS) for name in _names(props(assoc).get("ResourceArn"))}
+    protected = _protected(ctx)
     for tpl, lid, api in ctx.index.of_type("AWS::ApiGateway::RestApi"):
-        if lid in protected or _private(api):
+        if (id(tpl), lid) in protected or _private(api):
             continue
         declined = _declined(api)
         yield finding(
@@ -58,7 +52,6 @@ def rest_api_waf(ctx: Context) -> Iterator[Finding]:
             lid,
             "",
             f"REST API {lid} has no AWS WAF web ACL: its stage throttle is shared by every client, so one client can take all of it"
-            + (f" (chosen: {declined})." if declined else "."),
-            "Answer waf=rate-limit (slsguard upgrade --set waf=rate-limit), or associate a web ACL with a rate-based rule "
-            "(AWS::WAFv2::WebACLAssociation) with the stage.",
+            + (f" ({declined})." if declined else "."),
+            fix("rest-api-waf", tpl),
         )
