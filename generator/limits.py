@@ -27,6 +27,11 @@ WEBSOCKET_API_MAX_INTEGRATION_TIMEOUT_S = 29  # WebSocket APIs (API Gateway v2) 
 API_ACCOUNT_THROTTLE_RPS = 10_000
 API_ACCOUNT_THROTTLE_BURST = 5_000
 
+# AWS WAF (docs: waf-rule-statement-type-rate-based): a rate-based rule's limit and evaluation window.
+WAF_RATE_LIMIT_MIN = 10
+WAF_RATE_LIMIT_MAX = 2_000_000_000
+WAF_RATE_WINDOW_S = 300  # the default window; 60, 120, 300 or 600 s are accepted
+
 # CloudFormation (docs: cloudformation-limits)
 CFN_MAX_RESOURCES = 500
 CFN_MAX_OUTPUTS = 200

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import limits
+
 PROJECT_TEMPLATE = Path(__file__).resolve().parent.parent / "{{cookiecutter.project_slug}}"
 JINJA_MARKER = re.compile(rb"\{\{|\{%|\{#")
 
@@ -251,6 +253,46 @@ QUESTIONS: tuple[Question, ...] = (
         applies=lambda answers: answers.get("api", "rest") != "none",
     ),
     Question(
+        "waf",
+        "Per-client rate limit with AWS WAF (REST API only)",
+        "Stage throttling caps the whole API, so one abusive client can use all of it; a WAF rate rule blocks that client alone.",
+        "{{ 'rate-limit' if cookiecutter.api == 'rest' else 'none' }}",
+        kind="choice",
+        choices=("rate-limit", "none"),
+        costs={
+            "rate-limit": "AWS WAF: about $8 a month (web ACL $5 + 3 rules at $1) plus $0.60 per million requests",
+            "none": "no per-client limit: one client can use the whole stage throttle and lock everyone else out",
+        },
+        choice_help={
+            "rate-limit": "a regional web ACL: per-IP rate rule (429), AWS managed common and known-bad-inputs rules, logged",
+            "none": "no web ACL: stage throttling is the only brake",
+        },
+        applies=lambda answers: answers.get("api", "rest") == "rest",
+    ),
+    Question(
+        "waf_rate_limit",
+        "WAF rate limit (requests per client IP per 5 minutes)",
+        "A client above it gets 429 from AWS WAF until its rate drops; 1,000 per 5 minutes is about 3 requests/s per IP.",
+        1000,
+        kind="int",
+        minimum=limits.WAF_RATE_LIMIT_MIN,
+        maximum=limits.WAF_RATE_LIMIT_MAX,
+        costs={"*": "one client IP gets 429 above {value} requests in 5 minutes"},
+        applies=lambda answers: answers.get("api", "rest") == "rest" and answers.get("waf") == "rate-limit",
+    ),
+    Question(
+        "monthly_budget",
+        "Monthly spend alert (USD, 0 = none)",
+        "An AWS Budgets cost budget on the account: alerts at 80 % of actual and 100 % of forecast spend.",
+        50,
+        kind="int",
+        minimum=0,
+        costs={
+            "0": "no spend alert: nothing tells you the bill is running away",
+            "*": "alerts at 80 % of ${value} actual and 100 % forecast spend (the first two budgets of an account are free)",
+        },
+    ),
+    Question(
         "tracing",
         "Enable Lambda active tracing?",
         "X-Ray traces cost per trace recorded; the X-Ray SDK ends support Feb 2027, so instrument with OpenTelemetry.",
@@ -298,11 +340,12 @@ def cookiecutter_context() -> dict[str, Any]:
     """The cookiecutter.json these questions imply (choices become lists, default first)."""
     context: dict[str, Any] = {}
     for q in QUESTIONS:
-        context[q.name] = list(q.choices) if q.kind == "choice" else q.default
+        # A choice whose default depends on earlier answers is a text variable for cookiecutter (rendered, then checked by the hook).
+        context[q.name] = list(q.choices) if q.kind == "choice" and not q.derived else q.default
     prompts: dict[str, Any] = {}
     for q in QUESTIONS:
         text = f"{q.prompt} ({q.help})"
-        prompts[q.name] = {"__prompt__": text, **q.choice_help} if q.choice_help else text
+        prompts[q.name] = {"__prompt__": text, **q.choice_help} if q.choice_help and not q.derived else text
     context["__prompts__"] = prompts
     context["_copy_without_render"] = copy_without_render(PROJECT_TEMPLATE)
     from . import pins  # only when writing cookiecutter.json: the hooks import this module too

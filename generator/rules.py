@@ -229,6 +229,15 @@ def _combination_problems(a: Answers) -> list[Problem]:
                 f"set function_timeout to {limit} or less, or api=none for long-running work.",
             )
         )
+    if a["waf"] != "none" and a["api"] != "rest":
+        problems.append(
+            Problem(
+                ("waf", "api"),
+                f"waf={a['waf']} needs api=rest, but api={a['api']}: AWS WAF attaches to REST API stages, not to HTTP APIs"
+                + (" (and there is no API to protect)." if a["api"] == "none" else "."),
+                "set waf=none (for an HTTP API, put CloudFront with a web ACL in front of it), or api=rest.",
+            )
+        )
     if a["log_retention_days"] not in limits.LOG_RETENTION_DAYS:
         problems.append(
             Problem(

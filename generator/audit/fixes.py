@@ -42,6 +42,12 @@ FIXES: dict[str, Fix] = {
         "Lower `ReservedConcurrentExecutions` to a total of at most {most} (largest: {top}), or give the account's real limit with --account-concurrency N.",
         "Lower `ReservedConcurrentExecutions` to a total of at most {most} (largest: {top}), or give the account's real limit with --account-concurrency N.",
     ),
+    "rest-api-waf": Fix(
+        "Set `custom.rails.waf: {{rateLimit: N}}` (slsguard's rails plugin; `slsguard upgrade --set waf=rate-limit` in a generated "
+        "project), or add an AWS::WAFv2::WebACL with a rate-based rule and its WebACLAssociation with the stage under `resources:`.",
+        "Add an AWS::WAFv2::WebACL with a rate-based rule and an AWS::WAFv2::WebACLAssociation with the API's stage ARN to template.yaml.",
+        "Add an AWS::WAFv2::WebACL with a rate-based rule and an AWS::WAFv2::WebACLAssociation with the REST API stage's ARN.",
+    ),
     "api-throttling.rest": Fix(
         "Set `provider.apiGateway.usagePlan.throttle` (rateLimit, burstLimit) with `apiKeys` and mark every http event "
         "`private: true`; stage-wide throttling needs a plugin (e.g. serverless-api-gateway-throttling).",

@@ -10,13 +10,13 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from .model import ERROR, Finding, Template
+from .model import ERROR, INFO, WARNING, Finding, Template
 
 SCHEMA = "slsguard-audit/1"
 
 
 def _rank(f: Finding) -> int:
-    return 3 if f.exempt is not None else 2 if f.baseline else (0 if f.severity == ERROR else 1)
+    return 3 if f.exempt is not None else 2 if f.baseline else {ERROR: 0, WARNING: 1}.get(f.severity, 2)
 
 
 def ordered(findings: Sequence[Finding], templates: Sequence[Template], rule_order: Sequence[str]) -> list[Finding]:
@@ -36,7 +36,7 @@ def summary(findings: Sequence[Finding]) -> dict[str, Any]:
         by_rule[f.rule] = by_rule.get(f.rule, 0) + 1
     counts = {
         "errors": sum(1 for f in findings if f.blocking),
-        "warnings": sum(1 for f in findings if f.severity != ERROR and f.exempt is None and not f.baseline),
+        "warnings": sum(1 for f in findings if f.severity == WARNING and f.exempt is None and not f.baseline),
         "exempted": sum(1 for f in findings if f.exempt is not None),
         "by_rule": dict(sorted(by_rule.items(), key=lambda kv: (-kv[1], kv[0]))),
     }

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
-from . import api, exemptions, exposure, functions, quotas, rails, security
+from . import api, exemptions, exposure, functions, quotas, rails, security, waf
 from .model import Context, Finding
 
 
@@ -206,6 +206,14 @@ RULES: tuple[Rule, ...] = (
         "every WebSocket API stage has default-route throttling (error)",
         api.websocket_throttling,
         "Each WebSocket message invokes a function; without stage throttling connected clients set the bill.",
+    ),
+    Rule(
+        "rest-api-waf",
+        "4 wallet attack",
+        "every REST API has an AWS WAF web ACL with a rate rule (warning)",
+        waf.rest_api_waf,
+        "Stage throttling caps the whole API: one client can use all of it and lock everyone else out. A WAF rate-based rule "
+        "blocks that client alone (429), and AWS managed rules drop known-bad requests before a function is billed. Reported as info where the project chose no web ACL (custom.rails.waf: none).",
     ),
     Rule(
         "errors-alarm",

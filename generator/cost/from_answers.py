@@ -11,12 +11,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from .. import rules
-from .model import API, QUEUE, SCHEDULE, Api, Function, Service, Trigger
+from .model import API, QUEUE, SCHEDULE, Api, Function, Service, Trigger, WebAcl, key
 
 WARMER_MEMORY_MB = 128  # custom.warmup.default.memorySize in the template
 WARMER_TIMEOUT_S = 10  # custom.warmup.default.timeout
 WARMER_RATE_PER_S = 1 / 300  # rate(5 minutes)
 WORKER_BATCH_SIZE = 10  # functions.worker.events[0].sqs.batchSize
+
+
+WAF_RULES = 3  # the rails plugin's web ACL: per-IP rate rule, AWS common and known-bad-inputs rule groups
 
 
 def _truthy(value: Any) -> bool:
@@ -31,12 +34,16 @@ def build(answers: Mapping[str, Any]) -> Service:
     cold = str(answers.get("cold_start", "none")) if api_kind != "none" else "none"
     functions: list[Function] = []
     apis: list[Api] = []
+    acls: list[WebAcl] = []
     if api_kind != "none":
         api = Api("root", "ApiGatewayRestApi" if api_kind == "rest" else "HttpApi", api_kind, float(answers["throttle_rate"]))
         api.tracing = tracing and api_kind == "rest"
         api.access_logs = api_kind == "http"
         api.functions.append("ApiLambdaFunction")
         apis.append(api)
+        if api_kind == "rest" and answers.get("waf") == "rate-limit":
+            acls.append(WebAcl("root", "WebAcl", WAF_RULES))
+            api.web_acls.append(key("root", "WebAcl"))
         functions.append(
             Function(
                 "root",
@@ -67,4 +74,4 @@ def build(answers: Mapping[str, Any]) -> Service:
                 triggers=[warm],
             )
         )
-    return Service(functions, apis, [], int(answers["account_concurrency"]))
+    return Service(functions, apis, acls, int(answers["account_concurrency"]))

@@ -11,6 +11,8 @@
 //   provisionedConcurrency: 1       with coldStart: provisioned
 //   logQueries: true                saved Logs Insights queries over every function's log group
 //   warmerRole: WarmerRole          logical id of the warmer's role (custom.warmup.<warmer>.role)
+//   waf: {rateLimit: 1000} | none   REST API: a web ACL blocking a client IP above rateLimit requests per 5 minutes
+//   budget: {monthlyUsd: 50}        a monthly AWS Budgets cost budget notifying alarmTopic (and the alarm e-mail)
 //   database:                       only when the service has a database
 //     statements: [...]             IAM statements a `slsguard.database: true` function gets
 //     vpc: {subnetIds, securityGroupIds}   only when reaching the database needs the VPC
@@ -77,6 +79,7 @@ class Rails {
         custom: service.custom || {},
         resources: service.resources,
         apiGatewayTracing: Boolean((provider.tracing || {}).apiGateway),
+        logRetentionInDays: provider.logRetentionInDays,
       },
     };
   }

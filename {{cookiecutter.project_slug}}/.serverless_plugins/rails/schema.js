@@ -16,6 +16,24 @@ const CUSTOM = {
     provisionedConcurrency: { type: 'integer', minimum: 1 },
     logQueries: { type: 'boolean' },
     warmerRole: { type: 'string', pattern: '^[A-Za-z0-9]+$' },
+    // generator.limits.WAF_RATE_LIMIT_MIN / _MAX
+    waf: {
+      anyOf: [
+        { const: 'none' },
+        {
+          type: 'object',
+          properties: { rateLimit: { type: 'integer', minimum: 10, maximum: 2000000000 } },
+          required: ['rateLimit'],
+          additionalProperties: false,
+        },
+      ],
+    },
+    budget: {
+      type: 'object',
+      properties: { monthlyUsd: { type: 'number', exclusiveMinimum: 0 } },
+      required: ['monthlyUsd'],
+      additionalProperties: false,
+    },
     database: {
       type: 'object',
       properties: {

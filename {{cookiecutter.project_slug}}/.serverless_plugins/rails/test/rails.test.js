@@ -210,3 +210,59 @@ test('resources that share one object get their own copies', () => {
   assert.deepEqual(template.Resources.Integration.Properties.IntegrationUri, shared);
   assert.notEqual(template.Resources.Integration.Properties.IntegrationUri, shared);
 });
+
+const waf = require('../rails/waf');
+const budget = require('../rails/budget');
+
+function restApi(resources = {}) {
+  return {
+    ApiGatewayRestApi: { Type: 'AWS::ApiGateway::RestApi', Properties: {} },
+    ApiGatewayDeployment123: { Type: 'AWS::ApiGateway::Deployment', Properties: {} },
+    ...resources,
+  };
+}
+
+test('waf: a web ACL with a per-IP rate rule answering 429, managed rules, logging and the stage association', () => {
+  const ctx = context(undefined, { config: { waf: { rateLimit: 1000 } }, resources: restApi() });
+  ctx.service.logRetentionInDays = 30;
+  waf.apply(ctx);
+  const r = ctx.template.Resources;
+  const [rate, common, badInputs] = r.WebAcl.Properties.Rules;
+  assert.equal(rate.Statement.RateBasedStatement.Limit, 1000);
+  assert.equal(rate.Statement.RateBasedStatement.AggregateKeyType, 'IP');
+  assert.equal(rate.Action.Block.CustomResponse.ResponseCode, 429);
+  assert.deepEqual([common.Name, badInputs.Name], ['AWSManagedRulesCommonRuleSet', 'AWSManagedRulesKnownBadInputsRuleSet']);
+  assert.equal(r.WebAclLogGroup.Properties.RetentionInDays, 30);
+  assert.match(r.WebAclLogGroup.Properties.LogGroupName, /^aws-waf-logs-/);
+  assert.deepEqual(r.WebAclAssociation.DependsOn, ['ApiGatewayDeployment123']);
+  assert.deepEqual(r.WebAclAssociation.Properties.ResourceArn['Fn::Sub'][1], { RestApi: { Ref: 'ApiGatewayRestApi' } });
+  assert.match(r.WebAclAssociation.Properties.ResourceArn['Fn::Sub'][0], /\/stages\/dev$/);
+});
+
+test('waf: none is recorded on the REST API for the audit; a web ACL without a REST API is refused', () => {
+  const declined = context(undefined, { config: { waf: 'none' }, resources: restApi() });
+  waf.apply(declined);
+  assert.equal(declined.template.Resources.WebAcl, undefined);
+  assert.match(declined.template.Resources.ApiGatewayRestApi.Metadata.slsguard.waf, /waf=none/);
+  const noRest = context(undefined, { config: { waf: { rateLimit: 100 } } });
+  assert.throws(() => waf.apply(noRest), /needs exactly one REST API/);
+});
+
+test('budget: ACTUAL 80 % and FORECASTED 100 % to the alarm topic, e-mail when the template has it, topic policy for Budgets', () => {
+  const ctx = context(undefined, { config: { budget: { monthlyUsd: 50 } }, resources: { AlarmTopic: { Type: 'AWS::SNS::Topic', Properties: {} } } });
+  ctx.template.Parameters = { AlarmEmail: { Type: 'String' } };
+  ctx.template.Conditions = { HasAlarmEmail: {} };
+  budget.apply(ctx);
+  const b = ctx.template.Resources.SpendBudget.Properties;
+  assert.equal(b.Budget.BudgetLimit.Amount, 50);
+  assert.deepEqual(
+    b.NotificationsWithSubscribers.map((n) => [n.Notification.NotificationType, n.Notification.Threshold]),
+    [['ACTUAL', 80], ['FORECASTED', 100]]
+  );
+  assert.deepEqual(b.NotificationsWithSubscribers[0].Subscribers[0], { SubscriptionType: 'SNS', Address: { Ref: 'AlarmTopic' } });
+  assert.equal(b.NotificationsWithSubscribers[0].Subscribers[1]['Fn::If'][0], 'HasAlarmEmail');
+  const statements = ctx.template.Resources.AlarmTopicPolicy.Properties.PolicyDocument.Statement;
+  assert.ok(statements.some((s) => s.Principal.Service === 'budgets.amazonaws.com' && s.Action === 'sns:Publish'));
+  const noTopic = context(undefined, { config: { budget: { monthlyUsd: 5 }, alarmTopic: 'Missing' } });
+  assert.throws(() => budget.apply(noTopic), /not a resource of this service/);
+});
