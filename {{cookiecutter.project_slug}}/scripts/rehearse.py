@@ -16,6 +16,7 @@ AWS_ENDPOINT_URL to use another emulator instead (no shims, and no list of emula
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import socket
@@ -91,10 +92,10 @@ def start_moto() -> tuple[str, Any]:
 
 def recorded_only(types: set[str]) -> list[str]:
     """Resource types moto's CloudFormation accepts but does not create (it skips them with a warning)."""
-    from moto.cloudformation.parsing import NULL_MODELS, get_model_map
+    from moto.cloudformation.parsing import get_model_map
 
     known = set(get_model_map()) | {"AWS::CloudFormation::Stack"}
-    return sorted(t for t in types if t not in known and not t.startswith("Custom::") or t in NULL_MODELS)
+    return sorted(t for t in types if t not in known and not t.startswith("Custom::"))
 
 
 def stand_in(parameter_type: str, name: str) -> str:
@@ -180,11 +181,11 @@ class Rehearsal:
 
     def settle(self, step: str) -> bool:
         """Wait for the final status of the root stack and of every nested stack; report each."""
+        from botocore.exceptions import WaiterError
+
         waiter = self.cfn.get_waiter(f"stack_{step}_complete")
-        try:
+        with contextlib.suppress(WaiterError):  # the statuses below say what went wrong
             waiter.wait(StackName=self.stack_name, WaiterConfig={"Delay": 1, "MaxAttempts": 600})
-        except Exception:  # noqa: BLE001 - the statuses below say what went wrong
-            pass
         ok = True
         for stack in self.cfn.describe_stacks()["Stacks"]:
             status = stack["StackStatus"]
