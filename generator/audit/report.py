@@ -10,7 +10,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from .model import ERROR, INFO, WARNING, Finding, Template
+from .model import ERROR, WARNING, Finding, Template
 
 SCHEMA = "slsguard-audit/1"
 
