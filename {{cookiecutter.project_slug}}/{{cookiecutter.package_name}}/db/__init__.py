@@ -61,7 +61,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from ._config import Deadline, Settings
-from .errors import ConfigurationError, DatabaseError, IntegrityError, QueryError, QueryTimeout, Unavailable
+from .errors import ConfigurationError, DatabaseError, IntegrityError, QueryError, QueryTimeout, TlsRefused, Unavailable
 
 __all__ = [
     "ConfigurationError",
@@ -69,6 +69,7 @@ __all__ = [
     "IntegrityError",
     "QueryError",
     "QueryTimeout",
+    "TlsRefused",
     "Unavailable",
     "end",
     "execute",
@@ -95,6 +96,9 @@ def _get() -> Any:
             _client = DataApiClient(_settings)
         else:
             from ._direct import DirectClient
+            from ._tls import check_mode
+
+            check_mode(_settings)
 
             try:
                 dialect = importlib.import_module(f".{'_mysql' if _settings.engine == 'mysql' else '_postgres'}", __name__)
