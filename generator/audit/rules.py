@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
-from . import api, exemptions, functions, quotas, security
+from . import api, database, exemptions, functions, quotas, security
 from .model import Context, Finding
 
 
@@ -62,6 +62,12 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule("plain-secret", "3 SQL databases", "no secret-looking values in plain environment variables (error)", security.plain_secret),
     Rule("iam-wildcard", "3 SQL databases", 'no Action "*" and no data-service action on Resource "*" (warning)', security.iam_wildcard),
+    Rule(
+        "database-tls",
+        "3 SQL databases",
+        "no database TLS mode or driver flag in a function's environment that skips certificate verification (error)",
+        database.database_tls,
+    ),
     Rule("vpc-without-need", "1 cold start", "a function in a VPC reaches something private (warning)", security.vpc_without_need),
     Rule("cfn-resources", "5 CloudFormation", "at most 500 resources per template (warning from 400)", quotas.template_quotas),
     Rule("cfn-outputs", "5 CloudFormation", "at most 200 outputs per template", quotas.template_quotas),
