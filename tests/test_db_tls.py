@@ -6,8 +6,10 @@ The TLS servers hold certificates for db.internal.test and 127.0.0.1 from a CA m
 
 from __future__ import annotations
 
+import importlib
 import logging
 import sys
+from pathlib import Path
 
 import pytest
 from support.databases import Server
@@ -31,15 +33,15 @@ def test_the_right_ca_connects_and_the_session_is_encrypted(tls_server, containe
 
 @pytest.mark.parametrize("access", ["direct", "rds-proxy"])
 def test_the_shipped_bundle_refuses_a_certificate_from_another_ca(tls_server, containers, access):
-    db = containers(tls_server, access, DB_CA_BUNDLE="")  # the default: the bundle shipped for the access path
+    db = containers(tls_server, access, DB_CA_BUNDLE="", AWS_REGION="us-east-1")  # the default bundle for the path
     with pytest.raises(db.TlsRefused) as refused:
         db.query("SELECT 1")
     message = str(refused.value)
     assert f"refused 127.0.0.1:{tls_server.port}" in message
     assert "its certificate is not signed by a CA in the bundle" in message
     assert "\n" not in message and refused.value.__cause__ is not None
-    expected = "amazon-trust-services.pem" if access == "rds-proxy" else "rds-global-bundle.pem"
-    assert db._tls.bundle(db._settings).endswith(f"/db/certs/{expected}")
+    expected = "/db/certs/amazon-trust-services.pem" if access == "rds-proxy" else "/slsguard-rds-us-east-1-bundle.pem"
+    assert db._tls.bundle(db._settings).endswith(expected)
     stats = db.stats()
     assert (stats["refused"], stats.get("retries", 0), stats.get("connects", 0)) == (1, 0, 0)  # no retry, no fallback
     assert tls_server.connections() == 0
@@ -94,3 +96,26 @@ def test_tls_is_set_up_on_the_first_connect_and_once_per_container(tls_server, c
     assert db.stats()["reconnects"] == 1
     assert tls._contexts == contexts  # the same SSLContext objects: built once per container
     assert len(contexts) == (1 if tls_server.engine == "mysql" else 0)  # libpq reads the bundle itself
+
+
+def test_the_default_rds_bundle_is_narrowed_to_the_functions_region(render_db, monkeypatch):
+    """libpq reads the CA file on every connect: 3 roots of the region instead of 87 (a database elsewhere: DB_CA_BUNDLE)."""
+    from cryptography import x509
+    from support.databases import load_db
+
+    db = load_db(render_db("postgres", "direct"), "slsguard_db_bundles")
+    tls, config = importlib.import_module("slsguard_db_bundles._tls"), importlib.import_module("slsguard_db_bundles._config")
+    monkeypatch.setenv("AWS_REGION", "eu-west-1")
+    narrowed = tls.bundle(config.Settings.from_env({}))
+    names = sorted(
+        c.subject.rfc4514_string().split("CN=")[1].split(",")[0] for c in x509.load_pem_x509_certificates(Path(narrowed).read_bytes())
+    )
+    assert names == [f"Amazon RDS eu-west-1 Root CA {kind} G1" for kind in ("ECC384", "RSA2048", "RSA4096")]
+    monkeypatch.setenv("AWS_REGION", "xx-nowhere-1")  # a region the bundle does not know: the whole bundle
+    assert tls.bundle(config.Settings.from_env({})).endswith("/db/certs/rds-global-bundle.pem")
+    monkeypatch.setenv("AWS_REGION", "eu-west-1")
+    assert tls.bundle(config.Settings.from_env({"DB_ACCESS": "rds-proxy"})).endswith("/db/certs/amazon-trust-services.pem")
+    assert tls.bundle(config.Settings.from_env({"DB_CA_BUNDLE": str(tls.CERTS / "rds-global-bundle.pem")})).endswith(
+        "rds-global-bundle.pem"
+    )
+    assert db.stats() == {}  # choosing a bundle opens no connection
