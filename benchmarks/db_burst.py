@@ -67,22 +67,10 @@ def raw_connect(server: Server) -> Any:
     if server.engine == "mysql":
         import pymysql
 
-        if server.tls:  # what a handler verifying TLS writes: PyMySQL builds a context (loads the CA) per connect
-            return pymysql.connect(
-                host=server.host,
-                port=server.port,
-                user=server.user,
-                password=server.password,
-                database=server.database,
-                connect_timeout=5,
-                ssl_ca=str(server.tls.ca),
-                ssl_verify_cert=True,
-                ssl_verify_identity=True,
-            )
-
-        # ssl_disabled: the test server offers no TLS, and PyMySQL would otherwise build a TLS context (tens of ms
-        # of CPU) on every connect, measuring PyMySQL rather than connection management. The managed client
-        # builds that context once per container.
+        # With TLS, what a handler verifying it writes: PyMySQL builds a context (loading the CA) on every connect.
+        # Without (the server offers none): ssl_disabled, or PyMySQL would still build a TLS context (tens of ms of
+        # CPU) per connect, measuring PyMySQL rather than connection management.
+        tls = {"ssl_ca": str(server.tls.ca), "ssl_verify_cert": True, "ssl_verify_identity": True} if server.tls else {"ssl_disabled": True}
         return pymysql.connect(
             host=server.host,
             port=server.port,
@@ -90,7 +78,7 @@ def raw_connect(server: Server) -> Any:
             password=server.password,
             database=server.database,
             connect_timeout=5,
-            ssl_disabled=True,
+            **tls,
         )
     import psycopg
 

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from .model import ERROR, FUNCTION, Context, Finding, finding, fn_label, props
+from .security import _strings  # every literal string in a value, Fn::Sub / Fn::Join included
 
 # Variables whose value is a TLS mode: slsguard's DB_TLS, libpq's PGSSLMODE, DATABASE_SSLMODE, MYSQL_SSL_MODE, ...
 DB_PREFIX = r"(?:DB|DATABASE|RDS|AURORA|PG|POSTGRES|POSTGRESQL|MYSQL|MARIADB|SQL)"
@@ -47,18 +48,6 @@ FIX = (
     "RDS or Amazon Trust Services bundle); for a driver of your own use sslmode=verify-full (PostgreSQL) or a CA "
     "with host name verification (MySQL). If the server's CA is not in the bundle, set DB_CA_BUNDLE instead."
 )
-
-
-def _strings(value: Any) -> Iterator[str]:
-    """Every literal string in a value, including those inside Fn::Sub / Fn::Join."""
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, list):
-        for item in value:
-            yield from _strings(item)
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _strings(item)
 
 
 def _weak(name: str, value: Any) -> str | None:
