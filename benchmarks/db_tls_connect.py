@@ -66,7 +66,8 @@ def measure(engine: str, runs: int, workdir: Path) -> dict[str, float]:
             order = ("tls", "plain") if i % 2 == 0 else ("plain", "tls")
             for side in order:
                 samples[side].append(timed_connect(sides[side]))
-        for db in sides.values():
+        for side, db in sides.items():
+            assert db.stats()["connects"] == runs + 1, f"{side}: every sample must open a new connection"
             db.close()
     diffs = [t - p for t, p in zip(samples["tls"], samples["plain"], strict=True)]
     return {"tls": statistics.median(samples["tls"]), "plain": statistics.median(samples["plain"]), "diff": statistics.median(diffs)}

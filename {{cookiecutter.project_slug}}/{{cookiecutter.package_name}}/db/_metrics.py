@@ -2,8 +2,10 @@
 
 At the end of an invocation (db.end()) the counters that moved since the last line are written to stdout as
 one JSON object; CloudWatch Logs turns it into metrics. Nothing is written when nothing changed, so a warm
-invocation that reused its connection costs no line at all. Written by hand with json: Powertools Metrics would
-add its import (about 2 ms, see the README's numbers) to the first invocation of every container for one dict.
+invocation that reused its connection costs no line at all. Written by hand with json rather than Powertools
+Metrics: importing it costs nothing extra at init (``import aws_lambda_powertools`` loads it already), but a
+line takes about 13 µs of CPU here against 36 µs through EphemeralMetrics, and db keeps working without
+Powertools (scripts, migrations).
 
 Namespace: POWERTOOLS_METRICS_NAMESPACE (else the service name), dimension: service only (each metric and
 dimension set is billed monthly, so function_name goes in as a property, searchable in Logs Insights).
