@@ -58,6 +58,14 @@ def create_item():
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
 def handler(event, context):
     return app.resolve(event, context)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
+def handler_with_access_line(event, context):
+    """The same, plus the one line per request that slsguard's guard writes ("request done", status, duration)."""
+    response = app.resolve(event, context)
+    logger.info("request done", extra={"status": response["statusCode"], "method": "GET", "path": "/health", "duration_ms": 0.1})
+    return response
 '''
 WARM_SCRIPT = """
 import json, statistics, sys, time, uuid, importlib
@@ -67,7 +75,8 @@ class Context:
     def get_remaining_time_in_millis(self): return int((self._end - time.monotonic()) * 1000)
 event = json.load(open("tests/events/rest_get_items.json"))
 event.update(path="/health", resource="/health")  # a route that touches nothing behind the function
-handlers = {"slsguard": importlib.import_module(sys.argv[1]).handler, "powertools": importlib.import_module(sys.argv[2]).handler}
+pt = importlib.import_module(sys.argv[2])
+handlers = {"slsguard": importlib.import_module(sys.argv[1]).handler, "powertools": pt.handler, "powertools+line": pt.handler_with_access_line}
 for name, h in handlers.items():
     for _ in range(300):
         assert h(event, Context())["statusCode"] == 200, name
@@ -190,15 +199,18 @@ def main() -> int:
             if args.importtime:
                 print("\n".join("    " + line for line in top_imports(project, module)))
             w = warm(project, module, args.warm_blocks)
-            print(f"{label:28s} warm request: slsguard {w['slsguard']:6.1f} µs  powertools {w['powertools']:6.1f} µs")
-            goal = GOALS_MS[label]
-            cold_ok = m["handler_over_wall"] < goal and m["handler_minus_powertools_wall"] <= 0
-            verdicts.append(
-                f"{label}: {m['handler_over_wall']:.1f} ms over bare (goal < {goal:.0f}), "
-                f"{m['handler_minus_powertools_wall']:+.1f} ms against Powertools, warm {w['slsguard'] - w['powertools']:+.1f} µs: "
-                + ("met" if cold_ok and w["slsguard"] <= w["powertools"] else "NOT met")
+            print(
+                f"{label:28s} warm request CPU: slsguard {w['slsguard']:6.1f} µs  powertools {w['powertools']:6.1f} µs"
+                f"  powertools + an access log line {w['powertools+line']:6.1f} µs"
             )
-    print("\n".join(verdicts))
+            goal = GOALS_MS[label]
+            verdicts.append(
+                f"{label}: over bare {m['handler_over_wall']:.1f} ms wall / {m['handler_over_cpu']:.1f} ms CPU (goal < {goal:.0f}: "
+                f"{'met' if m['handler_over_wall'] < goal else 'wall NOT met'}{'' if m['handler_over_cpu'] < goal else ', CPU NOT met'}); "
+                f"against Powertools {m['handler_minus_powertools_wall']:+.1f} ms wall ({'met' if m['handler_minus_powertools_wall'] <= 0 else 'NOT met'}); "
+                f"warm {w['slsguard'] - w['powertools']:+.1f} µs CPU ({'met' if w['slsguard'] <= w['powertools'] else 'NOT met'})"
+            )
+        print("\n".join(verdicts))
     return 0
 
 
