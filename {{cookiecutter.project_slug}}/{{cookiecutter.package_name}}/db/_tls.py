@@ -5,7 +5,7 @@ host name, against DB_HOST. The default bundle depends on the access path, becau
 certificates:
   direct     RDS/Aurora server certificates chain to the RDS CAs of their region: certs/rds-global-bundle.pem,
              narrowed on first use to the three roots of AWS_REGION (set by Lambda) and written once per
-             container to /tmp, because libpq reads the whole file on every connect (87 certificates: about
+             container to a private file in /tmp, because libpq reads the whole file on every connect (87 certificates: about
              13 ms of CPU each time). A database in another region: set DB_CA_BUNDLE to the global bundle.
   rds-proxy  RDS Proxy presents an ACM certificate, chained to the Amazon Trust Services roots:
              certs/amazon-trust-services.pem
@@ -19,6 +19,8 @@ Nothing here runs at import time: the context is built on the first connect (ini
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import logging
 import os
 import re
@@ -101,16 +103,21 @@ def bundle(settings: Settings) -> str:
 
 
 def _region_bundle(path: Path, region: str) -> Path | None:
-    """The RDS roots of ``region`` out of the global bundle, in a file under /tmp; None when it has none for it."""
+    """The RDS roots of ``region`` out of the global bundle, in a private temporary file; None when it has none."""
     pems = [m["pem"] for m in RDS_ROOT.finditer(path.read_text()) if m["region"] == region]
     if not region or not pems:
         return None
-    target = Path(tempfile.gettempdir()) / f"slsguard-rds-{region}-bundle.pem"
-    fd, partial = tempfile.mkstemp(dir=target.parent, prefix=target.name)
+    # mkstemp: a new file only this process's user can read or replace (a shared name in /tmp could be planted)
+    fd, name = tempfile.mkstemp(prefix=f"slsguard-rds-{region}-", suffix=".pem")
     with os.fdopen(fd, "w") as out:
         out.write(f"# The {region} roots of {path} (slsguard db module)\n" + "".join(pems))
-    os.replace(partial, target)  # atomic: another process may be reading the previous copy
-    return target
+    atexit.register(_remove, name)
+    return Path(name)
+
+
+def _remove(name: str) -> None:
+    with contextlib.suppress(OSError):
+        os.remove(name)
 
 
 def context(settings: Settings) -> Any:
