@@ -117,7 +117,8 @@ class DirectClient:
                     self.stats["connect_failures"] += 1
                     cause, fix = refused
                     event("refused", logging.ERROR, host=s.host, port=s.port, cause=cause, bundle=s.ca_bundle or "shipped")
-                    raise errors.TlsRefused(f"{s.engine}: refused {s.host}:{s.port}: {cause} (DB_TLS=verify-full). Fix: {fix}", d.code(err)) from err
+                    message = f"{s.engine}: refused {s.host}:{s.port}: {cause} (DB_TLS=verify-full). Fix: {fix}"
+                    raise errors.TlsRefused(message, d.code(err)) from err
                 kind, last = d.classify(err), err
                 if kind == "auth" and s.secret_arn and not refreshed:
                     refreshed = True  # the secret may have been rotated since it was cached

@@ -68,7 +68,11 @@ REFUSALS = (
 )
 
 # A certificate of the global bundle and the comment naming it: "# Amazon RDS eu-west-1 Root CA RSA2048 G1 (expires ...)"
-RDS_ROOT = re.compile(r"^# Amazon RDS (?P<region>[a-z]{2}(?:-[a-z]+)+-\d) Root CA [^\n]*\n(?P<pem>-----BEGIN CERTIFICATE-----\n.*?-----END CERTIFICATE-----\n)", re.M | re.S)
+RDS_ROOT = re.compile(
+    r"^# Amazon RDS (?P<region>[a-z]{2}(?:-[a-z]+)+-\d) Root CA [^\n]*\n"
+    r"(?P<pem>-----BEGIN CERTIFICATE-----\n.*?-----END CERTIFICATE-----\n)",
+    re.M | re.S,
+)
 
 _contexts: dict[str, Any] = {}  # bundle path -> ssl.SSLContext, one per container
 _bundles: dict[tuple[str, str, str], str] = {}  # (access, DB_CA_BUNDLE, region) -> the file to verify against
@@ -88,10 +92,8 @@ def bundle(settings: Settings) -> str:
     region = os.environ.get("AWS_REGION", "")
     key = (settings.access, settings.ca_bundle, region)
     if key not in _bundles:
-        if settings.ca_bundle:
-            path = Path(settings.ca_bundle)
-        else:
-            path = CERTS / DEFAULT_BUNDLES.get(settings.access, DEFAULT_BUNDLES["direct"])
+        shipped = CERTS / DEFAULT_BUNDLES.get(settings.access, DEFAULT_BUNDLES["direct"])
+        path = Path(settings.ca_bundle) if settings.ca_bundle else shipped
         if not path.is_file():
             raise ConfigurationError(
                 f"DB_CA_BUNDLE={str(path)!r} is not a readable file: set it to a PEM file of CA certificates "
