@@ -6,12 +6,17 @@ their versions, permissions and REST methods in three nested stacks wired throug
 Then runs `python -m generator audit` as a fresh process several times and reports the median
 (goal: under 200 ms), next to a bare interpreter's start-up for scale.
 
+Output formats: the same set with a finding per function (no reserved concurrency, no tracing:
+498 findings) and a serverless.yml listing the 249 functions beside .serverless/, audited with
+`--format text` and `--format sarif` alternately (whole process), and the two renderings in process.
+
     python benchmarks/audit.py [--runs 15]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import resource
@@ -20,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 FUNCTIONS = 249  # 2 resources each + role + bucket = 500 in the root
@@ -147,29 +153,98 @@ def _in_process(folder: Path) -> float:
     return (time.perf_counter() - start) * 1000
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def paired(name: str, command: list[str], runs: int, in_process: Callable[[], float], what: str) -> list[str]:
+    """Time ``command`` against a bare interpreter, alternately, then ``in_process`` alone: the report's lines."""
+    timed([command], 2)  # warm the page cache and the bytecode cache
+    bare, whole = timed([[sys.executable, "-c", "pass"], command], runs)
+    inproc = [in_process() for _ in range(runs)]
+    overhead = [a - b for a, b in zip(whole[0], bare[0], strict=True)]
+    return [
+        _line("python -c pass", *bare),
+        _line(f"slsguard {name} (whole)", *whole),
+        f"{name + ' over bare python':<24} median {statistics.median(overhead):6.1f} ms (back-to-back differences)",
+        f"{name + '() in process':<24} median {statistics.median(inproc):6.1f} ms ({what}; imports excluded)",
+        f"load average during the runs: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores",
+        f"goal < 200 ms for the whole process: {'met' if statistics.median(whole[0]) < 200 else 'NOT met'} (wall median)",
+    ]
+
+
+def with_findings(project: Path) -> None:
+    """The benchmark set with two findings per function, and the serverless.yml SARIF looks lines up in."""
+    folder = project / ".serverless"
+    folder.mkdir(parents=True)
+    build(folder)
+    root_file = folder / "cloudformation-template-update-stack.json"
+    root = json.loads(root_file.read_text())
+    for res in root["Resources"].values():
+        if res["Type"] == "AWS::Lambda::Function":
+            res["Properties"].pop("ReservedConcurrentExecutions")
+            res["Properties"].pop("TracingConfig")
+    root_file.write_text(json.dumps(root, indent=2))
+    lines = ["service: bench", "provider:", "  name: aws", "  timeout: 6", "functions:"]
+    for i in range(FUNCTIONS):
+        lines += [f"  fn{i}:", "    handler: bench/api.handler", "    events:", "      - http: GET fn" + str(i)]
+    (project / "serverless.yml").write_text("\n".join(lines) + "\n")
+
+
+def _render_times(project: Path, runs: int) -> dict[str, list[float]]:
+    """In process, after one audit: how long each view of the same findings takes to build."""
+    sys.path.insert(0, str(REPO))
+    from generator.audit import audit_with_templates, report, sarif
+
+    findings, templates = audit_with_templates([project / ".serverless"])
+    views = {"text": lambda: report.text(findings, templates), "sarif": lambda: sarif.dumps(findings, templates)}
+    out: dict[str, list[float]] = {name: [] for name in views}
+    for _ in range(runs):
+        for name, view in views.items():
+            start = time.perf_counter()
+            view()
+            out[name].append((time.perf_counter() - start) * 1000)
+    return out
+
+
+def formats(runs: int) -> None:
+    """Text vs SARIF on the set with findings: whole process alternately, then the rendering alone."""
+    with tempfile.TemporaryDirectory() as tmp:
+        project = Path(tmp) / "bench"
+        with_findings(project)
+        base = [sys.executable, "-m", "generator", "audit", str(project / ".serverless"), "--format"]
+        check = subprocess.run([*base, "json"], cwd=REPO, capture_output=True, text=True, check=False)
+        count = len(json.loads(check.stdout)["findings"])
+        timed([[*base, "text"], [*base, "sarif"]], 2)
+        text, sarif_run = timed([[*base, "text"], [*base, "sarif"]], runs)
+        rendering = _render_times(project, runs)
+    print(f"formats: {count} findings, serverless.yml with {FUNCTIONS} functions beside .serverless/")
+    print(_line("audit --format text", *text))
+    print(_line("audit --format sarif", *sarif_run))
+    diff = [b - a for a, b in zip(text[0], sarif_run[0], strict=True)]
+    print(f"{'sarif over text':<24} median {statistics.median(diff):6.1f} ms (back-to-back differences)")
+    for name, values in rendering.items():
+        print(f"{'render ' + name + ' in process':<24} median {statistics.median(values):6.1f} ms")
+
+
+@contextlib.contextmanager
+def benchmark_set(doc: str) -> Iterator[tuple[argparse.Namespace, Path, int]]:
+    """Parse --runs, then build the template set in a temporary .serverless/ folder: (args, folder, resources)."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / ".serverless"
         folder.mkdir()
-        total = build(folder)
+        yield args, folder, build(folder)
+
+
+def main() -> int:
+    with benchmark_set(__doc__) as (args, folder, total):
         root = json.loads((folder / "cloudformation-template-update-stack.json").read_text())
         audit = [sys.executable, "-m", "generator", "audit", str(folder), "--format", "json"]
         check = subprocess.run(audit, cwd=REPO, capture_output=True, text=True, check=False)
         summary = json.loads(check.stdout)["summary"]
-        timed([audit], 2)  # warm the page cache and the bytecode cache
-        bare, runs = timed([[sys.executable, "-c", "pass"], audit], args.runs)
-        inproc = [_in_process(folder) for _ in range(args.runs)]
-    overhead = [a - b for a, b in zip(runs[0], bare[0], strict=True)]
+        lines = paired("audit", audit, args.runs, lambda: _in_process(folder), "load, rules, report")
     print(f"templates: root {len(root['Resources'])} resources + 3 nested stacks ({total} resources in all); findings {summary}")
-    print(_line("python -c pass", *bare))
-    print(_line("slsguard audit (whole)", *runs))
-    print(f"{'audit over bare python':<24} median {statistics.median(overhead):6.1f} ms (back-to-back differences)")
-    print(f"{'audit() in process':<24} median {statistics.median(inproc):6.1f} ms (load, rules, report; imports excluded)")
-    print(f"load average during the runs: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    print(f"goal < 200 ms for the whole process: {'met' if statistics.median(runs[0]) < 200 else 'NOT met'} (wall median)")
+    print("\n".join(lines))
+    formats(args.runs)
     return 0
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "audit_paths", "new", "upgrade_project"]
+__all__ = ["__version__", "add_function", "audit_paths", "cost_ceiling", "new", "upgrade_project"]
 
 # Public name -> (module, function). The names differ from the submodules (generator.upgrade,
 # generator.audit) on purpose: importing a submodule binds it on the package under its own name.
@@ -19,6 +19,8 @@ _LAZY = {
     "new": ("generator.render", "new"),
     "upgrade_project": ("generator.upgrade", "upgrade"),
     "audit_paths": ("generator.audit", "audit"),
+    "add_function": ("generator.add", "add"),
+    "cost_ceiling": ("generator.cost", "cost"),
 }
 
 

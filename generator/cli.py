@@ -72,6 +72,29 @@ def _parser() -> argparse.ArgumentParser:
     upgrade.add_argument("--check", action="store_true", help="exit 1 when the project is behind this slsguard or its answers")
     upgrade.add_argument("--allow-dirty", action="store_true", help="upgrade a git project with uncommitted changes")
 
+    init = sub.add_parser(
+        "init",
+        help="adopt an existing Serverless Framework service: the audit bridge, its plugins entry and a baseline",
+        description="Adopt the Serverless Framework service in PROJECT_DIR: copy the audit bridge to .slsguard/plugin.js, list it "
+        "in serverless.yml's plugins (comments and layout kept) and, when .serverless/ exists, record today's findings in "
+        ".slsguard/baseline.json, so `package` fails only on new ones.",
+    )
+    init.add_argument("project_dir", nargs="?", default=".", metavar="PROJECT_DIR", help="the service's folder (default: .)")
+    init.add_argument("--force", action="store_true", help="adopt again: refresh the plugin in an adopted project (keeps its baseline)")
+
+    add = sub.add_parser(
+        "add",
+        help="add a function (handler, test, sample event, serverless.yml block) to a generated project",
+        description="Add a function to a generated project: its handler through guard, its test and sample event, and its "
+        "block in serverless.yml with only handler, events, timeout and reservedConcurrency (the rails plugin adds the rest).",
+    )
+    add.add_argument("name", metavar="NAME", help="function name, also its module: a lowercase Python identifier")
+    add.add_argument("--trigger", required=True, metavar="http|sqs|schedule", help="what invokes it: API Gateway, an SQS queue, a schedule")
+    add.add_argument("--path", metavar="/ROUTE", help="HTTP route (--trigger http; default /NAME with - for _)")
+    add.add_argument("--schedule", metavar="EXPR", help="rate(...) or cron(...) (--trigger schedule; default rate(1 hour))")
+    add.add_argument("--database", action="store_true", help="the function reads the database (slsguard: {database: true})")
+    add.add_argument("--project", type=Path, default=Path("."), metavar="PROJECT_DIR", help="the generated project (default: .)")
+
     audit = sub.add_parser(
         "audit",
         help="check compiled CloudFormation templates for unsafe settings",
@@ -82,7 +105,14 @@ def _parser() -> argparse.ArgumentParser:
     audit.add_argument(
         "paths", nargs="*", default=["."], metavar="PATH", help="a .serverless/ folder, a project folder or template files (default: .)"
     )
-    audit.add_argument("--format", choices=("text", "json"), default="text")
+    audit.add_argument("--format", choices=("text", "json", "sarif"), default="text", help="sarif: SARIF 2.1.0 for code scanning")
+    recorded = audit.add_mutually_exclusive_group()
+    recorded.add_argument(
+        "--baseline", type=Path, metavar="FILE", help="report the findings FILE records, but fail only on new ones (see docs/audit.md)"
+    )
+    recorded.add_argument(
+        "--write-baseline", type=Path, metavar="FILE", help="record today's findings in FILE (findings fixed since drop out)"
+    )
     audit.add_argument(
         "--account-concurrency",
         type=int,
@@ -90,6 +120,25 @@ def _parser() -> argparse.ArgumentParser:
         help="the account's Lambda concurrency limit (default: the project's answer, else 1000)",
     )
     audit.add_argument("--warn-only", action="store_true", help="report errors but exit 0")
+
+    cost = sub.add_parser(
+        "cost",
+        help="the most the service can cost per hour under a flood",
+        description="Price the ceiling of compiled templates: every entry point driven to its cap, every function running to its timeout.",
+        epilog="exit codes: 0 at or below --max-hourly (or without it), 1 above it, 2 unusable input. Model: docs/cost.md",
+    )
+    cost.add_argument(
+        "paths", nargs="*", default=["."], metavar="PATH", help="a .serverless/ folder, a project folder or template files (default: .)"
+    )
+    cost.add_argument("--format", choices=("text", "json"), default="text")
+    cost.add_argument("--max-hourly", type=float, metavar="USD", help="exit 1 when the ceiling per hour is above USD")
+    cost.add_argument("--region", metavar="REGION", help="price table to use (default: the project's answer, else us-east-1)")
+    cost.add_argument(
+        "--account-concurrency",
+        type=int,
+        metavar="N",
+        help="the account's Lambda concurrency limit (default: the project's answer, else 1000)",
+    )
     return parser
 
 
@@ -117,13 +166,51 @@ def _upgrade(args: argparse.Namespace) -> int:
     return run_cli(args)
 
 
+def _init(args: argparse.Namespace) -> int:
+    from .adopt import BASELINE_FILE, adopt
+
+    done = adopt(args.project_dir, force=args.force)
+    if done.generated:
+        print(f"Refreshed .slsguard/plugin.js of {done.project}, a generated project (`slsguard upgrade` refreshes everything).")
+        return 0
+    print(f"Adopted {done.project}: .slsguard/plugin.js" + (f" listed in {done.config.name}'s plugins" if done.plugin_listed else ""))
+    if done.baseline is not None:
+        print(f"Recorded {done.baseline} findings of the last package in {BASELINE_FILE}: `package` now fails only on new ones.")
+    elif done.kept_baseline:
+        print(f"Kept {BASELINE_FILE}; refresh it with `slsguard audit .serverless --write-baseline {BASELINE_FILE}`.")
+    else:
+        print(
+            f"No package in .serverless/ yet, so no baseline: run `npx osls package` (it reports, without failing, until a baseline "
+            f"exists), then `slsguard audit .serverless --write-baseline {BASELINE_FILE}`."
+        )
+    return 0
+
+
+def _add(args: argparse.Namespace) -> int:
+    from .add import Request, add
+
+    request = Request(args.name, args.trigger, args.path, args.schedule, args.database)
+    written = add(args.project, request)
+    print(f"Added function {args.name} ({args.trigger}):")
+    for rel in written:
+        print(f"  {rel}")
+    print("Next:\n  python -m pytest\n  npm run package   (the rails plugin adds its alarms, role and the rest)")
+    return 0
+
+
 def _audit(args: argparse.Namespace) -> int:
     from .audit import run_cli
 
     return run_cli(args)
 
 
-COMMANDS = {"new": _new, "upgrade": _upgrade, "audit": _audit}
+def _cost(args: argparse.Namespace) -> int:
+    from .cost import run_cli
+
+    return run_cli(args)
+
+
+COMMANDS = {"new": _new, "upgrade": _upgrade, "init": _init, "add": _add, "audit": _audit, "cost": _cost}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

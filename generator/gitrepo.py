@@ -42,6 +42,17 @@ def git_dirty(root: Path) -> list[str] | None:
     return [line for line in status.stdout.splitlines() if line.strip()]
 
 
+def unmerged_paths(root: Path) -> list[str] | None:
+    """Paths under ``root`` (relative to it) that git holds as unmerged, a conflict not yet 'git add'ed;
+    None when ``root`` is not in a git work tree (one git call answers both)."""
+    if shutil.which("git") is None:
+        return None
+    listed = _git(root, "ls-files", "-u", "-z", "--", ".")
+    if listed.returncode != 0:
+        return None
+    return sorted({entry.split("\t", 1)[1] for entry in listed.stdout.split("\0") if "\t" in entry})
+
+
 def mark_unmerged(root: Path, conflicts: Sequence[Change]) -> bool:
     """Register conflicted files as unmerged (stages 1-3), so ``git status`` and ``git commit`` see them.
 

@@ -3,6 +3,8 @@
 base = what slsguard generated last time, ours = the project now, theirs = the new render.
 A change on one side only is taken; overlapping changes become git-style conflict markers
 inside the file (``git merge-file --diff3``, which needs no repository). Never a ``.rej`` file.
+A binary file both sides changed keeps both versions; a path behind a symbolic link is never read
+or written; a file the user converted to other line endings merges line by line in those endings.
 """
 
 from __future__ import annotations
@@ -10,10 +12,12 @@ from __future__ import annotations
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from . import confine
+from .eol import NAMES, converted, to_lf, to_style
 from .errors import UserError
 from .snapshot import Entry, Tree
 
@@ -22,11 +26,14 @@ ADDED = "added"  # new in this render, absent from the project
 UPDATED = "updated"  # you never changed it: the new render replaces it
 MERGED = "merged"  # both sides changed it, in different places: both kept
 CONFLICT = "conflict"  # both sides changed the same lines: markers written
+BINARY_CONFLICT = "binary conflict"  # both sides changed a binary file: yours stays, the new one is kept aside
 REMOVED = "removed"  # no longer generated and unchanged by you
 KEPT = "kept"  # no longer generated, but you changed it: left in place
 NOT_RESTORED = "not restored"  # you deleted it; the new render changed it; it stays deleted
+LINKED = "linked"  # you replaced it (or a folder above it) with a symbolic link: not followed
 RECORDED = "recorded"  # .slsguard/ answers or merge base
-WRITES = frozenset({ADDED, UPDATED, MERGED, CONFLICT, REMOVED, RECORDED})
+SIDE_FILE = "side file"  # the new version of a binary conflict, next to yours (outside git)
+WRITES = frozenset({ADDED, UPDATED, MERGED, CONFLICT, REMOVED, RECORDED, SIDE_FILE})
 
 
 @dataclass(frozen=True)
@@ -50,7 +57,7 @@ class Change:
 
     @property
     def writes(self) -> bool:
-        """Whether the project changes: a removal, or new content (a binary conflict writes nothing)."""
+        """Whether the project changes: a removal, or new content (a binary conflict writes nothing in place)."""
         return self.action == REMOVED or (self.action in WRITES and self.entry is not None)
 
 
@@ -80,7 +87,7 @@ def merge_text(ours: bytes, base: bytes, theirs: bytes, labels: Labels) -> tuple
 def _both_changed(path: str, ours: Entry, base: Entry | None, theirs: Entry, executable: bool, labels: Labels) -> Change:
     """Both sides changed a file's text (or both added it): merge, or conflict."""
     if _is_binary(ours.data, theirs.data, base.data if base else b""):
-        return Change(path, CONFLICT, None, "binary file changed on both sides: yours is kept, the new version is not applied")
+        return Change(path, BINARY_CONFLICT, None, "", (ours, base, theirs))
     merged, conflicted = merge_text(ours.data, base.data if base else b"", theirs.data, labels)
     if conflicted:
         note = "you created this file and the new render adds it too" if base is None else ""
@@ -107,6 +114,10 @@ def plan_file(path: str, ours: Entry | None, base: Entry | None, theirs: Entry |
         return None
     # the executable bit merges like a one-line file: your change wins over the template's
     executable = theirs.executable if base is None or ours.executable == base.executable else ours.executable
+    binary = _is_binary(ours.data, theirs.data, base.data if base else b"")
+    eol = None if binary else converted(ours.data, base.data if base else None, theirs.data)
+    if eol is not None:
+        return _in_your_line_endings(path, ours, base, theirs, executable, labels, eol)
     if base is not None and ours.data == base.data:
         return Change(path, UPDATED, Entry(theirs.data, executable))
     if ours.data == theirs.data:
@@ -114,14 +125,43 @@ def plan_file(path: str, ours: Entry | None, base: Entry | None, theirs: Entry |
     return _both_changed(path, ours, base, theirs, executable, labels)
 
 
+def _in_your_line_endings(
+    path: str, ours: Entry, base: Entry | None, theirs: Entry, executable: bool, labels: Labels, eol: bytes
+) -> Change | None:
+    """You converted the file's line endings: merge its lines as if you had not, then write them in yours."""
+    o, t = Entry(to_lf(ours.data), ours.executable), Entry(to_lf(theirs.data), theirs.executable)
+    b = Entry(to_lf(base.data), base.executable) if base is not None else None
+    if o.data == t.data:
+        return None if executable == ours.executable else Change(path, UPDATED, Entry(ours.data, executable))
+    if b is not None and o.data == b.data:
+        return Change(path, MERGED, Entry(to_style(t.data, eol), executable), f"your {NAMES[eol]} line endings kept")
+    change = _both_changed(path, o, b, t, executable, labels)
+    assert change.entry is not None  # line endings are only compared in text files
+    sides = tuple(Entry(to_style(e.data, eol), e.executable) if e is not None else None for e in (ours, base, theirs))
+    return replace(change, entry=Entry(to_style(change.entry.data, eol), executable), sides=sides if change.sides else None)
+
+
+def linked(path: str, link: str, base: Entry | None, theirs: Entry | None) -> Change | None:
+    """A generated path you replaced with a symbolic link, or put behind one: reported, never followed."""
+    if base == theirs:
+        return None
+    note = "replaced by a link; not followed" if link == path else f"behind your link {link}; not followed"
+    return Change(path, LINKED, None, note)
+
+
 def plan(root: Path, base: Tree, theirs: Tree, labels: Labels) -> list[Change]:
-    """Every change an upgrade of ``root`` makes, sorted by path; the project is only read."""
-    ours = _read_ours(root, set(base) | set(theirs))
-    changes = [plan_file(p, ours.get(p), base.get(p), theirs.get(p), labels) for p in sorted(set(base) | set(theirs))]
+    """Every change an upgrade of ``root`` makes, sorted by path; the project is only read, never through a link."""
+    paths = sorted(set(base) | set(theirs))
+    behind = confine.links(root, paths)
+    ours = _read_ours(root, (p for p in paths if p not in behind))
+    changes = [
+        linked(p, behind[p], base.get(p), theirs.get(p)) if p in behind else plan_file(p, ours.get(p), base.get(p), theirs.get(p), labels)
+        for p in paths
+    ]
     return [c for c in changes if c is not None]
 
 
-def _read_ours(root: Path, paths: set[str]) -> Mapping[str, Entry]:
+def _read_ours(root: Path, paths: Iterable[str]) -> Mapping[str, Entry]:
     """The project's current version of the paths that matter (missing ones are absent)."""
     out: dict[str, Entry] = {}
     for rel in paths:

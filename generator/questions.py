@@ -306,6 +306,9 @@ def cookiecutter_context() -> dict[str, Any]:
         prompts[q.name] = {"__prompt__": text, **q.choice_help} if q.choice_help else text
     context["__prompts__"] = prompts
     context["_copy_without_render"] = copy_without_render(PROJECT_TEMPLATE)
+    from . import pins  # only when writing cookiecutter.json: the hooks import this module too
+
+    context.update(pins.CONTEXT)
     return context
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from . import rules
+from .errors import UserError
 from .questions import QUESTIONS, Question
 
 
@@ -34,6 +35,29 @@ def summary_lines(answers: Mapping[str, Any]) -> list[str]:
             continue
         shown, cost = _shown_and_cost(q, answers)
         lines.append(f"  {q.name:<21} {shown:<16} {cost}".rstrip())
+    return lines + ceiling_lines(answers)
+
+
+def ceiling_lines(answers: Mapping[str, Any]) -> list[str]:
+    """The most these answers can cost per hour under a flood (the model of ``slsguard cost``), and the budget beside it."""
+    from .cost import ceiling_of_answers
+
+    try:
+        ceiling = ceiling_of_answers(answers)
+    except UserError as err:
+        return [f"  {'cost ceiling':<38} not priced: {err.message}"]
+    month = ceiling.usd_per_month
+    lines = [
+        f"  {'cost ceiling':<38} ${ceiling.usd_per_hour:,.2f} per hour, ${month:,.2f} per 30-day month with every entry point "
+        "at its cap (`slsguard cost` after packaging; docs/cost.md)"
+    ]
+    budget = answers.get("monthly_budget")
+    if isinstance(budget, int | float) and not isinstance(budget, bool) and budget > 0:
+        if budget >= month:
+            verdict = f"the budget ${budget:,.2f} is larger than the monthly ceiling ${month:,.2f}: a flood stays within it"
+        else:
+            verdict = f"the monthly ceiling ${month:,.2f} is larger than the budget ${budget:,.2f}: a flood can exceed it"
+        lines.append(f"  {'monthly_budget':<38} {verdict}")
     return lines
 
 

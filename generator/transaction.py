@@ -3,7 +3,8 @@
 Every new content is first written into a hidden staging folder inside the project (same file
 system, so the final moves are atomic renames); only then are files swapped in one by one, each
 original moved aside. Any failure, Ctrl-C included, moves the originals back: the project ends
-byte-identical to how it started.
+byte-identical to how it started. No path that passes through a symbolic link is written or
+deleted: the project's real root is the limit, whatever its links point to.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from .confine import refuse_links
 from .errors import UserError
 from .merge import Change
 from .snapshot import safe_relpath
@@ -68,11 +70,14 @@ def _keep_mode(original: Path, staged: Path, change: Change) -> None:
     os.chmod(staged, mode)
 
 
-def apply(root: Path, changes: Sequence[Change]) -> None:
-    """Make every writing change in ``changes`` happen, or none of them."""
+def apply(root: Path, changes: Sequence[Change], command: str = "upgrade") -> None:
+    """Make every writing change in ``changes`` happen, or none of them (``command`` names who writes, in errors)."""
     writing = [c for c in changes if c.writes]
     if not writing:
         return
+    for change in writing:
+        safe_relpath(change.path)
+    refuse_links(root, (c.path for c in writing))
     try:
         stage = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=root))
     except OSError as err:
@@ -83,7 +88,6 @@ def apply(root: Path, changes: Sequence[Change]) -> None:
     try:
         staged: list[tuple[Change, Path | None]] = []
         for i, change in enumerate(writing):
-            safe_relpath(change.path)
             if change.entry is None:
                 staged.append((change, None))
                 continue
@@ -116,8 +120,8 @@ def apply(root: Path, changes: Sequence[Change]) -> None:
         if isinstance(err, OSError):
             where = f" ({err.filename})" if err.filename else ""
             raise UserError(
-                f"the upgrade could not write the project{where}: {err.strerror or err}; every file was put back as it was.",
-                "Fix: check free space and permissions, then run the upgrade again.",
+                f"the {command} could not write the project{where}: {err.strerror or err}; every file was put back as it was.",
+                f"Fix: check free space and permissions, then run the {command} again.",
             ) from err
         raise
     shutil.rmtree(stage, ignore_errors=True)

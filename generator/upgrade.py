@@ -11,50 +11,21 @@ import re
 import sys
 import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import snapshot
+from . import conflicts, snapshot
 from .answers import parse_set, reject_unknown, validate
 from .errors import Interrupted, UpgradeConflict, UserError
-from .gitrepo import git_dirty, mark_unmerged
-from .merge import CONFLICT, RECORDED, Change, Labels, plan
+from .gitrepo import git_dirty, mark_unmerged, unmerged_paths
+from .merge import BINARY_CONFLICT, CONFLICT, RECORDED, Change, plan
 from .questions import BY_NAME, QUESTIONS
 from .render import render
+from .upgrade_result import Upgrade
 
 if TYPE_CHECKING:
     from prompt_toolkit.input import Input
     from prompt_toolkit.output import Output
-
-
-@dataclass
-class Upgrade:
-    """What an upgrade found and did: the report and the diff are views of it."""
-
-    project: Path
-    from_version: str
-    to_version: str
-    changed: list[tuple[str, Any, Any]] = field(default_factory=list)  # (key, old, new)
-    new: list[tuple[str, Any, bool]] = field(default_factory=list)  # (key, value, asked)
-    dropped: list[tuple[str, Any]] = field(default_factory=list)  # answers to questions that no longer exist
-    changes: list[Change] = field(default_factory=list)
-    generated_changed: int = 0  # generated files whose pristine render differs from last time
-    dry_run: bool = False
-    marked_unmerged: bool = False  # conflicts registered in the git index, as after 'git merge'
-
-    @property
-    def conflicts(self) -> list[str]:
-        return [c.path for c in self.changes if c.action == CONFLICT]
-
-    @property
-    def file_changes(self) -> list[Change]:
-        return [c for c in self.changes if c.action != RECORDED]
-
-    @property
-    def behind(self) -> bool:
-        """Whether the project differs from what this slsguard would generate with these answers."""
-        return bool(self.from_version != self.to_version or self.changed or self.new or self.dropped or self.generated_changed)
 
 
 def version_key(version: str) -> tuple[int, ...]:
@@ -145,6 +116,11 @@ def upgrade(
     """
     root = Path(project_dir).resolve()
     record = snapshot.read(root)
+    unmerged = unmerged_paths(root)
+    in_git = unmerged is not None
+    unresolved = conflicts.unresolved(root, record.version, record.base, unmerged or ())
+    if not dry_run:
+        conflicts.refuse_unresolved(root, unresolved)
     if not dry_run and not allow_dirty:
         _refuse_dirty(root)
     interactive = not no_input and (input is not None or sys.stdin.isatty())
@@ -160,9 +136,11 @@ def upgrade(
                 "a downgrade would undo what the newer version generated.",
                 f"Fix: install slsguard {record.version} or later.",
             )
-        labels = Labels("your project", f"slsguard {record.version} (last generation)", f"slsguard {fresh.version} (this upgrade)")
-        result = Upgrade(root, record.version, fresh.version, changed, new, dropped, dry_run=dry_run)
+        labels = conflicts.labels(record.version, fresh.version)
+        result = Upgrade(root, record.version, fresh.version, changed, new, dropped, dry_run=dry_run, in_git=in_git, unresolved=unresolved)
         result.changes = plan(root, record.base, fresh.base, labels)
+        if not in_git:
+            result.changes += conflicts.side_files(result.changes)
         result.generated_changed = sum(record.base.get(p) != fresh.base.get(p) for p in set(record.base) | set(fresh.base))
         for rel in (snapshot.ANSWERS_FILE, snapshot.BASE_FILE):
             data = (rendered / rel).read_bytes()
@@ -175,7 +153,11 @@ def upgrade(
         from .transaction import apply
 
         apply(root, result.changes)
-        result.marked_unmerged = mark_unmerged(root, [c for c in result.changes if c.action == CONFLICT])
+        result.marked_unmerged = mark_unmerged(root, [c for c in result.changes if c.action in (CONFLICT, BINARY_CONFLICT)])
+        if in_git and not result.marked_unmerged:  # git could not take both versions: keep the new one beside yours
+            sides = conflicts.side_files(result.changes)
+            apply(root, sides)
+            result.changes += sides
     return result
 
 
@@ -186,23 +168,20 @@ def check(project_dir: str | Path = ".", changes: Mapping[str, Any] | None = Non
 
 def run_cli(args: Any) -> int:
     """``slsguard upgrade`` as argparse parsed it; returns the exit code."""
-    from .upgrade_report import check_report, diff, summary
+    from .upgrade_report import check_report, conflict_message, diff, summary
 
     changes = parse_set(args.set)
     if args.check:
         result = check(args.project_dir, changes)
         print(check_report(result))
-        return 1 if result.behind else 0
+        return 1 if result.behind or result.unresolved else 0
     result = upgrade(args.project_dir, changes, no_input=args.no_input, dry_run=args.dry_run, allow_dirty=args.allow_dirty)
     if args.dry_run:
         text = diff(result)
         if text:
             print(text, end="" if text.endswith("\n") else "\n")
     print(summary(result))
-    if result.conflicts and not args.dry_run:
-        files = ", ".join(result.conflicts)
-        raise UpgradeConflict(
-            f"{len(result.conflicts)} file{'s have' if len(result.conflicts) > 1 else ' has'} conflict markers: {files}. "
-            "Fix: edit each to keep the right lines, remove the <<<<<<< ||||||| ======= >>>>>>> markers, then run your tests."
-        )
+    message = conflict_message(result)
+    if message and not args.dry_run:
+        raise UpgradeConflict(message)
     return 0

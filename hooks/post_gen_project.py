@@ -17,7 +17,16 @@ UNUSED = (
     (
         "no database",
         lambda a: a["database"] == "none",
-        ["{{ cookiecutter.package_name }}/db", "tests/test_db.py"],
+        [
+            "{{ cookiecutter.package_name }}/db",
+            "{{ cookiecutter.package_name }}/migrate.py",
+            "{{ cookiecutter.package_name }}/migrate_resource.py",
+            "{{ cookiecutter.package_name }}/sqlsplit.py",
+            "migrations",
+            ".env.example",
+            "tests/test_db.py",
+            "tests/test_migrate.py",
+        ],
     ),
     (
         "Data API: no connection to manage, no driver, no CA bundle (HTTPS, verified by botocore)",
@@ -33,14 +42,14 @@ UNUSED = (
         ["{{ cookiecutter.package_name }}/db/_data_api.py"],
     ),
     (
-        "PostgreSQL: no MySQL driver code",
+        "PostgreSQL: no MySQL driver code or migrations",
         lambda a: a["database"] == "postgres",
-        ["{{ cookiecutter.package_name }}/db/_mysql.py"],
+        ["{{ cookiecutter.package_name }}/db/_mysql.py", "migrations/mysql"],
     ),
     (
-        "MySQL: no PostgreSQL driver code",
+        "MySQL: no PostgreSQL driver code or migrations",
         lambda a: a["database"] == "mysql",
-        ["{{ cookiecutter.package_name }}/db/_postgres.py"],
+        ["{{ cookiecutter.package_name }}/db/_postgres.py", "migrations/postgres"],
     ),
     (
         "no HTTP API: the worker is the only function",
@@ -72,6 +81,22 @@ def remove_unused(root: Path, answers: dict) -> list[str]:
     return removed
 
 
+COST_MARK = "<!-- slsguard:cost-ceiling -->"
+
+
+def state_cost_ceiling(root: Path, answers: dict) -> None:
+    """Put the answers' cost ceiling into the README. Here, not in Jinja: the number comes from generator.cost
+    (the model and prices behind `slsguard cost`), which this hook can import under plain cookiecutter too."""
+    readme = root / "README.md"
+    if not readme.is_file():
+        return
+    sys.path.insert(0, str(REPO_DIR))
+    from generator.cost import readme_bullet
+
+    text = readme.read_text(encoding="utf-8")
+    readme.write_text(text.replace(COST_MARK, readme_bullet(answers)), encoding="utf-8")
+
+
 def record(root: Path, answers: dict) -> None:
     """Keep the answers, slsguard's version and this pristine render: the next upgrade's merge base."""
     sys.path.insert(0, str(REPO_DIR))
@@ -83,6 +108,7 @@ def record(root: Path, answers: dict) -> None:
 def main() -> int:
     root = Path.cwd()
     remove_unused(root, ANSWERS)
+    state_cost_ceiling(root, ANSWERS)
     record(root, ANSWERS)  # last: the recording must see the finished project
     return 0
 

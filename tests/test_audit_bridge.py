@@ -1,5 +1,5 @@
 """The plugin bridge with the real toolchain: a generated project packages with osls and the audit passes;
-unsafe edits (a dropped timeout, reserved concurrency past the account's budget, 80 more functions that
+unsafe edits (a dropped timeout, reserved concurrency past the account's budget, 70 more functions that
 split-stacks spreads over nested stacks) make `osls package` fail with the expected findings.
 
 Run alone with ``pytest -m slow tests/test_audit_bridge.py`` (about a minute: five packagings).
@@ -16,6 +16,7 @@ import pytest
 from generator import new
 from generator.audit import audit
 from generator.audit.model import ERROR, WARNING
+from generator.cost import cost
 from tests.support.toolchain import MotoServer, moto, run_osls  # noqa: F401  (moto: session fixture)
 
 pytestmark = pytest.mark.slow
@@ -75,6 +76,24 @@ def test_default_project_packages_and_the_bridge_reports_no_errors(default_proje
     assert re.search(r"slsguard audit: 0 errors, \d+ warnings?, 0 exempted in \d+ stacks\.", result.stdout)
 
 
+def test_max_hourly_below_the_ceiling_stops_package_after_printing_it(
+    default_project: Path,
+    tmp_path: Path,
+    moto: MotoServer,  # noqa: F811
+    cache: Path,
+) -> None:
+    """custom.slsguard.maxHourly makes the ceiling (printed after the audit) a gate; $2.77/hour is above 1."""
+    project = variant(
+        default_project, tmp_path, lambda text: text.replace("    warnOnly: false", "    warnOnly: false\n    maxHourly: 1", 1)
+    )
+    result = run_osls(project, moto, cache, "package", "--stage", "dev")
+    assert result.returncode != 0
+    text = output(result)
+    ceiling = cost([project / ".serverless"]).usd_per_hour
+    assert f"Ceiling: ${ceiling:,.2f} per hour" in result.stdout
+    assert f"the ceiling ${ceiling:,.2f}/hour is above --max-hourly 1: package stopped." in text and not STACK_TRACE.search(text)
+
+
 def test_a_function_without_its_own_timeout_fails_package_until_exempted(
     default_project: Path,
     tmp_path: Path,
@@ -124,7 +143,7 @@ def test_reserved_concurrency_past_the_account_budget_fails_package(
     assert "reserve 911 of the account's 1000" in budget.message
 
 
-def test_eighty_more_functions_fail_package_on_the_nested_stack_split_stacks_wrote(
+def test_seventy_more_functions_fail_package_on_the_nested_stack_split_stacks_wrote(
     default_project: Path,
     tmp_path: Path,
     moto: MotoServer,  # noqa: F811
@@ -138,7 +157,7 @@ def test_eighty_more_functions_fail_package_on_the_nested_stack_split_stacks_wro
             f'      - http: {{path: "/extra{i}", method: get, private: true}}\n'
             f'      - http: {{path: "/extra{i}/items", method: get, private: true}}\n'
             f'      - http: {{path: "/extra{i}/items/{{id}}", method: get, private: true}}\n'
-            for i in range(80)
+            for i in range(70)  # 210 routes: past 200 outputs; 6 root resources each (with their roles): under 500
         )
         return text.replace("\nplugins:\n", f"\n{extra}\nplugins:\n", 1)
 

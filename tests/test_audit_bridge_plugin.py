@@ -118,28 +118,24 @@ def test_a_bad_exemption_stops_with_one_serverless_error(plugin: Path, exempt: d
     assert out["error"].startswith(message)
 
 
-# The audit hook with a stand-in for the slsguard command: how the bridge waits for it and reads its exit.
-AUDIT_DRIVER = r"""
-const Plugin = require(process.argv[1]);
-const input = JSON.parse(process.argv[2]);
-class ServerlessError extends Error {}
-const serverless = {
-  classes: { Error: ServerlessError },
-  serviceDir: input.serviceDir,
-  config: {},
-  service: { custom: { slsguard: input.slsguard }, functions: {}, package: {} },
-};
-new Plugin(serverless, {}).hooks['after:package:finalize']().then(
-  () => console.log(JSON.stringify({ ok: true })),
-  (error) => console.log(JSON.stringify({ error: error.message, serverlessError: error instanceof ServerlessError })),
-);
-"""
-
 FAKE_SLSGUARD = """
 import json, sys
 from pathlib import Path
+if sys.argv[3] == "cost":  # after a passing audit: its own record, a ceiling of $2.77/hour
+    Path(sys.argv[1]).with_name("cost-argv.json").write_text(json.dumps(sys.argv[2:]))
+    if sys.argv[2] == "unpriced":
+        print("slsguard: region='eu-west-2' has no price table: tables exist for us-east-1. Fix: ...", file=sys.stderr)
+        sys.exit(2)
+    print("Ceiling: $2.77 per hour, $1,994.40 per 30-day month.")
+    if "--max-hourly" in sys.argv and float(sys.argv[sys.argv.index("--max-hourly") + 1]) < 2.77:
+        print("slsguard cost: the ceiling $2.77/hour is above --max-hourly " + sys.argv[-1] + ".", file=sys.stderr)
+        sys.exit(1)
+    sys.exit(0)
 Path(sys.argv[1]).write_text(json.dumps(sys.argv[2:]))
 mode = sys.argv[2]
+if mode in ("clean", "unpriced"):
+    print("slsguard audit: 0 errors, 0 warnings, 0 exempted in 3 stacks.")
+    sys.exit(0)
 if mode == "errors":
     print("root (.serverless/x.json)\\n  ERROR   function-timeout  ...\\nslsguard audit: 1 error, 0 warnings, 0 exempted in 3 stacks.")
     sys.exit(0 if "--warn-only" in sys.argv else 1)
@@ -150,22 +146,65 @@ raise RuntimeError("boom")
 """
 
 
-def run_audit_hook(plugin: Path, tmp_path: Path, mode: str, **slsguard: Any) -> tuple[dict[str, Any], list[str]]:
-    """Run the bridge's audit hook against a fake slsguard; returns its outcome and the arguments the fake got."""
-    fake = tmp_path / "fake_slsguard.py"
-    fake.write_text(FAKE_SLSGUARD)
-    seen = tmp_path / "argv.json"
-    config = {"command": [sys.executable, str(fake), str(seen), mode], **slsguard}
-    node = shutil.which("node")
-    assert node
+# Any hook of the bridge, in a service folder the test prepares; prints the commands it offers and the hook's outcome.
+HOOK_DRIVER = r"""
+const Plugin = require(process.argv[1]);
+const input = JSON.parse(process.argv[2]);
+class ServerlessError extends Error {}
+const serverless = {
+  classes: { Error: ServerlessError },
+  serviceDir: input.serviceDir,
+  config: {},
+  service: { custom: { slsguard: input.slsguard }, functions: {}, package: {} },
+};
+const plugin = new Plugin(serverless, {});
+const commands = Object.keys(plugin.commands.slsguard.commands);
+const hooks = Object.keys(plugin.hooks);
+Promise.resolve()
+  .then(() => plugin.hooks[input.hook]())
+  .then(
+    () => console.log(JSON.stringify({ ok: true, commands, hooks })),
+    (error) => console.log(JSON.stringify({ error: error.message, serverlessError: error instanceof ServerlessError, commands, hooks })),
+  );
+"""
+
+
+def run_hook(plugin: Path, service: Path, hook: str, command: list[str], **slsguard: Any) -> tuple[dict[str, Any], str]:
+    """Run one hook of the bridge in ``service`` with ``command`` as slsguard; its outcome and what it printed before."""
     proc = subprocess.run(
-        [node, "-e", AUDIT_DRIVER, str(plugin), json.dumps({"slsguard": config, "serviceDir": str(tmp_path)})],
+        [
+            shutil.which("node") or "node",
+            "-e",
+            HOOK_DRIVER,
+            str(plugin),
+            json.dumps({"slsguard": {"command": command, **slsguard}, "serviceDir": str(service), "hook": hook}),
+        ],
         capture_output=True,
         text=True,
         check=True,
         timeout=60,
     )
-    return json.loads(proc.stdout.strip().splitlines()[-1]), json.loads(seen.read_text()) if seen.exists() else []
+    *printed, last = proc.stdout.strip().splitlines()
+    return json.loads(last), "\n".join(printed)
+
+
+def fake_command(tmp_path: Path, mode: str) -> tuple[list[str], Path]:
+    fake = tmp_path / "fake_slsguard.py"
+    fake.write_text(FAKE_SLSGUARD)
+    seen = tmp_path / "argv.json"
+    return [sys.executable, str(fake), str(seen), mode], seen
+
+
+def run_audit_hook(
+    plugin: Path, tmp_path: Path, mode: str, output: list[str] | None = None, **slsguard: Any
+) -> tuple[dict[str, Any], list[str]]:
+    """Run the bridge's audit hook against a fake slsguard; returns its outcome and the arguments the fake got (``output`` gets stdout)."""
+    command, seen = fake_command(tmp_path, mode)
+    outcome, printed = run_hook(plugin, tmp_path, "after:package:finalize", command, **slsguard)
+    if output is not None:
+        output.append(printed)
+    outcome.pop("commands"), outcome.pop("hooks")
+    return outcome, json.loads(seen.read_text()) if seen.exists() else []
 
 
 def test_errors_stop_package_with_the_audit_summary(plugin: Path, tmp_path: Path) -> None:
@@ -188,6 +227,57 @@ def test_unusable_input_is_reported_as_slsguard_said_it(plugin: Path, tmp_path: 
 def test_a_crash_is_one_line_not_a_traceback(plugin: Path, tmp_path: Path) -> None:
     outcome, _ = run_audit_hook(plugin, tmp_path, "crash")
     assert outcome["error"] == "slsguard audit failed: RuntimeError: boom"
+
+
+def test_the_ceiling_is_printed_after_a_passing_audit(plugin: Path, tmp_path: Path) -> None:
+    output: list[str] = []
+    outcome, _ = run_audit_hook(plugin, tmp_path, "clean", output)
+    assert outcome == {"ok": True}
+    assert json.loads((tmp_path / "cost-argv.json").read_text()) == ["clean", "cost", str(tmp_path / ".serverless")]
+    audit_at, cost_at = output[0].index("slsguard audit: 0 errors"), output[0].index("Ceiling: $2.77 per hour")
+    assert audit_at < cost_at
+
+
+def test_no_ceiling_when_the_audit_stops_package(plugin: Path, tmp_path: Path) -> None:
+    outcome, _ = run_audit_hook(plugin, tmp_path, "errors")
+    assert "package stopped" in outcome["error"] and not (tmp_path / "cost-argv.json").exists()
+
+
+@pytest.mark.parametrize(("max_hourly", "stops"), [(1, True), (5, False), (0, True)], ids=["below", "above", "zero"])
+def test_max_hourly_makes_the_ceiling_a_gate(plugin: Path, tmp_path: Path, max_hourly: float, stops: bool) -> None:
+    outcome, _ = run_audit_hook(plugin, tmp_path, "clean", maxHourly=max_hourly)
+    assert json.loads((tmp_path / "cost-argv.json").read_text())[-2:] == ["--max-hourly", str(max_hourly)]
+    if stops:
+        assert outcome["serverlessError"] is True
+        assert outcome["error"].startswith(f"slsguard cost: the ceiling $2.77/hour is above --max-hourly {max_hourly}: package stopped.")
+    else:
+        assert outcome == {"ok": True}
+
+
+def test_a_ceiling_that_cannot_be_computed_stops_package_only_when_max_hourly_is_set(plugin: Path, tmp_path: Path) -> None:
+    output: list[str] = []
+    outcome, _ = run_audit_hook(plugin, tmp_path, "unpriced", output)
+    assert outcome == {"ok": True} and "slsguard cost: no ceiling computed (slsguard: region='eu-west-2' has no price table" in output[0]
+    outcome, _ = run_audit_hook(plugin, tmp_path, "unpriced", maxHourly=5)
+    assert outcome["serverlessError"] is True and outcome["error"].startswith("slsguard: region='eu-west-2' has no price table")
+
+
+SCHEMA_DRIVER = r"""
+const Plugin = require(process.argv[1]);
+let schema;
+new Plugin({ configSchemaHandler: { defineCustomProperties: (s) => { schema = s; } }, service: {}, serviceDir: process.cwd(), config: {} }, {});
+console.log(JSON.stringify(schema));
+"""
+
+
+def test_max_hourly_is_declared_in_the_config_schema(plugin: Path) -> None:
+    """So `configValidationMode: error` accepts maxHourly and refuses a typo or a negative number."""
+    proc = subprocess.run(
+        [shutil.which("node") or "node", "-e", SCHEMA_DRIVER, str(plugin)], capture_output=True, text=True, check=True, timeout=60
+    )
+    props = json.loads(proc.stdout)["properties"]["slsguard"]
+    assert props["properties"]["maxHourly"] == {"type": "number", "minimum": 0}
+    assert props["additionalProperties"] is False
 
 
 UPGRADE_DRIVER = r"""
@@ -231,3 +321,58 @@ def test_upgrade_command_forwards_its_options(plugin: Path, tmp_path: Path) -> N
         "--dry-run",
         "--no-input",
     ]
+
+
+def test_a_recorded_baseline_is_passed_to_the_audit(plugin: Path, tmp_path: Path) -> None:
+    (tmp_path / ".slsguard").mkdir()
+    (tmp_path / ".slsguard" / "baseline.json").write_text('{"schema": "slsguard-baseline/1", "findings": []}')
+    command, seen = fake_command(tmp_path, "errors")
+    outcome, _ = run_hook(plugin, tmp_path, "after:package:finalize", command)
+    assert json.loads(seen.read_text()) == ["errors", "audit", str(tmp_path / ".serverless"), "--baseline", ".slsguard/baseline.json"]
+    assert outcome["error"].startswith("slsguard audit: 1 error")  # what the baseline does not cover still stops package
+
+
+def test_an_adopted_service_without_a_baseline_reports_and_says_how_to_record_one(plugin: Path, tmp_path: Path) -> None:
+    (tmp_path / ".slsguard").mkdir()
+    (tmp_path / ".slsguard" / "adopted.json").write_text('{"slsguard": "0.1.0"}')
+    command, seen = fake_command(tmp_path, "errors")
+    outcome, printed = run_hook(plugin, tmp_path, "after:package:finalize", command)
+    assert json.loads(seen.read_text())[-1] == "--warn-only"
+    assert outcome["ok"] is True
+    assert (
+        "slsguard: no baseline yet, so nothing fails; record today's findings with "
+        "`slsguard audit .serverless --write-baseline .slsguard/baseline.json`."
+    ) in printed.splitlines()
+
+
+def test_an_adopted_service_is_not_offered_upgrade(plugin: Path, tmp_path: Path) -> None:
+    generated, _ = run_hook(plugin, tmp_path, "before:package:cleanup", [sys.executable, "-c", "pass"])
+    (tmp_path / ".slsguard").mkdir()
+    (tmp_path / ".slsguard" / "adopted.json").write_text('{"slsguard": "0.1.0"}')
+    adopted, _ = run_hook(plugin, tmp_path, "before:package:cleanup", [sys.executable, "-c", "pass"])
+    assert generated["commands"] == ["audit", "upgrade"] and "slsguard:upgrade:run" in generated["hooks"]
+    assert adopted["commands"] == ["audit"] and "slsguard:upgrade:run" not in adopted["hooks"]
+
+
+@pytest.mark.parametrize(
+    ("command", "message"),
+    [
+        (["slsguard-not-installed-here"], "slsguard was not found (no `slsguard-not-installed-here` on PATH): install it with"),
+        (
+            [sys.executable, "-c", "raise SystemExit(3)"],
+            f"`{sys.executable} -c raise SystemExit(3) --version` exited with 3: install it with",
+        ),
+    ],
+    ids=["missing", "broken"],
+)
+def test_the_tool_is_checked_before_packaging_starts(plugin: Path, tmp_path: Path, command: list[str], message: str) -> None:
+    outcome, _ = run_hook(plugin, tmp_path, "before:package:cleanup", command)
+    assert outcome["serverlessError"] is True
+    assert outcome["error"].startswith(message)
+
+
+def test_an_installed_tool_is_asked_for_its_version_only(plugin: Path, tmp_path: Path) -> None:
+    seen = tmp_path / "argv.json"
+    command = [sys.executable, "-c", f"import json, sys; open({str(seen)!r}, 'w').write(json.dumps(sys.argv[1:]))"]
+    outcome, _ = run_hook(plugin, tmp_path, "before:package:cleanup", command)
+    assert outcome["ok"] is True and json.loads(seen.read_text()) == ["--version"]

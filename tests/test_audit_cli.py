@@ -47,7 +47,7 @@ def test_json_report_snapshot(capsys: pytest.CaptureFixture[str]) -> None:
     snapshot_check("nested.json", out)
     doc = json.loads(out)
     assert doc["schema"] == "slsguard-audit/1"
-    assert doc["summary"] == {"errors": 1, "warnings": 1, "exempted": 0}
+    assert doc["summary"] == {"errors": 1, "warnings": 1, "exempted": 0, "by_rule": {"api-timeout": 1, "nested-unaudited": 1}}
 
 
 def test_json_report_with_exemptions_snapshot(capsys: pytest.CaptureFixture[str]) -> None:
@@ -123,7 +123,7 @@ def test_docs_list_every_rule_and_the_json_fields() -> None:
     doc = DOCS.read_text()
     for rule in RULES:
         assert f"`{rule.id}`" in doc, rule.id
-    for field in ("schema", "account_concurrency", "stacks", "findings", "summary", "logical_id", "exempt"):
+    for field in ("schema", "account_concurrency", "stacks", "findings", "summary", "logical_id", "exempt", "resources", "by_rule"):
         assert f"`{field}`" in doc, field
 
 

@@ -33,13 +33,37 @@ CASES = [
         "api-timeout",
         [(ERROR, "ApiLambdaFunction"), (ERROR, "ShortLambdaFunction"), (WARNING, "HttpLambdaFunction"), (WARNING, "SocketLambdaFunction")],
     ),
-    ("reserved-concurrency", "reserved-concurrency", [(ERROR, "ApiLambdaFunction")]),
-    ("api-throttling", "api-throttling", [(ERROR, "ApiGatewayRestApi"), (ERROR, "HttpApi")]),
-    ("tracing", "tracing", [(WARNING, "ApiLambdaFunction"), (WARNING, "WorkerLambdaFunction")]),
+    (
+        "reserved-concurrency",
+        "reserved-concurrency",
+        [
+            (ERROR, "ApiLambdaFunction"),
+            (ERROR, "UncappedLambdaFunction"),
+            (WARNING, "NightlyLambdaFunction"),
+            (WARNING, "WorkerLambdaFunction"),
+        ],
+    ),
+    ("api-throttling", "api-throttling", [(ERROR, "ApiGatewayRestApi"), (ERROR, "HttpApi"), (ERROR, "KeylessApi")]),
+    ("tracing", "tracing", [(WARNING, "ApiLambdaFunction")]),  # one finding for both functions: see test_grouping
     ("log-retention", "log-retention", [(ERROR, "ApiLogGroup"), (WARNING, "WorkerLambdaFunction")]),
-    ("plain-secret", "plain-secret", [(ERROR, "ApiLambdaFunction")] * 4),
+    ("plain-secret", "plain-secret", [(ERROR, "ApiLambdaFunction")] * 9),  # DB_PASSWORD on both functions: one finding
     ("iam-wildcard", "iam-wildcard", [(WARNING, "ExtraPolicy"), (WARNING, "IamRoleLambdaExecution"), (WARNING, "IamRoleLambdaExecution")]),
     ("vpc-without-need", "vpc-without-need", [(WARNING, "ApiLambdaFunction")]),
+    ("s3-public", "s3-public", [(ERROR, "LegacyBucket"), (ERROR, "UploadsBucketPolicy"), (ERROR, "WebAppS3BucketPolicy")]),
+    ("rds-public", "rds-public", [(ERROR, "AuroraRDSCluster"), (ERROR, "PostgreSqlRDSInstance")]),
+    (
+        "security-group-open",
+        "security-group-open",
+        [(ERROR, "DatabaseIngress"), (ERROR, "ServerlessSecurityGroup"), (ERROR, "WebIngress")],
+    ),
+    (
+        "db-password",
+        "db-password",
+        [(ERROR, "AuroraRDSCluster"), (ERROR, "DocsCluster"), (ERROR, "MySqlRDSInstance"), (ERROR, "ReportsCluster")],
+    ),
+    ("function-url-public", "function-url-public", [(ERROR, "ApiLambdaFunctionUrl")]),
+    ("rest-unauthenticated", "rest-unauthenticated", [(WARNING, "ApiGatewayMethodGet")]),  # GET and POST, grouped
+    ("websocket-throttling", "websocket-throttling", [(ERROR, "WebsocketsApi")]),
 ]
 
 
@@ -61,7 +85,7 @@ def test_messages_name_the_limit_and_the_fix() -> None:
     [timeout] = [f for f in findings if f.rule == "api-timeout" and f.logical_id == "ApiLambdaFunction"]
     assert "40 s" in timeout.message and "29 s" in timeout.message
     assert timeout.path == "Resources.ApiLambdaFunction.Properties.Timeout"
-    assert "less than 29 s" in timeout.fix
+    assert "below 29 s" in timeout.fix
     findings = audit([FIXTURES / "function-timeout" / "fail.yaml"])
     [implicit] = [f for f in findings if f.rule == "function-timeout" and f.logical_id == "WorkerLambdaFunction"]
     assert "no timeout of its own in serverless.yml" in implicit.message

@@ -242,3 +242,21 @@ def test_no_input_never_loads_the_prompt_libraries(tmp_path):
     result = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1] == "[]"
+
+
+@pytest.mark.parametrize(
+    ("budget", "larger"), [(100, "the monthly ceiling"), (100_000, "the budget")], ids=["budget-below", "budget-above"]
+)
+def test_summary_compares_a_monthly_budget_with_the_ceiling(budget, larger):
+    """An answer monthly_budget (when the question exists) is read with .get and compared with the monthly ceiling."""
+    answers = validate({})
+    assert not any(line.lstrip().startswith("monthly_budget") for line in summary_lines(answers))
+    answers["monthly_budget"] = budget
+    verdict = next(line for line in summary_lines(answers) if line.lstrip().startswith("monthly_budget"))
+    assert larger in verdict.split(":")[0] and f"${budget:,.2f}" in verdict
+
+
+def test_summary_names_the_regions_with_prices_when_a_region_has_none():
+    answers = validate({"aws_region": "ap-south-1"})
+    line = summary_lines(answers)[-1]
+    assert "not priced" in line and "us-east-1" in line

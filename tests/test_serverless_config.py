@@ -17,7 +17,7 @@ import yaml
 from cookiecutter.environment import StrictEnvironment
 from jinja2 import FileSystemLoader
 
-from generator import rules
+from generator import __version__, pins, rules
 from generator.answers import complete
 from tests.support.toolchain import NODE_DIR, NPM_TEMPLATES, REPO, lock_as_template
 
@@ -48,7 +48,7 @@ def environment() -> StrictEnvironment:
 
 def render(name: str, answers: dict[str, Any]) -> str:
     """Render one template file as cookiecutter does: same environment, loader and context types."""
-    context = {k: v if isinstance(v, bool) else str(v) for k, v in answers.items()}
+    context = {**pins.CONTEXT, **{k: v if isinstance(v, bool) else str(v) for k, v in answers.items()}}
     return environment().get_template(name).render(cookiecutter=context)
 
 
@@ -69,8 +69,10 @@ def combinations(api: str, database: str, access: str) -> list[dict[str, Any]]:
 def check_config(a: dict[str, Any], config: dict[str, Any]) -> None:
     """Everything serverless.yml promises for one answer set."""
     provider, functions, custom = config["provider"], config["functions"], config.get("custom", {})
-    resources, extensions = config["resources"]["Resources"], config["resources"]["extensions"]
+    resources, extensions = config["resources"]["Resources"], config["resources"].get("extensions", {})
     cold, vpc = rules.cold_start(a), rules.uses_vpc(a)
+    rails = custom["rails"]
+    assert config["configValidationMode"] == "error"
 
     assert (provider["runtime"], provider["architecture"], provider["region"]) == (a["runtime"], a["architecture"], a["aws_region"])
     assert provider["stage"] == "${opt:stage, 'dev'}" and {"dev", "production"} <= set(config["params"])
@@ -85,53 +87,59 @@ def check_config(a: dict[str, Any], config: dict[str, Any]) -> None:
     assert config["package"]["patterns"][:2] == ["!**", f"{a['package_name']}/**"]
 
     plugins = config["plugins"]
-    assert plugins[0] == "serverless-python-requirements" and "./.serverless_plugins/template-hardening.js" in plugins
+    assert plugins[0] == "serverless-python-requirements" and "./.serverless_plugins/rails" in plugins
     assert ("serverless-plugin-warmup" in plugins) == (cold == "warmer")
     assert ("serverless-plugin-split-stacks" in plugins) == a["split_stacks"]
     if a["split_stacks"]:
         assert plugins[-1] == "serverless-plugin-split-stacks"
         assert not {"stackConcurrency", "resourceConcurrency"} & set(custom["splitStacks"])
+        assert plugins.index("./.serverless_plugins/rails") < plugins.index("serverless-plugin-split-stacks")
 
-    # [cold start]
+    # [cold start] a rule in custom.rails, not a setting copied into each function
     api = functions.get("api", {})
-    assert ("provisionedConcurrency" in api) == (cold == "provisioned") and ("snapStart" in api) == (cold == "snapstart")
+    assert rails["coldStart"] == cold
+    assert not {"provisionedConcurrency", "snapStart", "warmup"} & {key for fn in functions.values() for key in fn}
     if cold == "provisioned":
-        assert api["provisionedConcurrency"] == rules.PROVISIONED_CONCURRENCY <= a["reserved_concurrency"]
+        assert rails["provisionedConcurrency"] == rules.PROVISIONED_CONCURRENCY <= a["reserved_concurrency"]
+    versions = cold in ("provisioned", "snapstart")
+    assert provider["versionFunctions"] is versions
+    assert ("serverless-prune-plugin" in plugins) == versions
+    if versions:
+        assert custom["prune"] == {"automatic": True, "number": 3}
     if cold == "warmer":
         warmer = custom["warmup"]["default"]
         assert warmer["vpc"] is False and warmer["prewarm"] is True and warmer["events"] == [{"schedule": "rate(5 minutes)"}]
         assert warmer["concurrency"] == rules.WARMER_CONCURRENCY <= a["reserved_concurrency"]
-        assert warmer["logRetentionInDays"] == a["log_retention_days"] and warmer["role"] in resources
+        assert warmer["logRetentionInDays"] == a["log_retention_days"] and warmer["role"] == rails["warmerRole"]
         assert warmer["tracing"] is False  # a traced warmer would npm-install the X-Ray SDK at package time
-        reserved = extensions["WarmUpPluginDefaultLambdaFunction"]["Properties"]["ReservedConcurrentExecutions"]
-        assert reserved == rules.WARMER_RESERVED_CONCURRENCY
-        assert api["warmup"] == {"default": {"enabled": True}} and "warmup" not in functions["worker"]
     else:
-        assert "warmup" not in custom
+        assert "warmup" not in custom and "warmerRole" not in rails
 
     # [observability]
     assert ("tracing" in provider) == a["tracing"]
     if a["tracing"]:
         assert provider["tracing"] == ({"lambda": True, "apiGateway": True} if a["api"] == "rest" else {"lambda": True})
-    queries = {r["Properties"]["Name"].split("/")[-1] for r in resources.values() if r["Type"] == "AWS::Logs::QueryDefinition"}
-    assert queries == {"one-correlation-id", "errors", "cold-starts", "slowest-requests"}
-    alarms = {name for name, r in resources.items() if r["Type"] == "AWS::CloudWatch::Alarm"}
-    for fn in functions:
-        assert {f"{fn.capitalize()}{kind}Alarm" for kind in ("Errors", "Throttles", "Duration")} <= alarms
-        duration = resources[f"{fn.capitalize()}DurationAlarm"]["Properties"]["Threshold"]
-        assert duration == a["function_timeout"] * 800
-    assert all(r["Properties"]["AlarmActions"] == [{"Ref": "AlarmTopic"}] for name, r in resources.items() if name in alarms)
+    # Alarms, queries and roles come from the rails plugin for every function: none are written per resource.
+    per_resource = {"AWS::CloudWatch::Alarm", "AWS::Logs::QueryDefinition", "AWS::IAM::Role"}
+    assert not [name for name, r in resources.items() if r["Type"] in per_resource]
+    assert not [name for name in extensions if name.endswith(("LambdaFunction", "LogGroup")) and name != "HttpApiLogGroup"]
+    assert resources[rails["alarmTopic"]]["Type"] == "AWS::SNS::Topic"
+    assert rails["durationAlarmPercent"] == 80 and rails["logQueries"] is True
 
     # [SQL]
     env = provider["environment"]
     assert "DB_USER" not in env and "DB_PASSWORD" not in env
-    assert ("vpc" in provider) == vpc
+    # vpc=yes puts every function in the VPC; a database that needs it puts only its users there.
+    assert ("vpc" in provider) == (vpc and a["vpc"] == "yes")
+    assert "iam" not in provider, "statements under provider.iam reach every function's role"
+    assert all(fn.get("slsguard", {}).get("database", False) == (a["database"] != "none") for fn in functions.values())
     if a["database"] == "none":
-        assert not any(key.startswith("DB_") for key in env) and "iam" not in provider
+        assert not any(key.startswith("DB_") for key in env) and "database" not in rails
     else:
         assert env["DB_ENGINE"] == a["database"] and env["DB_ACCESS"] == a["database_access"]
         assert env["DB_SECRET_ARN"] == {"Ref": "DbSecretArn"}
-        statements = provider["iam"]["role"]["statements"]
+        assert ("vpc" in rails["database"]) == (vpc and a["vpc"] != "yes")
+        statements = rails["database"]["statements"]
         assert statements[0] == {"Effect": "Allow", "Action": ["secretsmanager:GetSecretValue"], "Resource": [{"Ref": "DbSecretArn"}]}
         if a["database_access"] == "data-api":
             assert env["DB_CLUSTER_ARN"] == {"Ref": "DbClusterArn"} and "DB_HOST" not in env
@@ -226,9 +234,31 @@ def test_ci_workflow_tests_packages_and_scans(framework: str) -> None:
     workflow = yaml.load(render(".github/workflows/ci.yml", answers), Loader=LOADER)
     steps = workflow["jobs"]["test-package-scan"]["steps"]
     script = "\n".join(step.get("run", "") for step in steps)
-    for command in ("python -m pytest", "npm ci", "npm run package", "cfn-lint .serverless/", "checkov "):
+    for command in ("python -m pip install -r requirements-dev.txt", "python -m pytest", "npm ci", "npm run package", "npm run scan"):
         assert command in script, command
+    assert "pipx install slsguard" not in script and "cfn-lint .serverless" not in script  # the README's command, not a copy
+    assert f"pipx install 'moto[server]=={pins.MOTO}'" in script
+    # CI scans with the project's own script, the command the README gives: one definition of "green".
+    scan = json.loads(render("package.json", answers))["scripts"]["scan"]
+    assert scan.startswith("cfn-lint .serverless/") and " && checkov " in scan
     assert next(s for s in steps if s.get("uses", "").startswith("actions/setup-python"))["with"]["python-version"] == "3.13"
     package_step = next(s for s in steps if s.get("run") == "npm run package")
     assert package_step["env"]["AWS_ENDPOINT_URL_CLOUDFORMATION"].startswith("http://127.0.0.1:")
     assert ("SERVERLESS_ACCESS_KEY" in workflow["jobs"]["test-package-scan"]["env"]) == (framework == "serverless")
+
+
+def test_dev_requirements_pin_slsguard_and_the_scanners_this_repository_tests_with() -> None:
+    """The generated CI installs requirements-dev.txt: its pins are this slsguard and this repository's own scanners."""
+    import importlib.metadata
+
+    lines = render("requirements-dev.txt", complete({})).splitlines()
+    checkov = re.search(r"checkov==([0-9.]+)", (REPO / ".ci" / "run").read_text())
+    assert checkov is not None
+    expected = {
+        "slsguard": __version__,
+        "cfn-lint": importlib.metadata.version("cfn-lint"),  # what this repository's tests lint with
+        "checkov": checkov.group(1),  # what .ci/run installs
+    }
+    for name, version in expected.items():
+        assert f"{name}=={version}" in lines, name
+    assert "checkov" in json.loads(render("package.json", complete({})))["scripts"]["scan"]

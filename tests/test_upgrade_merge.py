@@ -60,10 +60,35 @@ def test_insertion_right_after_a_changed_line_conflicts() -> None:
     assert conflicted
 
 
-def test_binary_file_changed_on_both_sides_keeps_yours() -> None:
-    change = plan_file("logo.png", Entry(b"\0ours"), Entry(b"\0base"), Entry(b"\0theirs"), L)
-    assert (change.action, change.entry) == ("conflict", None)
-    assert "yours is kept" in change.note
+def test_binary_file_changed_on_both_sides_keeps_both_versions() -> None:
+    ours, base, theirs = Entry(b"\0ours"), Entry(b"\0base"), Entry(b"\0theirs")
+    change = plan_file("logo.png", ours, base, theirs, L)
+    assert (change.action, change.entry, change.sides) == ("binary conflict", None, (ours, base, theirs))
+
+
+CRLF_CASES = {
+    # (ours, base, theirs) -> written; the user converted the file to CRLF (or back to LF)
+    "template-changed-a-line": (b"a\r\nb\r\nc\r\n", b"a\nb\nc\n", b"a\nB\nc\n", ("merged", b"a\r\nB\r\nc\r\n")),
+    "both-changed-apart": (b"A\r\nb\r\nc\r\nd\r\ne\r\n", b"a\nb\nc\nd\ne\n", b"a\nb\nc\nd\nE\n", ("merged", b"A\r\nb\r\nc\r\nd\r\nE\r\n")),
+    "converted-back-to-lf": (b"a\nb\nc\n", b"a\r\nb\r\nc\r\n", b"a\r\nB\r\nc\r\n", ("merged", b"a\nB\nc\n")),
+    "same-content-other-endings": (b"a\r\nB\r\n", b"a\nb\n", b"a\nB\n", None),
+}
+
+
+@pytest.mark.parametrize("case", list(CRLF_CASES), ids=list(CRLF_CASES))
+def test_converted_line_endings_merge_line_by_line(case: str) -> None:
+    ours, base, theirs, expected = CRLF_CASES[case]
+    change = plan_file("f.txt", Entry(ours), Entry(base), Entry(theirs), L)
+    assert (None if change is None else (change.action, change.entry.data)) == expected
+
+
+def test_converted_line_endings_conflict_in_yours() -> None:
+    change = plan_file("f.txt", Entry(b"x = 1\r\ny = ours\r\n"), Entry(b"x = 1\ny = 0\n"), Entry(b"x = 1\ny = theirs\n"), L)
+    assert change.action == "conflict"
+    assert change.entry.data == (
+        b"x = 1\r\n<<<<<<< your project\r\ny = ours\r\n||||||| last generation\r\ny = 0\r\n=======\r\ny = theirs\r\n>>>>>>> this upgrade\r\n"
+    )
+    assert [side.data.count(b"\r\n") for side in change.sides] == [2, 2, 2]  # git's stages in your endings too
 
 
 def test_base_archive_is_deterministic_and_round_trips() -> None:
@@ -99,3 +124,19 @@ def test_binary_conflict_is_never_applied_as_a_deletion(tmp_path) -> None:
     assert not change.writes
     apply(tmp_path, [change])
     assert (tmp_path / "logo.png").read_bytes() == b"\0ours"
+
+
+def test_unresolved_finds_only_the_last_upgrades_markers_and_side_files(tmp_path) -> None:
+    from generator.conflicts import labels, unresolved
+
+    lab = labels("0.1.0", "0.2.0")
+    merged, conflicted = merge_text(b"x = 1\r\ny = ours\r\n", b"x = 1\r\ny = 0\r\n", b"x = 1\r\ny = theirs\r\n", lab)
+    assert conflicted
+    (tmp_path / "crlf.py").write_bytes(merged)  # markers in CRLF, labelled by the upgrade to 0.2.0
+    older, _ = merge_text(b"a\n", b"b\n", b"c\n", labels("0.0.9", "0.1.0"))
+    (tmp_path / "older.py").write_bytes(older)  # markers of an older upgrade: not the last one's
+    (tmp_path / "doc.md").write_text("Resolve <<<<<<< your project ... >>>>>>> markers by hand.\n")
+    (tmp_path / "logo.png").write_bytes(b"\0ours")
+    (tmp_path / "logo.png.slsguard-new").write_bytes(b"\0theirs")
+    found = unresolved(tmp_path, "0.2.0", ["crlf.py", "doc.md", "logo.png", "older.py"])
+    assert found == [("crlf.py", "conflict markers"), ("logo.png", "new version in logo.png.slsguard-new")]

@@ -184,3 +184,28 @@ def test_rendering_over_an_existing_project_records_only_generated_files(tmp_pat
     base = snapshot.read(root).base
     assert "notes.txt" not in base
     assert base == rendered_tree(tmp_path / "fresh", {})
+
+
+def test_shared_events_folder_behind_a_link_is_never_written(tmp_path: Path) -> None:
+    # GIVEN tests/events replaced by a link to a folder shared with other services (outside the project)
+    import hashlib
+    import shutil
+
+    v2 = copy_template(tmp_path / "v2")
+    set_version(v2, "0.2.0")
+    warmup_tpl = v2 / "{{cookiecutter.project_slug}}" / "tests" / "events" / "warmup.json"
+    warmup_tpl.write_text(warmup_tpl.read_text().replace("{", '{\n  "slsguard": "0.2.0",', 1))
+    root = new({}, tmp_path / "out")
+    shared = tmp_path / "shared-events"
+    shutil.move(root / "tests" / "events", shared)
+    (root / "tests" / "events").symlink_to(shared)
+    outside = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in shared.iterdir()}
+    assert "warmup.json" in outside
+    # WHEN the template changes warmup.json in it
+    result = upgrade(root, template=v2)
+    # THEN the shared folder is byte-identical, the link stands, and the path is reported
+    assert {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in shared.iterdir()} == outside
+    assert (root / "tests" / "events").readlink() == shared
+    assert [(c.path, c.action, c.note) for c in result.file_changes] == [
+        ("tests/events/warmup.json", "linked", "behind your link tests/events; not followed")
+    ]

@@ -9,17 +9,17 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from .. import limits
 from ..errors import UserError
-from . import exemptions, report
+from . import exemptions, grouping, report
 from .loader import load
 from .model import Context, Finding, Index, Template
 from .rules import RULES, run
 
-__all__ = ["RULES", "Finding", "audit", "run_cli"]
+__all__ = ["RULES", "Finding", "audit", "audit_with_templates", "run_cli"]
 
 # generator.snapshot.ANSWERS_FILE, spelled out: importing snapshot (tarfile, gzip) would slow every audit start.
 ANSWERS_FILE = Path(".slsguard") / "answers.json"
@@ -43,7 +43,10 @@ def recorded_concurrency(projects: Sequence[Path]) -> int | None:
     return None
 
 
-def _prepare(paths: Sequence[str | Path], account_concurrency: int | None) -> tuple[list[Finding], list[Template], int]:
+def _prepare(
+    paths: Sequence[str | Path], account_concurrency: int | None, before: Callable[[list[Template]], None] | None = None
+) -> tuple[list[Finding], list[Template], int]:
+    """Load, check and order; ``before`` may annotate the loaded templates first (as the plugin bridge would have)."""
     if account_concurrency is not None and account_concurrency < 1:
         raise UserError(
             f"--account-concurrency={account_concurrency} is not allowed: it must be a whole number >= 1.",
@@ -53,10 +56,20 @@ def _prepare(paths: Sequence[str | Path], account_concurrency: int | None) -> tu
     if account_concurrency is None:
         account_concurrency = recorded_concurrency(loaded.projects) or limits.LAMBDA_DEFAULT_ACCOUNT_CONCURRENCY
     index = Index(loaded.roots)
+    if before is not None:
+        before(index.templates)
     ctx = Context(index, account_concurrency, loaded.unresolved)
-    findings = exemptions.apply(run(ctx), {t.name: t for t in index.templates})
+    findings = grouping.group(exemptions.apply(run(ctx), {t.name: t for t in index.templates}))
     ordered = report.ordered(findings, index.templates, [r.id for r in RULES])
     return ordered, index.templates, account_concurrency
+
+
+def audit_with_templates(
+    paths: Sequence[str | Path], before: Callable[[list[Template]], None] | None = None
+) -> tuple[list[Finding], list[Template]]:
+    """Findings and the templates they are in (what baselines and SARIF need); ``before`` may annotate the templates first."""
+    findings, templates, _ = _prepare(paths, None, before)
+    return findings, templates
 
 
 def audit(paths: Sequence[str | Path], account_concurrency: int | None = None) -> list[Finding]:
@@ -65,10 +78,24 @@ def audit(paths: Sequence[str | Path], account_concurrency: int | None = None) -
 
 
 def run_cli(args: argparse.Namespace) -> int:
-    """``slsguard audit``: print the report, exit 1 when an error is not exempted (0 with --warn-only)."""
+    """``slsguard audit``: print the report, exit 1 when an error is neither exempted nor in the baseline (0 with --warn-only)."""
+    if args.baseline or args.write_baseline:
+        from . import baseline
+    accepted = baseline.read(args.baseline) if args.baseline else None  # a bad baseline stops before any work
     findings, templates, account = _prepare(args.paths, args.account_concurrency)
+    if args.write_baseline:
+        count = baseline.write(args.write_baseline, findings, templates)
+        print(f"slsguard: recorded {count} findings in {args.write_baseline}.", file=sys.stderr)
+        accepted = frozenset(baseline.fingerprints(findings, templates))
+    if accepted is not None:
+        findings = baseline.apply(findings, templates, accepted)
+        findings = report.ordered(findings, templates, [r.id for r in RULES])
     if args.format == "json":
         sys.stdout.write(report.as_json(findings, templates, account))
+    elif args.format == "sarif":
+        from . import sarif
+
+        sys.stdout.write(sarif.dumps(findings, templates, baseline_used=accepted is not None))
     else:
         sys.stdout.write(report.text(findings, templates))
     errors = report.summary(findings)["errors"]

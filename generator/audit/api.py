@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 from .. import limits
 from . import refs
-from .model import ERROR, WARNING, Context, Finding, Template, finding, fn_label, literal_int, props
+from .fixes import fix
+from .model import ERROR, WARNING, Context, Finding, Template, finding, fn_label, literal_int, literal_true, props
 
 
 def _api_limits(ctx: Context) -> Iterator[tuple[Template, str, str, float, list[refs.Ref]]]:
@@ -27,6 +28,29 @@ def _api_limits(ctx: Context) -> Iterator[tuple[Template, str, str, float, list[
                 else ("HTTP API", limits.HTTP_API_MAX_INTEGRATION_TIMEOUT_S)
             )
             yield tpl, lid, kind, _limit(p.get("TimeoutInMillis"), default), refs.functions(p.get("IntegrationUri"), tpl)
+    bodies = (("AWS::ApiGateway::RestApi", "REST API", limits.REST_API_MAX_INTEGRATION_TIMEOUT_S),)
+    bodies += (("AWS::ApiGatewayV2::Api", "HTTP API", limits.HTTP_API_MAX_INTEGRATION_TIMEOUT_S),)
+    for api_type, kind, default in bodies:
+        for tpl, lid, api in ctx.index.of_type(api_type):
+            for integration in _body_integrations(props(api).get("Body")):
+                limit = _limit(integration.get("timeoutInMillis"), default)
+                yield tpl, lid, kind, limit, refs.functions(integration.get("uri"), tpl)
+
+
+def _body_integrations(body: Any) -> Iterator[dict[str, Any]]:
+    """Lambda integrations of an OpenAPI body (``x-amazon-apigateway-integration``), as SAM and imported APIs write them."""
+    paths = body.get("paths") if isinstance(body, dict) else None
+    for operations in (paths if isinstance(paths, dict) else {}).values():
+        for op in (operations if isinstance(operations, dict) else {}).values():
+            integration = op.get("x-amazon-apigateway-integration") if isinstance(op, dict) else None
+            if isinstance(integration, dict) and str(integration.get("type", "")).lower() in ("aws_proxy", "aws"):
+                yield integration
+
+
+def _protocol(api: dict[str, Any]) -> str:
+    """An ApiGatewayV2 API's protocol; one imported from an OpenAPI body (SAM's HttpApi) is always HTTP."""
+    p = props(api)
+    return str(p.get("ProtocolType") or ("HTTP" if "Body" in p or "BodyS3Location" in p else ""))
 
 
 def _limit(millis: Any, default: int) -> float:
@@ -56,7 +80,7 @@ def api_timeout(ctx: Context) -> Iterator[Finding]:
                     "Properties.Timeout",
                     f"Function {fn_label(fn, fn_id)} may run {timeout} s but its {kind} integration ({where}) gives up after {shown} s: "
                     "callers get a 504 while the function keeps running and billing.",
-                    f"Set the function's timeout to less than {shown} s, or move long work behind a queue.",
+                    fix("api-timeout", fn_tpl, limit=shown),
                 )
             else:
                 yield finding(
@@ -67,7 +91,7 @@ def api_timeout(ctx: Context) -> Iterator[Finding]:
                     "Properties.Timeout",
                     f"Function {fn_label(fn, fn_id)} has a {timeout} s timeout, equal to its {kind} integration limit ({where}): "
                     "a request that uses it all still gets a 504.",
-                    f"Set the function's timeout below {shown} s.",
+                    fix("api-timeout", fn_tpl, limit=shown),
                 )
 
 
@@ -92,6 +116,8 @@ def _rest_throttled(ctx: Context, api: refs.Ref) -> bool:
             or (isinstance(described, dict) and _method_settings_throttled(described.get("MethodSettings")))
         ):
             return True
+    if not _all_keyed(ctx, api):
+        return False  # a usage plan throttles only requests that carry one of its API keys
     for tpl, _lid, plan in ctx.index.of_type("AWS::ApiGateway::UsagePlan"):
         p = props(plan)
         stages = p.get("ApiStages")
@@ -101,7 +127,61 @@ def _rest_throttled(ctx: Context, api: refs.Ref) -> bool:
     return False
 
 
-def _http_throttled(ctx: Context, api: refs.Ref) -> bool:
+class Method(NamedTuple):
+    """One REST method: an AWS::ApiGateway::Method resource or an operation of the API's OpenAPI ``Body`` (SAM writes those)."""
+
+    tpl: Template
+    logical_id: str
+    where: str
+    verb: str
+    keyed: bool  # requires an API key
+    authorized: bool  # has an authorizer (IAM, Cognito, Lambda)
+
+
+def _body_methods(tpl: Template, api_id: str, body: Any) -> Iterator[Method]:
+    paths = body.get("paths") if isinstance(body, dict) else None
+    if not isinstance(paths, dict):
+        return
+    components = body.get("components")
+    schemes = body.get("securityDefinitions") or (components.get("securitySchemes") if isinstance(components, dict) else None)
+    key_schemes = {
+        n
+        for n, d in (schemes if isinstance(schemes, dict) else {}).items()
+        if isinstance(d, dict) and d.get("type") == "apiKey" and str(d.get("name", "")).lower() == "x-api-key"
+    }
+    for path, operations in paths.items():
+        for verb, op in (operations if isinstance(operations, dict) else {}).items():
+            if not isinstance(op, dict) or str(verb).lower() in ("options", "parameters"):
+                continue
+            required = {n for req in (op.get("security", body.get("security")) or []) if isinstance(req, dict) for n in req}
+            shown = "ANY" if verb == "x-amazon-apigateway-any-method" else verb.upper()
+            yield Method(
+                tpl,
+                api_id,
+                f"Properties.Body.paths.{path}.{verb}",
+                f"{shown} {path}",
+                bool(required & key_schemes),
+                bool(required - key_schemes),
+            )
+
+
+def methods(ctx: Context, api: refs.Ref) -> Iterator[Method]:
+    """The REST API's methods other than OPTIONS (CORS preflight is answered without a key or an authorizer)."""
+    yield from _body_methods(api[0], api[1], props(api[0].resources.get(api[1])).get("Body"))
+    for tpl, lid, method in ctx.index.of_type("AWS::ApiGateway::Method"):
+        p = props(method)
+        verb = str(p.get("HttpMethod", "")).upper()
+        if verb != "OPTIONS" and refs.points_to(p.get("RestApiId"), tpl, api):
+            auth = str(p.get("AuthorizationType", "NONE")).upper()
+            yield Method(tpl, lid, "Properties.AuthorizationType", f"{verb} {lid}", literal_true(p.get("ApiKeyRequired")), auth != "NONE")
+
+
+def _all_keyed(ctx: Context, api: refs.Ref) -> bool:
+    found = list(methods(ctx, api))
+    return bool(found) and all(m.keyed for m in found)
+
+
+def _v2_throttled(ctx: Context, api: refs.Ref) -> bool:
     for tpl, _lid, stage in ctx.index.of_type("AWS::ApiGatewayV2::Stage"):
         p = props(stage)
         if refs.points_to(p.get("ApiId"), tpl, api) and _both(p.get("DefaultRouteSettings"), "ThrottlingRateLimit", "ThrottlingBurstLimit"):
@@ -120,13 +200,12 @@ def api_throttling(ctx: Context) -> Iterator[Finding]:
                 tpl,
                 lid,
                 "",
-                f"REST API {lid} has no throttling (no stage method setting, no usage plan throttle): "
-                f"a flood reaches the functions at up to the account's {rps} requests per second.",
-                "Throttle the stage (MethodSettings ThrottlingRateLimit and ThrottlingBurstLimit for /*) "
-                "or attach a usage plan with a throttle.",
+                f"REST API {lid} has no throttling (no stage method setting; a usage plan throttle counts only when every "
+                f"method requires an API key): a flood reaches the functions at up to the account's {rps} requests per second.",
+                fix("api-throttling.rest", tpl),
             )
     for tpl, lid, api in ctx.index.of_type("AWS::ApiGatewayV2::Api"):
-        if props(api).get("ProtocolType") != "HTTP" or _http_throttled(ctx, (tpl, lid)):
+        if _protocol(api) != "HTTP" or _v2_throttled(ctx, (tpl, lid)):
             continue
         yield finding(
             "api-throttling",
@@ -136,5 +215,42 @@ def api_throttling(ctx: Context) -> Iterator[Finding]:
             "",
             f"HTTP API {lid} has no stage default-route throttling: a flood reaches the functions at up to the account's {rps} "
             "requests per second.",
-            "Set DefaultRouteSettings ThrottlingRateLimit and ThrottlingBurstLimit on the HTTP API's stage.",
+            fix("api-throttling.http", tpl),
         )
+
+
+def websocket_throttling(ctx: Context) -> Iterator[Finding]:
+    """Challenge 4: every WebSocket message invokes a function; without stage throttling a client floods them."""
+    rps = f"{limits.API_ACCOUNT_THROTTLE_RPS:,}"
+    for tpl, lid, api in ctx.index.of_type("AWS::ApiGatewayV2::Api"):
+        if props(api).get("ProtocolType") == "WEBSOCKET" and not _v2_throttled(ctx, (tpl, lid)):
+            yield finding(
+                "websocket-throttling",
+                ERROR,
+                tpl,
+                lid,
+                "",
+                f"WebSocket API {lid} has no stage default-route throttling: connected clients can send messages, each one a "
+                f"function invocation, at up to the account's {rps} per second.",
+                fix("websocket-throttling", tpl),
+            )
+
+
+def rest_unauthenticated(ctx: Context) -> Iterator[Finding]:
+    """Challenge 4: a method with neither an API key nor an authorizer is open to anyone who finds the URL."""
+    for api_tpl, api_id, _api in ctx.index.of_type("AWS::ApiGateway::RestApi"):
+        for m in methods(ctx, (api_tpl, api_id)):
+            if m.keyed or m.authorized:
+                continue
+            yield finding(
+                "rest-unauthenticated",
+                WARNING,
+                m.tpl,
+                m.logical_id,
+                m.where,
+                f"REST API {api_id}: method {m.verb} requires neither an API key nor an authorizer: anyone who finds the URL "
+                "can call it (fine for a public API, say so with an exemption).",
+                fix("rest-unauthenticated", m.tpl),
+                group=f"api:{api_id}",
+                subject=f"method {m.verb} requires",
+            )

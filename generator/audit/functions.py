@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from .. import limits
-from . import warmer
+from . import refs, triggers, warmer
+from .fixes import fix
 from .model import ERROR, FUNCTION, WARNING, Context, Finding, finding, fn_label, implicit, literal_int, props
 
 # --- 4 wallet attack: timeouts ------------------------------------------------------------------
@@ -15,7 +16,6 @@ def function_timeout(ctx: Context) -> Iterator[Finding]:
     """Challenge 4: a timeout bounds what one runaway invocation can cost; it must be chosen, not defaulted."""
     for tpl, lid, fn in ctx.index.of_type(FUNCTION):
         label = fn_label(fn, lid)
-        fix = "Set `timeout:` (seconds) on the function in serverless.yml: the longest one invocation may run."
         if "Timeout" not in props(fn):
             yield finding(
                 "function-timeout",
@@ -24,7 +24,9 @@ def function_timeout(ctx: Context) -> Iterator[Finding]:
                 lid,
                 "Properties.Timeout",
                 f"Function {label} has no Timeout: Lambda applies its {limits.LAMBDA_DEFAULT_TIMEOUT_S} s default, which nobody chose.",
-                fix,
+                fix("function-timeout", tpl),
+                group="no-timeout",
+                subject=f"Function {label} has",
             )
         elif "Timeout" in implicit(fn):
             yield finding(
@@ -35,7 +37,9 @@ def function_timeout(ctx: Context) -> Iterator[Finding]:
                 "Properties.Timeout",
                 f"Function {label} sets no timeout of its own in serverless.yml: it inherits {props(fn)['Timeout']} s "
                 "from the provider or the framework's default, whatever its work needs.",
-                fix,
+                fix("function-timeout", tpl),
+                group=f"inherited:{props(fn)['Timeout']}",
+                subject=f"Function {label} sets",
             )
 
 
@@ -44,18 +48,39 @@ def function_timeout(ctx: Context) -> Iterator[Finding]:
 
 def reserved_concurrency(ctx: Context) -> Iterator[Finding]:
     """Challenge 4: reserved concurrency caps how far one function can scale (and bill) in a flood."""
+    found: dict[triggers.Key, set[str]] | None = None
     for tpl, lid, fn in ctx.index.of_type(FUNCTION):
-        if "ReservedConcurrentExecutions" not in props(fn):
-            yield finding(
-                "reserved-concurrency",
-                ERROR,
-                tpl,
-                lid,
-                "Properties.ReservedConcurrentExecutions",
-                f"Function {fn_label(fn, lid)} has no reserved concurrency: a flood or a loop scales it to all of the account's "
-                "unreserved concurrency, billing every instance and starving the other functions.",
-                "Set `reservedConcurrency: N` on the function in serverless.yml, or exempt it with a reason.",
-            )
+        if "ReservedConcurrentExecutions" in props(fn):
+            continue
+        if found is None:
+            found = triggers.triggers(ctx.index)  # only read when some function has no reservation
+        kinds = found.get(triggers.key(tpl, lid), set())
+        bounded = BOUNDED.get(frozenset(kinds)) if kinds else None
+        yield finding(
+            "reserved-concurrency",
+            WARNING if bounded else ERROR,
+            tpl,
+            lid,
+            "Properties.ReservedConcurrentExecutions",
+            f"Function {fn_label(fn, lid)} has no reserved concurrency: "
+            + (
+                bounded
+                or "a flood or a loop scales it to all of the account's unreserved concurrency, billing every instance "
+                "and starving the other functions."
+            ),
+            fix("reserved-concurrency", tpl),
+        )
+
+
+# Why a function without reserved concurrency is only a warning: what invokes it bounds its scale already.
+BOUNDED = {
+    frozenset({triggers.CAPPED_QUEUE}): "only SQS event sources capped by MaximumConcurrency invoke it, which bounds its "
+    "scale (AWS's recommended cap for queue consumers), but other functions can still take the account's concurrency it needs.",
+    frozenset({triggers.SCHEDULE}): "only schedules invoke it, so outside traffic cannot flood it, but a reservation still keeps "
+    "it from being starved by other functions.",
+    frozenset({triggers.CAPPED_QUEUE, triggers.SCHEDULE}): "only schedules and SQS event sources capped by MaximumConcurrency "
+    "invoke it, so outside traffic cannot flood it, but a reservation still keeps it from being starved.",
+}
 
 
 def concurrency_budget(ctx: Context) -> Iterator[Finding]:
@@ -81,8 +106,7 @@ def concurrency_budget(ctx: Context) -> Iterator[Finding]:
         f"{len(reserved)} functions in {stacks} stack{'s' if stacks != 1 else ''} reserve {total} of the account's {account} "
         f"concurrency, leaving {spare} unreserved; AWS keeps at least {limits.LAMBDA_UNRESERVED_MINIMUM} unreserved and "
         "rejects the deployment.",
-        f"Lower reservedConcurrency to a total of at most {account - limits.LAMBDA_UNRESERVED_MINIMUM} (largest: {top}), "
-        "or give the account's real limit with --account-concurrency N.",
+        fix("concurrency-budget", ctx.index.roots[0], most=account - limits.LAMBDA_UNRESERVED_MINIMUM, top=top),
     )
 
 
@@ -158,37 +182,55 @@ def tracing(ctx: Context) -> Iterator[Finding]:
                 lid,
                 "Properties.TracingConfig.Mode",
                 f"Function {fn_label(fn, lid)} has active tracing off: its part of a slow or failing request is invisible.",
-                "Set `provider.tracing.lambda: true` (or `tracing: Active` on the function) in serverless.yml.",
+                fix("tracing", tpl),
+                group="tracing",
+                subject=f"Function {fn_label(fn, lid)} has",
             )
+
+
+def _managed(ctx: Context) -> tuple[set[str], set[tuple[int, str]]]:
+    """Log group names the stacks create, and functions whose generated name a log group's ``!Sub /aws/lambda/${Fn}`` uses."""
+    names: set[str] = set()
+    functions: set[tuple[int, str]] = set()
+    for tpl, _lid, group in ctx.index.of_type("AWS::Logs::LogGroup"):
+        name = props(group).get("LogGroupName")
+        if isinstance(name, str):
+            names.add(name)
+        elif name is not None:
+            functions.update((id(t), fid) for t, fid in refs.functions(name, tpl))
+    return names, functions
 
 
 def log_retention(ctx: Context) -> Iterator[Finding]:
     """Challenge 2 (and 4): logs kept forever cost more every month and are rarely read after weeks."""
-    names: set[str] = set()
     for tpl, lid, group in ctx.index.of_type("AWS::Logs::LogGroup"):
         name = props(group).get("LogGroupName")
-        if isinstance(name, str):
-            names.add(name)
         if "RetentionInDays" not in props(group):
+            shown = name if isinstance(name, str) else lid
             yield finding(
                 "log-retention",
                 ERROR,
                 tpl,
                 lid,
                 "Properties.RetentionInDays",
-                f"Log group {name if isinstance(name, str) else lid} keeps logs forever (no RetentionInDays).",
-                "Set `provider.logRetentionInDays` in serverless.yml (or RetentionInDays on the log group).",
+                f"Log group {shown} keeps logs forever (no RetentionInDays).",
+                fix("log-retention.group", tpl),
+                group="no-retention",
+                subject=f"Log group {shown} keeps",
             )
+    names, covered = _managed(ctx)
     for tpl, lid, fn in ctx.index.of_type(FUNCTION):
         p = props(fn)
         logging = p.get("LoggingConfig")
         group = logging.get("LogGroup") if isinstance(logging, dict) else None
         if group is not None and not isinstance(group, str):
             continue  # a reference to a log group resource, checked above
+        fname = p.get("FunctionName")
+        if group is None and (id(tpl), lid) in covered:
+            continue
         if group is None:
-            fname = p.get("FunctionName")
-            group = f"/aws/lambda/{fname}" if isinstance(fname, str) else None
-        if group is not None and group not in names:
+            group = f"/aws/lambda/{fname}" if isinstance(fname, str) else f"/aws/lambda/<generated name of {lid}>"
+        if group not in names:
             yield finding(
                 "log-retention",
                 WARNING,
@@ -197,5 +239,5 @@ def log_retention(ctx: Context) -> Iterator[Finding]:
                 "Properties.LoggingConfig",
                 f"Function {fn_label(fn, lid)} writes to log group {group}, which no stack manages: Lambda creates it on "
                 "first use with no retention.",
-                "Let the framework create the function's log group (do not set `disableLogs`), or add the log group with RetentionInDays.",
+                fix("log-retention.unmanaged", tpl, function=lid),
             )

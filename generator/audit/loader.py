@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from ..errors import UserError
+from . import sam
 from .model import Template, props, rtype
 
 ROOT_TEMPLATE = "cloudformation-template-update-stack.json"
@@ -86,6 +87,10 @@ def _read(path: Path, via_s3: bool) -> Template:
     body = _parse(path, data)
     if not isinstance(body, dict) or not isinstance(body.get("Resources"), dict):
         raise UserError(f"{path}: not a CloudFormation template (it has no Resources section).", GIVE)
+    if sam.is_sam(body):
+        tpl = Template(name=str(path), path=path, body=sam.transform(body, path), size=len(data), via_s3=via_s3)
+        tpl.sam = True
+        return tpl
     return Template(name=str(path), path=path, body=body, size=len(data), via_s3=via_s3)
 
 

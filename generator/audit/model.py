@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -11,6 +11,7 @@ ERROR = "error"
 WARNING = "warning"
 SEVERITIES = (ERROR, WARNING)
 FUNCTION = "AWS::Lambda::Function"
+SERVERLESS, SAM, CLOUDFORMATION = "serverless", "sam", "cloudformation"  # where a template came from: fixes speak its language
 
 
 @dataclass(frozen=True)
@@ -25,11 +26,17 @@ class Finding:
     message: str
     fix: str
     exempt: str | None = None  # the reason given in the template when the rule is exempted here
+    baseline: bool = False  # recorded in the baseline given with --baseline: reported, but it does not fail the audit
+    resources: tuple[str, ...] = ()  # every logical id one grouped finding covers (its logical_id first)
+    # One setting behind several findings (e.g. one provider.environment secret on every function): findings sharing
+    # rule, stack, severity and this key are reported once; ``subject`` is the part of the message that names the resource.
+    group: str | None = field(default=None, compare=False, repr=False)
+    subject: str = field(default="", compare=False, repr=False)
 
     @property
     def blocking(self) -> bool:
-        """Only errors nobody exempted fail the audit."""
-        return self.severity == ERROR and self.exempt is None
+        """Only errors nobody exempted and no baseline accepted fail the audit."""
+        return self.severity == ERROR and self.exempt is None and not self.baseline
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON view (see docs/audit.md for the schema)."""
@@ -42,6 +49,8 @@ class Finding:
             "message": self.message,
             "fix": self.fix,
             "exempt": self.exempt,
+            **({"baseline": True} if self.baseline else {}),
+            "resources": list(self.resources or ([self.logical_id] if self.logical_id else [])),
         }
 
 
@@ -59,6 +68,7 @@ class Template:
         self.children: dict[str, Template] = {}
         resources = body.get("Resources")
         self.resources: dict[str, Any] = resources if isinstance(resources, dict) else {}
+        self.sam = False  # transformed from a SAM template (AWS::Serverless-2016-10-31) by the loader
 
     def __repr__(self) -> str:
         return f"Template({self.name!r}, {str(self.path)!r})"
@@ -75,6 +85,17 @@ class Template:
         while tpl.parent is not None:
             tpl = tpl.parent
         return tpl
+
+    @property
+    def source(self) -> str:
+        """What the user wrote: ``serverless`` (serverless.yml), ``sam`` (template.yaml) or ``cloudformation``."""
+        root = self.root
+        if root.sam:
+            return SAM
+        outputs = root.section("Outputs")
+        if "ServerlessDeploymentBucket" in root.resources or "ServerlessDeploymentBucketName" in outputs:
+            return SERVERLESS
+        return CLOUDFORMATION
 
     def walk(self) -> Iterator[Template]:
         """This template, then its nested stacks depth first."""
@@ -136,10 +157,20 @@ class Context(NamedTuple):
     unresolved: list[tuple[Template, str, str]]
 
 
-def finding(rule: str, severity: str, tpl: Template, logical_id: str | None, where: str, message: str, fix: str) -> Finding:
+def finding(
+    rule: str,
+    severity: str,
+    tpl: Template,
+    logical_id: str | None,
+    where: str,
+    message: str,
+    fix: str,
+    group: str | None = None,
+    subject: str = "",
+) -> Finding:
     """A finding whose path starts at the template root (``Resources.<id>.<where>``)."""
     path = f"Resources.{logical_id}.{where}".rstrip(".") if logical_id else where
-    return Finding(rule, severity, tpl.name, logical_id, path, message, fix)
+    return Finding(rule, severity, tpl.name, logical_id, path, message, fix, group=group, subject=subject)
 
 
 def fn_label(resource: dict[str, Any], logical_id: str) -> str:
@@ -157,6 +188,16 @@ def literal_int(value: Any) -> int | None:
     if isinstance(value, str) and value.strip().isdigit():
         return int(value)
     return None
+
+
+def literal_true(value: Any) -> bool:
+    """A boolean property set to true (CloudFormation also accepts the string "true")."""
+    return value is True or (isinstance(value, str) and value.lower() == "true")
+
+
+def as_list(value: Any) -> list[Any]:
+    """A property that may be one item or a list of them (policy statements, actions, principals)."""
+    return value if isinstance(value, list) else [value]
 
 
 def implicit(resource: dict[str, Any]) -> list[str]:

@@ -16,11 +16,11 @@ SCHEMA = "slsguard-audit/1"
 
 
 def _rank(f: Finding) -> int:
-    return 2 if f.exempt is not None else (0 if f.severity == ERROR else 1)
+    return 3 if f.exempt is not None else 2 if f.baseline else (0 if f.severity == ERROR else 1)
 
 
 def ordered(findings: Sequence[Finding], templates: Sequence[Template], rule_order: Sequence[str]) -> list[Finding]:
-    """Stacks in template order; in each, errors, warnings, then exempted ones; then by rule and resource."""
+    """Stacks in template order; in each, errors, warnings, baselined, then exempted ones; then by rule and resource."""
     stack_pos = {t.name: i for i, t in enumerate(templates)}
     rule_pos = {r: i for i, r in enumerate(rule_order)}
     return sorted(
@@ -29,17 +29,27 @@ def ordered(findings: Sequence[Finding], templates: Sequence[Template], rule_ord
     )
 
 
-def summary(findings: Sequence[Finding]) -> dict[str, int]:
-    """Counts that decide the exit code: errors are the ones nobody exempted."""
-    return {
+def summary(findings: Sequence[Finding]) -> dict[str, Any]:
+    """Counts that decide the exit code (errors: nobody exempted them, no baseline accepted them), and findings per rule."""
+    by_rule: dict[str, int] = {}
+    for f in findings:
+        by_rule[f.rule] = by_rule.get(f.rule, 0) + 1
+    counts = {
         "errors": sum(1 for f in findings if f.blocking),
-        "warnings": sum(1 for f in findings if f.severity != ERROR and f.exempt is None),
+        "warnings": sum(1 for f in findings if f.severity != ERROR and f.exempt is None and not f.baseline),
         "exempted": sum(1 for f in findings if f.exempt is not None),
+        "by_rule": dict(sorted(by_rule.items(), key=lambda kv: (-kv[1], kv[0]))),
     }
+    baselined = sum(1 for f in findings if f.baseline)
+    return {**counts, "baseline": baselined} if baselined else counts
 
 
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _in_baseline(counts: dict[str, int]) -> str:
+    return f", {counts['baseline']} in the baseline" if counts.get("baseline") else ""
 
 
 def summary_line(findings: Sequence[Finding], templates: Sequence[Template]) -> str:
@@ -47,7 +57,7 @@ def summary_line(findings: Sequence[Finding], templates: Sequence[Template]) -> 
     s = summary(findings)
     return (
         f"slsguard audit: {_plural(s['errors'], 'error')}, {_plural(s['warnings'], 'warning')}, "
-        f"{s['exempted']} exempted in {_plural(len(templates), 'stack')}."
+        f"{s['exempted']} exempted{_in_baseline(s)} in {_plural(len(templates), 'stack')}."
     )
 
 
@@ -61,10 +71,13 @@ def text(findings: Sequence[Finding], templates: Sequence[Template]) -> str:
         lines.append(tpl.name if tpl.name == str(tpl.path) else f"{tpl.name} ({tpl.path})")
         for f in mine:
             label = "EXEMPT" if f.exempt is not None else f.severity.upper()
-            lines.append(f"  {label:<8}{f.rule}  {f.path}")
+            lines.append(f"  {label:<8}{f.rule}  {f.path}{'  (baseline)' if f.baseline else ''}")
             lines.append(f"          {f.message}")
             lines.append(f"          exempt: {f.exempt}" if f.exempt is not None else f"          fix: {f.fix}")
         lines.append("")
+    counts = summary(findings)["by_rule"]
+    if counts:
+        lines.append("by rule: " + ", ".join(f"{rule} {n}" for rule, n in counts.items()))
     lines.append(summary_line(findings, templates))
     return "\n".join(lines) + "\n"
 

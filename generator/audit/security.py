@@ -2,21 +2,34 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from typing import Any
 
 from . import refs
-from .model import ERROR, FUNCTION, WARNING, Context, Finding, finding, fn_label, props, rtype
+from .exposure import looks_generated
+from .fixes import fix
+from .model import ERROR, FUNCTION, SERVERLESS, WARNING, Context, Finding, Template, as_list, finding, fn_label, props, rtype
 
-SECRET_NAME = re.compile(r"PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIAL|SIGNING_?KEY", re.I)
-REFERENCE_NAME = re.compile(r"_(ARN|NAME|ID|PATH|PARAM|PARAMETER|URL|REGION)$", re.I)
+SECRET_NAME = re.compile(
+    r"PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIAL|SIGNING_?KEY|AUTH_?KEY|"
+    r"AUTH_?HEADER|CLIENT_?KEY|MASTER_?KEY|ENCRYPTION_?KEY|LICEN[CS]E_?KEY|WEBHOOK_?KEY|APP_?KEY",
+    re.I,
+)
+# Names that point at a secret or a service rather than hold a secret (``OIDC_OP_TOKEN_ENDPOINT``, ``DB_SECRET_ARN``).
+REFERENCE_NAME = re.compile(
+    r"_(ARN|NAME|ID|PATH|PARAM|PARAMETER|URL|URI|ENDPOINT|HOST|DOMAIN|REGION|TYPE|TTL|EXPIRY|EXPIRES|LENGTH)S?$", re.I
+)
+URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.I)
+URL_PASSWORD = re.compile(r"^[a-z][a-z0-9+.-]*://[^/@:\s]*:[^/@\s]+@", re.I)  # scheme://user:password@host
 SECRET_VALUE = re.compile(
     r"(?:A3T|AKIA|ASIA)[0-9A-Z]{16}"  # AWS access key id
     r"|-----BEGIN [A-Z ]*PRIVATE KEY-----"
     r"|gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{40,}"
     r"|xox[abpr]-[A-Za-z0-9-]{10,}"
-    r"|sk_live_[A-Za-z0-9]{16,}"
+    r"|(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}|whsec_[A-Za-z0-9]{16,}"  # payment-provider secret, restricted and webhook keys
+    r"|^(?:Basic|Bearer) [A-Za-z0-9+/=._~-]{8,}$"  # a whole HTTP Authorization header
     r"|AIza[0-9A-Za-z_-]{35}"
     r"|eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\."  # a JSON web token
 )
@@ -69,19 +82,35 @@ def _strings(value: Any) -> Iterator[str]:
 
 
 def _setting(value: str) -> bool:
-    """Values that configure rather than authenticate: empty, numbers, switches, ARNs and parameter paths."""
+    """Values that configure rather than authenticate: empty, numbers, switches, ARNs, parameter paths and URLs."""
     text = value.strip()
-    return not text or text.replace(".", "", 1).isdigit() or text.lower() in SWITCHES or text.startswith(("arn:", "/", "${"))
+    return (
+        not text
+        or text.replace(".", "", 1).isdigit()
+        or text.lower() in SWITCHES
+        or text.startswith(("arn:", "/", "${"))
+        or (URL.match(text) is not None and URL_PASSWORD.match(text) is None)
+    )
 
 
-def _secret_reason(name: str, value: Any) -> str | None:
+def _imported(value: Any) -> bool:
+    return isinstance(value, dict) and "Fn::ImportValue" in value
+
+
+def _secret_reason(name: str, value: Any, tpl: Template) -> str | None:
     for text in _strings(value):
         if RESOLVE_SECRET.search(text):
             return "resolves a secret into plain text at deploy time"
         if SECRET_VALUE.search(text):
             return "holds a value shaped like a credential"
+        if URL_PASSWORD.match(text):
+            return "holds a URL with a password in it"
     named = SECRET_NAME.search(name) and not REFERENCE_NAME.search(name)
+    if named and _imported(value):
+        return "is imported from another stack's output (Fn::ImportValue): exports are plain text to anyone who can list them"
     if named and isinstance(value, str) and not _setting(value):
+        if looks_generated(value) and tpl.source == SERVERLESS:
+            return "holds a value that looks resolved at package time (e.g. from `${ssm:...}`), now in plain text in the template"
         return "looks like a secret written in plain text"
     return None
 
@@ -90,7 +119,7 @@ def plain_secret(ctx: Context) -> Iterator[Finding]:
     """Challenge 3: database credentials and API keys belong in Secrets Manager, not in readable environment variables."""
     for tpl, lid, fn in ctx.index.of_type(FUNCTION):
         for name, value in _env(fn).items():
-            reason = _secret_reason(str(name), value)
+            reason = _secret_reason(str(name), value, tpl)
             if reason:
                 yield finding(
                     "plain-secret",
@@ -100,18 +129,16 @@ def plain_secret(ctx: Context) -> Iterator[Finding]:
                     f"Properties.Environment.Variables.{name}",
                     f"Function {fn_label(fn, lid)}: environment variable {name} {reason}; anyone who can read the "
                     "function's configuration can read it.",
-                    "Store it in Secrets Manager, pass its ARN (e.g. DB_SECRET_ARN) and read it at run time.",
+                    fix("plain-secret", tpl),
+                    group=f"env:{name}={json.dumps(value, sort_keys=True)}",  # one provider.environment / Globals line
+                    subject=f"Function {fn_label(fn, lid)}",
                 )
-
-
-def _as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
 
 
 def _policies(resource: dict[str, Any]) -> Iterator[tuple[str, Any]]:
     p = props(resource)
     if rtype(resource) == "AWS::IAM::Role":
-        for i, policy in enumerate(_as_list(p.get("Policies") or [])):
+        for i, policy in enumerate(as_list(p.get("Policies") or [])):
             if isinstance(policy, dict):
                 yield f"Properties.Policies[{i}].PolicyDocument", policy.get("PolicyDocument")
     else:
@@ -123,10 +150,10 @@ def iam_wildcard(ctx: Context) -> Iterator[Finding]:
     for tpl, lid, resource in ctx.index.of_type("AWS::IAM::Role", "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
         for where, document in _policies(resource):
             statements = document.get("Statement") if isinstance(document, dict) else None
-            for i, st in enumerate(_as_list(statements or [])):
+            for i, st in enumerate(as_list(statements or [])):
                 if not isinstance(st, dict) or st.get("Effect") != "Allow":
                     continue
-                actions = [a for a in _as_list(st.get("Action")) if isinstance(a, str)]
+                actions = [a for a in as_list(st.get("Action")) if isinstance(a, str)]
                 path = f"{where}.Statement[{i}]"
                 if "*" in actions:
                     yield finding(
@@ -136,10 +163,10 @@ def iam_wildcard(ctx: Context) -> Iterator[Finding]:
                         lid,
                         f"{path}.Action",
                         f'IAM {lid} allows Action "*": every API of every service.',
-                        "List the actions the functions call (e.g. sqs:SendMessage), or exempt the resource with a reason.",
+                        fix("iam-wildcard.action", tpl),
                     )
                     continue
-                if "*" not in _as_list(st.get("Resource")):
+                if "*" not in as_list(st.get("Resource")):
                     continue
                 data = sorted({a for a in actions if a.split(":", 1)[0].lower() in DATA_SERVICES})
                 if data:
@@ -150,7 +177,7 @@ def iam_wildcard(ctx: Context) -> Iterator[Finding]:
                         lid,
                         f"{path}.Resource",
                         f'IAM {lid} allows {", ".join(data)} on Resource "*": every such resource in the account, not just this service\'s.',
-                        "Name the ARNs (Fn::GetAtt / Fn::Sub) the functions use, or exempt the resource with a reason.",
+                        fix("iam-wildcard.resource", tpl),
                     )
 
 
@@ -187,5 +214,7 @@ def vpc_without_need(ctx: Context) -> Iterator[Finding]:
                 "Properties.VpcConfig",
                 f"Function {fn_label(fn, lid)} runs in a VPC but reaches nothing private (no database or cache host, no file "
                 "system): every AWS call then needs a NAT gateway or VPC endpoints, and each function uses subnet IPs.",
-                "Remove `vpc:` from the function, or exempt it with the private resource it reaches.",
+                fix("vpc-without-need", tpl),
+                group=f"vpc:{json.dumps(props(fn).get('VpcConfig'), sort_keys=True)}",
+                subject=f"Function {fn_label(fn, lid)} runs",
             )

@@ -28,3 +28,16 @@ def run_project_tests(project: Path, *args: str, env: dict[str, str] | None = No
         text=True,
         timeout=300,
     )
+
+
+def run_npm_script(project: Path, script: str, *, path: list[Path] = (), timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    """``npm run <script>`` inside a generated project, with ``path`` folders first on PATH (its tools)."""
+    search = os.pathsep.join([*(str(p) for p in path), os.environ.get("PATH", os.defpath)])
+    return subprocess.run(
+        ["npm", "run", "--silent", script],
+        cwd=project,
+        env={**os.environ, "PATH": search, "BC_SKIP_MAPPING": "TRUE"},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )

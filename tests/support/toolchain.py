@@ -379,3 +379,8 @@ def shared_objects(artifact: Path) -> dict[str, int]:
 def host_architecture() -> str:
     """This machine's CPU in Lambda's words (x86_64 or arm64)."""
     return {"aarch64": "arm64", "arm64": "arm64"}.get(os.uname().machine, os.uname().machine)
+
+
+def scanner_path() -> list[Path]:
+    """The folders holding cfn-lint and checkov: what a generated project's ``npm run scan`` needs on PATH."""
+    return [cfn_lint_binary().parent, checkov_binary().parent]

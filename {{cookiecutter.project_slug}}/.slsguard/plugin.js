@@ -3,9 +3,13 @@
 // slsguard bridge: after every `package` (and so every `deploy`), run `slsguard audit` on the
 // compiled templates (root and every nested stack) and stop with an error when it finds one.
 // Adds `serverless slsguard audit` and `serverless slsguard upgrade`, which call the Python tool.
+// In a service adopted with `slsguard init` (.slsguard/adopted.json), findings recorded in
+// .slsguard/baseline.json are reported but do not fail; without a baseline it reports only, and
+// `serverless slsguard upgrade` is not offered (the service was not generated from the template).
 //
 // custom.slsguard:
 //   warnOnly: true            report errors but let package/deploy go on
+//   maxHourly: 5              stop when `slsguard cost` (printed after the audit) is above 5 USD per hour
 //   command: slsguard         how to run the tool (a string split on spaces, or a list)
 //   exempt:                   per function name (or CloudFormation logical id, or `stack` for the
 //     worker:                 whole stack): rule id -> why it is safe here (a reason is required)
@@ -16,6 +20,7 @@
 // same answer later (in CI, or for a package built elsewhere).
 
 const { spawn } = require('child_process');
+const fs = require('fs');
 const path = require('path');
 
 const INSTALL_HINT =
@@ -23,6 +28,9 @@ const INSTALL_HINT =
   'or point custom.slsguard.command at it';
 const RULE_ID = /^[a-z][a-z0-9-]*$/;
 const SUMMARY = /^slsguard audit: .*$/m;
+const ADOPTED = path.join('.slsguard', 'adopted.json');
+const BASELINE = path.join('.slsguard', 'baseline.json');
+const WRITE_BASELINE = `slsguard audit .serverless --write-baseline ${BASELINE}`;
 
 class SlsguardBridge {
   constructor(serverless, options) {
@@ -39,6 +47,7 @@ class SlsguardBridge {
             type: 'object',
             properties: {
               warnOnly: { type: 'boolean' },
+              maxHourly: { type: 'number', minimum: 0 },
               command: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] },
               exempt: {
                 type: 'object',
@@ -51,6 +60,7 @@ class SlsguardBridge {
       });
     }
 
+    this.adopted = fs.existsSync(path.join(this.serviceDir(), ADOPTED));
     this.commands = {
       slsguard: {
         usage: 'Run slsguard (the Python tool that generated this project)',
@@ -75,15 +85,24 @@ class SlsguardBridge {
       },
     };
 
+    if (this.adopted) delete this.commands.slsguard.commands.upgrade;
+
     this.hooks = {
+      // Before the framework spends time packaging: is the tool there at all?
+      'before:package:cleanup': () => this.checkInstalled(),
       'before:package:compileFunctions': () => this.recordDefaults(),
       'before:package:finalize': () => this.markTemplate(),
-      'after:package:finalize': () => this.audit(this.packageDir(), 'package stopped'),
+      'after:package:finalize': () => this.audit(this.packageDir(), 'package stopped').then(() => this.cost(this.packageDir())),
       // `deploy --package DIR` skips packaging: audit what is about to be deployed.
       'before:deploy:deploy': () => (this.options.package ? this.audit(path.resolve(this.options.package), 'deploy stopped') : undefined),
       'slsguard:audit:run': () => this.audit(this.packageDir(), 'errors found'),
-      'slsguard:upgrade:run': () => this.upgrade(),
+      ...(this.adopted ? {} : { 'slsguard:upgrade:run': () => this.upgrade() }),
     };
+  }
+
+  async checkInstalled() {
+    const result = await this.run(['--version'], { capture: true });
+    if (result.code !== 0) throw this.fail(`\`${this.command().join(' ')} --version\` exited with ${result.code}: ${INSTALL_HINT}.`);
   }
 
   config() {
@@ -149,9 +168,15 @@ class SlsguardBridge {
 
   async audit(dir, outcome) {
     const args = ['audit', dir];
-    if (this.config().warnOnly) args.push('--warn-only');
+    const baseline = fs.existsSync(path.join(this.serviceDir(), BASELINE));
+    if (baseline) args.push('--baseline', BASELINE);
+    const reportOnly = this.adopted && !baseline; // adopted, no baseline yet: today's findings must not stop the first package
+    if (this.config().warnOnly || reportOnly) args.push('--warn-only');
     const result = await this.run(args, { capture: true });
     if (result.stdout) process.stdout.write(result.stdout);
+    if (reportOnly && result.code === 0) {
+      process.stdout.write(`slsguard: no baseline yet, so nothing fails; record today's findings with \`${WRITE_BASELINE}\`.\n`);
+    }
     if (result.code === 0) return;
     const summary = (result.stdout.match(SUMMARY) || [])[0];
     if (result.code === 1 && summary) {
@@ -162,6 +187,25 @@ class SlsguardBridge {
     }
     const line = lastLine(result.stderr) || `exit code ${result.code}`;
     throw this.fail(line.startsWith('slsguard') ? line : `slsguard audit failed: ${line}`);
+  }
+
+  // After the audit: the most a flood can cost per hour (`slsguard cost`); custom.slsguard.maxHourly (USD) makes it a gate.
+  async cost(dir) {
+    const max = this.config().maxHourly;
+    const args = ['cost', dir];
+    if (max !== undefined && max !== null) args.push('--max-hourly', String(max));
+    const result = await this.run(args, { capture: true });
+    if (result.stdout) process.stdout.write(result.stdout);
+    if (result.code === 0) return;
+    const line = lastLine(result.stderr) || `exit code ${result.code}`;
+    if (max === undefined || max === null) {
+      process.stdout.write(`slsguard cost: no ceiling computed (${line}); package goes on, set custom.slsguard.maxHourly to require one.\n`);
+      return;
+    }
+    if (result.code === 1) {
+      throw this.fail(`${line.replace(/\.$/, '')}: package stopped. Lower reserved concurrency, memory or the throttle, or raise custom.slsguard.maxHourly.`);
+    }
+    throw this.fail(line.startsWith('slsguard') ? line : `slsguard cost failed: ${line}`);
   }
 
   async upgrade() {

@@ -101,3 +101,23 @@ def test_the_database_gets_the_invocations_budget(monkeypatch, context):
         assert guard.current_budget() is budget
     assert given == [budget]
     assert guard.current_budget() is None
+
+
+def test_scheduled_handler_logs_with_the_event_id_and_raises_on_failure(context, logs):
+    scheduled = {"id": "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa", "detail-type": "Scheduled Event", "source": "aws.events"}
+    seen = []
+
+    guard.scheduled_handler(seen.append)(scheduled, context())
+
+    assert seen == [scheduled]
+    assert {line["correlation_id"] for line in logs()} == {scheduled["id"]}
+
+    def fail(event):
+        raise RuntimeError("the work failed")
+
+    with pytest.raises(RuntimeError):  # raised, so Lambda retries and then the failure destination receives it
+        guard.scheduled_handler(fail)(scheduled, context())
+    with pytest.raises(guard.NoTimeLeft):
+        guard.scheduled_handler(seen.append)(scheduled, context(remaining_ms=100))
+    assert len(seen) == 1
+    assert guard.scheduled_handler(fail)({"source": guard.WARMUP_SOURCE}, context()) == guard.WARMUP_RESPONSE

@@ -5,11 +5,11 @@ every log line and the response, bodies are size-checked, and errors never leak 
 Add a route by adding a function and a line in ROUTES.
 {%- if cookiecutter.database == "postgres" %}
 
-The data path expects this table (create it with your migration tool):
+The data path expects this table; migrations/{{ cookiecutter.database }}/0001_create_items.sql creates it (npm run migrate):
     CREATE TABLE items (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name varchar(100) NOT NULL);
 {%- elif cookiecutter.database == "mysql" %}
 
-The data path expects this table (create it with your migration tool):
+The data path expects this table; migrations/{{ cookiecutter.database }}/0001_create_items.sql creates it (npm run migrate):
     CREATE TABLE items (id bigint AUTO_INCREMENT PRIMARY KEY, name varchar(100) NOT NULL);
 {%- endif %}
 """

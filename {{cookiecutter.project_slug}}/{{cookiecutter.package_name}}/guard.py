@@ -401,3 +401,46 @@ def sqs_handler(process: Callable[[Any, Mapping[str, Any]], None]) -> Callable[[
         return _consume(event if isinstance(event, Mapping) else {}, context)
 
     return handler
+
+
+def event_correlation_id(event: Mapping[str, Any], fallback: str) -> str:
+    """A scheduled (EventBridge) event's correlation ID: its event id when well-formed, else the request ID."""
+    given = str(event.get("id") or "")
+    return given if CORRELATION_ID_RE.fullmatch(given) else fallback
+
+
+def scheduled_handler(run: Callable[[Mapping[str, Any]], Any]) -> Callable[[Any, Any], Any]:
+    """A Lambda handler for a scheduled (or other asynchronous EventBridge) invocation with every guard on.
+
+    ``run(event)`` does the work; ``current_budget()`` tells it how much time is left. Every log line
+    carries the event id as correlation ID. A failure, the time budget included, is logged and raised
+    again: Lambda retries the invocation and then hands the event to the function's failure destination.
+    """
+
+    @logger.inject_lambda_context(clear_state=True)
+    def _run(event: Mapping[str, Any], context: Any) -> Any:
+        started = time.perf_counter()
+        cid = event_correlation_id(event, getattr(context, "aws_request_id", "") or "unknown")
+        logger.set_correlation_id(cid)
+        record_cold_start(context, cid)
+        try:
+            with time_budget(context) as budget:
+                start_db(budget)
+                result = run(event)
+        except DeadlineExceeded as err:
+            logger.error("scheduled run stopped: time budget spent", extra={"reason": str(err)})
+            raise
+        except Exception:
+            logger.exception("scheduled run failed")
+            raise
+        finally:
+            end_db()
+        logger.info("scheduled run done", extra={"duration_ms": round((time.perf_counter() - started) * 1000, 1)})
+        return result
+
+    def handler(event: Any, context: Any) -> Any:
+        if is_warmup(event):
+            return WARMUP_RESPONSE
+        return _run(event if isinstance(event, Mapping) else {}, context)
+
+    return handler

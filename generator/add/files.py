@@ -1,0 +1,120 @@
+"""The files ``slsguard add`` writes: the handler module, its test and its sample event."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from string import Template
+from typing import Any
+
+from .blocks import MAX_RECEIVE_COUNT, queue_ids
+from .checks import DEFAULT_SCHEDULE, Request
+
+SKELETONS = Path(__file__).parent / "skeletons"
+ACCOUNT = "123456789012"  # the documentation account id AWS's own sample events use
+TIME = "2026-11-27T00:00:00Z"
+EPOCH_MS = 1795737600000
+DB_WORK = '    from . import db\n\n    rows = db.query("SELECT 1 AS ok")\n'
+DB_CHECK = '    assert any(call[0] == "query" for call in no_database.calls)\n'
+
+
+def _render(kind: str, values: dict[str, str]) -> str:
+    return Template((SKELETONS / f"{kind}.tmpl").read_text(encoding="utf-8")).substitute(values)
+
+
+def sources(req: Request, package: str) -> dict[str, str]:
+    """The handler module and its test, by path relative to the project."""
+    queue, dead = queue_ids(req) or ("", "")
+    values = {
+        "name": req.name,
+        "package": package,
+        "imports": ", ".join(sorted({req.name, "guard"})),
+        "route": req.route,
+        "schedule": req.schedule or DEFAULT_SCHEDULE,
+        "queue": queue,
+        "dead": dead,
+        "receives": str(MAX_RECEIVE_COUNT),
+        "work": DB_WORK if req.database else "",
+        "extra": ', "rows": len(rows)' if req.database else "",
+        "check": DB_CHECK if req.database else "",
+    }
+    if req.database and req.trigger != "http":
+        values["work"] = DB_WORK.replace("rows = ", "")
+    return {
+        f"{package}/{req.name}.py": _render(f"{req.trigger}.py", values),
+        f"tests/test_{req.name}.py": _render(f"{req.trigger}_test.py", values),
+    }
+
+
+def _http(req: Request, api: str, region: str) -> dict[str, Any]:
+    host = f"abcdef1234.execute-api.{region}.amazonaws.com"
+    cid = f"{req.name}-corr-0001"
+    if api == "http":
+        http = {"method": "GET", "path": req.route, "protocol": "HTTP/1.1", "sourceIp": "198.51.100.7", "userAgent": "curl/8.5.0"}
+        return {
+            "version": "2.0",
+            "routeKey": f"ANY {req.route}",
+            "rawPath": req.route,
+            "rawQueryString": "",
+            "headers": {"accept": "application/json", "host": host, "x-correlation-id": cid},
+            "requestContext": {
+                **{"accountId": ACCOUNT, "apiId": "abcdef1234", "domainName": host, "http": http},
+                **{"requestId": "Gx1AbCdEoAMEVhA=", "routeKey": f"ANY {req.route}", "stage": "$default", "timeEpoch": EPOCH_MS},
+            },
+            "isBase64Encoded": False,
+        }
+    return {
+        "resource": req.route,
+        "path": req.route,
+        "httpMethod": "GET",
+        "headers": {"Accept": "application/json", "Host": host, "X-Correlation-Id": cid},
+        "queryStringParameters": None,
+        "pathParameters": None,
+        "requestContext": {
+            **{"accountId": ACCOUNT, "apiId": "abcdef1234", "resourcePath": req.route, "httpMethod": "GET", "stage": "dev"},
+            **{"requestId": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef", "requestTimeEpoch": EPOCH_MS},
+        },
+        "body": None,
+        "isBase64Encoded": False,
+    }
+
+
+def _record(n: int, body: str, cid: str, arn: str, region: str) -> dict[str, Any]:
+    attributes = {"ApproximateReceiveCount": "1", "SentTimestamp": str(EPOCH_MS), "ApproximateFirstReceiveTimestamp": str(EPOCH_MS + 10)}
+    return {
+        "messageId": f"0e6b1a8c-59a1-4c5e-9e3f-{n:012d}",
+        "receiptHandle": f"AQEBwJnKyrHigUMZj6rYigCgxlaS3SLy0a{n}",
+        "body": body,
+        "attributes": attributes,
+        "messageAttributes": {"x-correlation-id": {"stringValue": cid, "dataType": "String"}},
+        "eventSource": "aws:sqs",
+        "eventSourceARN": arn,
+        "awsRegion": region,
+    }
+
+
+def event(req: Request, slug: str, api: str, region: str) -> dict[str, str]:
+    """The sample event its test reads, as tests/events/<name>.json."""
+    if req.trigger == "http":
+        data: dict[str, Any] = _http(req, api, region)
+    elif req.trigger == "sqs":
+        arn = f"arn:aws:sqs:{region}:{ACCOUNT}:{slug}-dev-{req.name}"
+        data = {
+            "Records": [
+                _record(1, '{"id": 1}', f"{req.name}-corr-0001", arn, region),
+                _record(2, "{not json", f"{req.name}-corr-0002", arn, region),
+            ]
+        }
+    else:
+        data = {
+            "version": "0",
+            "id": "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa",
+            "detail-type": "Scheduled Event",
+            "source": "aws.events",
+            "account": ACCOUNT,
+            "time": TIME,
+            "region": region,
+            "resources": [f"arn:aws:events:{region}:{ACCOUNT}:rule/{slug}-dev-{req.name}"],
+            "detail": {},
+        }
+    return {f"tests/events/{req.name}.json": json.dumps(data, indent=2) + "\n"}

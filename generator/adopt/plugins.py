@@ -1,0 +1,76 @@
+"""Add one entry to serverless.yml's ``plugins:`` as a text insertion at PyYAML node marks.
+
+Re-dumping the YAML would drop the user's comments, quoting and layout; inserting text where the
+parser says the list ends keeps every other byte as it was. Handles ``plugins:`` as a block or flow
+list, as ``{localPath, modules}`` and absent.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ..errors import UserError
+
+FIX = "Fix: make `plugins:` a list of plugin names (or `{localPath, modules: [...]}`), then run `slsguard init` again."
+
+
+def _get(node: Any, key: str) -> tuple[Any, Any]:
+    for k, v in node.value if getattr(node, "id", None) == "mapping" else []:
+        if getattr(k, "value", None) == key:
+            return k, v
+    return None, None
+
+
+def _line_end(text: str, index: int) -> int:
+    end = text.find("\n", index)
+    return len(text) if end < 0 else end
+
+
+def _into_sequence(text: str, seq: Any, entry: str) -> str:
+    """Append ``entry`` to a block or flow sequence, in the style it is written in."""
+    if seq.flow_style:
+        close = seq.end_mark.index - 1  # the ']'
+        head = text[:close].rstrip() + ", " if seq.value else text[:close]
+        return head + entry + text[close:]
+    last = seq.value[-1]
+    dash = seq.start_mark.column
+    gap = max(1, seq.value[0].start_mark.column - dash - 1)
+    at = _line_end(text, last.end_mark.index if last.end_mark.line == last.start_mark.line else last.end_mark.index - 1)
+    return text[:at] + "\n" + " " * dash + "-" + " " * gap + entry + text[at:]
+
+
+def _after_key(text: str, key: Any, value: str) -> str:
+    """Replace an empty ``key:`` (null value) with ``key:`` and a block list holding one entry."""
+    at = _line_end(text, key.end_mark.index)
+    return text[:at] + "\n" + " " * (key.start_mark.column + 2) + f"- {value}" + text[at:]
+
+
+def add_plugin(text: str, root: Any, entry: str, where: Path) -> str | None:
+    """serverless.yml's text with ``entry`` added to its plugins; None when it is listed already."""
+    key, plugins = _get(root, "plugins")
+    if key is None:
+        sep = "" if text.endswith("\n") or not text else "\n"
+        return f"{text}{sep}\nplugins:\n  - {entry}\n"
+    kind = getattr(plugins, "id", None)
+    if kind == "scalar" and plugins.tag.endswith(":null"):
+        return _after_key(text, key, entry)
+    if kind == "mapping":
+        mkey, modules = _get(plugins, "modules")
+        if mkey is None:
+            first = plugins.value[0][0] if plugins.value else None
+            if plugins.flow_style or first is None:
+                raise UserError(f"{where}: plugins has no modules list.", FIX)
+            at = _line_end(text, plugins.value[-1][1].end_mark.index - 1)
+            indent = " " * first.start_mark.column
+            return text[:at] + f"\n{indent}modules:\n{indent}  - {entry}" + text[at:]
+        key, plugins, kind = mkey, modules, getattr(modules, "id", None)
+        if kind == "scalar" and modules.tag.endswith(":null"):
+            return _after_key(text, key, entry)
+    if kind != "sequence":
+        raise UserError(f"{where}: plugins is a {kind or 'value'}, not a list.", FIX)
+    if any(getattr(item, "value", None) in (entry, entry.removeprefix("./")) for item in plugins.value):
+        return None
+    if not plugins.value and not plugins.flow_style:
+        raise UserError(f"{where}: plugins is an empty list that is not written as [].", FIX)
+    return _into_sequence(text, plugins, entry)

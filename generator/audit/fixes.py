@@ -1,0 +1,142 @@
+"""Fix texts as data: one line per rule and per source, in the language the user wrote the service in.
+
+A finding's fix names what to edit: serverless.yml (osls / Serverless Framework), a SAM template.yaml
+(``Globals`` where one setting covers every function) or plain CloudFormation. Rules pick an entry by
+key and fill in its ``{placeholders}``; no rule branches on the source itself.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from .model import Template
+
+
+class Fix(NamedTuple):
+    """The same fix said three ways."""
+
+    serverless: str
+    sam: str
+    cloudformation: str
+
+
+EXEMPT = "or exempt it with a reason"  # fills {exempt}
+FIXES: dict[str, Fix] = {
+    "function-timeout": Fix(
+        "Set `timeout:` (seconds) on the function in serverless.yml: the longest one invocation may run.",
+        "Set `Timeout` on the function (or under `Globals: Function:`) in template.yaml: the longest one invocation may run.",
+        "Set `Timeout` (seconds) on the AWS::Lambda::Function: the longest one invocation may run.",
+    ),
+    "api-timeout": Fix(
+        "Set the function's `timeout:` below {limit} s in serverless.yml, or move long work behind a queue.",
+        "Set the function's `Timeout` below {limit} s in template.yaml, or move long work behind a queue.",
+        "Set the function's `Timeout` below {limit} s, or move long work behind a queue.",
+    ),
+    "reserved-concurrency": Fix(
+        "Set `reservedConcurrency: N` on the function in serverless.yml, {exempt}.",
+        "Set `ReservedConcurrentExecutions: N` on the function in template.yaml, {exempt}.",
+        "Set `ReservedConcurrentExecutions: N` on the AWS::Lambda::Function, {exempt}.",
+    ),
+    "concurrency-budget": Fix(
+        "Lower `reservedConcurrency` to a total of at most {most} (largest: {top}), or give the account's real limit with --account-concurrency N.",
+        "Lower `ReservedConcurrentExecutions` to a total of at most {most} (largest: {top}), or give the account's real limit with --account-concurrency N.",
+        "Lower `ReservedConcurrentExecutions` to a total of at most {most} (largest: {top}), or give the account's real limit with --account-concurrency N.",
+    ),
+    "api-throttling.rest": Fix(
+        "Set `provider.apiGateway.usagePlan.throttle` (rateLimit, burstLimit) with `apiKeys` and mark every http event "
+        "`private: true`; stage-wide throttling needs a plugin (e.g. serverless-api-gateway-throttling).",
+        "Set `MethodSettings: [{{ResourcePath: '/*', HttpMethod: '*', ThrottlingRateLimit: N, ThrottlingBurstLimit: N}}]` "
+        "on the AWS::Serverless::Api (or under `Globals: Api:`) in template.yaml.",
+        "Set MethodSettings ThrottlingRateLimit and ThrottlingBurstLimit for ResourcePath /* on the AWS::ApiGateway::Stage "
+        "(or the Deployment's StageDescription).",
+    ),
+    "api-throttling.http": Fix(
+        "Add `resources.extensions.HttpApiStage.Properties.DefaultRouteSettings` (ThrottlingRateLimit, ThrottlingBurstLimit) "
+        "in serverless.yml: `provider.httpApi` has no throttling setting of its own.",
+        "Set `DefaultRouteSettings: {{ThrottlingRateLimit: N, ThrottlingBurstLimit: N}}` on the AWS::Serverless::HttpApi "
+        "(or under `Globals: HttpApi:`) in template.yaml.",
+        "Set DefaultRouteSettings ThrottlingRateLimit and ThrottlingBurstLimit on the AWS::ApiGatewayV2::Stage.",
+    ),
+    "websocket-throttling": Fix(
+        "Add `resources.extensions.WebsocketsDeploymentStage.Properties.DefaultRouteSettings` (ThrottlingRateLimit, "
+        "ThrottlingBurstLimit) in serverless.yml.",
+        "Set `DefaultRouteSettings` (ThrottlingRateLimit, ThrottlingBurstLimit) on the WebSocket API's AWS::ApiGatewayV2::Stage in template.yaml.",
+        "Set DefaultRouteSettings ThrottlingRateLimit and ThrottlingBurstLimit on the WebSocket API's AWS::ApiGatewayV2::Stage.",
+    ),
+    "rest-unauthenticated": Fix(
+        "Give each http event an `authorizer:` or `private: true` (API key) in serverless.yml, {exempt} if the API is public on purpose.",
+        "Set `Auth: {{DefaultAuthorizer: ..., ApiKeyRequired: true}}` on the AWS::Serverless::Api (or `Globals: Api:`), {exempt} if public on purpose.",
+        "Set AuthorizationType (AWS_IAM, COGNITO_USER_POOLS, CUSTOM) or ApiKeyRequired: true on the method, {exempt} if public on purpose.",
+    ),
+    "tracing": Fix(
+        "Set `provider.tracing.lambda: true` (or `tracing: Active` on the function) in serverless.yml.",
+        "Set `Tracing: Active` under `Globals: Function:` (or on the function) in template.yaml.",
+        "Set `TracingConfig: {{Mode: Active}}` on the AWS::Lambda::Function.",
+    ),
+    "log-retention.group": Fix(
+        "Set `provider.logRetentionInDays` in serverless.yml (or RetentionInDays on the log group in `resources:`).",
+        "Set `RetentionInDays` on the AWS::Logs::LogGroup in template.yaml.",
+        "Set `RetentionInDays` on the AWS::Logs::LogGroup.",
+    ),
+    "log-retention.unmanaged": Fix(
+        "Let the framework create the function's log group (do not set `disableLogs`), or add the log group with RetentionInDays.",
+        "Add an AWS::Logs::LogGroup named `!Sub /aws/lambda/${{{function}}}` with RetentionInDays (or `LoggingConfig: {{LogGroup: ...}}` "
+        "on the function) in template.yaml.",
+        "Add an AWS::Logs::LogGroup named `/aws/lambda/<function name>` with RetentionInDays, or point `LoggingConfig.LogGroup` at one.",
+    ),
+    "plain-secret": Fix(
+        "Store it in Secrets Manager, pass its ARN in `environment:` (e.g. DB_SECRET_ARN) and read it at run time; "
+        "`${{ssm:...}}` in serverless.yml copies the value itself into the template.",
+        "Store it in Secrets Manager, pass its ARN in `Environment: Variables:` (e.g. DB_SECRET_ARN) and read it at run time.",
+        "Store it in Secrets Manager, pass its ARN (e.g. DB_SECRET_ARN) and read it at run time.",
+    ),
+    "iam-wildcard.action": Fix(
+        "List the actions the functions call in `provider.iam.role.statements` (e.g. sqs:SendMessage), {exempt}.",
+        "Use a SAM policy template (e.g. `SQSSendMessagePolicy`) or list the actions in `Policies:`, {exempt}.",
+        "List the actions the functions call (e.g. sqs:SendMessage), {exempt}.",
+    ),
+    "iam-wildcard.resource": Fix(
+        "Name the ARNs (Fn::GetAtt / Fn::Sub) in `provider.iam.role.statements`, {exempt}.",
+        "Use a SAM policy template scoped to the resource (e.g. `DynamoDBCrudPolicy: {{TableName: !Ref Table}}`), {exempt}.",
+        "Name the ARNs (Fn::GetAtt / Fn::Sub) the functions use, {exempt}.",
+    ),
+    "vpc-without-need": Fix(
+        "Remove `vpc:` from the function (or the provider), or exempt it with the private resource it reaches.",
+        "Remove `VpcConfig` from the function (or `Globals: Function:`), or exempt it with the private resource it reaches.",
+        "Remove `VpcConfig` from the function, or exempt it with the private resource it reaches.",
+    ),
+    "s3-public": Fix(
+        "In `resources:`, remove the public statement (serve through CloudFront with origin access control) and set all four "
+        "PublicAccessBlockConfiguration flags to true, {exempt}.",
+        "Remove the public statement (serve through CloudFront with origin access control) and set all four "
+        "PublicAccessBlockConfiguration flags to true in template.yaml, {exempt}.",
+        "Remove the public statement (serve through CloudFront with origin access control) and set all four "
+        "PublicAccessBlockConfiguration flags to true, {exempt}.",
+    ),
+    "rds-public": Fix(
+        "Set `PubliclyAccessible: false` on the database in `resources:` and reach it from inside its VPC (or through the Data API).",
+        "Set `PubliclyAccessible: false` on the database in template.yaml and reach it from inside its VPC (or through the Data API).",
+        "Set `PubliclyAccessible: false` and reach the database from inside its VPC (or through the Data API).",
+    ),
+    "security-group-open": Fix(
+        "In `resources:`, allow the port only from the security groups or address ranges that need it, {exempt}.",
+        "In template.yaml, allow the port only from the security groups or address ranges that need it, {exempt}.",
+        "Allow the port only from the security groups (SourceSecurityGroupId) or address ranges that need it, {exempt}.",
+    ),
+    "db-password": Fix(
+        "Set `ManageMasterUserPassword: true` (RDS keeps it in Secrets Manager), or `{{{{resolve:secretsmanager:...}}}}`, "
+        "instead of a value or `${{ssm:...}}` in serverless.yml.",
+        "Set `ManageMasterUserPassword: true` (RDS keeps it in Secrets Manager), or `{{{{resolve:secretsmanager:...}}}}` in template.yaml.",
+        "Set `ManageMasterUserPassword: true` (RDS keeps it in Secrets Manager), or `{{{{resolve:secretsmanager:...}}}}`.",
+    ),
+    "function-url-public": Fix(
+        "Set `url: {{authorizer: aws_iam}}` on the function in serverless.yml, or put it behind an API with throttling, {exempt}.",
+        "Set `FunctionUrlConfig: {{AuthType: AWS_IAM}}` on the function in template.yaml, or put it behind an API, {exempt}.",
+        "Set `AuthType: AWS_IAM` on the AWS::Lambda::Url, or put the function behind an API, {exempt}.",
+    ),
+}
+
+
+def fix(key: str, tpl: Template, **values: object) -> str:
+    """The fix for a rule (``key`` is its id, or ``id.variant``) in the language of ``tpl``'s source."""
+    return str(getattr(FIXES[key], tpl.source)).format(exempt=EXEMPT, **values)

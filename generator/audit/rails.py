@@ -1,0 +1,298 @@
+"""Rules that hold every function to the rails, on any compiled template (seed challenges 1, 2 and 4).
+
+The generated project's rails plugin adds these to every function at package time; a function added
+by hand to a project without the plugin, or a template built elsewhere, is caught here.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from . import refs, warmer
+from .model import ERROR, FUNCTION, Context, Finding, Index, Template, finding, fn_label, literal_int, props, rtype
+
+ALARM = "AWS::CloudWatch::Alarm"
+QUEUE = "AWS::SQS::Queue"
+MAPPING = "AWS::Lambda::EventSourceMapping"
+VISIBILITY_FACTOR = 6  # AWS Lambda developer guide (with-sqs): visibility timeout at least 6 x the function timeout
+SQS_DEFAULT_VISIBILITY_S = 30  # SQS CreateQueue default
+LAMBDA_DEFAULT_TIMEOUT_S = 3  # Lambda CreateFunction default
+INVOKE = "lambda:invokefunction"  # IAM action names match case-insensitively, with * and ? wildcards
+# Services that invoke Lambda asynchronously through a resource-based permission (Principal <service>.amazonaws.com).
+# The framework's own custom-resource function (existing S3 buckets, Cognito pools, event buses): deploy-time only.
+FRAMEWORK_FUNCTION_PREFIX = "CustomDashresource"
+ASYNC_PRINCIPALS = ("events", "sns", "s3", "ses", "iot", "logs", "codecommit", "config", "cloudwatch")
+
+_SUB_VAR = re.compile(r"\$\{[^}]*\}")
+
+Key = tuple[int, str]  # (id of the template, logical id): one function, wherever it lives
+
+
+def _key(tpl: Template, lid: str) -> Key:
+    return id(tpl), lid
+
+
+def _warmers(index: Index) -> set[Key]:
+    return {_key(w.tpl, w.logical_id) for w in warmer.find(index)}
+
+
+def _named(index: Index, value: Any, tpl: Template) -> list[Key]:
+    """The functions an expression names: by reference (through nested stacks, aliases, versions) or literal name."""
+    if isinstance(value, str):
+        found = index.function_by_name(value.rsplit(":function:", 1)[-1].split(":", 1)[0])
+        return [_key(found[0], found[1])] if found else []
+    return [_key(t, lid) for t, lid in refs.functions(value, tpl)]
+
+
+# --- 2 observability: every function has an errors alarm ---------------------------------------
+
+
+def _alarm_metrics(alarm: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    p = props(alarm)
+    yield p
+    for query in p.get("Metrics") or []:
+        stat = query.get("MetricStat") if isinstance(query, dict) else None
+        metric = stat.get("Metric") if isinstance(stat, dict) else None
+        if isinstance(metric, dict):
+            yield metric
+
+
+def errors_alarm(ctx: Context) -> Iterator[Finding]:
+    """Challenge 2: a function nobody alarms on fails silently; the warmer (a lost ping costs nothing) and the framework's
+    custom-resource function (it runs only during a deployment, which reports its failure) excepted."""
+    if ctx.unresolved:
+        return  # its alarm may be in the nested stack nobody could read (nested-unaudited warns about that)
+    covered: set[Key] = set()
+    for tpl, _lid, alarm in ctx.index.of_type(ALARM):
+        for metric in _alarm_metrics(alarm):
+            if metric.get("Namespace") != "AWS/Lambda" or metric.get("MetricName") != "Errors":
+                continue
+            for dim in metric.get("Dimensions") or []:
+                if isinstance(dim, dict) and dim.get("Name") == "FunctionName":
+                    covered.update(_named(ctx.index, dim.get("Value"), tpl))
+    skip = _warmers(ctx.index)
+    for tpl, lid, fn in ctx.index.of_type(FUNCTION):
+        if _key(tpl, lid) in covered or _key(tpl, lid) in skip or lid.startswith(FRAMEWORK_FUNCTION_PREFIX):
+            continue
+        yield finding(
+            "errors-alarm",
+            ERROR,
+            tpl,
+            lid,
+            "",
+            f"Function {fn_label(fn, lid)} has no AWS/Lambda Errors alarm on its FunctionName: when it fails, nobody is told.",
+            "Package with the project's rails plugin (it alarms on every function), or add an AWS::CloudWatch::Alarm on "
+            "MetricName Errors with Dimensions FunctionName: {Ref: <Function>} and an AlarmActions topic.",
+        )
+
+
+# --- 4 wallet attack: SQS consumers ------------------------------------------------------------
+
+
+def _sqs_mappings(
+    ctx: Context,
+) -> Iterator[tuple[Template, str, dict[str, Any], tuple[Template, str], tuple[Template, str, dict[str, Any]]]]:
+    """Each event source mapping from an in-template SQS queue: the mapping, its queue and its function."""
+    for tpl, lid, mapping in ctx.index.of_type(MAPPING):
+        p = props(mapping)
+        queue = next((r for r in refs.targets(p.get("EventSourceArn"), tpl) if rtype(r[0].resources.get(r[1])) == QUEUE), None)
+        functions = refs.functions(p.get("FunctionName"), tpl)
+        if queue is None or not functions:
+            continue
+        ftpl, flid = functions[0]
+        yield tpl, lid, mapping, queue, (ftpl, flid, ftpl.resources[flid])
+
+
+def queue_visibility(ctx: Context) -> Iterator[Finding]:
+    """Challenge 4: a queue that shows a message again while its consumer still runs pays for every batch twice."""
+    for _tpl, _lid, _mapping, (qtpl, qlid), (_ftpl, flid, fn) in _sqs_mappings(ctx):
+        timeout = literal_int(props(fn).get("Timeout"))
+        timeout = LAMBDA_DEFAULT_TIMEOUT_S if timeout is None and "Timeout" not in props(fn) else timeout
+        visibility = props(qtpl.resources[qlid]).get("VisibilityTimeout", SQS_DEFAULT_VISIBILITY_S)
+        visibility = literal_int(visibility)
+        if timeout is None or visibility is None or visibility >= VISIBILITY_FACTOR * timeout:
+            continue
+        yield finding(
+            "queue-visibility",
+            ERROR,
+            qtpl,
+            qlid,
+            "Properties.VisibilityTimeout",
+            f"Queue {qlid} hides a received message for {visibility} s, less than {VISIBILITY_FACTOR} x the {timeout} s timeout of "
+            f"its consumer {fn_label(fn, flid)}: a batch still running or being retried is delivered again.",
+            f"Set VisibilityTimeout to at least {VISIBILITY_FACTOR * timeout} ({VISIBILITY_FACTOR} x the function timeout).",
+        )
+
+
+def sqs_max_concurrency(ctx: Context) -> Iterator[Finding]:
+    """Challenge 4: more pollers than the consumer may run means throttled batches bouncing back to the queue."""
+    for tpl, lid, mapping, _queue, (_ftpl, flid, fn) in _sqs_mappings(ctx):
+        scaling = props(mapping).get("ScalingConfig")
+        maximum = literal_int(scaling.get("MaximumConcurrency")) if isinstance(scaling, dict) else None
+        reserved = literal_int(props(fn).get("ReservedConcurrentExecutions"))
+        if maximum is None or reserved is None or maximum <= reserved:
+            continue
+        yield finding(
+            "sqs-max-concurrency",
+            ERROR,
+            tpl,
+            lid,
+            "Properties.ScalingConfig.MaximumConcurrency",
+            f"Event source {lid} may run {maximum} copies of {fn_label(fn, flid)} at once, but it reserves only {reserved}: "
+            "the extra batches are throttled and return to the queue, towards its dead-letter queue.",
+            f"Set the sqs event's maximumConcurrency to at most {reserved} (the function's reservedConcurrency), or raise that.",
+        )
+
+
+# --- 1 cold start: the warmer may invoke what it pings ---------------------------------------
+
+
+def _role_statements(ctx: Context, role: tuple[Template, str]) -> Iterator[tuple[Template, dict[str, Any]]]:
+    """Every statement of a role's inline policies and of the AWS::IAM::Policy resources attached to it."""
+    rtpl, rlid = role
+    documents = [(rtpl, p.get("PolicyDocument")) for p in props(rtpl.resources[rlid]).get("Policies") or [] if isinstance(p, dict)]
+    for tpl, _lid, policy in ctx.index.of_type("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+        p = props(policy)
+        attached = p.get("Roles") or []
+        if any(refs.points_to(r, tpl, role) for r in attached if not isinstance(r, str)):
+            documents.append((tpl, p.get("PolicyDocument")))
+    for tpl, doc in documents:
+        statements = doc.get("Statement") if isinstance(doc, dict) else None
+        for statement in statements if isinstance(statements, list) else [statements]:
+            if isinstance(statement, dict) and statement.get("Effect") == "Allow":
+                yield tpl, statement
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _function_pattern(resource: Any) -> str | None:
+    """The function-name part of a literal or ``Fn::Sub`` ARN, each ``${...}`` as a wildcard."""
+    if isinstance(resource, dict) and len(resource) == 1 and "Fn::Sub" in resource:
+        sub = resource["Fn::Sub"]
+        resource = sub[0] if isinstance(sub, list) and sub else sub
+        resource = _SUB_VAR.sub("*", resource) if isinstance(resource, str) else None
+    if not isinstance(resource, str) or ":function:" not in resource:
+        return None
+    return resource.rsplit(":function:", 1)[1].split(":", 1)[0]
+
+
+def _allows_invoke(ctx: Context, statements: list[tuple[Template, dict[str, Any]]], target: Key, name: str) -> bool:
+    for tpl, statement in statements:
+        actions = [a.lower() for a in _as_list(statement.get("Action")) if isinstance(a, str)]
+        if not any(fnmatch.fnmatchcase(INVOKE, action) for action in actions):
+            continue
+        for resource in _as_list(statement.get("Resource")):
+            if resource == "*" or target in _named(ctx.index, resource, tpl):
+                return True
+            pattern = _function_pattern(resource)
+            if pattern is not None and fnmatch.fnmatchcase(name, pattern):
+                return True
+    return False
+
+
+def warmer_permission(ctx: Context) -> Iterator[Finding]:
+    """Challenge 1: a warmer whose role may not invoke a target is refused on every ping, and nothing reports it."""
+    for w in warmer.find(ctx.index):
+        role = next(iter(refs.targets(props(w.tpl.resources[w.logical_id]).get("Role"), w.tpl)), None)
+        if w.targets is None or role is None or rtype(role[0].resources.get(role[1])) != "AWS::IAM::Role":
+            continue  # unreadable targets are warmer-concurrency's warning; an external role cannot be read
+        statements = list(_role_statements(ctx, role))
+        for target in w.targets:
+            found = ctx.index.function_by_name(target.function_name)
+            if found is None:
+                continue
+            tpl, lid, fn = found
+            if _allows_invoke(ctx, statements, _key(tpl, lid), target.function_name):
+                continue
+            yield finding(
+                "warmer-permission",
+                ERROR,
+                role[0],
+                role[1],
+                "Properties.Policies",
+                f"Warmer {w.name} pings {fn_label(fn, lid)}, but its role {role[1]} may not lambda:InvokeFunction it: every ping "
+                "is refused and that function stays cold.",
+                f"Allow lambda:InvokeFunction on {{Fn::GetAtt: [{lid}, Arn]}} in the warmer's role (the rails plugin lists every "
+                "function it pings).",
+            )
+
+
+# --- 2 observability: asynchronous invocations keep their failures ----------------------------
+
+
+def _async_callers(ctx: Context) -> dict[Key, str]:
+    """Functions invoked asynchronously, each with what invokes it (the first found)."""
+    callers: dict[Key, str] = {}
+
+    def note(keys: list[Key], what: str) -> None:
+        for key in keys:
+            callers.setdefault(key, what)
+
+    for tpl, lid, rule in ctx.index.of_type("AWS::Events::Rule"):
+        for target in props(rule).get("Targets") or []:
+            if isinstance(target, dict):
+                note(_named(ctx.index, target.get("Arn"), tpl), f"EventBridge rule {lid}")
+    for tpl, lid, schedule in ctx.index.of_type("AWS::Scheduler::Schedule"):
+        target = props(schedule).get("Target")
+        if isinstance(target, dict):
+            note(_named(ctx.index, target.get("Arn"), tpl), f"EventBridge schedule {lid}")
+    for tpl, lid, sub in ctx.index.of_type("AWS::SNS::Subscription"):
+        if props(sub).get("Protocol") == "lambda":
+            note(_named(ctx.index, props(sub).get("Endpoint"), tpl), f"SNS subscription {lid}")
+    for tpl, lid, topic in ctx.index.of_type("AWS::SNS::Topic"):
+        for sub in props(topic).get("Subscription") or []:
+            if isinstance(sub, dict) and sub.get("Protocol") == "lambda":
+                note(_named(ctx.index, sub.get("Endpoint"), tpl), f"SNS topic {lid}")
+    for tpl, lid, bucket in ctx.index.of_type("AWS::S3::Bucket"):
+        config = props(bucket).get("NotificationConfiguration")
+        for entry in config.get("LambdaConfigurations") or [] if isinstance(config, dict) else []:
+            if isinstance(entry, dict):
+                note(_named(ctx.index, entry.get("Function"), tpl), f"S3 bucket {lid}")
+    for tpl, lid, permission in ctx.index.of_type("AWS::Lambda::Permission"):
+        principal = json.dumps(props(permission).get("Principal"))
+        service = next((s for s in ASYNC_PRINCIPALS if f'"{s}.' in principal), None)
+        if service is not None:
+            note(_named(ctx.index, props(permission).get("FunctionName"), tpl), f"{service} (permission {lid})")
+    return callers
+
+
+def _on_failure(ctx: Context) -> set[Key]:
+    """Functions with an EventInvokeConfig OnFailure destination."""
+    out: set[Key] = set()
+    for tpl, _lid, config in ctx.index.of_type("AWS::Lambda::EventInvokeConfig"):
+        p = props(config)
+        destination = p.get("DestinationConfig")
+        on_failure = destination.get("OnFailure") if isinstance(destination, dict) else None
+        if isinstance(on_failure, dict) and on_failure.get("Destination"):
+            out.update(_named(ctx.index, p.get("FunctionName"), tpl))
+    return out
+
+
+def async_failure_destination(ctx: Context) -> Iterator[Finding]:
+    """Challenge 2: an asynchronous event that fails its retries is dropped silently without a DLQ or OnFailure destination."""
+    if ctx.unresolved:
+        return  # its EventInvokeConfig may be in the nested stack nobody could read
+    callers = _async_callers(ctx)
+    handled = _on_failure(ctx) | _warmers(ctx.index)  # a lost warm-up ping costs nothing
+    for tpl, lid, fn in ctx.index.of_type(FUNCTION):
+        key = _key(tpl, lid)
+        dead_letter = props(fn).get("DeadLetterConfig")
+        if key not in callers or key in handled or (isinstance(dead_letter, dict) and dead_letter.get("TargetArn")):
+            continue
+        yield finding(
+            "async-failure-destination",
+            ERROR,
+            tpl,
+            lid,
+            "Properties.DeadLetterConfig",
+            f"Function {fn_label(fn, lid)} is invoked asynchronously (by {callers[key]}) with no DeadLetterConfig and no "
+            "EventInvokeConfig OnFailure destination: an event that fails its retries is lost silently.",
+            "Package with the project's rails plugin (it gives every asynchronous function a failure queue with an alarm), or "
+            "set DeadLetterConfig.TargetArn to an SQS queue (or an OnFailure destination) with an alarm on it.",
+        )

@@ -1,0 +1,108 @@
+"""Two views of one ceiling: a text table by resource and service, and JSON (schema slsguard-cost/1)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from . import assumptions as A
+from .formulas import Item
+from .prices import Prices
+
+SCHEMA = "slsguard-cost/1"
+
+
+@dataclass(frozen=True)
+class Ceiling:
+    """The most the service can cost per hour under a flood, line by line, with what it assumed."""
+
+    items: list[Item]
+    limited_by_account: list[dict[str, str]]
+    prices: Prices
+    account_concurrency: int
+    notes: tuple[str, ...] = ()
+
+    @property
+    def usd_per_hour(self) -> float:
+        """The sum of every line."""
+        return sum(i.usd_per_hour for i in self.items)
+
+    @property
+    def usd_per_month(self) -> float:
+        """Per hour times the hours of a 30-day month."""
+        return self.usd_per_hour * A.HOURS_PER_MONTH
+
+
+def _basis(item: Item) -> str:
+    i = item.inputs
+    if item.service == "Lambda compute":
+        return f"{i['concurrency_basis']}; {i['memory_mb']} MB {i['architecture']}"
+    if "requests_per_s" in i and item.service.startswith(("API", "WAF")):
+        return f"{i['requests_per_s']:g} requests/s" + ("" if i.get("throttled", True) else " (no throttle: account limit)")
+    if "invocations_per_s" in i:
+        return f"{i['invocations_per_s']:.4g} invocations/s"
+    if "requests_per_s" in i:
+        return f"{i['requests_per_s']:.4g} requests/s"
+    if "traces_per_s" in i:
+        return f"{i['traces_per_s']:.4g} traces/s"
+    if "provisioned" in i:
+        return f"{i['provisioned']} provisioned x {i['memory_mb']} MB"
+    if "rules" in i:
+        return f"web ACL + {i['rules']} rules, monthly fees per hour"
+    return ", ".join(f"{k} {v}" for k, v in i.items())
+
+
+def text(ceiling: Ceiling) -> str:
+    """The table a person reads, then the flags and the assumptions."""
+    p = ceiling.prices
+    lines = [f"Cost ceiling (prices: {p.region}, {p.source}, read {p.read}):", ""]
+    rows = [
+        (i.service, i.logical_id if i.stack == "root" else f"{i.stack}/{i.logical_id}", f"{i.usd_per_hour:.4f}", _basis(i))
+        for i in ceiling.items
+    ]
+    widths = [max([len(h), *(len(r[n]) for r in rows)]) for n, h in enumerate(("service", "resource", "USD/hour"))]
+    lines.append(f"  {'service':<{widths[0]}}  {'resource':<{widths[1]}}  {'USD/hour':>{widths[2]}}  basis")
+    for service, resource, usd, basis in rows:
+        lines.append(f"  {service:<{widths[0]}}  {resource:<{widths[1]}}  {usd:>{widths[2]}}  {basis}")
+    lines += ["", f"Ceiling: ${ceiling.usd_per_hour:,.2f} per hour, ${ceiling.usd_per_month:,.2f} per 30-day month."]
+    if ceiling.limited_by_account:
+        lines += ["", "Limited only by the account (set reserved concurrency or a throttle):"]
+        lines += [
+            f"  {f['logical_id'] if f['stack'] == 'root' else f['stack'] + '/' + f['logical_id']}: {f['reason']}"
+            for f in ceiling.limited_by_account
+        ]
+    lines += ["", f"Assumptions (account concurrency {ceiling.account_concurrency}):"]
+    lines += [f"  - {a}" for a in (*ceiling.notes, *A.TEXT)]
+    return "\n".join(lines) + "\n"
+
+
+def as_dict(ceiling: Ceiling) -> dict[str, Any]:
+    """The JSON document (see docs/cost.md)."""
+    return {
+        "schema": SCHEMA,
+        "usd_per_hour": round(ceiling.usd_per_hour, 6),
+        "usd_per_month": round(ceiling.usd_per_month, 4),
+        "items": [i.to_dict() for i in ceiling.items],
+        "limited_by_account": ceiling.limited_by_account,
+        "account_concurrency": ceiling.account_concurrency,
+        "prices": ceiling.prices.to_dict(),
+        "assumptions": [*ceiling.notes, *A.TEXT],
+    }
+
+
+def as_json(ceiling: Ceiling) -> str:
+    """``as_dict`` as indented JSON text."""
+    return json.dumps(as_dict(ceiling), indent=2) + "\n"
+
+
+def readme_bullet(ceiling: Ceiling) -> str:
+    """What a generated README states: the ceiling of its answers and how to recompute it."""
+    p = ceiling.prices
+    return (
+        f"- **Cost ceiling**: at most ${ceiling.usd_per_hour:,.2f} per hour (${ceiling.usd_per_month:,.2f} per 30-day month; "
+        f"{p.region} list prices read {p.read})\n"
+        "  when every entry point is driven to its cap and every function runs to its timeout at its concurrency. The bridge prints it at package time (`custom.slsguard.maxHourly`\n"
+        "  makes it a gate); recompute it after any change with `npx osls package && slsguard cost .serverless`.\n"
+        "  What it counts and leaves out (data transfer, NAT gateways, growing storage): slsguard's docs/cost.md."
+    )

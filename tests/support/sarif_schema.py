@@ -1,0 +1,23 @@
+"""Validate a SARIF log against the official OASIS 2.1.0 schema, which CI copies beside the repository
+(``../shared/schemas/`` from the repository root)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+REPO = Path(__file__).resolve().parents[2]
+SCHEMA = REPO.parent / "shared" / "schemas" / "sarif-schema-2.1.0.json"
+
+
+def validate(doc: dict[str, Any]) -> None:
+    """Fail with the first schema errors, or when the schema itself is missing (never a silent pass)."""
+    assert SCHEMA.is_file(), f"{SCHEMA} is missing: CI copies shared/ beside the repository"
+    schema = json.loads(SCHEMA.read_text())
+    validator = jsonschema.validators.validator_for(schema)
+    validator.check_schema(schema)
+    errors = sorted(validator(schema).iter_errors(doc), key=str)
+    assert not errors, "\n".join(f"{list(e.absolute_path)}: {e.message}" for e in errors[:5])

@@ -1,0 +1,183 @@
+"""``slsguard init``: the plugins entry inserted without disturbing the file, what is written, and every refusal
+(one line, exit 2, nothing written). The real osls run is tests/test_adopt_real.py."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from generator.adopt import adopt
+from generator.audit.cfn_yaml import CfnLoader
+from generator.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+SERVICE = REPO / "tests" / "fixtures" / "adopt" / "orders-service"
+PLUGIN = REPO / "{{cookiecutter.project_slug}}" / ".slsguard" / "plugin.js"
+ENTRY = "./.slsguard/plugin.js"
+HEAD = "service: demo  # the demo\nprovider:\n  name: aws\n"
+TAIL = "functions:\n  api:\n    handler: app.handler\n"
+
+PLUGINS = {
+    "block-list-with-comments": (
+        "plugins:\n  # packs requirements\n  - serverless-python-requirements   # keep\n\n",
+        "plugins:\n  # packs requirements\n  - serverless-python-requirements   # keep\n  - ./.slsguard/plugin.js\n\n",
+    ),
+    "block-list-at-column-0": ("plugins:\n- a\n- b\n", "plugins:\n- a\n- b\n- ./.slsguard/plugin.js\n"),
+    "flow-list": ("plugins: [a, b]  # two\n", "plugins: [a, b, ./.slsguard/plugin.js]  # two\n"),
+    "empty-flow-list": ("plugins: []\n", "plugins: [./.slsguard/plugin.js]\n"),
+    "null": ("plugins:\n", "plugins:\n  - ./.slsguard/plugin.js\n"),
+    "local-path-and-modules": (
+        "plugins:\n  localPath: './custom_plugins'\n  modules:\n    - my-plugin\n",
+        "plugins:\n  localPath: './custom_plugins'\n  modules:\n    - my-plugin\n    - ./.slsguard/plugin.js\n",
+    ),
+    "local-path-only": (
+        "plugins:\n  localPath: './custom_plugins'\n",
+        "plugins:\n  localPath: './custom_plugins'\n  modules:\n    - ./.slsguard/plugin.js\n",
+    ),
+}
+
+
+def project(tmp_path: Path, plugins: str) -> Path:
+    folder = tmp_path / "svc"
+    folder.mkdir()
+    (folder / "serverless.yml").write_text(HEAD + plugins + TAIL)
+    return folder
+
+
+def plugin_list(text: str) -> list[str]:
+    plugins = yaml.load(text, Loader=CfnLoader)["plugins"]
+    return plugins["modules"] if isinstance(plugins, dict) else plugins
+
+
+@pytest.mark.parametrize(("before", "after"), PLUGINS.values(), ids=PLUGINS.keys())
+def test_the_plugin_entry_is_inserted_and_nothing_else_changes(tmp_path: Path, before: str, after: str) -> None:
+    folder = project(tmp_path, before)
+    done = adopt(folder)
+    text = (folder / "serverless.yml").read_text()
+    assert text == HEAD + after + TAIL
+    assert plugin_list(text)[-1] == ENTRY and done.plugin_listed and done.baseline is None
+    assert (folder / ".slsguard" / "plugin.js").read_bytes() == PLUGIN.read_bytes()
+    assert json.loads((folder / ".slsguard" / "adopted.json").read_text()) == {"slsguard": "0.1.0"}
+    assert not (folder / ".slsguard" / "baseline.json").exists()
+
+
+def test_absent_plugins_get_a_list_at_the_end(tmp_path: Path) -> None:
+    folder = project(tmp_path, "")
+    adopt(folder)
+    assert (folder / "serverless.yml").read_text() == HEAD + TAIL + "\nplugins:\n  - ./.slsguard/plugin.js\n"
+
+
+def test_a_listed_plugin_is_not_listed_twice(tmp_path: Path) -> None:
+    folder = project(tmp_path, "plugins:\n  - ./.slsguard/plugin.js\n")
+    assert adopt(folder).plugin_listed is False
+    assert (folder / "serverless.yml").read_text() == HEAD + "plugins:\n  - ./.slsguard/plugin.js\n" + TAIL
+
+
+def test_the_fixture_service_keeps_every_comment_and_tag(tmp_path: Path) -> None:
+    folder = tmp_path / "orders"
+    shutil.copytree(SERVICE, folder)
+    before = (folder / "serverless.yml").read_text()
+    adopt(folder)
+    after = (folder / "serverless.yml").read_text()
+    added = [line for line in after.splitlines() if line not in before.splitlines()]
+    assert added == ["  - ./.slsguard/plugin.js"] and len(after.splitlines()) == len(before.splitlines()) + 1
+    assert plugin_list(after) == ["serverless-python-requirements", ENTRY]
+
+
+def test_a_packaged_service_gets_a_baseline_with_the_bridge_s_timeout_marks(tmp_path: Path) -> None:
+    folder = project(tmp_path, "")
+    (folder / "serverless.yml").write_text(HEAD + "functions:\n  api:\n    handler: a.h\n  timed:\n    handler: a.t\n    timeout: 10\n")
+    function = {
+        "Type": "AWS::Lambda::Function",
+        "Properties": {"Timeout": 6, "ReservedConcurrentExecutions": 1, "TracingConfig": {"Mode": "Active"}},
+    }
+    build = folder / ".serverless"
+    build.mkdir()
+    body = {"Resources": {"ApiLambdaFunction": function, "TimedLambdaFunction": function}}
+    (build / "cloudformation-template-update-stack.json").write_text(json.dumps(body))
+    done = adopt(folder)
+    entries = json.loads((folder / ".slsguard" / "baseline.json").read_text())["findings"]
+    timeouts = [e["logical_id"] for e in entries if e["rule"] == "function-timeout"]
+    assert timeouts == ["ApiLambdaFunction"]  # only the function without its own timeout, as the bridge would mark it
+    assert done.baseline == len(entries)
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize(
+    ("setup", "message"),
+    [
+        (lambda f: (f / "serverless.yml").unlink(), "no serverless.yml here. Fix: run `slsguard init` in (or name) the folder"),
+        (lambda f: (f / "serverless.yml").write_text("service: x\nprovider: [a\n"), "serverless.yml: not valid YAML (line 3, column 1)"),
+        (lambda f: (f / "serverless.yml").write_text("- a\n- b\n"), "not a Serverless Framework configuration (no top-level mapping)"),
+        (lambda f: (f / "serverless.yml").write_text(HEAD + "plugins: foo\n"), "serverless.yml: plugins is a scalar, not a list."),
+        (
+            lambda f: ((f / ".slsguard").mkdir(), (f / ".slsguard" / "answers.json").write_text("{}")),
+            "generated by slsguard (it has .slsguard/answers.json); its bridge is already set up. Fix: run `slsguard upgrade` to refresh it (or pass --force",
+        ),
+        (
+            lambda f: ((f / ".slsguard").mkdir(), (f / ".slsguard" / "adopted.json").write_text("{}")),
+            "already adopted (.slsguard/adopted.json exists). Fix: pass --force to refresh the plugin.",
+        ),
+    ],
+    ids=["no-serverless-yml", "bad-yaml", "not-a-mapping", "plugins-scalar", "generated", "adopted"],
+)
+def test_refusals_are_one_line_exit_2_and_write_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str], setup, message: str) -> None:  # type: ignore[no-untyped-def]
+    folder = project(tmp_path, "plugins:\n  - a\n")
+    setup(folder)
+    before = snapshot(folder)
+    code = main(["init", str(folder)])
+    out, err = capsys.readouterr()
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and message in err
+    assert snapshot(folder) == before
+
+
+def test_force_refreshes_the_plugin_and_keeps_the_baseline(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = project(tmp_path, "plugins:\n  - a\n")
+    adopt(folder)
+    (folder / ".slsguard" / "plugin.js").write_text("// old bridge\n")
+    (folder / ".slsguard" / "baseline.json").write_text('{"schema": "slsguard-baseline/1", "findings": []}\n')
+    sls = (folder / "serverless.yml").read_text()
+    assert main(["init", str(folder), "--force"]) == 0
+    assert (folder / ".slsguard" / "plugin.js").read_bytes() == PLUGIN.read_bytes()
+    assert (folder / ".slsguard" / "baseline.json").read_text() == '{"schema": "slsguard-baseline/1", "findings": []}\n'
+    assert (folder / "serverless.yml").read_text() == sls
+    assert "slsguard audit .serverless --write-baseline .slsguard/baseline.json" in capsys.readouterr().out
+
+
+def test_force_on_a_generated_project_refreshes_only_its_plugin(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = project(tmp_path, "plugins:\n  - ./.slsguard/plugin.js\n")
+    (folder / ".slsguard").mkdir()
+    (folder / ".slsguard" / "answers.json").write_text("{}")
+    (folder / ".slsguard" / "plugin.js").write_text("// old bridge\n")
+    before = snapshot(folder)
+    assert main(["init", str(folder), "--force"]) == 0
+    after = snapshot(folder)
+    assert after[".slsguard/plugin.js"] == PLUGIN.read_bytes()
+    assert {k: v for k, v in after.items() if k != ".slsguard/plugin.js"} == {k: v for k, v in before.items() if k != ".slsguard/plugin.js"}
+    assert "a generated project" in capsys.readouterr().out
+
+
+def test_in_an_es_module_project_the_bridge_stays_commonjs(tmp_path: Path) -> None:
+    """With "type": "module" in package.json node would load plugin.js as an ES module, where `require` fails."""
+    folder = project(tmp_path, "")
+    (folder / "package.json").write_text('{"name": "svc", "type": "module"}')
+    adopt(folder)
+    probe = "import('./.slsguard/plugin.js').then((m) => console.log(typeof m.default))"
+    node = shutil.which("node")
+    assert node, "node is required (installed by .ci/run)"
+    result = subprocess.run([node, "--input-type=module", "-e", probe], cwd=folder, capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip() == "function", result.stderr
+    (tmp_path / "cjs").mkdir()
+    plain = project(tmp_path / "cjs", "")
+    (plain / "package.json").write_text('{"name": "svc"}')
+    adopt(plain)
+    assert not (plain / ".slsguard" / "package.json").exists()  # written only where it is needed

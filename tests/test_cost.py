@@ -1,0 +1,220 @@
+"""``slsguard cost`` on small hand-written templates: each formula checked against a sum written out here.
+
+Prices come from the data file (the table is input, not code under test); every formula is recomputed
+by hand in the test from the fixture's numbers, so a wrong formula or a wrong bound fails.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from generator.cli import main
+from generator.cost import assumptions as A
+from generator.cost import cost
+
+FIXTURES = Path(__file__).parent / "fixtures" / "cost"
+AUDIT_NESTED = Path(__file__).parent / "fixtures" / "audit" / "nested"
+TABLE = json.loads((Path(__file__).parent.parent / "generator" / "cost" / "prices" / "us-east-1.json").read_text())
+P = {name: entry["usd"] for name, entry in TABLE["prices"].items()}
+H = 3600
+M = 1_000_000
+
+
+def lines(path: str, **kw: object) -> dict[tuple[str, str], float]:
+    """(service, logical id) -> USD per hour, summed, for one fixture priced in us-east-1."""
+    out: dict[tuple[str, str], float] = {}
+    for item in cost([FIXTURES / path], region="us-east-1", **kw).items:  # type: ignore[arg-type]
+        out[(item.service, item.logical_id)] = out.get((item.service, item.logical_id), 0.0) + item.usd_per_hour
+    return out
+
+
+def near(a: float, b: float) -> bool:
+    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
+
+
+def test_reserved_concurrency_times_memory_hour_and_x86_price() -> None:
+    got = lines("reserved.yaml")
+    assert near(got[("Lambda compute", "Fn")], 5 * 2 * H * P["lambda_gb_second_x86_64"])
+    # No trigger, reserved 5, 10 s each: 0.5 invocations/s.
+    assert near(got[("Lambda requests", "Fn")], 0.5 * H / M * P["lambda_requests"])
+    assert near(got[("CloudWatch Logs", "Fn")], 0.5 * A.LOG_BYTES_PER_INVOCATION * H / 2**30 * P["logs_ingestion"])
+
+
+def test_rest_api_throttle_bounds_unreserved_functions_and_prices_waf_and_traces() -> None:
+    ceiling = cost([FIXTURES / "rest-api.yaml"], region="us-east-1")
+    got = lines("rest-api.yaml")
+    for fn in ("Reader", "Writer"):  # 20 requests/s x 5 s = 100 copies each, 0.5 GB arm64
+        assert near(got[("Lambda compute", fn)], 100 * 0.5 * H * P["lambda_gb_second_arm64"])
+        assert near(got[("Lambda requests", fn)], 10 * H / M * P["lambda_requests"])  # half the API's 20/s
+    assert near(got[("API Gateway REST", "Api")], 20 * H / M * P["apigateway_rest_requests"])
+    assert near(got[("WAF", "Api")], 20 * H / M * P["waf_requests"])
+    assert near(got[("WAF", "Acl")], (P["waf_web_acl"] + 2 * P["waf_rule"]) / 720)
+    assert near(got[("X-Ray", "Api")], 20 * H / M * P["xray_traces"])
+    assert ("X-Ray", "Reader") not in got  # its requests are already traced at the API
+    assert ceiling.limited_by_account == []
+
+
+def test_usage_plan_throttles_per_key_when_no_stage_does() -> None:
+    ceiling = cost([FIXTURES / "usage-plan.yaml"], region="us-east-1")
+    got = lines("usage-plan.yaml")
+    assert near(got[("API Gateway REST", "Api")], 50 * H / M * P["apigateway_rest_requests"])
+    assert ceiling.limited_by_account == []
+
+
+def test_http_api_stages_add_up_and_access_logs_are_priced() -> None:
+    got = lines("http-api.yaml")
+    assert near(got[("API Gateway HTTP", "Http")], 40 * H / M * P["apigateway_http_requests"])
+    assert near(got[("CloudWatch Logs", "Http")], 40 * A.ACCESS_LOG_BYTES_PER_REQUEST * H / 2**30 * P["logs_ingestion"])
+    assert near(got[("Lambda compute", "Handler")], 3 * 1 * H * P["lambda_gb_second_x86_64"])
+    assert near(got[("Lambda requests", "Handler")], 40 * H / M * P["lambda_requests"])
+
+
+def test_queue_consumer_bounded_by_maximum_concurrency_with_sqs_requests_per_batch() -> None:
+    got = lines("queue.yaml")
+    assert near(got[("Lambda compute", "Consumer")], 4 * 0.25 * H * P["lambda_gb_second_arm64"])
+    batches = 4 / 20  # 4 copies, each batch runs 20 s
+    assert near(got[("Lambda requests", "Consumer")], batches * H / M * P["lambda_requests"])
+    assert near(got[("SQS", "Consumer")], batches * (5 + 1 + 1) * H / M * P["sqs_requests"])
+
+
+def test_schedule_rate_times_timeout_bounds_an_unreserved_function() -> None:
+    got = lines("schedule.yaml")
+    assert near(got[("Lambda compute", "Job")], (1 / 60 * 30) * 1 * H * P["lambda_gb_second_x86_64"])
+    assert near(got[("Lambda requests", "Job")], 1 / 60 * H / M * P["lambda_requests"])
+
+
+def test_function_without_reservation_or_capped_trigger_is_priced_at_unreserved_pool_and_flagged() -> None:
+    ceiling = cost([FIXTURES / "unbounded.yaml"], region="us-east-1", account_concurrency=1000)
+    got = lines("unbounded.yaml", account_concurrency=1000)
+    assert near(got[("Lambda compute", "Uploads")], 800 * 1 * H * P["lambda_gb_second_x86_64"])
+    assert near(got[("API Gateway REST", "Open")], 10_000 * H / M * P["apigateway_rest_requests"])
+    flagged = {f["logical_id"]: f["reason"] for f in ceiling.limited_by_account}
+    assert set(flagged) == {"Uploads", "Open"}
+    assert "s3.amazonaws.com" in flagged["Uploads"] and "10,000" in flagged["Open"]
+    smaller = lines("unbounded.yaml", account_concurrency=500)  # the pool follows the account's limit
+    assert near(smaller[("Lambda compute", "Uploads")], 300 * 1 * H * P["lambda_gb_second_x86_64"])
+
+
+def test_provisioned_concurrency_and_snapstart_are_priced_on_top() -> None:
+    got = lines("provisioned.yaml")
+    assert near(got[("Lambda provisioned concurrency", "Warm")], 2 * 2 * H * P["lambda_provisioned_gb_second_arm64"])
+    snap = 2 * H * P["lambda_snapstart_cache_gb_second"] + 4 * 2 * P["lambda_snapstart_restore_gb"]
+    assert near(got[("Lambda SnapStart", "Snap")], snap)
+    assert near(got[("Lambda compute", "Warm")], got[("Lambda compute", "Snap")])
+
+
+def test_nested_stacks_are_read_as_the_audit_reads_them() -> None:
+    """The REST API lives in a nested stack and reaches the root's function through a parameter."""
+    ceiling = cost([AUDIT_NESTED], region="us-east-1")
+    api = next(i for i in ceiling.items if i.service == "API Gateway REST")
+    assert api.stack == "APINestedStack"
+    requests = next(i for i in ceiling.items if i.service == "Lambda requests" and i.logical_id == "ApiLambdaFunction")
+    assert requests.inputs["invocations_per_s"] == api.inputs["requests_per_s"] > 0
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(["cost", *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_json_schema_and_totals(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, str(FIXTURES / "rest-api.yaml"), "--format", "json", "--region", "us-east-1")
+    doc = json.loads(out)
+    assert code == 0 and doc["schema"] == "slsguard-cost/1"
+    assert set(doc) >= {"items", "usd_per_hour", "usd_per_month", "limited_by_account", "prices", "assumptions"}
+    assert math.isclose(doc["usd_per_hour"], sum(i["usd_per_hour"] for i in doc["items"]), abs_tol=1e-5)
+    assert math.isclose(doc["usd_per_month"], doc["usd_per_hour"] * 720, rel_tol=1e-6)
+    assert doc["prices"]["region"] == "us-east-1" and doc["prices"]["date"] == TABLE["read"]
+    assert {"service", "stack", "logical_id", "usd_per_hour", "inputs"} == set(doc["items"][0])
+
+
+def test_max_hourly_gate(capsys: pytest.CaptureFixture[str]) -> None:
+    total = cost([FIXTURES / "reserved.yaml"], region="us-east-1").usd_per_hour
+    assert run(capsys, str(FIXTURES / "reserved.yaml"), "--max-hourly", f"{total + 0.01}")[0] == 0
+    code, _, err = run(capsys, str(FIXTURES / "reserved.yaml"), "--max-hourly", f"{total - 0.01}")
+    assert code == 1 and "above --max-hourly" in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["--region", "mars-north-1"], "tables exist for eu-central-1, eu-west-1, us-east-1, us-east-2, us-west-2"),
+        (["--account-concurrency", "0"], "--account-concurrency=0"),
+        (["--max-hourly", "-1"], "--max-hourly=-1"),
+    ],
+    ids=["region-without-table", "account-concurrency-0", "negative-max-hourly"],
+)
+def test_unusable_input_exits_2_with_one_line(capsys: pytest.CaptureFixture[str], argv: list[str], expected: str) -> None:
+    code, out, err = run(capsys, str(FIXTURES / "reserved.yaml"), *argv)
+    assert code == 2 and out == "" and expected in err and err.count("\n") == 1
+
+
+def test_not_a_template_exits_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    bad = tmp_path / "x.json"
+    bad.write_text("{}")
+    code, _, err = run(capsys, str(bad))
+    assert code == 2 and "no Resources section" in err
+
+
+def test_region_and_concurrency_come_from_the_recorded_answers(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    project = tmp_path / "svc"
+    (project / ".slsguard").mkdir(parents=True)
+    (project / ".serverless").mkdir()
+    shutil.copy(FIXTURES / "unbounded.yaml", project / ".serverless" / "template.yaml")
+    answers = {"answers": {"aws_region": "eu-west-1", "account_concurrency": 400}}
+    (project / ".slsguard" / "answers.json").write_text(json.dumps(answers))
+    ceiling = cost([project / ".serverless" / "template.yaml"])
+    assert ceiling.prices.region == "eu-west-1" and ceiling.account_concurrency == 400
+    compute = next(i for i in ceiling.items if i.service == "Lambda compute" and i.logical_id == "Uploads")
+    assert compute.inputs["concurrency"] == 200  # 400 - 200 reserved
+
+
+def test_text_view_as_a_process() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "generator", "cost", str(FIXTURES / "unbounded.yaml"), "--region", "us-east-1"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Limited only by the account" in result.stdout and "Uploads" in result.stdout
+    assert "per 30-day month" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ({"api": "http", "memory_size": 512}, None),
+        ({"aws_region": "ap-south-1"}, "not computed: region='ap-south-1' has no price table: tables exist for eu-central-1"),
+    ],
+    ids=["priced", "region-without-table"],
+)
+def test_generated_readme_states_the_ceiling_of_its_answers(generate, given: dict[str, object], expected: str | None) -> None:
+    """The post-generation hook writes the number (README.md) from the recorded answers through the same model."""
+    from generator.cost import ceiling_of_answers
+
+    project = generate(**given)
+    readme = (project / "README.md").read_text()
+    assert "<!-- slsguard:cost-ceiling -->" not in readme
+    if expected is None:
+        answers = json.loads((project / ".slsguard" / "answers.json").read_text())["answers"]
+        ceiling = ceiling_of_answers(answers)
+        assert f"at most ${ceiling.usd_per_hour:,.2f} per hour (${ceiling.usd_per_month:,.2f} per 30-day month" in readme
+        assert "slsguard cost .serverless" in readme
+    else:
+        assert expected in readme
+
+
+def test_public_api_name() -> None:
+    import generator
+
+    assert "cost_ceiling" in generator.__all__
+    assert generator.cost_ceiling([FIXTURES / "reserved.yaml"], region="us-east-1").usd_per_hour > 0

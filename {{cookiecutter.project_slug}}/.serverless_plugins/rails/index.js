@@ -1,0 +1,103 @@
+'use strict';
+
+// slsguard rails: rules every function of this service gets at package time, including functions added later.
+// A function block needs only handler, events, timeout and reservedConcurrency; the rails add the rest.
+// What each rail gives, and when it runs, is the table in table.js; one module per rail in rails/.
+//
+// custom.rails (declared below; configValidationMode: error rejects unknown keys):
+//   alarmTopic: AlarmTopic          logical id of the SNS topic every alarm notifies (required)
+//   durationAlarmPercent: 80        duration alarm at this % of each function's own timeout
+//   coldStart: warmer               warmer | provisioned | snapstart | none, for every HTTP-triggered function
+//   provisionedConcurrency: 1       with coldStart: provisioned
+//   logQueries: true                saved Logs Insights queries over every function's log group
+//   warmerRole: WarmerRole          logical id of the warmer's role (custom.warmup.<warmer>.role)
+//   database:                       only when the service has a database
+//     statements: [...]             IAM statements a `slsguard.database: true` function gets
+//     vpc: {subnetIds, securityGroupIds}   only when reaching the database needs the VPC
+//
+// Per function (functions.<name>.slsguard):
+//   database: true                  the function uses the database (its statements, and its VPC if any)
+//   skip: { coldStart: "reason" }   opt out of an optional rail, with the reason
+//
+// Logical ids (<Prefix> = the framework's normalized function name, e.g. SendEmail): <Prefix>IamRole,
+// <Prefix>ErrorsAlarm, <Prefix>ThrottlesAlarm, <Prefix>DurationAlarm, <Prefix>FailureQueue,
+// <Prefix>FailureQueueAlarm, <QueueId>Alarm for dead-letter queues, OneCorrelationIdQuery, ErrorsQuery,
+// ColdStartsQuery, SlowestRequestsQuery. The shared IamRoleLambdaExecution is removed when unused.
+
+const path = require('path');
+const { functionRecords } = require('./context');
+const { RAILS } = require('./table');
+const schema = require('./schema');
+
+const HOOKS = {
+  functions: 'before:package:initialize',
+  core: 'after:package:initialize',
+  template: 'after:aws:package:finalize:mergeCustomProviderResources',
+  final: 'before:aws:package:finalize:stripNullPropsFromTemplateResources',
+};
+
+// A function is warmed by warmer `name` when its own setting (or the warmer's default) enables it for this stage.
+function warmedBy(fn, name, defaults, stage) {
+  const own = (fn.warmup || {})[name];
+  const enabled = own && own.enabled !== undefined ? own.enabled : own ? true : (defaults || {}).enabled;
+  if (Array.isArray(enabled)) return enabled.includes(stage);
+  if (typeof enabled === 'string') return enabled === stage;
+  return Boolean(enabled);
+}
+
+class Rails {
+  constructor(serverless) {
+    this.serverless = serverless;
+    const schemas = serverless.configSchemaHandler;
+    schemas.defineCustomProperties({ properties: { rails: schema.CUSTOM } });
+    schemas.defineFunctionProperties('aws', { properties: { slsguard: schema.FUNCTION } });
+    this.hooks = Object.fromEntries(Object.entries(HOOKS).map(([stage, hook]) => [hook, () => this.run(stage)]));
+  }
+
+  context() {
+    const service = this.serverless.service;
+    const provider = service.provider;
+    const aws = this.serverless.getProvider('aws');
+    const template = provider.compiledCloudFormationTemplate || { Resources: {} };
+    const config = { ...schema.DEFAULTS, ...((service.custom || {}).rails || {}) };
+    const stage = aws.getStage();
+    const functions = functionRecords({ service: { ...service, provider: { ...provider, stage } }, naming: aws.naming, template });
+    const warmDefaults = ((service.custom || {}).warmup || {}).default;
+    return {
+      functions,
+      template,
+      coreTemplate: provider.coreCloudFormationTemplate,
+      config,
+      iam: (provider.iam && typeof provider.iam.role === 'object' && provider.iam.role) || {},
+      warmed: functions.filter((fn) => !fn.warmer && warmedBy(service.functions[fn.name], 'default', warmDefaults, stage)),
+      service: {
+        name: service.service,
+        stage,
+        functions: service.functions,
+        custom: service.custom || {},
+        resources: service.resources,
+        apiGatewayTracing: Boolean((provider.tracing || {}).apiGateway),
+      },
+    };
+  }
+
+  run(stage) {
+    const ctx = this.context();
+    for (const { name, rail } of RAILS.filter((r) => r.stage === stage)) {
+      let changedCore;
+      try {
+        changedCore = rail.apply(ctx);
+      } catch (error) {
+        throw new this.serverless.classes.Error(`rails (${name}): ${error.message}`, 'SLSGUARD_RAILS');
+      }
+      if (changedCore === true) this.writeCoreTemplate(ctx.coreTemplate);
+    }
+  }
+
+  writeCoreTemplate(core) {
+    const name = this.serverless.getProvider('aws').naming.getCoreTemplateFileName();
+    this.serverless.utils.writeFileSync(path.join(this.serverless.serviceDir, '.serverless', name), core);
+  }
+}
+
+module.exports = Rails;

@@ -1,0 +1,47 @@
+'use strict';
+
+// The config schema the rails plugin declares: custom.rails and the per-function `slsguard` property.
+// With configValidationMode: error, a typo in either stops the command.
+
+const { OPT_OUTS } = require('./table');
+
+const reason = { type: 'string', pattern: '\\S' };
+
+const CUSTOM = {
+  type: 'object',
+  properties: {
+    alarmTopic: { type: 'string', pattern: '^[A-Za-z0-9]+$' },
+    durationAlarmPercent: { type: 'integer', minimum: 1, maximum: 100 },
+    coldStart: { enum: ['warmer', 'provisioned', 'snapstart', 'none'] },
+    provisionedConcurrency: { type: 'integer', minimum: 1 },
+    logQueries: { type: 'boolean' },
+    warmerRole: { type: 'string', pattern: '^[A-Za-z0-9]+$' },
+    database: {
+      type: 'object',
+      properties: {
+        statements: { type: 'array', items: { type: 'object' } },
+        vpc: { type: 'object' },
+      },
+      additionalProperties: false,
+    },
+  },
+  required: ['alarmTopic'],
+  additionalProperties: false,
+};
+
+const FUNCTION = {
+  type: 'object',
+  properties: {
+    database: { type: 'boolean' },
+    skip: {
+      type: 'object',
+      properties: Object.fromEntries(OPT_OUTS.map((name) => [name, reason])),
+      additionalProperties: false,
+    },
+  },
+  additionalProperties: false,
+};
+
+const DEFAULTS = { durationAlarmPercent: 80, coldStart: 'none', provisionedConcurrency: 1, logQueries: true };
+
+module.exports = { CUSTOM, FUNCTION, DEFAULTS };

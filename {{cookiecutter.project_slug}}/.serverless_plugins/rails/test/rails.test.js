@@ -1,0 +1,212 @@
+'use strict';
+
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const { naming, service, compiled, FUNCTIONS } = require('./helpers');
+const { functionRecords } = require('../context');
+const alarms = require('../rails/alarms');
+const queries = require('../rails/queries');
+const coldStart = require('../rails/cold-start');
+const failureQueues = require('../rails/failure-queues');
+const roles = require('../rails/roles');
+const scanner = require('../rails/scanner');
+const vpc = require('../rails/vpc');
+const dependsOn = require('../rails/depends-on');
+const unshare = require('../rails/unshare');
+const { DEFAULTS } = require('../schema');
+
+function context(functions = structuredClone(FUNCTIONS), { config = {}, provider = {}, resources = {} } = {}) {
+  const svc = service(functions, { provider });
+  const template = compiled(functions, { resources });
+  const records = functionRecords({ service: svc, naming, template });
+  return {
+    functions: records,
+    template,
+    config: { ...DEFAULTS, alarmTopic: 'AlarmTopic', ...config },
+    iam: {},
+    warmed: [],
+    service: { name: 'svc', stage: 'dev', functions, custom: {}, resources: {} },
+  };
+}
+
+test('trigger kinds: http is synchronous, sqs is polled, schedule is asynchronous', () => {
+  const byName = Object.fromEntries(context().functions.map((fn) => [fn.name, fn]));
+  assert.equal(byName.api.trigger, 'http');
+  assert.equal(byName.worker.trigger, 'queue');
+  assert.equal(byName.report.trigger, 'async');
+  assert.deepEqual(byName.worker.sqs, [{ 'Fn::GetAtt': ['WorkQueue', 'Arn'] }]);
+});
+
+test('every function gets errors, throttles and a duration alarm at 80 % of its own timeout', () => {
+  const ctx = context();
+  alarms.apply(ctx);
+  const r = ctx.template.Resources;
+  assert.equal(r.ApiDurationAlarm.Properties.Threshold, 8000);
+  assert.equal(r.WorkerDurationAlarm.Properties.Threshold, 16000);
+  assert.equal(r.ReportDurationAlarm.Properties.Threshold, 24000);
+  for (const prefix of ['Api', 'Worker', 'Report']) {
+    assert.equal(r[`${prefix}ErrorsAlarm`].Properties.MetricName, 'Errors');
+    assert.equal(r[`${prefix}ThrottlesAlarm`].Properties.MetricName, 'Throttles');
+    assert.deepEqual(r[`${prefix}ErrorsAlarm`].Properties.AlarmActions, [{ Ref: 'AlarmTopic' }]);
+  }
+});
+
+test('a queue that is some queue redrive target gets an alarm; the source queue does not', () => {
+  const resources = {
+    WorkQueue: { Type: 'AWS::SQS::Queue', Properties: { RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': ['WorkDlq', 'Arn'] } } } },
+    WorkDlq: { Type: 'AWS::SQS::Queue', Properties: {} },
+  };
+  const ctx = context(undefined, { resources });
+  alarms.apply(ctx);
+  assert.ok(ctx.template.Resources.WorkDlqAlarm);
+  assert.equal(ctx.template.Resources.WorkQueueAlarm, undefined);
+});
+
+test('saved queries cover every function log group, not the warmer', () => {
+  const functions = { ...structuredClone(FUNCTIONS), warmUpPluginDefault: { handler: '.warmup/default/index.warmUp' } };
+  const ctx = context(functions);
+  queries.apply(ctx);
+  const groups = ctx.template.Resources.ErrorsQuery.Properties.LogGroupNames;
+  assert.deepEqual(groups, ['/aws/lambda/svc-dev-api', '/aws/lambda/svc-dev-worker', '/aws/lambda/svc-dev-report']);
+  assert.equal(Object.keys(queries.QUERIES).length, 4);
+});
+
+test('cold start reaches every HTTP function except one that opts out with a reason', () => {
+  const functions = {
+    ...structuredClone(FUNCTIONS),
+    hook: { handler: 'pkg/hook.handler', events: [{ httpApi: 'POST /hook' }], slsguard: { skip: { coldStart: 'called once a day' } } },
+  };
+  for (const [answer, key, value] of [
+    ['warmer', 'warmup', { default: { enabled: true } }],
+    ['provisioned', 'provisionedConcurrency', 2],
+    ['snapstart', 'snapStart', true],
+  ]) {
+    const copy = structuredClone(functions);
+    const ctx = context(copy, { config: { coldStart: answer, provisionedConcurrency: 2 } });
+    coldStart.apply(ctx);
+    assert.deepEqual(copy.api[key], value, answer);
+    assert.equal(copy.hook[key], undefined, answer);
+    assert.equal(copy.worker[key], undefined, answer);
+  }
+});
+
+test('an asynchronous function gets a failure queue as its DeadLetterConfig, and its alarm', () => {
+  const ctx = context();
+  failureQueues.apply(ctx);
+  alarms.apply(ctx);
+  const r = ctx.template.Resources;
+  assert.deepEqual(r.ReportLambdaFunction.Properties.DeadLetterConfig, { TargetArn: { 'Fn::GetAtt': ['ReportFailureQueue', 'Arn'] } });
+  assert.equal(r.ReportFailureQueue.Properties.SqsManagedSseEnabled, true);
+  assert.equal(r.ReportFailureQueue.Properties.MessageRetentionPeriod, 1209600);
+  assert.ok(r.ReportFailureQueueAlarm);
+  assert.equal(r.ApiFailureQueue, undefined);
+  assert.equal(r.WorkerFailureQueue, undefined);
+});
+
+test('one role per function: its log group, X-Ray, its queue only, the database only when declared', () => {
+  const functions = structuredClone(FUNCTIONS);
+  functions.report.slsguard = { database: true };
+  const database = { statements: [{ Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: [{ Ref: 'DbSecretArn' }] }] };
+  const ctx = context(functions, { config: { database } });
+  ctx.template.Resources.WorkerEventSourceMapping = {
+    Type: 'AWS::Lambda::EventSourceMapping',
+    DependsOn: ['IamRoleLambdaExecution'],
+    Properties: { FunctionName: { 'Fn::GetAtt': ['WorkerLambdaFunction', 'Arn'] } },
+  };
+  failureQueues.apply(ctx);
+  roles.apply(ctx);
+  const r = ctx.template.Resources;
+  const actions = (id) => r[id].Properties.Policies[0].PolicyDocument.Statement.flatMap((s) => s.Action);
+  assert.equal(r.IamRoleLambdaExecution, undefined, 'the shared role is gone once unused');
+  assert.ok(actions('ApiIamRole').includes('xray:PutTraceSegments'));
+  assert.ok(!actions('ApiIamRole').some((a) => a.startsWith('sqs:')));
+  assert.ok(actions('WorkerIamRole').includes('sqs:ReceiveMessage'));
+  assert.ok(!actions('WorkerIamRole').includes('secretsmanager:GetSecretValue'));
+  assert.ok(actions('ReportIamRole').includes('secretsmanager:GetSecretValue'));
+  assert.ok(actions('ReportIamRole').includes('sqs:SendMessage'));
+  assert.deepEqual(r.ApiLambdaFunction.Properties.Role, { 'Fn::GetAtt': ['ApiIamRole', 'Arn'] });
+  assert.deepEqual(r.ApiLambdaFunction.DependsOn, ['ApiLogGroup'], 'no DependsOn next to the GetAtt (cfn-lint W3005)');
+  assert.deepEqual(r.WorkerEventSourceMapping.DependsOn, ['WorkerIamRole']);
+  assert.equal(r.ApiIamRole.Properties.RoleName, undefined);
+});
+
+test('provider.iam.role.statements go into every role; VPC functions get the ENI policy', () => {
+  const ctx = context(undefined, { provider: { vpc: { subnetIds: ['s'] } } });
+  ctx.iam = { statements: [{ Effect: 'Allow', Action: ['s3:GetObject'], Resource: ['arn:aws:s3:::b/*'] }] };
+  roles.apply(ctx);
+  for (const id of ['ApiIamRole', 'WorkerIamRole', 'ReportIamRole']) {
+    const statements = ctx.template.Resources[id].Properties.Policies[0].PolicyDocument.Statement;
+    assert.ok(statements.some((s) => s.Action.includes('s3:GetObject')), id);
+    assert.deepEqual(ctx.template.Resources[id].Properties.ManagedPolicyArns, [{ 'Fn::Sub': roles.VPC_POLICY }]);
+  }
+});
+
+test('the warmer role may invoke exactly the warmed functions', () => {
+  const functions = { ...structuredClone(FUNCTIONS), warmUpPluginDefault: { handler: 'w', role: 'WarmerRole' } };
+  const ctx = context(functions, { config: { warmerRole: 'WarmerRole' } });
+  ctx.warmed = ctx.functions.filter((fn) => fn.name === 'api');
+  roles.apply(ctx);
+  const statements = ctx.template.Resources.WarmerRole.Properties.Policies[0].PolicyDocument.Statement;
+  const invoke = statements.find((s) => s.Action.includes('lambda:InvokeFunction'));
+  assert.deepEqual(invoke.Resource, [{ 'Fn::GetAtt': ['ApiLambdaFunction', 'Arn'] }]);
+});
+
+test('a function whose trigger needs permissions the rails do not grant is refused with its name', () => {
+  const ctx = context({ stream: { handler: 'h', events: [{ msk: { arn: 'arn', topic: 't' } }] } });
+  assert.throws(() => roles.apply(ctx), /functions\.stream: its msk event/);
+});
+
+test('scanner reasons follow the trigger kind and the VPC', () => {
+  const ctx = context();
+  scanner.apply(ctx);
+  const ids = (id) => ctx.template.Resources[id].Metadata.checkov.skip.map((s) => s.id);
+  assert.deepEqual(ids('ApiLambdaFunction'), ['CKV_AWS_116', 'CKV_AWS_173', 'CKV_AWS_117']);
+  assert.deepEqual(ids('ReportLambdaFunction'), ['CKV_AWS_173', 'CKV_AWS_117'], 'asynchronous: a real DLQ, no skip');
+  assert.deepEqual(ids('WorkerLogGroup'), ['CKV_AWS_158']);
+  const queues = context(undefined, {
+    resources: {
+      Sse: { Type: 'AWS::SQS::Queue', Properties: { SqsManagedSseEnabled: true } },
+      Plain: { Type: 'AWS::SQS::Queue', Properties: {} },
+    },
+  });
+  scanner.apply(queues);
+  assert.deepEqual(queues.template.Resources.Sse.Metadata.checkov.skip.map((s) => s.id), ['CKV_AWS_27']);
+  assert.equal(queues.template.Resources.Plain.Metadata, undefined, 'an unencrypted queue keeps failing the scan');
+  const inVpc = context(undefined, { provider: { vpc: { subnetIds: ['s'] } } });
+  scanner.apply(inVpc);
+  assert.ok(!inVpc.template.Resources.ApiLambdaFunction.Metadata.checkov.skip.some((s) => s.id === 'CKV_AWS_117'));
+});
+
+test('the database VPC goes only to functions that declare the database', () => {
+  const functions = structuredClone(FUNCTIONS);
+  functions.worker.slsguard = { database: true };
+  const ctx = context(functions, { config: { database: { vpc: { subnetIds: ['s'], securityGroupIds: ['g'] } } } });
+  vpc.apply(ctx);
+  assert.deepEqual(functions.worker.vpc, { subnetIds: ['s'], securityGroupIds: ['g'] });
+  assert.equal(functions.api.vpc, undefined);
+});
+
+test('a DependsOn already implied by a Ref or GetAtt is dropped, others stay', () => {
+  const template = {
+    Resources: {
+      Nested: {
+        Type: 'AWS::CloudFormation::Stack',
+        DependsOn: ['AlarmTopic', 'ApiLambdaFunction', 'Other'],
+        Properties: { Parameters: { A: { Ref: 'AlarmTopic' }, B: { 'Fn::GetAtt': ['ApiLambdaFunction', 'Arn'] } } },
+      },
+      Lone: { Type: 'X', DependsOn: 'AlarmTopic', Properties: { Name: { 'Fn::Sub': '${AlarmTopic.TopicName}-x' } } },
+    },
+  };
+  dependsOn.apply({ template });
+  assert.deepEqual(template.Resources.Nested.DependsOn, ['Other']);
+  assert.equal(template.Resources.Lone.DependsOn, undefined);
+});
+
+test('resources that share one object get their own copies', () => {
+  const shared = { 'Fn::Join': [':', [{ 'Fn::GetAtt': ['ApiLambdaFunction', 'Arn'] }, 'provisioned']] };
+  const template = { Resources: { Integration: { Type: 'I', Properties: { IntegrationUri: shared } }, Permission: { Type: 'P', Properties: { FunctionName: shared } } } };
+  unshare.apply({ template });
+  template.Resources.Permission.Properties.FunctionName['Fn::Join'][1][0] = { Ref: 'ApiLambdaFunctionArnParameter' };
+  assert.deepEqual(template.Resources.Integration.Properties.IntegrationUri, shared);
+  assert.notEqual(template.Resources.Integration.Properties.IntegrationUri, shared);
+});
