@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from .fixes import fix
 from .model import ERROR, FUNCTION, Context, Finding, finding, fn_label, props
 from .security import _strings  # every literal string in a value, Fn::Sub / Fn::Join included
 
@@ -43,11 +44,6 @@ DSN_WEAK = {
     "use_ssl": OFF,
     "sslaccept": frozenset({"accept_invalid_certs"}),
 }
-FIX = (
-    "Remove the setting: the generated db module verifies TLS by default (DB_TLS=verify-full against the shipped "
-    "RDS or Amazon Trust Services bundle); for a driver of your own use sslmode=verify-full (PostgreSQL) or a CA "
-    "with host name verification (MySQL). If the server's CA is not in the bundle, set DB_CA_BUNDLE instead."
-)
 
 
 def _weak(name: str, value: Any) -> str | None:
@@ -85,5 +81,5 @@ def database_tls(ctx: Context) -> Iterator[Finding]:
                     lid,
                     f"Properties.Environment.Variables.{name}",
                     f"Function {fn_label(fn, lid)}: {reason}; anything on the network path can read or alter its queries.",
-                    FIX,
+                    fix("database-tls", tpl),
                 )

@@ -59,7 +59,8 @@ TLS (_tls.py): DB_TLS=verify-full (default) encrypts and verifies chain and host
 (default: certs/rds-global-bundle.pem for direct, certs/amazon-trust-services.pem for rds-proxy, whose
 ACM certificates chain to the Amazon Trust Services roots). A failing server raises TlsRefused naming the
 host and the cause; nothing falls back to plain text. DB_TLS=disable: a local server only (refused in
-Lambda), logged once. The Data API path is HTTPS to AWS already: DB_TLS and DB_CA_BUNDLE do not apply.
+Lambda unless DB_HOST is a loopback address), logged once. The Data API path is HTTPS to AWS already:
+DB_TLS and DB_CA_BUNDLE do not apply.
 """
 
 from __future__ import annotations

@@ -11,7 +11,8 @@ certificates:
              certs/amazon-trust-services.pem
 Each file says where it comes from in its header. A server without TLS, or with a certificate that fails either
 check, is refused with one error naming the host and the cause; there is no fallback to plain text.
-DB_TLS=disable is for a local server only (refused inside Lambda) and its weakness is logged once per container.
+DB_TLS=disable is for a local server only (refused inside Lambda unless DB_HOST is a loopback address, as in a
+local emulation) and its weakness is logged once per container.
 The Data API path needs none of this: it is HTTPS to the rds-data endpoint, verified by botocore.
 
 Nothing here runs at import time: the context is built on the first connect (init is billed), then reused.
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import ipaddress
 import logging
 import os
 import re
@@ -170,10 +172,21 @@ def _warn_disabled(settings: Settings) -> None:
 
 
 def check_mode(settings: Settings, environ: Any = None) -> None:
-    """DB_TLS=disable is refused where it can only be a mistake: inside Lambda."""
+    """DB_TLS=disable is refused where it can only be a mistake: inside Lambda, towards a database that is not local."""
     env = os.environ if environ is None else environ
-    if settings.tls == "disable" and settings.access != "data-api" and env.get("AWS_LAMBDA_FUNCTION_NAME"):
+    in_lambda = bool(env.get("AWS_LAMBDA_FUNCTION_NAME"))
+    if settings.tls == "disable" and settings.access != "data-api" and in_lambda and not _loopback(settings.host):
         raise ConfigurationError(
-            "DB_TLS='disable' is not allowed in Lambda: connections to the database are verified there. "
-            "Remove DB_TLS (the default is verify-full) and set DB_CA_BUNDLE if the server's CA is not in the shipped bundle"
+            f"DB_TLS='disable' is not allowed in Lambda for DB_HOST={settings.host!r}: connections to the database are verified "
+            "there. Remove DB_TLS (the default is verify-full) and set DB_CA_BUNDLE if the server's CA is not in the shipped bundle"
         )
+
+
+def _loopback(host: str) -> bool:
+    """A server on this machine (a local emulation of Lambda, a test): nothing on a network to intercept."""
+    if host in ("localhost", ""):
+        return host == "localhost"
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
