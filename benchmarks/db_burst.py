@@ -12,7 +12,11 @@ for a few milliseconds, then ends. Three clients, side by side:
 Reports failed invocations, p50/p99 latency and the peak number of server connections (sampled), the
 median of several runs for each client, for MariaDB and PostgreSQL started from the Debian binaries.
 
-    python benchmarks/db_burst.py [--engine mysql|postgres|both] [--containers 80] [--invocations 2000] [--runs 3]
+With --tls the servers speak TLS (a certificate from a CA made for the run) and every client verifies it: the
+managed client with DB_TLS=verify-full and DB_CA_BUNDLE, the naive ones with the drivers' own verify options.
+Without it the servers offer no TLS and the managed client runs with DB_TLS=disable, as in 0.1.0's numbers.
+
+    python benchmarks/db_burst.py [--engine mysql|postgres|both] [--containers 80] [--invocations 2000] [--runs 3] [--tls]
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "tests")]
 
 from support.databases import Server, load_db, running  # noqa: E402
+from support.tls import TestCA  # noqa: E402
 
 CLIENTS = ("managed", "open-per-request", "keep-open")
 FUNCTION_TIMEOUT_S = 6.0  # the generated project's default function timeout
@@ -58,13 +63,14 @@ def work_sql(server: Server, ms: float) -> str:
 
 
 def raw_connect(server: Server) -> Any:
-    """A plain driver connection with the same timeout a handler would use."""
+    """A driver connection with the same timeout a handler would use; TLS verified when the server has it."""
     if server.engine == "mysql":
         import pymysql
 
-        # ssl_disabled: the test server offers no TLS, and PyMySQL would otherwise build a TLS context (tens of ms
-        # of CPU) on every connect, measuring PyMySQL rather than connection management. The managed client
-        # builds that context once per container.
+        # With TLS, what a handler verifying it writes: PyMySQL builds a context (loading the CA) on every connect.
+        # Without (the server offers none): ssl_disabled, or PyMySQL would still build a TLS context (tens of ms of
+        # CPU) per connect, measuring PyMySQL rather than connection management.
+        tls = {"ssl_ca": str(server.tls.ca), "ssl_verify_cert": True, "ssl_verify_identity": True} if server.tls else {"ssl_disabled": True}
         return pymysql.connect(
             host=server.host,
             port=server.port,
@@ -72,7 +78,7 @@ def raw_connect(server: Server) -> Any:
             password=server.password,
             database=server.database,
             connect_timeout=5,
-            ssl_disabled=True,
+            **tls,
         )
     import psycopg
 
@@ -84,6 +90,7 @@ def raw_connect(server: Server) -> Any:
         dbname=server.database,
         connect_timeout=5,
         autocommit=True,
+        **({"sslmode": "verify-full", "sslrootcert": str(server.tls.ca)} if server.tls else {"sslmode": "disable"}),
     )
 
 
@@ -177,6 +184,7 @@ def _container(instance: Any, sql: str, next_job: Any, invocations: int, start: 
     """One simulated container (a forked process): take invocations until none is left, then report."""
     latencies: list[float] = []
     errors: dict[str, int] = {}
+    sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - the managed client's metric lines (EMF) stay written, unseen
     start.wait()
     while True:
         with next_job.get_lock():
@@ -265,7 +273,8 @@ def render(engine: str, workdir: Path) -> Path:
 def run_engine(engine: str, args: argparse.Namespace, workdir: Path) -> list[Result]:
     package = render(engine, workdir / engine)
     medians = []
-    with running(engine, max_connections=args.max_connections) as server:
+    tls = TestCA(workdir / f"{engine}-ca").issue(engine) if args.tls else None
+    with running(engine, max_connections=args.max_connections, tls=tls) as server:
         for k, v in server.env().items():
             os.environ[k] = v
         makers = {
@@ -305,6 +314,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-connections", type=int, default=20)
     parser.add_argument("--work-ms", type=float, default=5.0, help="how long each invocation's statement holds its connection")
     parser.add_argument("--clients", nargs="+", choices=CLIENTS, default=list(CLIENTS))
+    parser.add_argument("--tls", action="store_true", help="servers with TLS, every client verifying it")
     parser.add_argument("--set", nargs="*", default=[], metavar="DB_KEY=VALUE", help="tuning knobs for the managed client")
     args = parser.parse_args(argv)
     for pair in args.set:
@@ -314,7 +324,7 @@ def main(argv: list[str] | None = None) -> int:
     engines = ["mysql", "postgres"] if args.engine == "both" else [args.engine]
     print(
         f"{args.containers} containers, {args.invocations} invocations, max_connections={args.max_connections}, "
-        f"{args.work_ms:g} ms per statement; median of {args.runs} runs {' '.join(args.set)}"
+        f"{args.work_ms:g} ms per statement; TLS {'verified' if args.tls else 'off'}; median of {args.runs} runs {' '.join(args.set)}"
     )
     print("| engine | client | failed | p50 ms | p99 ms | peak connections |")
     print("|---|---|---:|---:|---:|---:|")

@@ -129,7 +129,8 @@ QUESTIONS: tuple[Question, ...] = (
     Question(
         "cold_start",
         "Cold-start strategy",
-        "A warmer keeps only N containers warm and cannot help during scale-out; for a latency SLO use provisioned concurrency or SnapStart.",
+        "A warmer keeps only N containers warm and cannot help during scale-out; for a latency SLO use provisioned concurrency "
+        "or SnapStart. Init is billed since 1 Aug 2025, so a lean init saves money as well as latency.",
         "warmer",
         kind="choice",
         choices=("warmer", "provisioned", "snapstart", "none"),

@@ -29,9 +29,12 @@ UNUSED = (
         ],
     ),
     (
-        "Data API: no connection to manage, no driver",
+        "Data API: no connection to manage, no driver, no CA bundle (HTTPS, verified by botocore)",
         lambda a: a["database"] != "none" and a["database_access"] == "data-api",
-        [f"{{ cookiecutter.package_name }}/db/{name}.py" for name in ("_direct", "_mysql", "_postgres")],
+        [
+            *(f"{{ cookiecutter.package_name }}/db/{name}.py" for name in ("_direct", "_mysql", "_postgres", "_tls")),
+            "{{ cookiecutter.package_name }}/db/certs",
+        ],
     ),
     (
         "a driver connection: no Data API client",

@@ -58,6 +58,7 @@ ALLOWED_SKIPS = {
     "CKV_AWS_173",  # environment holds no secrets
 }
 DRIVERS = {"postgres": "psycopg", "mysql": "pymysql"}
+CA_BUNDLES = Path(__file__).resolve().parent.parent / "{{cookiecutter.project_slug}}" / "{{cookiecutter.package_name}}" / "db" / "certs"
 
 
 @dataclass
@@ -237,3 +238,6 @@ def test_handlers_import_from_the_packaged_zip_as_lambda_does(packaged: dict[str
     assert all(machine == wanted for machine in native.values()), f"shared objects for another CPU: {native}"
     if driver == "psycopg":
         assert native, "psycopg[binary] ships its libpq: the zip must hold it"
+    if driver:  # the CA bundle that DB_TLS=verify-full uses by default travels inside the zip, byte for byte
+        bundle = "amazon-trust-services.pem" if a["database_access"] == "rds-proxy" else "rds-global-bundle.pem"
+        assert (tmp_path / "task" / pkg / "db" / "certs" / bundle).read_bytes() == (CA_BUNDLES / bundle).read_bytes()

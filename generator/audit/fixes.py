@@ -111,6 +111,15 @@ FIXES: dict[str, Fix] = {
         "Remove `VpcConfig` from the function (or `Globals: Function:`), or exempt it with the private resource it reaches.",
         "Remove `VpcConfig` from the function, or exempt it with the private resource it reaches.",
     ),
+    "database-tls": Fix(
+        "Remove the setting from `environment:` in serverless.yml: the generated db module verifies by default "
+        "(DB_TLS=verify-full); for a driver of your own use sslmode=verify-full or a CA with host name verification, "
+        "and set DB_CA_BUNDLE when the server's CA is not in the shipped bundle.",
+        "Remove the setting from the function's `Environment` (or `Globals: Function:`) in template.yaml: keep "
+        "DB_TLS=verify-full, use sslmode=verify-full or a CA with host name verification, and set DB_CA_BUNDLE for another CA.",
+        "Remove the setting from the AWS::Lambda::Function's Environment: keep DB_TLS=verify-full, use sslmode=verify-full "
+        "or a CA with host name verification, and set DB_CA_BUNDLE for another CA.",
+    ),
     "s3-public": Fix(
         "In `resources:`, remove the public statement (serve through CloudFront with origin access control) and set all four "
         "PublicAccessBlockConfiguration flags to true, {exempt}.",

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
-from . import api, exemptions, exposure, functions, quotas, rails, security, waf
+from . import api, database, exemptions, exposure, functions, quotas, rails, security, waf
 from .model import Context, Finding
 
 
@@ -96,6 +96,14 @@ RULES: tuple[Rule, ...] = (
         'no Action "*" and no data-service action on Resource "*" (warning)',
         security.iam_wildcard,
         'Action "*" or a data-service action on Resource "*" turns one bug or injected request into access to every table, bucket or secret in the account.',
+    ),
+    Rule(
+        "database-tls",
+        "3 SQL databases",
+        "no database TLS mode or driver flag in a function's environment that skips certificate verification (error)",
+        database.database_tls,
+        "sslmode prefer/require (PostgreSQL) or PREFERRED/REQUIRED (MySQL) encrypt but accept any certificate, so anything on the "
+        "path can read the queries and the password. Keep DB_TLS=verify-full (the default) and set DB_CA_BUNDLE if the CA differs.",
     ),
     Rule(
         "vpc-without-need",

@@ -3,6 +3,11 @@
 Each server listens on 127.0.0.1 only, keeps its data in its own temporary folder and allows few
 connections (``max_connections`` = 20), so that connection exhaustion is cheap to reproduce.
 The same functions start the servers for ``benchmarks/db_burst.py``.
+
+TLS: the session servers run without it, and ``Server.env()`` says so with ``DB_TLS=disable`` (the db module
+verifies TLS by default): the connection-management tests stay about connections, timed as in 0.1.0.
+Started with ``tls=`` (a certificate from support.tls's test CA), a server speaks TLS and ``env()`` gives
+``DB_CA_BUNDLE`` pointing at that CA instead; such servers still accept plain logins (the admin connections).
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from .tls import ServerTls
 
 MAX_CONNECTIONS = 20
 APP_USER = "app"
@@ -54,10 +61,13 @@ class Server:
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
     workdir: Path | None = field(default=None, repr=False)
     log: Path | None = field(default=None, repr=False)
+    tls: ServerTls | None = None
 
     def env(self, access: str = "direct") -> dict[str, str]:
         """The generated db module's environment for this server (local credentials, no secret)."""
+        verify = {"DB_TLS": "verify-full", "DB_CA_BUNDLE": str(self.tls.ca)} if self.tls else {"DB_TLS": "disable"}
         return {
+            **verify,
             "DB_ENGINE": self.engine,
             "DB_ACCESS": access,
             "DB_HOST": self.host,
@@ -170,7 +180,7 @@ def _mariadb_binaries() -> tuple[str, str]:
     return daemon, install
 
 
-def start_mariadb(max_connections: int = MAX_CONNECTIONS) -> Server:
+def start_mariadb(max_connections: int = MAX_CONNECTIONS, tls: ServerTls | None = None) -> Server:
     """Initialise a data folder and start ``mariadbd`` on a free port; returns once it accepts logins."""
     daemon, install = _mariadb_binaries()
     work = Path(tempfile.mkdtemp(prefix="slsguard-mariadb-"))
@@ -201,6 +211,7 @@ def start_mariadb(max_connections: int = MAX_CONNECTIONS) -> Server:
             "--performance-schema=OFF",
             "--innodb-buffer-pool-size=16M",
             "--innodb-flush-log-at-trx-commit=0",
+            *([f"--ssl-cert={tls.cert}", f"--ssl-key={tls.key}"] if tls else ["--skip-ssl"]),
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -226,7 +237,7 @@ def start_mariadb(max_connections: int = MAX_CONNECTIONS) -> Server:
         cur.execute(f"CREATE USER '{APP_USER}'@'%' IDENTIFIED BY '{APP_PASSWORD}'")
         cur.execute(f"GRANT ALL ON {APP_DATABASE}.* TO '{APP_USER}'@'%'")
     root.close()
-    server = Server("mysql", "127.0.0.1", port, APP_DATABASE, APP_USER, APP_PASSWORD, max_connections, process, work, log)
+    server = Server("mysql", "127.0.0.1", port, APP_DATABASE, APP_USER, APP_PASSWORD, max_connections, process, work, log, tls)
     _wait_ready(server)
     return server
 
@@ -247,7 +258,7 @@ def _service_user() -> str:
     raise RuntimeError("no unprivileged user to run PostgreSQL as")
 
 
-def start_postgres(max_connections: int = MAX_CONNECTIONS) -> Server:
+def start_postgres(max_connections: int = MAX_CONNECTIONS, tls: ServerTls | None = None) -> Server:
     """Initialise a cluster and start ``postgres`` on a free port; returns once it accepts logins."""
     bindir = _postgres_bin()
     work = Path(tempfile.mkdtemp(prefix="slsguard-postgres-"))
@@ -278,6 +289,13 @@ def start_postgres(max_connections: int = MAX_CONNECTIONS) -> Server:
         timeout=120,
     )
     port = free_port()
+    ssl_options = ["-c", "ssl=off"]
+    if tls:  # PostgreSQL wants the key owned by its own user and unreadable by others
+        for source, name in ((tls.cert, "server.crt"), (tls.key, "server.key")):
+            shutil.copyfile(source, work / name)
+            os.chown(work / name, entry.pw_uid, entry.pw_gid)
+            os.chmod(work / name, 0o600)
+        ssl_options = ["-c", "ssl=on", "-c", f"ssl_cert_file={work / 'server.crt'}", "-c", f"ssl_key_file={work / 'server.key'}"]
     logfile = open(log, "wb")  # noqa: SIM115 - owned by the server process for its whole life
     process = subprocess.Popen(
         [
@@ -301,12 +319,13 @@ def start_postgres(max_connections: int = MAX_CONNECTIONS) -> Server:
             "full_page_writes=off",
             "-c",
             "shared_buffers=16MB",
+            *ssl_options,
         ],
         stdout=logfile,
         stderr=subprocess.STDOUT,
     )
     logfile.close()
-    server = Server("postgres", "127.0.0.1", port, "postgres", ADMIN_USER, ADMIN_PASSWORD, max_connections, process, work, log)
+    server = Server("postgres", "127.0.0.1", port, "postgres", ADMIN_USER, ADMIN_PASSWORD, max_connections, process, work, log, tls)
     _wait_ready(server)
     server.admin_query(f"CREATE ROLE {APP_USER} LOGIN PASSWORD '{APP_PASSWORD}'")
     server.admin_query(f"CREATE DATABASE {APP_DATABASE} OWNER {APP_USER}")
@@ -315,9 +334,9 @@ def start_postgres(max_connections: int = MAX_CONNECTIONS) -> Server:
 
 
 @contextlib.contextmanager
-def running(engine: str, max_connections: int = MAX_CONNECTIONS) -> Iterator[Server]:
-    """Start a server of ``engine`` ("mysql" or "postgres") for the duration of the block."""
-    server = start_mariadb(max_connections) if engine == "mysql" else start_postgres(max_connections)
+def running(engine: str, max_connections: int = MAX_CONNECTIONS, tls: ServerTls | None = None) -> Iterator[Server]:
+    """Start a server of ``engine`` ("mysql" or "postgres") for the duration of the block, with TLS when given."""
+    server = start_mariadb(max_connections, tls) if engine == "mysql" else start_postgres(max_connections, tls)
     try:
         yield server
     finally:

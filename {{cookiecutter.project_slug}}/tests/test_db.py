@@ -99,19 +99,23 @@ def test_unsupported_parameter_types_are_named():
 {% else -%}
 """The db module against a real {{ "PostgreSQL" if cookiecutter.database == "postgres" else "MySQL/MariaDB" }} server.
 
-Point it at one with DB_HOST (and DB_PORT, DB_NAME, DB_USER, DB_PASSWORD); without DB_HOST these tests skip.
-A throwaway server: docker run --rm -p {{ "5432:5432 -e POSTGRES_PASSWORD=pw postgres:16" if cookiecutter.database == "postgres" else "3306:3306 -e MARIADB_ROOT_PASSWORD=pw mariadb:11" }}
+Point it at one with DB_HOST (and DB_PORT, DB_NAME, DB_USER, DB_PASSWORD); without DB_HOST those tests skip.
+TLS is verified by default: give DB_CA_BUNDLE (the CA of the server's certificate), or DB_TLS=disable for a
+local server without TLS. A throwaway server without TLS:
+    docker run --rm -p {{ "5432:5432 -e POSTGRES_PASSWORD=pw postgres:16" if cookiecutter.database == "postgres" else "3306:3306 -e MARIADB_ROOT_PASSWORD=pw mariadb:11" }}
 """
 
 from __future__ import annotations
 
 import os
+import ssl
 
 import pytest
 
 from {{ cookiecutter.package_name }} import db
+from {{ cookiecutter.package_name }}.db import _config, _tls
 
-pytestmark = pytest.mark.skipif(
+needs_server = pytest.mark.skipif(
     not os.environ.get("DB_HOST"), reason="set DB_HOST (and DB_USER, DB_PASSWORD, DB_NAME) to test against a database"
 )
 TABLE = "slsguard_db_check"
@@ -132,6 +136,26 @@ def fresh_connection():
     db.close()
 
 
+def test_tls_is_verified_by_default_against_the_shipped_bundle():
+    settings = _config.Settings.from_env({})
+    assert settings.tls == "verify-full"
+    bundle = _tls.bundle(settings)  # shipped inside the package, so inside the deployment zip
+    assert ssl.create_default_context(cafile=bundle).cert_store_stats()["x509_ca"] > 0
+
+
+@needs_server
+def test_the_session_is_encrypted_unless_tls_is_disabled():
+{%- if cookiecutter.database == "postgres" %}
+    [row] = db.query("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+    encrypted = bool(row["ssl"])
+{%- else %}
+    [row] = db.query("SHOW SESSION STATUS LIKE 'Ssl_cipher'")
+    encrypted = bool(row["Value"])
+{%- endif %}
+    assert encrypted == (os.environ.get("DB_TLS", "verify-full") != "disable")
+
+
+@needs_server
 def test_round_trip_and_transactions():
     db.execute(f"DROP TABLE IF EXISTS {TABLE}")
     db.execute(f"CREATE TABLE {TABLE} (id INT PRIMARY KEY, name VARCHAR(50))")
@@ -147,6 +171,7 @@ def test_round_trip_and_transactions():
         db.execute(f"DROP TABLE {TABLE}")
 
 
+@needs_server
 def test_warm_invocations_reuse_one_connection():
     before = db.stats()
     for _ in range(3):

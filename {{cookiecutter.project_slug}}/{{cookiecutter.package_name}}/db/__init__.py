@@ -23,6 +23,7 @@ Environment (serverless.yml sets the first group; the rest are tuning knobs with
   DB_ENGINE postgres|mysql, DB_ACCESS direct|rds-proxy|data-api, DB_HOST, DB_PORT, DB_NAME,
   DB_SECRET_ARN (JSON secret with username/password; cached DB_SECRET_MAX_AGE_S=300 and re-read once when
   a login is refused, e.g. after a rotation), DB_CLUSTER_ARN (data-api). DB_USER/DB_PASSWORD: local runs only.
+  DB_TLS=verify-full         or disable (a local server only); DB_CA_BUNDLE=<PEM file>, default per access path
   DB_TIME_MARGIN_MS=700      kept free before Lambda's deadline (the guard's own margin is 500)
   DB_CONNECT_TIMEOUT_S=5     cap of one connect attempt (never longer than the time left)
   DB_RETRY_BASE_MS=5, DB_RETRY_CAP_MS=200, DB_MAX_RETRIES=100  connect retries, full jitter
@@ -45,11 +46,21 @@ How each access path behaves:
              containers', and killing them would hurt other clients. Nothing that pins a session is sent
              (no SET, no server-side prepared statements): put statement_timeout on the database role or
              in the proxy's initialization query.
-  data-api   The RDS Data API over HTTPS (boto3 "rds-data"): no connection, no driver, no VPC.
+  data-api   The RDS Data API over HTTPS (boto3 "rds-data"): no connection, no driver, no VPC. TLS is botocore's,
+             verified against its CA store: DB_TLS and DB_CA_BUNDLE do not apply.
 
 Log lines (Powertools Logger child: they carry the handler's correlation ID): "db connect" (reason,
 retries, duration_ms), "db reuse" (debug), "db retry" (debug), "db cleanup" (killed, utilisation),
-"db close" (reason). ``db.stats()`` returns this container's counters.
+"db close" (reason), "db refused" (host, cause), "db tls disabled" (once). ``db.stats()`` returns this
+container's counters; end() writes those that moved as one CloudWatch embedded-metric line (_metrics.py):
+DbConnects, DbReconnects, DbKilledIdle, DbConnectRetries, DbTlsRefused, DbConnectFailures.
+
+TLS (_tls.py): DB_TLS=verify-full (default) encrypts and verifies chain and host name against DB_CA_BUNDLE
+(default: certs/rds-global-bundle.pem for direct, certs/amazon-trust-services.pem for rds-proxy, whose
+ACM certificates chain to the Amazon Trust Services roots). A failing server raises TlsRefused naming the
+host and the cause; nothing falls back to plain text. DB_TLS=disable: a local server only (refused in
+Lambda unless DB_HOST is a loopback address), logged once. The Data API path is HTTPS to AWS already:
+DB_TLS and DB_CA_BUNDLE do not apply.
 """
 
 from __future__ import annotations
@@ -60,8 +71,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from . import _metrics
 from ._config import Deadline, Settings
-from .errors import ConfigurationError, DatabaseError, IntegrityError, QueryError, QueryTimeout, Unavailable
+from .errors import ConfigurationError, DatabaseError, IntegrityError, QueryError, QueryTimeout, TlsRefused, Unavailable
 
 __all__ = [
     "ConfigurationError",
@@ -69,6 +81,7 @@ __all__ = [
     "IntegrityError",
     "QueryError",
     "QueryTimeout",
+    "TlsRefused",
     "Unavailable",
     "end",
     "execute",
@@ -95,6 +108,9 @@ def _get() -> Any:
             _client = DataApiClient(_settings)
         else:
             from ._direct import DirectClient
+            from ._tls import check_mode
+
+            check_mode(_settings)
 
             try:
                 dialect = importlib.import_module(f".{'_mysql' if _settings.engine == 'mysql' else '_postgres'}", __name__)
@@ -169,11 +185,14 @@ def transaction() -> Iterator[None]:
 
 
 def end() -> None:
-    """End of invocation: roll back a forgotten transaction and decide whether to keep the connection."""
+    """End of invocation: roll back a forgotten transaction, decide whether to keep the connection, emit metrics."""
     global _deadline, _depth
     _deadline, _depth = None, 0
     if _client is not None:
-        _client.end()
+        try:
+            _client.end()
+        finally:
+            _metrics.flush(_client.stats)
 
 
 def close() -> None:

@@ -18,6 +18,7 @@ from .errors import ConfigurationError
 DEFAULT_ENGINE = "{{ cookiecutter.database if cookiecutter.database != 'none' else 'postgres' }}"
 DEFAULT_ACCESS = "{{ cookiecutter.database_access }}"
 DEFAULT_PORTS = {"postgres": 5432, "mysql": 3306}
+TLS_MODES = ("verify-full", "disable")
 ALARM_LEAD_S = 0.2  # given the guard's Budget, db gives up this much before the guard's alarm fires
 
 
@@ -34,6 +35,8 @@ class Settings:
     password: str = ""
     secret_arn: str = ""
     cluster_arn: str = ""
+    tls: str = "verify-full"  # verify-full: encrypted, chain and host name checked; disable: a local server only
+    ca_bundle: str = ""  # PEM file of CAs; empty: the bundle shipped for the access path (see _tls.py)
     time_margin_ms: int = 700  # kept free before Lambda's deadline; more than the guard's 500 so db errors come first
     default_budget_s: float = 10.0  # budget when no Lambda context was given (scripts, tests)
     connect_timeout_s: float = 5.0  # one connect attempt never waits longer, whatever the budget
@@ -69,6 +72,10 @@ class Settings:
             raise ConfigurationError(f"DB_ENGINE={settings.engine!r} is not supported: use postgres or mysql")
         if settings.access not in ("direct", "rds-proxy", "data-api"):
             raise ConfigurationError(f"DB_ACCESS={settings.access!r} is not supported: use direct, rds-proxy or data-api")
+        if settings.tls not in TLS_MODES:
+            raise ConfigurationError(
+                f"DB_TLS={settings.tls!r} is not supported: use verify-full (the default) or disable (a local server only)"
+            )
         if not settings.port:
             settings = cls(**{**values, "port": DEFAULT_PORTS[settings.engine]})
         return settings

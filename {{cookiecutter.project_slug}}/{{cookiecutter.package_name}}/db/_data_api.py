@@ -1,5 +1,8 @@
 """The same db API over the RDS Data API (boto3 "rds-data"): SQL over HTTPS, no connection, no driver, no VPC.
 
+Encrypted and verified already: botocore speaks HTTPS to the rds-data endpoint and checks its certificate, so
+DB_TLS and DB_CA_BUNDLE (for driver connections) do not apply here.
+
 Hand-written rather than the aurora-data-api package: that client opens a Data API transaction for every
 cursor (three HTTPS calls per autocommit statement) and has not been released since 2023. Types map as:
     Python -> parameter                       column -> Python

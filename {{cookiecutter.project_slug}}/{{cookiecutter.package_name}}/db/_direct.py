@@ -17,7 +17,7 @@ from collections import Counter
 from types import ModuleType
 from typing import Any
 
-from . import errors
+from . import _tls, errors
 from ._config import Deadline, Settings, backoff, credentials, event
 
 RETRYABLE = {"too_many", "unreachable", "lost"}
@@ -111,6 +111,14 @@ class DirectClient:
             try:
                 conn = d.connect(s, credentials(s, refresh=refreshed), min(s.connect_timeout_s, remaining), self.function)
             except d.Error as err:
+                refused = _tls.refusal(err) if s.tls != "disable" else None
+                if refused:
+                    self.stats["refused"] += 1
+                    self.stats["connect_failures"] += 1
+                    cause, fix = refused
+                    event("refused", logging.ERROR, host=s.host, port=s.port, cause=cause, bundle=s.ca_bundle or "shipped")
+                    message = f"{s.engine}: refused {s.host}:{s.port}: {cause} (DB_TLS=verify-full). Fix: {fix}"
+                    raise errors.TlsRefused(message, d.code(err)) from err
                 kind, last = d.classify(err), err
                 if kind == "auth" and s.secret_arn and not refreshed:
                     refreshed = True  # the secret may have been rotated since it was cached

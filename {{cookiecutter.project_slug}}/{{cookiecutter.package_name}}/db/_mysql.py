@@ -6,11 +6,12 @@ timeouts, and the three queries behind end()'s decision (connection limit, usage
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 import pymysql
 from pymysql.constants import CLIENT
 
+from . import _tls
 from ._config import Settings
 
 Error = pymysql.Error
@@ -38,22 +39,20 @@ IDLE_SQL = (
 )
 
 
-class _Connection(pymysql.connections.Connection):
-    """PyMySQL builds a new TLS context, loading the whole CA store, for every connect (tens of ms of CPU):
-    build it once per container instead. TLS stays PyMySQL's default: used when the server offers it."""
-
-    _tls: ClassVar[dict[Any, Any]] = {}
-
-    def _create_ssl_ctx(self, sslp: Any) -> Any:
-        key = repr(sorted(sslp.items())) if isinstance(sslp, dict) else id(sslp)
-        if key not in self._tls:
-            self._tls[key] = super()._create_ssl_ctx(sslp)
-        return self._tls[key]
-
-
 def connect(settings: Settings, creds: dict[str, Any], timeout: float, function: str) -> Any:
-    """One autocommit connection; FOUND_ROWS makes UPDATE report matched rows, like PostgreSQL."""
-    return _Connection(
+    """One autocommit connection; FOUND_ROWS makes UPDATE report matched rows, like PostgreSQL.
+
+    TLS: an SSLContext built once per container (PyMySQL would build one, loading the CA file, on every
+    connect) with CERT_REQUIRED and check_hostname, i.e. PyMySQL's ssl_verify_cert and ssl_verify_identity.
+    Those two flags are not passed as well: with them PyMySQL would replace the context by one of its own.
+    Given a context, PyMySQL requires TLS and refuses a server that does not offer it before sending the
+    credentials (CR_SSL_CONNECTION_ERROR).
+    """
+    if _tls.enabled(settings):
+        tls: dict[str, Any] = {"ssl": _tls.context(settings)}
+    else:
+        tls = {"ssl_disabled": True}
+    conn = pymysql.connections.Connection(
         host=settings.host or creds.get("host") or "127.0.0.1",
         port=int(settings.port or creds.get("port") or 3306),
         user=creds["username"],
@@ -67,7 +66,12 @@ def connect(settings: Settings, creds: dict[str, Any], timeout: float, function:
         client_flag=CLIENT.FOUND_ROWS,
         cursorclass=pymysql.cursors.DictCursor,
         program_name=function[:32],
+        **tls,
     )
+    if "ssl" in tls and not getattr(conn, "_secure", False):  # defence in depth: never run statements in plain text
+        conn.close()
+        raise pymysql.err.OperationalError(2026, "SSL is required but the server doesn't support it")
+    return conn
 
 
 def code(err: BaseException) -> int | None:

@@ -12,6 +12,7 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
+from . import _tls
 from ._config import Settings
 
 Error = psycopg.Error
@@ -44,7 +45,8 @@ def connect(settings: Settings, creds: dict[str, Any], timeout: float, function:
     """One autocommit connection returning dict rows, within ``timeout`` seconds (fractions included).
 
     Behind RDS Proxy, server-side prepared statements would pin the client to one database connection,
-    so they are switched off there.
+    so they are switched off there. TLS: sslmode=verify-full checks the chain against the bundle and the host
+    name, and refuses a server without TLS; libpq reads the bundle itself (once per connect, about a millisecond).
     """
     params = {
         "host": settings.host or creds.get("host") or "127.0.0.1",
@@ -58,6 +60,10 @@ def connect(settings: Settings, creds: dict[str, Any], timeout: float, function:
         "row_factory": dict_row,
         "prepare_threshold": None if settings.access == "rds-proxy" else 5,
     }
+    if _tls.enabled(settings):
+        params.update(sslmode="verify-full", sslrootcert=_tls.bundle(settings))
+    else:
+        params["sslmode"] = "disable"
     if timeout >= LIBPQ_MIN_TIMEOUT_S:
         return psycopg.connect(**params)
     return _connect_within(params, timeout)

@@ -32,3 +32,7 @@ class QueryError(DatabaseError):
 
 class ConfigurationError(DatabaseError):
     """The environment does not say how to reach the database (a missing or malformed DB_* variable or secret)."""
+
+
+class TlsRefused(ConfigurationError):
+    """The server failed DB_TLS=verify-full (no TLS, an unknown CA, another host name): never retried, never plain text."""

@@ -1,0 +1,85 @@
+"""Rules about how functions connect to their database (seed challenge 3).
+
+A database connection that does not verify the server's certificate can be read and altered by anything on the
+path: PostgreSQL's default ``prefer`` (and ``require``) encrypts without checking who answers, and a flag that
+turns certificate checks off does the same for MySQL drivers. The generated db module verifies by default
+(DB_TLS=verify-full); this rule catches a function environment that switches it, or a driver, back off.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from .fixes import fix
+from .model import ERROR, FUNCTION, Context, Finding, finding, fn_label, props
+from .security import _strings  # every literal string in a value, Fn::Sub / Fn::Join included
+
+# Variables whose value is a TLS mode: slsguard's DB_TLS, libpq's PGSSLMODE, DATABASE_SSLMODE, MYSQL_SSL_MODE, ...
+DB_PREFIX = r"(?:DB|DATABASE|RDS|AURORA|PG|POSTGRES|POSTGRESQL|MYSQL|MARIADB|SQL)"
+MODE_NAME = re.compile(rf"^(?:{DB_PREFIX}(?:_?[A-Z0-9]+)*?_?(?:TLS|SSL)|SSL)_?(?:MODE)?$", re.I)
+# Variables that switch one check on or off (the value says which): ssl_verify_cert, DB_SSL_VERIFY_IDENTITY, ...
+CHECK_NAME = re.compile(r"(?:SSL|TLS)_?(?:VERIFY|VERIFY_?CERT|VERIFY_?IDENTITY|VERIFY_?SERVER_?CERT|REJECT_?UNAUTHORI[SZ]ED)$", re.I)
+# Modes that encrypt without verifying, or do not encrypt: libpq's sslmode, MySQL's ssl-mode, slsguard's DB_TLS.
+WEAK_MODES = frozenset(
+    {"disable", "disabled", "allow", "prefer", "preferred", "require", "required", "off", "false", "no", "0", "none", "skip-verify"}
+)
+OFF = frozenset({"false", "0", "no", "off", "none"})
+# A value that is a database connection string: a URL with a database scheme, or libpq's keyword form.
+DSN_LIKE = re.compile(r"^\s*(?:jdbc:)?(?:postgres(?:ql)?|mysql|mariadb)(?:\+\w+)?://|(?:^|\s)(?:host|hostaddr|dbname)=", re.I)
+# Inside a DSN or URL value: key=value pairs of a TLS mode or a check, in keyword ("sslmode=prefer") or query style.
+DSN_SETTING = re.compile(
+    r"(?:^|[?&;\s])(?P<key>sslmode|ssl[-_]mode|tls|ssl|use_?ssl|ssl[-_]verify[-_](?:cert|identity|server[-_]cert)|"
+    r"verify_?server_?certificate|reject_?unauthori[sz]ed|sslaccept)=(?P<value>[^&;\s'\"]*)",
+    re.I,
+)
+DSN_WEAK = {
+    "sslmode": WEAK_MODES,
+    "ssl-mode": WEAK_MODES,
+    "ssl_mode": WEAK_MODES,
+    "tls": OFF | {"skip-verify", "preferred"},
+    "ssl": OFF,
+    "usessl": OFF,
+    "use_ssl": OFF,
+    "sslaccept": frozenset({"accept_invalid_certs"}),
+}
+
+
+def _weak(name: str, value: Any) -> str | None:
+    """Why this variable disables verification, or None."""
+    if isinstance(value, str | bool | int):
+        text = str(value).strip().lower()
+        if MODE_NAME.search(name) and text in WEAK_MODES:
+            return f"{name}={value} connects without verifying the server's certificate"
+        if CHECK_NAME.search(name) and text in OFF:
+            return f"{name}={value} turns the certificate check off"
+    text = value if isinstance(value, str) else "".join(_strings(value))  # Fn::Join / Fn::Sub parts, joined
+    if DSN_LIKE.search(text):
+        for match in DSN_SETTING.finditer(text):
+            key, setting = match["key"].lower(), match["value"].lower()
+            weak = DSN_WEAK.get(key, OFF)
+            if setting in weak:
+                return f"{name} holds a connection string with {match['key']}={match['value']}, which does not verify the server"
+    return None
+
+
+def database_tls(ctx: Context) -> Iterator[Finding]:
+    """Challenge 3: a database connection that skips certificate verification can be intercepted; verification stays on."""
+    for tpl, lid, fn in ctx.index.of_type(FUNCTION):
+        env = props(fn).get("Environment")
+        variables = env.get("Variables") if isinstance(env, dict) else None
+        if not isinstance(variables, dict):
+            continue
+        for name, value in variables.items():
+            reason = _weak(str(name), value)
+            if reason:
+                yield finding(
+                    "database-tls",
+                    ERROR,
+                    tpl,
+                    lid,
+                    f"Properties.Environment.Variables.{name}",
+                    f"Function {fn_label(fn, lid)}: {reason}; anything on the network path can read or alter its queries.",
+                    fix("database-tls", tpl),
+                )
