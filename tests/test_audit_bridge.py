@@ -90,7 +90,7 @@ def test_max_hourly_below_the_ceiling_stops_package_after_printing_it(
     assert result.returncode != 0
     text = output(result)
     ceiling = cost([project / ".serverless"]).usd_per_hour
-    assert f"Ceiling: ${ceiling:,.2f} per hour" in result.stdout
+    assert f"slsguard cost: ${ceiling:,.2f} per hour" in result.stdout
     assert f"the ceiling ${ceiling:,.2f}/hour is above --max-hourly 1: package stopped." in text and not STACK_TRACE.search(text)
 
 
@@ -180,5 +180,5 @@ def test_a_missing_slsguard_is_one_line_with_the_install_command(
     result = run_osls(project, moto, cache, "slsguard", "audit")
     assert result.returncode != 0
     text = output(result)
-    assert "slsguard was not found (no `slsguard-not-installed` on PATH): install it with `pipx install slsguard`" in text
+    assert "slsguard was not found (no `slsguard-not-installed` on PATH): install it with `pip install -r requirements-dev.txt`" in text
     assert not STACK_TRACE.search(text)

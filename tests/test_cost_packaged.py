@@ -47,7 +47,9 @@ def hand_ceiling(a: dict[str, Any]) -> float:
     pings = 1 / 300  # the warmer: reserved 1, 128 MB, every 5 minutes
     warmer = 1 * 0.125 * h * gb_s + per_million(pings, P["lambda_requests"]) + log(pings) + per_million(pings, P["xray_traces"])
     api = per_million(rate, P["apigateway_rest_requests"]) + per_million(rate, P["xray_traces"])
-    return api_fn + worker + warmer + api
+    # waf=rate-limit: every request the stage admits is inspected, plus the web ACL and its 3 rules' monthly fees.
+    waf = per_million(rate, P["waf_requests"]) + (P["waf_web_acl"] + 3 * P["waf_rule"]) / 720 if a["waf"] == "rate-limit" else 0.0
+    return api_fn + worker + warmer + api + waf
 
 
 @pytest.fixture(scope="module")

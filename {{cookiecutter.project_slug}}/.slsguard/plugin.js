@@ -24,8 +24,8 @@ const fs = require('fs');
 const path = require('path');
 
 const INSTALL_HINT =
-  'install it with `pipx install slsguard` (or `pip install slsguard` in the virtualenv on PATH), ' +
-  'or point custom.slsguard.command at it';
+  'install it with `pip install -r requirements-dev.txt` in the virtualenv on PATH (it pins slsguard), ' +
+  'or `pip install slsguard`, or point custom.slsguard.command at it';
 const RULE_ID = /^[a-z][a-z0-9-]*$/;
 const SUMMARY = /^slsguard audit: .*$/m;
 const ADOPTED = path.join('.slsguard', 'adopted.json');
@@ -195,7 +195,8 @@ class SlsguardBridge {
     const args = ['cost', dir];
     if (max !== undefined && max !== null) args.push('--max-hourly', String(max));
     const result = await this.run(args, { capture: true });
-    if (result.stdout) process.stdout.write(result.stdout);
+    const summary = costSummary(result.stdout);
+    if (summary) process.stdout.write(`slsguard cost: ${summary}\n`);
     if (result.code === 0) return;
     const line = lastLine(result.stderr) || `exit code ${result.code}`;
     if (max === undefined || max === null) {
@@ -253,6 +254,18 @@ function slsguardMetadata(holder) {
   holder.Metadata = holder.Metadata || {};
   holder.Metadata.slsguard = holder.Metadata.slsguard || {};
   return holder.Metadata.slsguard;
+}
+
+// The ceiling line and what only the account limits, from `slsguard cost`'s table (the whole table is one command away).
+function costSummary(text) {
+  const lines = String(text || '').split(/\r?\n/);
+  const ceiling = lines.find((l) => l.startsWith('Ceiling: '));
+  if (!ceiling) return '';
+  const start = lines.findIndex((l) => l.startsWith('Limited only by the account'));
+  const flagged = [];
+  for (let i = start + 1; start >= 0 && i < lines.length && lines[i].trim(); i += 1) flagged.push(lines[i]);
+  const more = '(`slsguard cost .serverless` shows the table and its assumptions)';
+  return [`${ceiling.slice('Ceiling: '.length).replace(/\.$/, '')} ${more}`, ...(flagged.length ? [lines[start], ...flagged] : [])].join('\n');
 }
 
 function lastLine(text) {
