@@ -69,7 +69,12 @@ def test_default_project_packages_and_the_bridge_reports_no_errors(default_proje
     build = default_project / ".serverless"
     stacks = sorted(p.name for p in build.glob("cloudformation-template-*-nested-stack.json"))
     assert stacks, "split-stacks wrote no nested stack: the audit would not be tested across stacks"
-    assert [f for f in audit([build]) if f.blocking] == []
+    found = audit([build])
+    assert [f for f in found if f.blocking] == []
+    # waf=rate-limit by default: split-stacks moves the REST API into a nested stack and rewires the rails plugin's
+    # association to its output; rest-api-waf follows it.
+    assert "AWS::ApiGateway::RestApi" not in (build / "cloudformation-template-update-stack.json").read_text()
+    assert [(f.rule, f.severity) for f in found if f.rule == "rest-api-waf"] == []
     # The same check on demand: `serverless slsguard audit`.
     result = run_osls(default_project, moto, cache, "slsguard", "audit")
     assert result.returncode == 0, output(result)
@@ -119,6 +124,24 @@ def test_a_function_without_its_own_timeout_fails_package_until_exempted(
     result = run_osls(project, moto, cache, "package", "--stage", "dev")
     assert result.returncode == 0, output(result)
     assert "EXEMPT  function-timeout" in result.stdout and "6 s from provider.timeout is right" in result.stdout
+
+
+def test_a_declined_web_acl_is_reported_as_info_and_package_passes(
+    default_project: Path,
+    tmp_path: Path,
+    moto: MotoServer,  # noqa: F811
+    cache: Path,
+) -> None:
+    """custom.rails.waf: none (the answer waf=none): the rails plugin stamps the REST API, the audit says so as info."""
+    project = variant(
+        default_project, tmp_path, lambda t: re.sub(r"^    waf:\n      rateLimit: \d+\n", "    waf: none\n", t, count=1, flags=re.M)
+    )
+    result = run_osls(project, moto, cache, "package", "--stage", "dev")
+    assert result.returncode == 0, output(result)
+    assert "INFO    rest-api-waf  Resources.ApiGatewayRestApi" in result.stdout
+    assert re.search(r"slsguard audit: 0 errors, \d+ warnings?, 1 info, 0 exempted in \d+ stacks\.", result.stdout)
+    [found] = [f for f in audit([project / ".serverless"]) if f.rule == "rest-api-waf"]
+    assert (found.severity, found.stack) == ("info", "APINestedStack") and "(waf=none chosen in custom.rails)" in found.message
 
 
 def test_reserved_concurrency_past_the_account_budget_fails_package(

@@ -47,7 +47,12 @@ def test_json_report_snapshot(capsys: pytest.CaptureFixture[str]) -> None:
     snapshot_check("nested.json", out)
     doc = json.loads(out)
     assert doc["schema"] == "slsguard-audit/1"
-    assert doc["summary"] == {"errors": 1, "warnings": 1, "exempted": 0, "by_rule": {"api-timeout": 1, "nested-unaudited": 1}}
+    assert doc["summary"] == {
+        "errors": 1,
+        "warnings": 2,  # the nested REST API has no web ACL
+        "exempted": 0,
+        "by_rule": {"api-timeout": 1, "nested-unaudited": 1, "rest-api-waf": 1},
+    }
 
 
 def test_json_report_with_exemptions_snapshot(capsys: pytest.CaptureFixture[str]) -> None:
@@ -73,7 +78,7 @@ def test_clean_templates_exit_0_with_one_summary_line(capsys: pytest.CaptureFixt
 def test_warn_only_reports_errors_but_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "nested", "--warn-only")
     assert code == 0
-    assert "ERROR   api-timeout" in out and "1 error, 1 warning" in out
+    assert "ERROR   api-timeout" in out and "1 error, 2 warnings" in out
 
 
 def test_default_path_is_the_current_project(capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -123,7 +128,7 @@ def test_docs_list_every_rule_and_the_json_fields() -> None:
     doc = DOCS.read_text()
     for rule in RULES:
         assert f"`{rule.id}`" in doc, rule.id
-    for field in ("schema", "account_concurrency", "stacks", "findings", "summary", "logical_id", "exempt", "resources", "by_rule"):
+    for field in ("schema", "account_concurrency", "stacks", "findings", "summary", "logical_id", "exempt", "resources", "by_rule", "info"):
         assert f"`{field}`" in doc, field
 
 

@@ -2,7 +2,9 @@
 
 The counts are after grouping: one `provider.environment` secret or provider-wide setting is one finding.
 None of these services alarms on its functions' errors (errors-alarm, one per function); the cron example's
-scheduled functions also drop a failed run after Lambda's retries (async-failure-destination).
+scheduled functions also drop a failed run after Lambda's retries (async-failure-destination). Each of the six
+REST APIs (five edge-optimized `http` events, SAM's implicit `ServerlessRestApi`) is public and has no web ACL
+(rest-api-waf, a warning: none recorded a choice of no WAF).
 """
 
 from __future__ import annotations
@@ -23,16 +25,19 @@ EXPECTED = {
         "log-retention": 1,
         "rest-unauthenticated": 1,
         "tracing": 1,
+        "rest-api-waf": 1,
     },
     "env-variables": {"errors-alarm": 2, "reserved-concurrency": 2, "log-retention": 1, "plain-secret": 1, "tracing": 1},
     "github-webhook": {
         "errors-alarm": 1,
         **{"api-throttling": 1, "log-retention": 1, "plain-secret": 1, "reserved-concurrency": 1, "rest-unauthenticated": 1, "tracing": 1},
+        "rest-api-waf": 1,
     },
     "graphql-rds": {
         "errors-alarm": 2,
         **{"db-password": 3, "rds-public": 3, "reserved-concurrency": 2, "api-throttling": 1, "log-retention": 1},
         **{"plain-secret": 1, "rest-unauthenticated": 1, "security-group-open": 1, "tracing": 1},
+        "rest-api-waf": 1,
     },
     "py-cron": {"errors-alarm": 2, "async-failure-destination": 2, "reserved-concurrency": 2, "log-retention": 1, "tracing": 1},
     "py-http-dynamodb": {"errors-alarm": 5, "reserved-concurrency": 5, "api-throttling": 1, "log-retention": 1, "tracing": 1},
@@ -43,11 +48,13 @@ EXPECTED = {
         "log-retention": 1,
         "rest-unauthenticated": 1,
         "tracing": 1,
+        "rest-api-waf": 1,
     },
     "sam-apigw-lambda-dynamodb": {
         "errors-alarm": 1,
         **{"api-throttling": 1, "function-timeout": 1, "log-retention": 1, "reserved-concurrency": 1, "rest-unauthenticated": 1},
         "tracing": 1,
+        "rest-api-waf": 1,
     },
     "sam-docdb-lambda": {
         "errors-alarm": 1,
@@ -63,6 +70,7 @@ EXPECTED = {
         "reserved-concurrency": 1,
         "rest-unauthenticated": 1,
         "tracing": 1,
+        "rest-api-waf": 1,
     },
     "ws-authorizers": {"errors-alarm": 3, "reserved-concurrency": 3, "log-retention": 1, "tracing": 1, "websocket-throttling": 1},
 }

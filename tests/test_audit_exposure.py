@@ -57,7 +57,7 @@ def test_the_secret_rule_leaves_urls_and_endpoint_names_alone() -> None:
 
 
 def test_every_fix_is_written_for_every_source() -> None:
-    placeholders = {"exempt": "x", "limit": 29, "most": 900, "top": "a=1", "function": "Fn"}
+    placeholders = {"exempt": "x", "limit": 29, "most": 900, "top": "a=1", "function": "Fn", "seconds": 60, "factor": 6, "reserved": 5}
     for key, entry in FIXES.items():
         texts = [entry.serverless.format(**placeholders), entry.sam.format(**placeholders), entry.cloudformation.format(**placeholders)]
         assert len(set(texts)) >= 2, key  # at least one source is told something of its own
@@ -160,3 +160,10 @@ def test_sam_http_api_routes_in_the_openapi_body_are_checked(tmp_path: Path) -> 
 def test_exemptions_written_in_a_sam_template_survive_the_transform() -> None:
     exempted = {(f.rule, f.exempt) for f in audit([FIXTURES / "sam" / "exempt.yaml"]) if f.exempt}
     assert exempted == {("reserved-concurrency", "bounded by the queue"), ("tracing", "traced by the caller")}
+
+
+def test_rails_fixes_point_a_serverless_build_at_the_rails_plugin_or_slsguard_add() -> None:
+    rails = ("errors-alarm", "warmer-permission", "async-failure-destination", "rest-api-waf")
+    assert all("custom.rails" in FIXES[k].serverless or ".serverless_plugins/rails" in FIXES[k].serverless for k in rails)
+    assert all("slsguard add" in FIXES[k].serverless for k in ("queue-visibility", "sqs-max-concurrency"))
+    assert not any("rails" in FIXES[k].sam + FIXES[k].cloudformation for k in (*rails, "queue-visibility", "sqs-max-concurrency"))

@@ -29,15 +29,22 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import UserError
-from .model import Finding, Template
+from .model import INFO, Finding, Template
 
 SCHEMA = "slsguard-baseline/1"
 NEVER = frozenset({"exemption"})  # a broken exemption is the user's own config error: it cannot be accepted, only fixed
+# Info findings are gaps the project chose on purpose and recorded where it chose them (e.g. Metadata.slsguard.waf):
+# they never fail, so a baseline has nothing to accept; recording them would only churn the file when the choice changes.
 # Rules whose finding is about a value: its kind is part of the fingerprint (a literal replaced by
 # a secret reference is another finding). The rule ids of value rules added later go here.
 VALUE_KIND = frozenset({"plain-secret"})
 INDEX = re.compile(r"\[(\d+)\]")
 WRITE_HINT = "Fix: write one with `slsguard audit PATH --write-baseline FILE` (it records today's findings)."
+
+
+def recordable(finding: Finding) -> bool:
+    """Whether a baseline may accept this finding: not exempted, not a broken exemption, not info (see NEVER)."""
+    return finding.exempt is None and finding.rule not in NEVER and finding.severity != INFO
 
 
 def _canonical(value: Any) -> Any:
@@ -113,11 +120,11 @@ def fingerprints(findings: Sequence[Finding], templates: Sequence[Template]) -> 
 
 
 def entries(findings: Sequence[Finding], templates: Sequence[Template]) -> list[dict[str, str | None]]:
-    """The baseline's entries for today's findings: exempted ones and broken exemptions are left out."""
+    """The baseline's entries for today's findings: exempted ones, broken exemptions and info findings are left out."""
     by_name = {t.name: t for t in templates}
     out: dict[str, dict[str, str | None]] = {}
     for f in findings:
-        if f.exempt is not None or f.rule in NEVER:
+        if not recordable(f):
             continue
         parts = key(f, by_name)
         fp = fingerprint(parts)
@@ -178,7 +185,4 @@ def read(path: Path) -> frozenset[str]:
 def apply(findings: Sequence[Finding], templates: Sequence[Template], accepted: frozenset[str]) -> list[Finding]:
     """Mark the findings the baseline accepts; they are reported but no longer fail the audit."""
     prints = fingerprints(findings, templates)
-    return [
-        replace(f, baseline=True) if fp in accepted and f.exempt is None and f.rule not in NEVER else f
-        for f, fp in zip(findings, prints, strict=True)
-    ]
+    return [replace(f, baseline=True) if fp in accepted and recordable(f) else f for f, fp in zip(findings, prints, strict=True)]

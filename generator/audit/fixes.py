@@ -120,6 +120,45 @@ FIXES: dict[str, Fix] = {
         "Remove the setting from the AWS::Lambda::Function's Environment: keep DB_TLS=verify-full, use sslmode=verify-full "
         "or a CA with host name verification, and set DB_CA_BUNDLE for another CA.",
     ),
+    "errors-alarm": Fix(
+        "Keep the rails plugin (`./.serverless_plugins/rails` in `plugins:`, `custom.rails.alarmTopic` set; a generated project has "
+        "it): it alarms on every function, also those added by hand or with `slsguard add`. Without it, add an AWS::CloudWatch::Alarm "
+        "on AWS/Lambda Errors with Dimensions FunctionName: {{Ref: {function}}} under `resources:`.",
+        "Add an AWS::CloudWatch::Alarm (Namespace AWS/Lambda, MetricName Errors, Dimensions FunctionName: !Ref {function}, "
+        "AlarmActions: a topic) to template.yaml.",
+        "Add an AWS::CloudWatch::Alarm on MetricName Errors (Namespace AWS/Lambda) with Dimensions FunctionName: {{Ref: {function}}} "
+        "and an AlarmActions topic.",
+    ),
+    "queue-visibility": Fix(
+        "Set `VisibilityTimeout` to at least {seconds} ({factor} x the consumer's `timeout:`) on the queue under `resources:` in serverless.yml; "
+        "`slsguard add NAME --trigger sqs` writes its queue that way.",
+        "Set `VisibilityTimeout` to at least {seconds} ({factor} x the consumer's `Timeout`) on the AWS::SQS::Queue in template.yaml.",
+        "Set `VisibilityTimeout` to at least {seconds} ({factor} x the consumer's Timeout) on the AWS::SQS::Queue.",
+    ),
+    "sqs-max-concurrency": Fix(
+        "Set the sqs event's `maximumConcurrency:` to at most {reserved} (the function's `reservedConcurrency:`) in serverless.yml, "
+        "or raise that; `slsguard add NAME --trigger sqs` writes the two equal.",
+        "Set the SQS event's `ScalingConfig: {{MaximumConcurrency: N}}` to at most {reserved} (the function's "
+        "`ReservedConcurrentExecutions`) in template.yaml, or raise that.",
+        "Set `ScalingConfig.MaximumConcurrency` on the AWS::Lambda::EventSourceMapping to at most {reserved} (the function's "
+        "ReservedConcurrentExecutions), or raise that.",
+    ),
+    "warmer-permission": Fix(
+        "Set `custom.rails.warmerRole` (the rails plugin gives that role lambda:InvokeFunction on exactly the functions the warmer "
+        "pings, also those added with `slsguard add`), or allow it on `Fn::GetAtt: [{function}, Arn]` in the role named by "
+        "`custom.warmup.<warmer>.role`.",
+        "Allow `lambda:InvokeFunction` on `!GetAtt {function}.Arn` in the warmer's role in template.yaml (e.g. the "
+        "`LambdaInvokePolicy: {{FunctionName: !Ref {function}}}` policy template).",
+        "Allow lambda:InvokeFunction on {{Fn::GetAtt: [{function}, Arn]}} in the warmer's role.",
+    ),
+    "async-failure-destination": Fix(
+        "Keep the rails plugin (`./.serverless_plugins/rails` in `plugins:`): it gives every asynchronous function a failure queue "
+        "with an alarm. Without it, set `destinations: {{onFailure: <queue ARN>}}` on the function in serverless.yml and alarm on the queue.",
+        "Set `DeadLetterQueue: {{Type: SQS, TargetArn: ...}}` or `EventInvokeConfig: {{DestinationConfig: {{OnFailure: ...}}}}` on "
+        "the function in template.yaml, with an alarm on that queue.",
+        "Set DeadLetterConfig.TargetArn to an SQS queue, or add an AWS::Lambda::EventInvokeConfig with DestinationConfig.OnFailure, "
+        "with an alarm on it.",
+    ),
     "s3-public": Fix(
         "In `resources:`, remove the public statement (serve through CloudFront with origin access control) and set all four "
         "PublicAccessBlockConfiguration flags to true, {exempt}.",

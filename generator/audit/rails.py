@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from . import refs, warmer
+from .fixes import fix
 from .model import ERROR, FUNCTION, Context, Finding, Index, Template, finding, fn_label, literal_int, props, rtype
 
 ALARM = "AWS::CloudWatch::Alarm"
@@ -85,8 +86,7 @@ def errors_alarm(ctx: Context) -> Iterator[Finding]:
             lid,
             "",
             f"Function {fn_label(fn, lid)} has no AWS/Lambda Errors alarm on its FunctionName: when it fails, nobody is told.",
-            "Package with the project's rails plugin (it alarms on every function), or add an AWS::CloudWatch::Alarm on "
-            "MetricName Errors with Dimensions FunctionName: {Ref: <Function>} and an AlarmActions topic.",
+            fix("errors-alarm", tpl, function=lid),
         )
 
 
@@ -124,7 +124,7 @@ def queue_visibility(ctx: Context) -> Iterator[Finding]:
             "Properties.VisibilityTimeout",
             f"Queue {qlid} hides a received message for {visibility} s, less than {VISIBILITY_FACTOR} x the {timeout} s timeout of "
             f"its consumer {fn_label(fn, flid)}: a batch still running or being retried is delivered again.",
-            f"Set VisibilityTimeout to at least {VISIBILITY_FACTOR * timeout} ({VISIBILITY_FACTOR} x the function timeout).",
+            fix("queue-visibility", qtpl, seconds=VISIBILITY_FACTOR * timeout, factor=VISIBILITY_FACTOR),
         )
 
 
@@ -144,7 +144,7 @@ def sqs_max_concurrency(ctx: Context) -> Iterator[Finding]:
             "Properties.ScalingConfig.MaximumConcurrency",
             f"Event source {lid} may run {maximum} copies of {fn_label(fn, flid)} at once, but it reserves only {reserved}: "
             "the extra batches are throttled and return to the queue, towards its dead-letter queue.",
-            f"Set the sqs event's maximumConcurrency to at most {reserved} (the function's reservedConcurrency), or raise that.",
+            fix("sqs-max-concurrency", tpl, reserved=reserved),
         )
 
 
@@ -218,8 +218,7 @@ def warmer_permission(ctx: Context) -> Iterator[Finding]:
                 "Properties.Policies",
                 f"Warmer {w.name} pings {fn_label(fn, lid)}, but its role {role[1]} may not lambda:InvokeFunction it: every ping "
                 "is refused and that function stays cold.",
-                f"Allow lambda:InvokeFunction on {{Fn::GetAtt: [{lid}, Arn]}} in the warmer's role (the rails plugin lists every "
-                "function it pings).",
+                fix("warmer-permission", role[0], function=lid),
             )
 
 
@@ -293,6 +292,5 @@ def async_failure_destination(ctx: Context) -> Iterator[Finding]:
             "Properties.DeadLetterConfig",
             f"Function {fn_label(fn, lid)} is invoked asynchronously (by {callers[key]}) with no DeadLetterConfig and no "
             "EventInvokeConfig OnFailure destination: an event that fails its retries is lost silently.",
-            "Package with the project's rails plugin (it gives every asynchronous function a failure queue with an alarm), or "
-            "set DeadLetterConfig.TargetArn to an SQS queue (or an OnFailure destination) with an alarm on it.",
+            fix("async-failure-destination", tpl),
         )

@@ -10,17 +10,17 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from .model import ERROR, WARNING, Finding, Template
+from .model import ERROR, INFO, WARNING, Finding, Template
 
 SCHEMA = "slsguard-audit/1"
 
 
 def _rank(f: Finding) -> int:
-    return 3 if f.exempt is not None else 2 if f.baseline else {ERROR: 0, WARNING: 1}.get(f.severity, 2)
+    return 4 if f.exempt is not None else 3 if f.baseline else {ERROR: 0, WARNING: 1, INFO: 2}.get(f.severity, 3)
 
 
 def ordered(findings: Sequence[Finding], templates: Sequence[Template], rule_order: Sequence[str]) -> list[Finding]:
-    """Stacks in template order; in each, errors, warnings, baselined, then exempted ones; then by rule and resource."""
+    """Stacks in template order; in each, errors, warnings, info, baselined, then exempted ones; then by rule and resource."""
     stack_pos = {t.name: i for i, t in enumerate(templates)}
     rule_pos = {r: i for i, r in enumerate(rule_order)}
     return sorted(
@@ -30,16 +30,22 @@ def ordered(findings: Sequence[Finding], templates: Sequence[Template], rule_ord
 
 
 def summary(findings: Sequence[Finding]) -> dict[str, Any]:
-    """Counts that decide the exit code (errors: nobody exempted them, no baseline accepted them), and findings per rule."""
+    """Counts that decide the exit code (errors: nobody exempted them, no baseline accepted them), and findings per rule.
+
+    ``info`` (gaps the project chose, never failing, never warnings) and ``baseline`` appear only when there are any.
+    """
     by_rule: dict[str, int] = {}
     for f in findings:
         by_rule[f.rule] = by_rule.get(f.rule, 0) + 1
-    counts = {
+    counts: dict[str, Any] = {
         "errors": sum(1 for f in findings if f.blocking),
         "warnings": sum(1 for f in findings if f.severity == WARNING and f.exempt is None and not f.baseline),
-        "exempted": sum(1 for f in findings if f.exempt is not None),
-        "by_rule": dict(sorted(by_rule.items(), key=lambda kv: (-kv[1], kv[0]))),
     }
+    info = sum(1 for f in findings if f.severity == INFO and f.exempt is None and not f.baseline)
+    if info:
+        counts["info"] = info
+    counts["exempted"] = sum(1 for f in findings if f.exempt is not None)
+    counts["by_rule"] = dict(sorted(by_rule.items(), key=lambda kv: (-kv[1], kv[0])))
     baselined = sum(1 for f in findings if f.baseline)
     return {**counts, "baseline": baselined} if baselined else counts
 
@@ -52,12 +58,16 @@ def _in_baseline(counts: dict[str, int]) -> str:
     return f", {counts['baseline']} in the baseline" if counts.get("baseline") else ""
 
 
+def _info(counts: dict[str, int]) -> str:
+    return f"{counts['info']} info, " if counts.get("info") else ""
+
+
 def summary_line(findings: Sequence[Finding], templates: Sequence[Template]) -> str:
     """The closing line, also what the plugin bridge quotes when it fails a deploy."""
     s = summary(findings)
     return (
         f"slsguard audit: {_plural(s['errors'], 'error')}, {_plural(s['warnings'], 'warning')}, "
-        f"{s['exempted']} exempted{_in_baseline(s)} in {_plural(len(templates), 'stack')}."
+        f"{_info(s)}{s['exempted']} exempted{_in_baseline(s)} in {_plural(len(templates), 'stack')}."
     )
 
 

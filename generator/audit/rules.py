@@ -218,10 +218,10 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "rest-api-waf",
         "4 wallet attack",
-        "every REST API has an AWS WAF web ACL with a rate rule (warning)",
+        "every public REST API is associated with an AWS WAF web ACL (warning)",
         waf.rest_api_waf,
         "Stage throttling caps the whole API: one client can use all of it and lock everyone else out. A WAF rate-based rule "
-        "blocks that client alone (429), and AWS managed rules drop known-bad requests before a function is billed. Reported as info where the project chose no web ACL (custom.rails.waf: none).",
+        "blocks that client alone (429), and AWS managed rules drop known-bad requests before a function is billed. Reported as info where the project chose no web ACL (custom.rails.waf: none); PRIVATE APIs are not asked.",
     ),
     Rule(
         "errors-alarm",

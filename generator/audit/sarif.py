@@ -18,11 +18,12 @@ from typing import Any
 from .. import __version__
 from . import baseline, sources
 from .exemptions import RULE as EXEMPTION_RULE
-from .model import ERROR, WARNING, Finding, Template
+from .model import ERROR, INFO, WARNING, Finding, Template
 from .rules import RULES
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 FINGERPRINT = "slsguard/v1"
+LEVELS = {ERROR: "error", WARNING: "warning", INFO: "note"}  # SARIF result.level for each severity
 EXEMPTION_HELP = "every exemption names a real rule and gives a reason (error; cannot be exempted)"
 
 
@@ -117,7 +118,7 @@ def document(findings: Sequence[Finding], templates: Sequence[Template], *, base
         result: dict[str, Any] = {
             "ruleId": f.rule,
             "ruleIndex": index.get(f.rule, -1),
-            "level": f.severity if f.severity in (ERROR, WARNING) else "note",
+            "level": LEVELS.get(f.severity, "note"),
             "message": {"text": f"{f.message} Fix: {f.fix}"},
             "locations": locations,
             "partialFingerprints": {FINGERPRINT: fp},
@@ -127,7 +128,7 @@ def document(findings: Sequence[Finding], templates: Sequence[Template], *, base
             del result["ruleIndex"]
         if f.exempt is not None:
             result["suppressions"] = [{"kind": "inSource", "justification": f.exempt}]
-        if baseline_used and f.exempt is None:  # exempted findings never enter a baseline: they are suppressions
+        if baseline_used and f.exempt is None and f.severity != INFO:  # exempted ones are suppressions; info is never baselined
             result["baselineState"] = "unchanged" if f.baseline else "new"
         results.append(result)
     driver = {"name": "slsguard", "version": __version__, "semanticVersion": __version__, "rules": rules}
