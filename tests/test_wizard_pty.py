@@ -122,6 +122,7 @@ def test_a_custom_walk_through_with_a_database(tmp_path):
     term.ask("reserved_concurrency", CLEAR + "20" + ENTER)
     for name in ("throttle_rate", "throttle_burst"):
         term.ask(name, ENTER)
+    term.ask("monthly_budget", CLEAR + "0" + ENTER)  # an HTTP API has no waf question
     term.ask("tracing", "n")
     term.ask("log_retention_days", CLEAR + "30" + ENTER)
     term.ask("split_stacks", ENTER)
@@ -143,6 +144,7 @@ def test_a_custom_walk_through_with_a_database(tmp_path):
         "reserved_concurrency": "20",
         "tracing": "false",
         "log_retention_days": "30",
+        "monthly_budget": "0",
     }
     assert_same_project(tmp_path / "out" / "orders-api", answers, tmp_path)
 
@@ -160,14 +162,20 @@ def test_an_invalid_number_is_refused_with_the_set_message_and_asked_again(tmp_p
         CLEAR + "45" + ENTER,
     )
     term.shows("function_timeout=45 exceeds the 29 s integration limit of api=rest", CLEAR + "20" + ENTER)
-    for name in ("memory_size", "account_concurrency", "reserved_concurrency", "throttle_rate", "throttle_burst"):
+    for name in ("memory_size", "account_concurrency", "reserved_concurrency", "throttle_rate", "throttle_burst", "waf"):
         term.ask(name, ENTER)
-    for name in ("tracing", "log_retention_days", "split_stacks", "framework"):
+    term.ask("waf_rate_limit", CLEAR + "5" + ENTER)
+    term.shows(
+        "waf_rate_limit=5 is not allowed: waf_rate_limit must be a whole number from 10 to 2000000000. Fix: --set waf_rate_limit=1000",
+        CLEAR + "300" + ENTER,
+    )
+    for name in ("monthly_budget", "tracing", "log_retention_days", "split_stacks", "framework"):
         term.ask(name, ENTER)
+    term.shows("AWS WAF: about $8 a month")
     term.answer(CREATE, ENTER)
     code, screen = term.finish()
     assert code == 0, screen
-    assert_same_project(tmp_path / "out" / "my-service", {"function_timeout": "20"}, tmp_path)
+    assert_same_project(tmp_path / "out" / "my-service", {"function_timeout": "20", "waf_rate_limit": "300"}, tmp_path)
 
 
 @pytest.mark.parametrize(
