@@ -209,3 +209,37 @@ def test_an_existing_project_is_refused_before_the_first_question(tmp_path):
     assert "orders already exists" in screen and "Fix: pass --force" in screen
     assert BY_NAME["project_name"].prompt not in screen
     assert files(tmp_path / "out" / "orders") == {"mine.txt": b"keep me"}
+
+
+def test_plain_cookiecutter_asks_waf_as_text_naming_its_values_and_refuses_rate_limit_for_an_http_api(tmp_path):
+    """Without slsguard, waf is a text prompt (its default follows the API); the hook refuses what the rules refuse."""
+    from generator.questions import QUESTIONS
+    from tests.support.plain import REPO, plain_cookiecutter
+
+    out = tmp_path / "out"
+    out.mkdir()
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "TERM": "dumb"}
+    child = pexpect.spawn(
+        str(plain_cookiecutter()), [str(REPO), "-o", str(out)], cwd=str(out), env=env, encoding="utf-8", timeout=TIMEOUT_S
+    )
+    child.setwinsize(HEIGHT, WIDTH)
+    number = {f"[{i}/{len(QUESTIONS)}]": q.name for i, q in enumerate(QUESTIONS, start=1)}
+    seen: dict[str, str] = {}
+    while (
+        child.expect([r"Choose from \[[\d/]+\] \(\d+\): ", r"\)\s+(\[y/n\]\s+)?\([^()]*\): ", pexpect.EOF]) != 2
+    ):  # a choice, a text or yes/no
+        text = " ".join((child.before + child.after).split())
+        tag, name = next((tag, name) for tag, name in number.items() if tag in text)
+        seen[name] = text[text.index(tag) :]
+        if name == "api":
+            child.send(f"{BY_NAME['api'].choices.index('http') + 1}\r")
+        elif name == "waf":
+            child.send("rate-limit\r")
+        else:
+            child.send("\r")
+    child.close()
+    assert seen["waf"].endswith("(rate-limit or none) (none):"), seen["waf"]
+    assert child.exitstatus != 0
+    refusals = [line for line in child.before.splitlines() if line.startswith("slsguard: ")]
+    assert len(refusals) == 1 and "waf=rate-limit needs api=rest, but api=http" in refusals[0], child.before
+    assert list(out.iterdir()) == []
