@@ -346,6 +346,8 @@ def cookiecutter_context() -> dict[str, Any]:
     prompts: dict[str, Any] = {}
     for q in QUESTIONS:
         text = f"{q.prompt} ({q.help})"
+        if q.kind == "choice" and q.derived:  # a text prompt under cookiecutter: name what it accepts
+            text += f" ({' or '.join(q.choices)})"
         prompts[q.name] = {"__prompt__": text, **q.choice_help} if q.choice_help and not q.derived else text
     context["__prompts__"] = prompts
     context["_copy_without_render"] = copy_without_render(PROJECT_TEMPLATE)

@@ -69,6 +69,20 @@ ERRORS = [
         {},
         ["vpc=no conflicts with database_access=rds-proxy", "Fix: set vpc=auto"],
     ),
+    (
+        "combination-waf-http",
+        ["--set", "api=http", "--set", "waf=rate-limit"],
+        {},
+        ["waf=rate-limit needs api=rest, but api=http", "Fix: set waf=none (for an HTTP API, put CloudFront"],
+    ),
+    (
+        "combination-waf-no-api",
+        ["--set", "api=none", "--set", "waf=rate-limit"],
+        {},
+        ["waf=rate-limit needs api=rest, but api=none", "no API to protect", "Fix: set waf=none"],
+    ),
+    ("bad-waf-rate", ["--set", "waf_rate_limit=5"], {}, ["waf_rate_limit=5 is not allowed", "from 10 to 2000000000"]),
+    ("bad-budget", ["--set", "monthly_budget=-5"], {}, ["monthly_budget=-5 is not allowed", "Fix: --set monthly_budget=50"]),
     ("combination-timeout", ["--set", "function_timeout=60"], {}, ["function_timeout=60 exceeds the 29 s integration limit of api=rest"]),
     ("combination-reserved", ["--set", "reserved_concurrency=500"], {}, ["reserved_concurrency=500", "account_concurrency=1000"]),
     ("bad-slug", ["--set", "project_slug=Bad Slug"], {}, ["project_slug='Bad Slug' is not allowed", "Fix: --set project_slug=my-service"]),
@@ -248,11 +262,15 @@ def test_no_input_never_loads_the_prompt_libraries(tmp_path):
     ("budget", "larger"), [(100, "the monthly ceiling"), (100_000, "the budget")], ids=["budget-below", "budget-above"]
 )
 def test_summary_compares_a_monthly_budget_with_the_ceiling(budget, larger):
-    """An answer monthly_budget (when the question exists) is read with .get and compared with the monthly ceiling."""
-    answers = validate({})
-    assert not any(line.lstrip().startswith("monthly_budget") for line in summary_lines(answers))
-    answers["monthly_budget"] = budget
-    verdict = next(line for line in summary_lines(answers) if line.lstrip().startswith("monthly_budget"))
+    """A monthly_budget is compared with the monthly ceiling; 0 (no budget) is stated once, with nothing to compare."""
+
+    def budget_lines(answers):
+        return [line for line in summary_lines(answers) if line.lstrip().startswith("monthly_budget")]
+
+    (no_budget,) = budget_lines(validate({"monthly_budget": 0}))
+    assert no_budget.split()[:2] == ["monthly_budget", "0"] and "no spend alert" in no_budget
+    question, verdict = budget_lines(validate({"monthly_budget": budget}))
+    assert question.split()[:2] == ["monthly_budget", str(budget)]
     assert larger in verdict.split(":")[0] and f"${budget:,.2f}" in verdict
 
 

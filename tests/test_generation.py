@@ -47,6 +47,12 @@ UNSUPPORTED = [
     ({"throttle_rate": "0"}, ("throttle_rate",)),
     ({"function_timeout": "901", "api": "none"}, ("function_timeout",)),
 ]
+WAF_WITHOUT_REST = [
+    ({"api": "http", "waf": "rate-limit"}, ("waf", "api")),
+    ({"api": "none", "waf": "rate-limit"}, ("waf", "api")),
+]
+UNSUPPORTED += WAF_WITHOUT_REST
+PLAIN_REFUSED = UNSUPPORTED[:4] + WAF_WITHOUT_REST
 
 
 def ident(given: dict) -> str:
@@ -98,7 +104,7 @@ def test_unsupported_combination_is_refused_by_slsguard(given, keys, tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize(("given", "keys"), UNSUPPORTED[:4], ids=[ident(g) for g, _ in UNSUPPORTED[:4]])
+@pytest.mark.parametrize(("given", "keys"), PLAIN_REFUSED, ids=[ident(g) for g, _ in PLAIN_REFUSED])
 def test_unsupported_combination_is_refused_by_plain_cookiecutter(given, keys, tmp_path):
     out = tmp_path / "out"
     result = run_plain(out, *(f"{k}={v}" for k, v in given.items()))

@@ -16,8 +16,9 @@ from typing import Any
 
 import pytest
 
-from generator import new, rules
+from generator import limits, new, rules
 from generator.answers import complete
+from generator.cost.from_answers import WAF_RULES
 from tests.support.projects import run_npm_script
 from tests.support.toolchain import (
     CheckovReport,
@@ -241,3 +242,89 @@ def test_handlers_import_from_the_packaged_zip_as_lambda_does(packaged: dict[str
     if driver:  # the CA bundle that DB_TLS=verify-full uses by default travels inside the zip, byte for byte
         bundle = "amazon-trust-services.pem" if a["database_access"] == "rds-proxy" else "rds-global-bundle.pem"
         assert (tmp_path / "task" / pkg / "db" / "certs" / bundle).read_bytes() == (CA_BUNDLES / bundle).read_bytes()
+
+
+def _nested_parameters(p: Packaged) -> dict[str, Any]:
+    """What the root stack passes to each nested stack's parameters, by parameter name."""
+    root = _template(p, "cloudformation-template-update-stack.json")["Resources"]
+    stacks = [r for r in root.values() if r["Type"] == "AWS::CloudFormation::Stack"]
+    return {name: value for stack in stacks for name, value in stack["Properties"].get("Parameters", {}).items()}
+
+
+def test_the_default_rest_api_has_a_waf_rate_rule_and_the_account_a_monthly_budget(packaged: dict[str, Packaged]) -> None:
+    """Defaults: waf=rate-limit at waf_rate_limit on the REST stage, logged to aws-waf-logs-*; a budget the alarm topic hears."""
+    p = packaged["defaults"].ok()
+    a, resources = p.answers, _resources(p)
+    assert (a["api"], a["waf"], a["monthly_budget"]) == ("rest", "rate-limit", 50)
+
+    def of_type(kind: str) -> dict[str, dict[str, Any]]:
+        return {name: r for name, r in resources.items() if r["Type"] == kind}
+
+    ((acl_id, acl),) = of_type("AWS::WAFv2::WebACL").items()
+    props = acl["Properties"]
+    assert props["Scope"] == "REGIONAL" and props["DefaultAction"] == {"Allow": {}}
+    assert len(props["Rules"]) == WAF_RULES, "the cost model prices as many rules as the web ACL has"
+    (rate,) = [rule for rule in props["Rules"] if "RateBasedStatement" in rule["Statement"]]
+    assert rate["Statement"]["RateBasedStatement"] == {
+        "Limit": a["waf_rate_limit"],
+        "AggregateKeyType": "IP",
+        "EvaluationWindowSec": limits.WAF_RATE_WINDOW_S,
+    }
+    response = rate["Action"]["Block"]["CustomResponse"]
+    assert response["ResponseCode"] == 429 and response["CustomResponseBodyKey"] in props["CustomResponseBodies"]
+    managed = [
+        rule["Statement"]["ManagedRuleGroupStatement"] for rule in props["Rules"] if "ManagedRuleGroupStatement" in rule["Statement"]
+    ]
+    assert {(m["VendorName"], m["Name"]) for m in managed} == {
+        ("AWS", "AWSManagedRulesCommonRuleSet"),
+        ("AWS", "AWSManagedRulesKnownBadInputsRuleSet"),
+    }
+
+    ((_, logging),) = of_type("AWS::WAFv2::LoggingConfiguration").items()
+    assert logging["Properties"]["ResourceArn"] == {"Fn::GetAtt": [acl_id, "Arn"]}
+    (destination,) = logging["Properties"]["LogDestinationConfigs"]
+    arn = destination["Fn::Sub"][0] if isinstance(destination["Fn::Sub"], list) else destination["Fn::Sub"]
+    group_name = arn.rpartition(":log-group:")[2]
+    assert group_name.startswith("aws-waf-logs-"), arn
+    (group,) = [r["Properties"] for r in of_type("AWS::Logs::LogGroup").values() if r["Properties"].get("LogGroupName") == group_name]
+    assert group["RetentionInDays"] == a["log_retention_days"]
+
+    ((_, association),) = of_type("AWS::WAFv2::WebACLAssociation").items()
+    assert association["Properties"]["WebACLArn"] == {"Fn::GetAtt": [acl_id, "Arn"]}
+    stage_arn, variables = association["Properties"]["ResourceArn"]["Fn::Sub"]
+    assert stage_arn.endswith("/restapis/${RestApi}/stages/dev")
+    rest_api = variables["RestApi"]
+    root = _template(p, "cloudformation-template-update-stack.json")["Resources"]
+    if "Ref" in rest_api:
+        assert rest_api == {"Ref": "ApiGatewayRestApi"}
+    else:  # moved into a nested stack by split-stacks: read through its output
+        stack, output = rest_api["Fn::GetAtt"]
+        assert root[stack]["Type"] == "AWS::CloudFormation::Stack" and output == "Outputs.ApiGatewayRestApi"
+    deployments = of_type("AWS::ApiGateway::Deployment")
+    assert set(association["DependsOn"]) & set(deployments), "associated once the stage exists"
+
+    ((_, budget),) = of_type("AWS::Budgets::Budget").items()
+    limit = budget["Properties"]["Budget"]
+    assert (limit["BudgetType"], limit["TimeUnit"], limit["BudgetLimit"]) == (
+        "COST",
+        "MONTHLY",
+        {"Amount": a["monthly_budget"], "Unit": "USD"},
+    )
+    (topic,) = of_type("AWS::SNS::Topic")
+    notified = {}
+    for entry in budget["Properties"]["NotificationsWithSubscribers"]:
+        n = entry["Notification"]
+        assert (n["ComparisonOperator"], n["ThresholdType"]) == ("GREATER_THAN", "PERCENTAGE")
+        assert {"SubscriptionType": "SNS", "Address": {"Ref": topic}} in entry["Subscribers"]
+        notified[n["NotificationType"]] = n["Threshold"]
+    assert notified == {"ACTUAL": 80, "FORECASTED": 100}
+
+    passed = _nested_parameters(p)
+    (policy,) = of_type("AWS::SNS::TopicPolicy").values()
+    (target,) = policy["Properties"]["Topics"]
+    assert target == {"Ref": topic} or passed.get(target["Ref"]) == {"Ref": topic}, target
+    statements = policy["Properties"]["PolicyDocument"]["Statement"]
+    (budgets,) = [st for st in statements if st.get("Principal") == {"Service": "budgets.amazonaws.com"}]
+    assert budgets["Effect"] == "Allow" and budgets["Action"] in ("sns:Publish", ["sns:Publish"])
+    assert budgets["Resource"] == target
+    assert budgets["Condition"] == {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}

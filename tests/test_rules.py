@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from generator import rules
-from generator.answers import complete, validate
+from generator.answers import complete, render_default, validate
 from generator.errors import UserError
-from generator.questions import QUESTIONS
+from generator.questions import BY_NAME, QUESTIONS
 
 
 def answers(**given):
@@ -36,6 +36,8 @@ def test_defaults_pass_every_rule():
         ({"reserved_concurrency": 450}, ("reserved_concurrency", "account_concurrency"), "unreserved"),
         ({"account_concurrency": 110, "reserved_concurrency": 10}, ("reserved_concurrency", "account_concurrency"), "unreserved"),
         ({"description": 'say "hi"'}, ("description",), "double quotes"),
+        ({"api": "http", "waf": "rate-limit"}, ("waf", "api"), "HTTP APIs"),
+        ({"api": "none", "waf": "rate-limit"}, ("waf", "api"), "no API to protect"),
     ],
     ids=lambda v: "-".join(f"{k}:{x}" for k, x in v.items()) if isinstance(v, dict) else None,
 )
@@ -64,6 +66,11 @@ def test_broken_rule_names_its_keys(given, keys, words):
         {"project_slug": "a" * 20},
         {"aws_region": "ap-southeast-2"},
         {"log_retention_days": 3653},
+        {"api": "rest", "waf": "none"},
+        {"api": "http"},  # waf follows the API: none without a REST API
+        {"api": "none", "waf": "none", "monthly_budget": 0},
+        {"waf_rate_limit": 10},
+        {"waf_rate_limit": 2_000_000_000},
     ],
     ids=lambda v: "-".join(f"{k}:{x}" for k, x in v.items()),
 )
@@ -139,5 +146,23 @@ def test_derived_defaults_follow_project_name():
 def test_every_question_has_a_one_line_trade_off():
     for q in QUESTIONS:
         assert q.help and "\n" not in q.help, q.name
-        if q.kind == "choice":
+        if q.kind == "choice" and q.derived:  # a default derived from earlier answers is a choice for each of them
+            for api in BY_NAME["api"].choices:
+                assert render_default(q.name, {**answers(api=api), q.name: None}) in q.choices, (q.name, api)
+        elif q.kind == "choice":
             assert q.default in q.choices, q.name
+
+
+def test_waf_defaults_to_rate_limit_on_a_rest_api_only():
+    assert [answers(api=api)["waf"] for api in ("rest", "http", "none")] == ["rate-limit", "none", "none"]
+    assert (answers()["waf_rate_limit"], answers()["monthly_budget"]) == (1000, 50)
+
+
+@pytest.mark.parametrize(
+    ("key", "raw"), [("waf_rate_limit", 9), ("waf_rate_limit", 2_000_000_001), ("monthly_budget", -1), ("waf", "block")]
+)
+def test_new_answers_out_of_range_are_refused_in_one_line(key, raw):
+    with pytest.raises(UserError) as err:
+        validate({key: raw})
+    text = str(err.value)
+    assert f"{key}={raw} is not allowed" in text and "Fix:" in text and "\n" not in text

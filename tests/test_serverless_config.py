@@ -32,6 +32,8 @@ ROTATING = {
     "runtime": ["python3.13", "python3.12", "python3.14"],
     "framework": ["osls", "serverless"],
     "reserved_concurrency": [10, 1],
+    "waf_rate_limit": [1000, 10, 2_000_000_000],
+    "monthly_budget": [50, 0, 1200],
 }
 POWERTOOLS_LAYER = re.compile(
     r"^arn:aws:lambda:\$\{aws:region\}:017000801446:layer:AWSLambdaPowertoolsPythonV3-python3(12|13|14)-(arm64|x86_64):\d+$"
@@ -53,14 +55,16 @@ def render(name: str, answers: dict[str, Any]) -> str:
 
 
 def combinations(api: str, database: str, access: str) -> list[dict[str, Any]]:
-    """Every valid answer set for this API and database, over cold start, VPC and split stacks."""
-    base = complete({})
+    """Every valid answer set for this API and database, over cold start, VPC, split stacks and (REST only) waf."""
+    base = complete({"api": api})  # waf's default follows the API
     found = []
     for i, (cold, vpc, split) in enumerate(
         itertools.product(["warmer", "provisioned", "snapstart", "none"], ["auto", "yes", "no"], [True, False])
     ):
         answers = dict(base, api=api, database=database, database_access=access, cold_start=cold, vpc=vpc, split_stacks=split)
         answers.update({key: values[i % len(values)] for key, values in ROTATING.items()})
+        if api == "rest":
+            answers["waf"] = ("rate-limit", "none")[i // 2 % 2]  # crossed with split_stacks, which alternates with i
         if not rules.check(answers):
             found.append(answers)
     return found
@@ -149,6 +153,13 @@ def check_config(a: dict[str, Any], config: dict[str, Any]) -> None:
             assert env["DB_HOST"] == {"Ref": "DbHost"} and env["DB_PORT"] == ("5432" if a["database"] == "postgres" else "3306")
             assert len(statements) == 1
 
+    # [wallet attack] a per-client WAF rate limit on a REST API only (an explicit none is kept, for the audit); a budget above 0
+    if a["api"] == "rest":
+        assert rails["waf"] == ({"rateLimit": a["waf_rate_limit"]} if a["waf"] == "rate-limit" else "none")
+    else:
+        assert a["waf"] == "none" and "waf" not in rails
+    assert rails.get("budget") == ({"monthlyUsd": a["monthly_budget"]} if a["monthly_budget"] > 0 else None)
+
     # [wallet attack] API throttling, deployment bucket
     if a["api"] == "rest":
         assert provider["apiGateway"]["usagePlan"]["throttle"] == {"rateLimit": a["throttle_rate"], "burstLimit": a["throttle_burst"]}
@@ -179,6 +190,9 @@ def check_config(a: dict[str, Any], config: dict[str, Any]) -> None:
 def test_serverless_yml_matches_the_rules(api: str, database: str, access: str) -> None:
     combos = combinations(api, database, access)
     assert combos, "every API and database pair has valid answer sets"
+    assert {a["monthly_budget"] for a in combos} == set(ROTATING["monthly_budget"])
+    if api == "rest":
+        assert {(a["waf"], a["split_stacks"]) for a in combos} == {(w, s) for w in ("rate-limit", "none") for s in (True, False)}
     for answers in combos:
         for name in ("README.md", ".github/workflows/ci.yml", "package.json"):
             assert not LEFTOVER.search(render(name, answers)), f"template syntax left in {name}"
@@ -187,7 +201,7 @@ def test_serverless_yml_matches_the_rules(api: str, database: str, access: str) 
         try:
             check_config(answers, yaml.load(text, Loader=LOADER))
         except AssertionError as err:
-            shape = {k: answers[k] for k in ("cold_start", "vpc", "split_stacks", *ROTATING)}
+            shape = {k: answers[k] for k in ("cold_start", "vpc", "split_stacks", "waf", *ROTATING)}
             raise AssertionError(f"serverless.yml is wrong for {shape}: {err}") from err
 
 
@@ -262,3 +276,22 @@ def test_dev_requirements_pin_slsguard_and_the_scanners_this_repository_tests_wi
     for name, version in expected.items():
         assert f"{name}=={version}" in lines, name
     assert "checkov" in json.loads(render("package.json", complete({})))["scripts"]["scan"]
+
+
+@pytest.mark.parametrize(
+    ("given", "waf", "budget"),
+    [
+        ({}, {"rateLimit": 1000}, {"monthlyUsd": 50}),
+        ({"waf": "none", "monthly_budget": 0}, "none", None),
+        ({"waf_rate_limit": 250, "monthly_budget": 1200}, {"rateLimit": 250}, {"monthlyUsd": 1200}),
+        ({"api": "http"}, None, {"monthlyUsd": 50}),
+        ({"api": "none", "monthly_budget": 0}, None, None),
+    ],
+    ids=["defaults", "rest-waf:none-budget:0", "rest-rate:250-budget:1200", "http", "api:none-budget:0"],
+)
+def test_rails_waf_and_budget_follow_the_answers(given: dict[str, Any], waf: Any, budget: Any) -> None:
+    answers = complete(given)
+    assert not rules.check(answers)
+    rails = yaml.load(render("serverless.yml", answers), Loader=LOADER)["custom"]["rails"]
+    assert (rails.get("waf"), rails.get("budget")) == (waf, budget)
+    assert ("waf" in rails) == (answers["api"] == "rest") and ("budget" in rails) == (answers["monthly_budget"] > 0)

@@ -95,12 +95,12 @@ def test_no_to_the_recommended_settings_walks_every_remaining_question(tmp_path)
     assert answers == complete({})
 
 
-def test_api_none_skips_cold_start_and_throttling(tmp_path):
+def test_api_none_skips_cold_start_throttling_and_waf(tmp_path):
     rest_keys = ENTER * 4 + DOWN + DOWN + ENTER  # package, description, region, architecture; api=none
-    answers, lines = drive(tmp_path, ENTER * 5 + NO + rest_keys + ENTER * 8 + ENTER)
-    skipped = {"cold_start", "throttle_rate", "throttle_burst"}
+    answers, lines = drive(tmp_path, ENTER * 5 + NO + rest_keys + ENTER * 9 + ENTER)
+    skipped = {"cold_start", "throttle_rate", "throttle_burst", "waf", "waf_rate_limit"}
     assert asked(lines) == CORE_DEFAULT + [n for n in REST if n not in skipped]
-    assert answers["api"] == "none"
+    assert (answers["api"], answers["waf"]) == ("none", "none")
     assert validate(answers) == answers
 
 
@@ -118,6 +118,7 @@ def test_a_custom_walk_through_sets_every_kind_of_answer(tmp_path):
         + DOWN + ENTER  # http
         + DOWN + ENTER  # provisioned
         + typed("30") + typed("512") + typed("2000") + typed("25") + typed("5") + typed("10")
+        + typed("200")  # monthly_budget; waf is never asked for an HTTP API
         + NO  # tracing
         + typed("30")
         + NO  # split stacks
@@ -145,12 +146,42 @@ def test_a_custom_walk_through_sets_every_kind_of_answer(tmp_path):
             "reserved_concurrency": 25,
             "throttle_rate": 5,
             "throttle_burst": 10,
+            "waf": "none",
+            "waf_rate_limit": 1000,
+            "monthly_budget": 200,
             "tracing": False,
             "log_retention_days": 30,
             "split_stacks": False,
             "framework": "serverless",
         }
     )
+
+
+def test_waf_is_asked_for_a_rest_api_and_its_rate_only_with_rate_limit(tmp_path):
+    keys = ENTER * 5 + NO + ENTER * 4 + ENTER + ENTER + ENTER * 6 + DOWN + ENTER + ENTER * 5 + ENTER  # api=rest, waf=none
+    answers, lines = drive(tmp_path, keys)
+    assert (answers["api"], answers["waf"]) == ("rest", "none")
+    assert "waf" in asked(lines) and "waf_rate_limit" not in asked(lines)
+    assert asked(lines).index("waf") == asked(lines).index("throttle_burst") + 1, "asked right after the API it protects"
+    summary = lines[lines.index(next(x for x in lines if x.startswith("slsguard will create"))) :]
+    assert any(line.split()[:2] == ["waf", "none"] and "one client can use the whole stage throttle" in line for line in summary)
+
+
+def test_waf_is_never_asked_for_an_http_api(tmp_path):
+    keys = ENTER * 5 + NO + ENTER * 4 + DOWN + ENTER + ENTER + ENTER * 6 + ENTER * 5 + ENTER  # api=http
+    answers, lines = drive(tmp_path, keys)
+    assert (answers["api"], answers["waf"]) == ("http", "none")
+    assert not {"waf", "waf_rate_limit"} & set(asked(lines))
+    assert "monthly_budget" in asked(lines)
+    assert announced(lines) == []
+
+
+def test_a_given_waf_rate_limit_leaves_rest_as_the_only_api(tmp_path):
+    answers, lines = drive(tmp_path, ENTER * 5 + NO + ENTER * 4 + ENTER + ENTER * 6 + ENTER * 6 + ENTER, {"waf": "rate-limit"})
+    assert (answers["api"], answers["waf"]) == ("rest", "rate-limit")
+    assert "api" not in asked(lines) and "waf" not in asked(lines) and "waf_rate_limit" in asked(lines)
+    (line,) = announced(lines)
+    assert line.startswith("! HTTP API rest: waf=rate-limit needs api=rest, but api=http")
 
 
 def test_given_keys_are_not_asked(tmp_path):
@@ -170,7 +201,7 @@ def test_every_answer_given_asks_only_for_the_final_confirmation(tmp_path):
 
 def test_invalid_numbers_are_refused_at_the_prompt_and_asked_again(tmp_path):
     rest = ENTER * 6  # package .. cold_start
-    keys = ENTER * 5 + NO + rest + typed("abc") + typed("0") + typed("30") + typed("29") + ENTER * 9 + ENTER
+    keys = ENTER * 5 + NO + rest + typed("abc") + typed("0") + typed("30") + typed("29") + ENTER * 12 + ENTER
     answers, lines = drive(tmp_path, keys)
     assert answers["function_timeout"] == 29
     assert asked(lines).count("function_timeout") == 1, "a refused value re-asks the same prompt"
@@ -194,28 +225,28 @@ def test_a_combination_is_judged_only_once_both_keys_are_decided(tmp_path):
 
 
 def test_reservations_are_checked_against_the_account_limit_typed_before(tmp_path):
-    keys = ENTER * 5 + NO + ENTER * 6 + ENTER * 2 + typed("200") + typed("50") + typed("40") + ENTER * 6 + ENTER
+    keys = ENTER * 5 + NO + ENTER * 6 + ENTER * 2 + typed("200") + typed("50") + typed("40") + ENTER * 9 + ENTER
     answers, _ = drive(tmp_path, keys)
     assert (answers["account_concurrency"], answers["reserved_concurrency"]) == (200, 40)
     assert rules.reserved_total(answers) <= 200 - 100
 
 
 def test_log_retention_accepts_only_cloudwatch_values(tmp_path):
-    keys = ENTER * 5 + NO + ENTER * 13 + typed("10") + typed("90") + ENTER * 2 + ENTER
+    keys = ENTER * 5 + NO + ENTER * 16 + typed("10") + typed("90") + ENTER * 2 + ENTER
     answers, _ = drive(tmp_path, keys)
     assert answers["log_retention_days"] == 90
 
 
 def test_a_choice_the_rules_refuse_is_disabled_and_the_pointer_starts_on_an_allowed_one(tmp_path):
     # the recommended settings cannot hold (rest + 30 s), so the rest is walked without the offer
-    keys = ENTER * 5 + ENTER * 4 + ENTER + ENTER * 10 + ENTER  # api: the pointer starts on http
+    keys = ENTER * 5 + ENTER * 4 + ENTER + ENTER * 11 + ENTER  # api: the pointer starts on http
     answers, lines = drive(tmp_path, keys, {"function_timeout": "30"})
     assert answers["api"] == "http"
     assert "function_timeout" not in asked(lines)
 
 
 def test_a_question_with_one_possible_answer_is_announced(tmp_path):
-    answers, lines = drive(tmp_path, ENTER * 5 + ENTER * 4 + ENTER * 7 + ENTER, {"function_timeout": "60"})
+    answers, lines = drive(tmp_path, ENTER * 5 + ENTER * 4 + ENTER * 8 + ENTER, {"function_timeout": "60"})
     assert answers["api"] == "none"
     assert "api" not in asked(lines)
     assert any(line.startswith("! HTTP API none: function_timeout=60 exceeds") for line in announced(lines))
@@ -233,7 +264,7 @@ def test_vpc_no_leaves_the_data_api_as_the_only_database_access(tmp_path):
 
 def test_recommended_settings_that_contradict_a_given_answer_are_not_offered(tmp_path):
     # reserved_concurrency=450 fits only a raised account limit: the walk asks for it, and 1000 is refused
-    keys = ENTER * 5 + ENTER * 6 + ENTER * 2 + ENTER + typed("2000") + ENTER * 6 + ENTER
+    keys = ENTER * 5 + ENTER * 6 + ENTER * 2 + ENTER + typed("2000") + ENTER * 9 + ENTER
     answers, lines = drive(tmp_path, keys, {"reserved_concurrency": "450"})
     assert any("do not fit your answers" in line for line in lines)
     assert answers["account_concurrency"] == 2000
@@ -304,13 +335,16 @@ def test_declining_the_summary_writes_nothing(tmp_path):
 
 
 def test_the_summary_names_what_each_choice_costs_or_risks(tmp_path):
-    keys = ENTER * 3 + DOWN + ENTER + ENTER + NO + ENTER * 5 + DOWN + ENTER + ENTER * 10 + ENTER
+    keys = ENTER * 3 + DOWN + ENTER + ENTER + NO + ENTER * 5 + DOWN + ENTER + ENTER * 13 + ENTER
     answers, lines = drive(tmp_path, keys)
     assert answers["cold_start"] == "provisioned"
     summary = "\n".join(lines[lines.index(next(x for x in lines if x.startswith("slsguard will create"))) :])
     assert "billed every hour while configured" in summary
     assert "RDS Proxy is billed per vCPU" in summary
     assert "NAT gateway" in summary  # vpc=yes, forced by rds-proxy
+    assert (answers["waf"], answers["waf_rate_limit"]) == ("rate-limit", 1000)
+    (waf,) = [line for line in summary.splitlines() if line.split()[:2] == ["waf", "rate-limit"]]
+    assert "AWS WAF: about $8 a month" in waf and "per million requests" in waf
 
 
 def test_without_a_terminal_the_wizard_refuses_and_points_at_no_input(monkeypatch, tmp_path):

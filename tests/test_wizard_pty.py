@@ -122,6 +122,7 @@ def test_a_custom_walk_through_with_a_database(tmp_path):
     term.ask("reserved_concurrency", CLEAR + "20" + ENTER)
     for name in ("throttle_rate", "throttle_burst"):
         term.ask(name, ENTER)
+    term.ask("monthly_budget", CLEAR + "0" + ENTER)  # an HTTP API has no waf question
     term.ask("tracing", "n")
     term.ask("log_retention_days", CLEAR + "30" + ENTER)
     term.ask("split_stacks", ENTER)
@@ -143,6 +144,7 @@ def test_a_custom_walk_through_with_a_database(tmp_path):
         "reserved_concurrency": "20",
         "tracing": "false",
         "log_retention_days": "30",
+        "monthly_budget": "0",
     }
     assert_same_project(tmp_path / "out" / "orders-api", answers, tmp_path)
 
@@ -160,14 +162,20 @@ def test_an_invalid_number_is_refused_with_the_set_message_and_asked_again(tmp_p
         CLEAR + "45" + ENTER,
     )
     term.shows("function_timeout=45 exceeds the 29 s integration limit of api=rest", CLEAR + "20" + ENTER)
-    for name in ("memory_size", "account_concurrency", "reserved_concurrency", "throttle_rate", "throttle_burst"):
+    for name in ("memory_size", "account_concurrency", "reserved_concurrency", "throttle_rate", "throttle_burst", "waf"):
         term.ask(name, ENTER)
-    for name in ("tracing", "log_retention_days", "split_stacks", "framework"):
+    term.ask("waf_rate_limit", CLEAR + "5" + ENTER)
+    term.shows(
+        "waf_rate_limit=5 is not allowed: waf_rate_limit must be a whole number from 10 to 2000000000. Fix: --set waf_rate_limit=1000",
+        CLEAR + "300" + ENTER,
+    )
+    for name in ("monthly_budget", "tracing", "log_retention_days", "split_stacks", "framework"):
         term.ask(name, ENTER)
+    term.shows("AWS WAF: about $8 a month")
     term.answer(CREATE, ENTER)
     code, screen = term.finish()
     assert code == 0, screen
-    assert_same_project(tmp_path / "out" / "my-service", {"function_timeout": "20"}, tmp_path)
+    assert_same_project(tmp_path / "out" / "my-service", {"function_timeout": "20", "waf_rate_limit": "300"}, tmp_path)
 
 
 @pytest.mark.parametrize(
@@ -201,3 +209,37 @@ def test_an_existing_project_is_refused_before_the_first_question(tmp_path):
     assert "orders already exists" in screen and "Fix: pass --force" in screen
     assert BY_NAME["project_name"].prompt not in screen
     assert files(tmp_path / "out" / "orders") == {"mine.txt": b"keep me"}
+
+
+def test_plain_cookiecutter_asks_waf_as_text_naming_its_values_and_refuses_rate_limit_for_an_http_api(tmp_path):
+    """Without slsguard, waf is a text prompt (its default follows the API); the hook refuses what the rules refuse."""
+    from generator.questions import QUESTIONS
+    from tests.support.plain import REPO, plain_cookiecutter
+
+    out = tmp_path / "out"
+    out.mkdir()
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "TERM": "dumb"}
+    child = pexpect.spawn(
+        str(plain_cookiecutter()), [str(REPO), "-o", str(out)], cwd=str(out), env=env, encoding="utf-8", timeout=TIMEOUT_S
+    )
+    child.setwinsize(HEIGHT, WIDTH)
+    number = {f"[{i}/{len(QUESTIONS)}]": q.name for i, q in enumerate(QUESTIONS, start=1)}
+    seen: dict[str, str] = {}
+    while (
+        child.expect([r"Choose from \[[\d/]+\] \(\d+\): ", r"\)\s+(\[y/n\]\s+)?\([^()]*\): ", pexpect.EOF]) != 2
+    ):  # a choice, a text or yes/no
+        text = " ".join((child.before + child.after).split())
+        tag, name = next((tag, name) for tag, name in number.items() if tag in text)
+        seen[name] = text[text.index(tag) :]
+        if name == "api":
+            child.send(f"{BY_NAME['api'].choices.index('http') + 1}\r")
+        elif name == "waf":
+            child.send("rate-limit\r")
+        else:
+            child.send("\r")
+    child.close()
+    assert seen["waf"].endswith("(rate-limit or none) (none):"), seen["waf"]
+    assert child.exitstatus != 0
+    refusals = [line for line in child.before.splitlines() if line.startswith("slsguard: ")]
+    assert len(refusals) == 1 and "waf=rate-limit needs api=rest, but api=http" in refusals[0], child.before
+    assert list(out.iterdir()) == []
