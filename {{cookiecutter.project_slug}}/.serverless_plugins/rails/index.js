@@ -16,6 +16,7 @@
 //   database:                       only when the service has a database
 //     statements: [...]             IAM statements a `slsguard.database: true` function gets
 //     vpc: {subnetIds, securityGroupIds}   only when reaching the database needs the VPC
+//     migrations: migrations/postgres      the folder Custom::Migrations' MigrationsHash is computed from
 //
 // Per function (functions.<name>.slsguard):
 //   database: true                  the function uses the database (its statements, and its VPC if any)
@@ -74,6 +75,7 @@ class Rails {
       warmed: functions.filter((fn) => !fn.warmer && warmedBy(service.functions[fn.name], 'default', warmDefaults, stage)),
       service: {
         name: service.service,
+        dir: this.serverless.serviceDir,
         stage,
         functions: service.functions,
         custom: service.custom || {},

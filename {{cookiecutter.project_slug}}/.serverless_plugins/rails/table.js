@@ -21,6 +21,7 @@ const RAILS = [
   { name: 'warmerLimits', stage: 'template', rail: require('./rails/warmer-limits'), gives: 'reserved concurrency for the warmer' },
   { name: 'restThrottling', stage: 'template', rail: require('./rails/rest-throttling'), gives: 'REST stage-wide throttling' },
   { name: 'waf', stage: 'template', rail: require('./rails/waf'), gives: 'the REST API: a web ACL with a per-IP rate rule, AWS managed rules and logging' },
+  { name: 'migrations', stage: 'template', rail: require('./rails/migrations'), gives: 'Custom::Migrations: the hash of the migrations folder; database functions wait for it' },
   { name: 'budget', stage: 'template', rail: require('./rails/budget'), gives: 'a monthly cost budget notifying the alarm topic (and e-mail)' },
   { name: 'dependsOn', stage: 'final', rail: require('./rails/depends-on'), gives: 'no DependsOn that a Ref or GetAtt already implies (cfn-lint W3005)' },
 ];
