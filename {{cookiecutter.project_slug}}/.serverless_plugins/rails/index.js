@@ -37,6 +37,8 @@ const HOOKS = {
   core: 'after:package:initialize',
   template: 'after:aws:package:finalize:mergeCustomProviderResources',
   final: 'before:aws:package:finalize:stripNullPropsFromTemplateResources',
+  // `osls offline` runs offline:start, `osls offline start` offline:start:init; the rail is idempotent.
+  offline: ['before:offline:start', 'before:offline:start:init'],
 };
 
 // A function is warmed by warmer `name` when its own setting (or the warmer's default) enables it for this stage.
@@ -54,7 +56,8 @@ class Rails {
     const schemas = serverless.configSchemaHandler;
     schemas.defineCustomProperties({ properties: { rails: schema.CUSTOM } });
     schemas.defineFunctionProperties('aws', { properties: { slsguard: schema.FUNCTION } });
-    this.hooks = Object.fromEntries(Object.entries(HOOKS).map(([stage, hook]) => [hook, () => this.run(stage)]));
+    const hooks = Object.entries(HOOKS).flatMap(([stage, names]) => [].concat(names).map((hook) => [hook, () => this.run(stage)]));
+    this.hooks = Object.fromEntries(hooks);
   }
 
   context() {
@@ -67,6 +70,7 @@ class Rails {
     const functions = functionRecords({ service: { ...service, provider: { ...provider, stage } }, naming: aws.naming, template });
     const warmDefaults = ((service.custom || {}).warmup || {}).default;
     return {
+      env: process.env,
       functions,
       template,
       coreTemplate: provider.coreCloudFormationTemplate,
@@ -78,6 +82,7 @@ class Rails {
         dir: this.serverless.serviceDir,
         stage,
         functions: service.functions,
+        environment: provider.environment,
         custom: service.custom || {},
         resources: service.resources,
         apiGatewayTracing: Boolean((provider.tracing || {}).apiGateway),
