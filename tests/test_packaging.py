@@ -188,7 +188,7 @@ def test_every_function_is_capped_and_every_log_group_expires(packaged: dict[str
     functions = {name: r["Properties"] for name, r in resources.items() if r["Type"] == "AWS::Lambda::Function"}
     warmer = "WarmUpPluginDefaultLambdaFunction"
     assert (warmer in functions) == (rules.cold_start(a) == "warmer")
-    assert len(functions) == len(rules.generated_functions(a)) + (warmer in functions)
+    assert len(functions) == len(rules.all_functions(a)) + (warmer in functions)
     for name, props in functions.items():
         expected = rules.WARMER_RESERVED_CONCURRENCY if name == warmer else a["reserved_concurrency"]
         assert props["ReservedConcurrentExecutions"] == expected, name
@@ -225,7 +225,7 @@ def test_handlers_import_from_the_packaged_zip_as_lambda_does(packaged: dict[str
     modules = [f"{pkg}.{fn}:handler" for fn in rules.generated_functions(a)]
     driver = DRIVERS.get(a["database"]) if a["database_access"] != "data-api" else None
     if a["database"] != "none":
-        modules.append(f"{pkg}.db")
+        modules += [f"{pkg}.db", f"{pkg}.migrate_resource:handler"]
     native = shared_objects(artifact)
     if driver and a["architecture"] == host_architecture():
         modules.append(driver)  # the packaged driver itself, native parts included
