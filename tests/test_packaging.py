@@ -18,6 +18,7 @@ import pytest
 
 from generator import new, rules
 from generator.answers import complete
+from generator.limits import LAMBDA_MAX_TIMEOUT_S
 from tests.support.projects import run_npm_script
 from tests.support.toolchain import (
     CheckovReport,
@@ -189,10 +190,13 @@ def test_every_function_is_capped_and_every_log_group_expires(packaged: dict[str
     warmer = "WarmUpPluginDefaultLambdaFunction"
     assert (warmer in functions) == (rules.cold_start(a) == "warmer")
     assert len(functions) == len(rules.all_functions(a)) + (warmer in functions)
+    caps = {
+        warmer: (rules.WARMER_RESERVED_CONCURRENCY, 10),
+        "MigrateLambdaFunction": (rules.MIGRATE_RESERVED_CONCURRENCY, LAMBDA_MAX_TIMEOUT_S),
+    }
     for name, props in functions.items():
-        expected = rules.WARMER_RESERVED_CONCURRENCY if name == warmer else a["reserved_concurrency"]
-        assert props["ReservedConcurrentExecutions"] == expected, name
-        assert props["Timeout"] == (10 if name == warmer else a["function_timeout"]), name
+        reserved, timeout = caps.get(name, (a["reserved_concurrency"], a["function_timeout"]))
+        assert (props["ReservedConcurrentExecutions"], props["Timeout"]) == (reserved, timeout), name
         if name != warmer:
             assert props["TracingConfig"] == {"Mode": "Active"} and props["Architectures"] == [a["architecture"]]
             assert "DB_PASSWORD" not in props["Environment"]["Variables"]

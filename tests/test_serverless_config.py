@@ -17,7 +17,7 @@ import yaml
 from cookiecutter.environment import StrictEnvironment
 from jinja2 import FileSystemLoader
 
-from generator import __version__, pins, rules
+from generator import __version__, limits, pins, rules
 from generator.answers import complete
 from tests.support.toolchain import NODE_DIR, NPM_TEMPLATES, REPO, lock_as_template
 
@@ -88,7 +88,8 @@ def check_config(a: dict[str, Any], config: dict[str, Any]) -> None:
     if a["database"] != "none":
         # [SQL] deploy-time migrations: one copy, Lambda's longest timeout, the database rail, run by Custom::Migrations
         migrate = functions[rules.MIGRATE_FUNCTION]
-        assert (migrate["timeout"], migrate["reservedConcurrency"], migrate["slsguard"]) == (900, 1, {"database": True})
+        assert (migrate["timeout"], migrate["reservedConcurrency"]) == (limits.LAMBDA_MAX_TIMEOUT_S, rules.MIGRATE_RESERVED_CONCURRENCY)
+        assert migrate["slsguard"] == {"database": True}
         assert migrate["handler"] == f"{a['package_name']}/migrate_resource.handler"
         assert resources["Migrations"]["Type"] == "Custom::Migrations"
         assert resources["Migrations"]["Properties"]["ServiceToken"] == {"Fn::GetAtt": ["MigrateLambdaFunction", "Arn"]}
