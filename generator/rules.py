@@ -27,6 +27,9 @@ FALSE_WORDS = frozenset({"false", "no", "n", "0", "off"})
 VPC_ACCESS = frozenset({"rds-proxy", "direct"})
 WARMER_FUNCTION = "warmup-plugin-default"  # serverless-plugin-warmup's function name suffix
 WARMER_RESERVED_CONCURRENCY = 1
+# serverless.yml's migrate function (deploy-time migrations, Custom::Migrations): one copy at a time.
+MIGRATE_FUNCTION = "migrate"
+MIGRATE_RESERVED_CONCURRENCY = 1
 WARMER_CONCURRENCY = 1
 PROVISIONED_CONCURRENCY = 1
 
@@ -117,8 +120,13 @@ def cold_start(answers: Mapping[str, Any]) -> str:
 
 
 def generated_functions(answers: Mapping[str, Any]) -> list[str]:
-    """Function names the template generates (without the warmer)."""
+    """The application functions: each gets the answered timeout and reserved concurrency (without the warmer)."""
     return (["api"] if answers["api"] != "none" else []) + ["worker"]
+
+
+def all_functions(answers: Mapping[str, Any]) -> list[str]:
+    """Every function serverless.yml declares: with a database, also the deploy-time migrate function."""
+    return generated_functions(answers) + ([MIGRATE_FUNCTION] if answers["database"] != "none" else [])
 
 
 def reserved_total(answers: Mapping[str, Any]) -> int:
@@ -126,13 +134,15 @@ def reserved_total(answers: Mapping[str, Any]) -> int:
     total = int(answers["reserved_concurrency"]) * len(generated_functions(answers))
     if cold_start(answers) == "warmer":
         total += WARMER_RESERVED_CONCURRENCY
+    if answers["database"] != "none":
+        total += MIGRATE_RESERVED_CONCURRENCY
     return total
 
 
 def max_slug_length(answers: Mapping[str, Any]) -> int:
     """The longest slug whose function and IAM role names still fit in 64 characters."""
     stage = limits.LONGEST_STAGE
-    suffixes = [f"-{stage}-{fn}" for fn in generated_functions(answers)]
+    suffixes = [f"-{stage}-{fn}" for fn in all_functions(answers)]
     if cold_start(answers) == "warmer":
         suffixes.append(f"-{stage}-{WARMER_FUNCTION}")
     suffixes.append(f"-{stage}-{answers['aws_region']}-lambdaRole")

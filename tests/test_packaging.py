@@ -19,6 +19,7 @@ import pytest
 from generator import limits, new, rules
 from generator.answers import complete
 from generator.cost.from_answers import WAF_RULES
+from generator.limits import LAMBDA_MAX_TIMEOUT_S
 from tests.support.projects import run_npm_script
 from tests.support.toolchain import (
     CheckovReport,
@@ -189,11 +190,14 @@ def test_every_function_is_capped_and_every_log_group_expires(packaged: dict[str
     functions = {name: r["Properties"] for name, r in resources.items() if r["Type"] == "AWS::Lambda::Function"}
     warmer = "WarmUpPluginDefaultLambdaFunction"
     assert (warmer in functions) == (rules.cold_start(a) == "warmer")
-    assert len(functions) == len(rules.generated_functions(a)) + (warmer in functions)
+    assert len(functions) == len(rules.all_functions(a)) + (warmer in functions)
+    caps = {
+        warmer: (rules.WARMER_RESERVED_CONCURRENCY, 10),
+        "MigrateLambdaFunction": (rules.MIGRATE_RESERVED_CONCURRENCY, LAMBDA_MAX_TIMEOUT_S),
+    }
     for name, props in functions.items():
-        expected = rules.WARMER_RESERVED_CONCURRENCY if name == warmer else a["reserved_concurrency"]
-        assert props["ReservedConcurrentExecutions"] == expected, name
-        assert props["Timeout"] == (10 if name == warmer else a["function_timeout"]), name
+        reserved, timeout = caps.get(name, (a["reserved_concurrency"], a["function_timeout"]))
+        assert (props["ReservedConcurrentExecutions"], props["Timeout"]) == (reserved, timeout), name
         if name != warmer:
             assert props["TracingConfig"] == {"Mode": "Active"} and props["Architectures"] == [a["architecture"]]
             assert "DB_PASSWORD" not in props["Environment"]["Variables"]
@@ -226,7 +230,7 @@ def test_handlers_import_from_the_packaged_zip_as_lambda_does(packaged: dict[str
     modules = [f"{pkg}.{fn}:handler" for fn in rules.generated_functions(a)]
     driver = DRIVERS.get(a["database"]) if a["database_access"] != "data-api" else None
     if a["database"] != "none":
-        modules.append(f"{pkg}.db")
+        modules += [f"{pkg}.db", f"{pkg}.migrate_resource:handler"]
     native = shared_objects(artifact)
     if driver and a["architecture"] == host_architecture():
         modules.append(driver)  # the packaged driver itself, native parts included

@@ -84,6 +84,18 @@ def test_reserved_budget_counts_the_warmer():
     assert rules.check(answers(reserved_concurrency=450)) != []
 
 
+def test_the_migrate_function_counts_one_reserved_and_its_name_bounds_the_slug():
+    # With a database: 2 functions x 449 + 1 warmer + 1 migrate = 900 of 1000, still 100 unreserved; 450 is refused.
+    db = {"database": "postgres", "database_access": "data-api"}
+    assert rules.all_functions(answers(**db)) == ["api", "worker", "migrate"]
+    assert rules.reserved_total(answers(reserved_concurrency=449, **db)) == 900
+    assert rules.check(answers(reserved_concurrency=449, **db)) == []
+    assert rules.check(answers(reserved_concurrency=450, **db)) != []
+    # "<slug>-<stage>-migrate" must fit too; the "-<stage>-<region>-lambdaRole" suffix stays the longer bound.
+    no_db = rules.max_slug_length(answers(aws_region="us-east-1", cold_start="none"))
+    assert rules.max_slug_length(answers(aws_region="us-east-1", cold_start="none", **db)) == no_db
+
+
 def test_slug_bound_follows_region_length():
     # The warmer's name is the longest in us-east-1; the IAM role's in ap-southeast-2.
     short = rules.max_slug_length(answers(aws_region="us-east-1"))

@@ -17,7 +17,7 @@ import yaml
 from cookiecutter.environment import StrictEnvironment
 from jinja2 import FileSystemLoader
 
-from generator import __version__, pins, rules
+from generator import __version__, limits, pins, rules
 from generator.answers import complete
 from tests.support.toolchain import NODE_DIR, NPM_TEMPLATES, REPO, lock_as_template
 
@@ -85,9 +85,22 @@ def check_config(a: dict[str, Any], config: dict[str, Any]) -> None:
     assert a["architecture"] in provider["layers"][0]
 
     # [wallet attack] every function has its own timeout and reserved concurrency
-    assert sorted(functions) == sorted(rules.generated_functions(a))
-    for fn in functions.values():
+    assert sorted(functions) == sorted(rules.all_functions(a))
+    for name in rules.generated_functions(a):
+        fn = functions[name]
         assert fn.get("timeout") == a["function_timeout"] and fn.get("reservedConcurrency") == a["reserved_concurrency"]
+    if a["database"] != "none":
+        # [SQL] deploy-time migrations: one copy, Lambda's longest timeout, the database rail, run by Custom::Migrations
+        migrate = functions[rules.MIGRATE_FUNCTION]
+        assert (migrate["timeout"], migrate["reservedConcurrency"]) == (limits.LAMBDA_MAX_TIMEOUT_S, rules.MIGRATE_RESERVED_CONCURRENCY)
+        assert migrate["slsguard"] == {"database": True}
+        assert migrate["handler"] == f"{a['package_name']}/migrate_resource.handler"
+        assert resources["Migrations"]["Type"] == "Custom::Migrations"
+        assert resources["Migrations"]["Properties"]["ServiceToken"] == {"Fn::GetAtt": ["MigrateLambdaFunction", "Arn"]}
+        assert f"migrations/{a['database']}/**" in config["package"]["patterns"]
+        assert rails["database"]["migrations"] == f"migrations/{a['database']}"
+    else:
+        assert "Migrations" not in resources
     assert config["package"]["patterns"][:2] == ["!**", f"{a['package_name']}/**"]
 
     plugins = config["plugins"]

@@ -16,6 +16,7 @@
 //   database:                       only when the service has a database
 //     statements: [...]             IAM statements a `slsguard.database: true` function gets
 //     vpc: {subnetIds, securityGroupIds}   only when reaching the database needs the VPC
+//     migrations: migrations/postgres      the folder Custom::Migrations' MigrationsHash is computed from
 //
 // Per function (functions.<name>.slsguard):
 //   database: true                  the function uses the database (its statements, and its VPC if any)
@@ -36,6 +37,8 @@ const HOOKS = {
   core: 'after:package:initialize',
   template: 'after:aws:package:finalize:mergeCustomProviderResources',
   final: 'before:aws:package:finalize:stripNullPropsFromTemplateResources',
+  // `osls offline` runs offline:start, `osls offline start` offline:start:init; the rail is idempotent.
+  offline: ['before:offline:start', 'before:offline:start:init'],
 };
 
 // A function is warmed by warmer `name` when its own setting (or the warmer's default) enables it for this stage.
@@ -53,7 +56,8 @@ class Rails {
     const schemas = serverless.configSchemaHandler;
     schemas.defineCustomProperties({ properties: { rails: schema.CUSTOM } });
     schemas.defineFunctionProperties('aws', { properties: { slsguard: schema.FUNCTION } });
-    this.hooks = Object.fromEntries(Object.entries(HOOKS).map(([stage, hook]) => [hook, () => this.run(stage)]));
+    const hooks = Object.entries(HOOKS).flatMap(([stage, names]) => [].concat(names).map((hook) => [hook, () => this.run(stage)]));
+    this.hooks = Object.fromEntries(hooks);
   }
 
   context() {
@@ -66,6 +70,7 @@ class Rails {
     const functions = functionRecords({ service: { ...service, provider: { ...provider, stage } }, naming: aws.naming, template });
     const warmDefaults = ((service.custom || {}).warmup || {}).default;
     return {
+      env: process.env,
       functions,
       template,
       coreTemplate: provider.coreCloudFormationTemplate,
@@ -74,8 +79,10 @@ class Rails {
       warmed: functions.filter((fn) => !fn.warmer && warmedBy(service.functions[fn.name], 'default', warmDefaults, stage)),
       service: {
         name: service.service,
+        dir: this.serverless.serviceDir,
         stage,
         functions: service.functions,
+        environment: provider.environment,
         custom: service.custom || {},
         resources: service.resources,
         apiGatewayTracing: Boolean((provider.tracing || {}).apiGateway),

@@ -39,6 +39,7 @@ const CUSTOM = {
       properties: {
         statements: { type: 'array', items: { type: 'object' } },
         vpc: { type: 'object' },
+        migrations: { type: 'string', pattern: '\\S' },
       },
       additionalProperties: false,
     },

@@ -5,6 +5,7 @@
 //   core       on the create-stack template, once the framework wrote it (after:package:initialize)
 //   template   on the compiled template once `resources` are merged, before split-stacks moves anything
 //              (after:aws:package:finalize:mergeCustomProviderResources)
+//   offline    `npm run offline` only, before serverless-offline reads the functions (before:offline:start)
 //   final      on the finished root template, after split-stacks (before:aws:package:finalize:stripNullProps...)
 // `optOut: true` rails can be skipped per function with slsguard.skip.<name>: "reason".
 
@@ -21,8 +22,10 @@ const RAILS = [
   { name: 'warmerLimits', stage: 'template', rail: require('./rails/warmer-limits'), gives: 'reserved concurrency for the warmer' },
   { name: 'restThrottling', stage: 'template', rail: require('./rails/rest-throttling'), gives: 'REST stage-wide throttling' },
   { name: 'waf', stage: 'template', rail: require('./rails/waf'), gives: 'the REST API: a web ACL with a per-IP rate rule, AWS managed rules and logging' },
+  { name: 'migrations', stage: 'template', rail: require('./rails/migrations'), gives: 'Custom::Migrations: the hash of the migrations folder; database functions wait for it' },
   { name: 'budget', stage: 'template', rail: require('./rails/budget'), gives: 'a monthly cost budget notifying the alarm topic (and e-mail)' },
   { name: 'dependsOn', stage: 'final', rail: require('./rails/depends-on'), gives: 'no DependsOn that a Ref or GetAtt already implies (cfn-lint W3005)' },
+  { name: 'offlineEnv', stage: 'offline', rail: require('./rails/offline-env'), gives: 'npm run offline: the shell (.env) wins over serverless.yml; deploy-time references left out' },
 ];
 
 const OPT_OUTS = RAILS.filter((r) => r.optOut).map((r) => r.name);

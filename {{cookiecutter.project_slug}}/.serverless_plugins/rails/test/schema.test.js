@@ -24,6 +24,8 @@ test('the plugin declares custom.rails and the function property slsguard with e
     'after:aws:package:finalize:mergeCustomProviderResources',
     'after:package:initialize',
     'before:aws:package:finalize:stripNullPropsFromTemplateResources',
+    'before:offline:start',
+    'before:offline:start:init',
     'before:package:initialize',
   ]);
   assert.ok(RAILS.every((r) => typeof r.rail.apply === 'function' && r.gives));
