@@ -234,7 +234,10 @@ def test_the_ceiling_is_printed_after_a_passing_audit(plugin: Path, tmp_path: Pa
     outcome, _ = run_audit_hook(plugin, tmp_path, "clean", output)
     assert outcome == {"ok": True}
     assert json.loads((tmp_path / "cost-argv.json").read_text()) == ["clean", "cost", str(tmp_path / ".serverless")]
-    audit_at, cost_at = output[0].index("slsguard audit: 0 errors"), output[0].index("slsguard cost: $2.77 per hour, $1,994.40 per 30-day month (`slsguard cost .serverless` shows the table")
+    audit_at, cost_at = (
+        output[0].index("slsguard audit: 0 errors"),
+        output[0].index("slsguard cost: $2.77 per hour, $1,994.40 per 30-day month (`slsguard cost .serverless` shows the table"),
+    )
     assert audit_at < cost_at
 
 
