@@ -268,3 +268,16 @@ def test_added_functions_survive_an_upgrade_that_changes_the_cold_start(generate
     cfg = config(project)
     assert "maximumConcurrency" not in cfg["functions"]["worker"]["events"][0]["sqs"]
     assert {name: cfg["functions"][name] for name in added} == added
+
+
+def test_a_serverless_yml_that_is_not_utf8_is_one_line_not_a_traceback(generate, capsys):
+    project = generate()
+    config = project / "serverless.yml"
+    config.write_bytes(config.read_bytes() + b"# caf\xe9 in Latin-1\n")
+    before = fingerprint(project)
+
+    assert add(project, "nightly", "--trigger", "schedule") == 2
+
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "is not UTF-8 text" in err and "Traceback" not in err
+    assert fingerprint(project) == before

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from generator.adopt import adopt
+from generator.adopt import PLUGIN_ENTRY, adopt
+from generator.adopt.plugins import add_plugin
 from generator.audit.cfn_yaml import CfnLoader
 from generator.cli import main
 
@@ -181,3 +182,18 @@ def test_in_an_es_module_project_the_bridge_stays_commonjs(tmp_path: Path) -> No
     (plain / "package.json").write_text('{"name": "svc"}')
     adopt(plain)
     assert not (plain / ".slsguard" / "package.json").exists()  # written only where it is needed
+
+
+@pytest.mark.parametrize(
+    "written",
+    ["plugins: ~\n", "plugins: null  # none yet\n", "plugins:\n  localPath: ./local\n  modules: ~\n"],
+    ids=["tilde", "null-with-comment", "modules-tilde"],
+)
+def test_a_written_null_plugins_value_becomes_a_list_holding_the_bridge(written: str) -> None:
+    """`plugins: ~` must not become the string "~ - ./.slsguard/plugin.js": the bridge would never load."""
+    text = "service: orders\n" + written + "custom: {}\n"
+    edited = add_plugin(text, yaml.compose(text), PLUGIN_ENTRY, Path("serverless.yml"))
+    assert edited is not None
+    plugins = yaml.safe_load(edited)["plugins"]
+    assert (plugins["modules"] if isinstance(plugins, dict) else plugins) == [PLUGIN_ENTRY]
+    assert yaml.safe_load(edited)["custom"] == {} and ("# none yet" in edited) == ("# none yet" in written)

@@ -181,3 +181,19 @@ def test_nested_stacks_fixture_is_valid_sarif_without_serverless_yml(
     validate(doc)
     uris = {loc["physicalLocation"]["artifactLocation"]["uri"] for r in doc["runs"][0]["results"] for loc in r["locations"]}
     assert code == 1 and uris and all(u.startswith("nested/cloudformation-template-") for u in uris)
+
+
+def test_a_stack_level_finding_first_does_not_hide_the_template_lines_of_the_rest(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """concurrency-budget has no logical id and sorts first; the errors-alarm finding after it still gets its line."""
+    build = tmp_path / ".serverless"
+    build.mkdir()
+    body = {"Resources": {"BigLambdaFunction": function("big", {}, ReservedConcurrentExecutions=950)}}
+    (build / "cloudformation-template-update-stack.json").write_text(json.dumps(body, indent=2))
+    _code, doc = sarif(capsys, str(build), "--account-concurrency", "1000")
+    results = doc["runs"][0]["results"]
+    assert results[0]["ruleId"] == "concurrency-budget"
+    alarm = next(r for r in results if r["ruleId"] == "errors-alarm")
+    region = alarm["locations"][-1]["physicalLocation"]["region"]
+    assert region["startLine"] == 3  # "BigLambdaFunction": {  in the indented JSON

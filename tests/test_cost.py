@@ -218,3 +218,9 @@ def test_public_api_name() -> None:
 
     assert "cost_ceiling" in generator.__all__
     assert generator.cost_ceiling([FIXTURES / "reserved.yaml"], region="us-east-1").usd_per_hour > 0
+
+
+@pytest.mark.parametrize("region", ["../us-east-1", "/etc/passwd", "us-east-1/../eu-west-1"])
+def test_a_region_is_a_name_never_a_path(capsys: pytest.CaptureFixture[str], region: str) -> None:
+    code, _out, err = run(capsys, str(FIXTURES / "rest-api.yaml"), "--region", region)
+    assert code == 2 and err.count("\n") == 1 and "has no price table" in err

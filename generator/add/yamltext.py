@@ -87,6 +87,10 @@ def compose(path: Path) -> tuple[str, yaml.Node]:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except OSError as err:
         raise UserError(f"cannot read {path}: {err.strerror}.", "Fix: run slsguard add in the project folder.") from err
+    except UnicodeDecodeError as err:
+        raise UserError(
+            f"{path} is not UTF-8 text ({err.reason} at byte {err.start}).", "Fix: save it as UTF-8, then run slsguard add again."
+        ) from err
     except yaml.YAMLError as err:
         raise UserError(
             f"{path} is not valid YAML: {str(err).splitlines()[0]}.", "Fix: repair the file, then run slsguard add again."

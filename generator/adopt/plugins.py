@@ -10,6 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import yaml
+
+from ..audit.cfn_yaml import CfnLoader
 from ..errors import UserError
 
 FIX = "Fix: make `plugins:` a list of plugin names (or `{localPath, modules: [...]}`), then run `slsguard init` again."
@@ -40,21 +43,43 @@ def _into_sequence(text: str, seq: Any, entry: str) -> str:
     return text[:at] + "\n" + " " * dash + "-" + " " * gap + entry + text[at:]
 
 
-def _after_key(text: str, key: Any, value: str) -> str:
-    """Replace an empty ``key:`` (null value) with ``key:`` and a block list holding one entry."""
+def _after_key(text: str, key: Any, null: Any, value: str) -> str:
+    """Replace an empty ``key:`` (null value, written or not: ``~``, ``null``) with ``key:`` and a block list of one entry."""
+    if null.end_mark.index > null.start_mark.index:  # drop the written null, keep any comment after it
+        rest = text[null.end_mark.index :]
+        head = text[: null.start_mark.index]
+        text = (head.rstrip(" ") if rest[:1] in ("\n", "") else head) + rest
     at = _line_end(text, key.end_mark.index)
     return text[:at] + "\n" + " " * (key.start_mark.column + 2) + f"- {value}" + text[at:]
 
 
+def _listed(text: str, entry: str) -> bool:
+    """Whether the edited text really lists ``entry`` among the plugins (an edit that does not parse back is refused)."""
+    try:
+        data = yaml.load(text, Loader=CfnLoader)  # a SafeLoader that also reads !Ref-style tags
+    except yaml.YAMLError:
+        return False
+    plugins = data.get("plugins") if isinstance(data, dict) else None
+    modules = plugins.get("modules") if isinstance(plugins, dict) else plugins
+    return isinstance(modules, list) and entry in modules
+
+
 def add_plugin(text: str, root: Any, entry: str, where: Path) -> str | None:
     """serverless.yml's text with ``entry`` added to its plugins; None when it is listed already."""
+    edited = _add(text, root, entry, where)
+    if edited is not None and not _listed(edited, entry):
+        raise UserError(f"{where}: slsguard could not add {entry} to `plugins:` without changing what else it says.", FIX)
+    return edited
+
+
+def _add(text: str, root: Any, entry: str, where: Path) -> str | None:
     key, plugins = _get(root, "plugins")
     if key is None:
         sep = "" if text.endswith("\n") or not text else "\n"
         return f"{text}{sep}\nplugins:\n  - {entry}\n"
     kind = getattr(plugins, "id", None)
     if kind == "scalar" and plugins.tag.endswith(":null"):
-        return _after_key(text, key, entry)
+        return _after_key(text, key, plugins, entry)
     if kind == "mapping":
         mkey, modules = _get(plugins, "modules")
         if mkey is None:
@@ -66,7 +91,7 @@ def add_plugin(text: str, root: Any, entry: str, where: Path) -> str | None:
             return text[:at] + f"\n{indent}modules:\n{indent}  - {entry}" + text[at:]
         key, plugins, kind = mkey, modules, getattr(modules, "id", None)
         if kind == "scalar" and modules.tag.endswith(":null"):
-            return _after_key(text, key, entry)
+            return _after_key(text, key, modules, entry)
     if kind != "sequence":
         raise UserError(f"{where}: plugins is a {kind or 'value'}, not a list.", FIX)
     if any(getattr(item, "value", None) in (entry, entry.removeprefix("./")) for item in plugins.value):

@@ -112,9 +112,9 @@ def document(findings: Sequence[Finding], templates: Sequence[Template], *, base
             line = yml.line(f) if yml is not None else None
             if yml is not None and line:
                 locations.append(_location(_uri(yml.path), line, logical))
-            if tpl.name not in tpl_lines:
-                tpl_lines[tpl.name] = _template_lines(tpl) if f.logical_id else {}
-            locations.append(_location(_uri(tpl.path), tpl_lines[tpl.name].get(f.logical_id or ""), logical))
+            if f.logical_id and tpl.name not in tpl_lines:
+                tpl_lines[tpl.name] = _template_lines(tpl)
+            locations.append(_location(_uri(tpl.path), tpl_lines.get(tpl.name, {}).get(f.logical_id or ""), logical))
         result: dict[str, Any] = {
             "ruleId": f.rule,
             "ruleIndex": index.get(f.rule, -1),

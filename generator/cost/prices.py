@@ -50,7 +50,7 @@ def regions() -> list[str]:
 def load(region: str) -> Prices:
     """The table of ``region``; a region without one is a UserError naming those that have one."""
     path = TABLES / f"{region}.json"
-    if not path.is_file():
+    if region not in regions():  # a name, never a path: "../x" or "/tmp/x" must not pick another file
         have = ", ".join(regions())
         raise UserError(
             f"region={region!r} has no price table: tables exist for {have}.",
