@@ -53,6 +53,7 @@ def test_one_environment_setting_on_many_functions_is_one_finding() -> None:
 def test_the_secret_rule_leaves_urls_and_endpoint_names_alone() -> None:
     paths = {f.path.rsplit(".", 1)[-1] for f in audit([FIXTURES / "plain-secret" / "fail.yaml"]) if f.rule == "plain-secret"}
     assert {"PARTNER_AUTH_KEY", "UPSTREAM_AUTHORIZATION", "STRIPE_TEST", "SIGNING_SECRET", "DATABASE_URL"} <= paths
+    assert "SLACK_WEBHOOK_SECRET" in paths  # a webhook URL under a secret's name is the credential itself
     assert messages("plain-secret", FIXTURES / "plain-secret" / "pass.yaml") == []  # OIDC_OP_TOKEN_ENDPOINT, *_URL
 
 

@@ -21,7 +21,6 @@ SECRET_NAME = re.compile(
 REFERENCE_NAME = re.compile(
     r"_(ARN|NAME|ID|PATH|PARAM|PARAMETER|URL|URI|ENDPOINT|HOST|DOMAIN|REGION|TYPE|TTL|EXPIRY|EXPIRES|LENGTH)S?$", re.I
 )
-URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.I)
 URL_PASSWORD = re.compile(r"^[a-z][a-z0-9+.-]*://[^/@:\s]*:[^/@\s]+@", re.I)  # scheme://user:password@host
 SECRET_VALUE = re.compile(
     r"(?:A3T|AKIA|ASIA)[0-9A-Z]{16}"  # AWS access key id
@@ -82,15 +81,12 @@ def _strings(value: Any) -> Iterator[str]:
 
 
 def _setting(value: str) -> bool:
-    """Values that configure rather than authenticate: empty, numbers, switches, ARNs, parameter paths and URLs."""
+    """Values that configure rather than authenticate: empty, numbers, switches, ARNs and parameter paths.
+
+    A URL is not one of them: under a secret-looking name (SLACK_WEBHOOK_SECRET) the URL is the credential;
+    endpoints under reference names (OIDC_OP_TOKEN_ENDPOINT, *_URL) are left alone by REFERENCE_NAME instead."""
     text = value.strip()
-    return (
-        not text
-        or text.replace(".", "", 1).isdigit()
-        or text.lower() in SWITCHES
-        or text.startswith(("arn:", "/", "${"))
-        or (URL.match(text) is not None and URL_PASSWORD.match(text) is None)
-    )
+    return not text or text.replace(".", "", 1).isdigit() or text.lower() in SWITCHES or text.startswith(("arn:", "/", "${"))
 
 
 def _imported(value: Any) -> bool:
