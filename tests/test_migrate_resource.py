@@ -114,7 +114,14 @@ def test_create_update_failure_and_delete(db_server, render_db, tmp_path):
         assert reply["PhysicalResourceId"] == physical_id  # an unchanged id: no replacement, no Delete of the old one
         assert [name for name, _ in recorded(db_server, database)] == ["0001_create_items.sql", "0002_add_created_at.sql"]
 
-        # The rollback's Update carries the old hash and runs with the old folder: nothing to do, SUCCESS
+        # The rollback's Update carries the old hash while the function still holds the new folder (it rolls back
+        # after the resource): it must not meet the broken file again, or the stack ends in UPDATE_ROLLBACK_FAILED
+        assert invoke(project, env, event("Update", recorder.url, second_hash, third_hash, physical_id)).returncode == 0
+        reply = answer(recorder)
+        assert (reply["Status"], reply["Data"]) == ("SUCCESS", {"Applied": 0}) and "rollback" in reply["Reason"]
+        assert [name for name, _ in recorded(db_server, database)] == ["0001_create_items.sql", "0002_add_created_at.sql"]
+
+        # Once the function holds the old folder again, the same hash matches and the run finds nothing to do
         (folder / "0003_broken.sql").unlink()
         assert invoke(project, env, event("Update", recorder.url, second_hash, third_hash, physical_id)).returncode == 0
         assert (answer(recorder)["Status"], answer(recorder)["Data"]) == ("SUCCESS", {"Applied": 0})
@@ -123,7 +130,7 @@ def test_create_update_failure_and_delete(db_server, render_db, tmp_path):
         assert invoke(project, env, event("Delete", recorder.url, second_hash, physical_id=physical_id)).returncode == 0
         assert answer(recorder)["Status"] == "SUCCESS"
         assert {"items", "schema_migrations"} <= tables(db_server, database)
-        assert len(recorder.puts) == 5  # exactly one answer per request
+        assert len(recorder.puts) == 6  # exactly one answer per request
 
 
 @pytest.mark.parametrize("kind", ["Create", "Update"])
@@ -131,8 +138,9 @@ def test_a_configuration_error_still_answers_failed(kind, render_db, tmp_path):
     """No credentials at all: the handler must still answer, or the stack would wait for the ServiceTimeout."""
     project = render_db("postgres", "direct").parent.parent
     env = {"DB_ENGINE": "postgres", "DB_ACCESS": "direct", "DB_HOST": "127.0.0.1", "DB_NAME": "app"}
+    bundled = folder_hash(project, env, project / "migrations" / "postgres")  # what the function carries: not a rollback
     with response_url() as recorder:
-        result = invoke(project, env, event(kind, recorder.url, "0" * 64, None if kind == "Create" else "1" * 64, "Migrations-schema"))
+        result = invoke(project, env, event(kind, recorder.url, bundled, None if kind == "Create" else "1" * 64, "Migrations-schema"))
         assert result.returncode == 0, result.stderr
         reply = answer(recorder)
     assert reply["Status"] == "FAILED"

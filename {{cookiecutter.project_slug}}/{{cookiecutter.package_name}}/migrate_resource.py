@@ -29,7 +29,15 @@ def handler(event: Mapping[str, Any], context: Any) -> None:
     physical_id = event.get("PhysicalResourceId") or f"{event.get('LogicalResourceId', 'Migrations')}-schema"
     status, reason, data = "SUCCESS", "", {}
     try:
-        if kind in ("Create", "Update"):
+        asked, carried = (event.get("ResourceProperties") or {}).get("MigrationsHash"), None
+        if kind == "Update" and asked:
+            carried = migrate.folder_hash(migrate.folder())
+        if carried is not None and asked != carried:
+            # A rollback: CloudFormation asks for the previous folder's hash while this function still carries the
+            # new one (it rolls back after the resource). Running would meet the failed file again and leave the
+            # stack in UPDATE_ROLLBACK_FAILED; a migration is never undone, so leave the schema as it is.
+            reason, data = f"MigrationsHash {asked[:12]} is not this function's folder ({carried[:12]}): rollback, schema left as it is", {"Applied": 0}
+        elif kind in ("Create", "Update"):
             budget = context.get_remaining_time_in_millis() / 1000 - REPLY_RESERVE_S
             result = migrate.run(timeout_s=max(1.0, budget), log=lambda line: logger.info(line))
             reason, data = result.summary(), {"Applied": len(result.applied)}
