@@ -10,8 +10,27 @@ const HTTP_EVENTS = new Set(['http', 'httpApi']);
 const DEFAULT_TIMEOUT_S = 6; // the framework's default function timeout
 const WARMER_PREFIX = 'warmUpPlugin'; // serverless-plugin-warmup names its functions warmUpPlugin<Warmer>
 
+// An `http` event with `async: true` is invoked asynchronously by API Gateway: it counts as its own kind.
 function eventKinds(fn) {
-  return (fn.events || []).map((event) => Object.keys(event || {})[0]).filter(Boolean);
+  return (fn.events || [])
+    .map((event) => {
+      const kind = Object.keys(event || {})[0];
+      return kind === 'http' && event.http && event.http.async === true ? 'httpAsync' : kind;
+    })
+    .filter(Boolean);
+}
+
+// Settings for which the framework grants permissions only in the shared role, which the roles rail replaces.
+function ownRoleNeeds(fn) {
+  const needs = [];
+  if (fn.destinations) needs.push('destinations');
+  if (fn.onError) needs.push('onError');
+  for (const event of fn.events || []) {
+    const stream = event && typeof event.stream === 'object' ? event.stream : null;
+    if (stream && stream.destinations) needs.push('stream destinations');
+    if (stream && stream.consumer) needs.push('Kinesis consumer');
+  }
+  return needs;
 }
 
 function sqsArns(fn) {
@@ -71,6 +90,7 @@ function functionRecords({ service, naming, template }) {
       tracing: Boolean(fn.tracing || (provider.tracing && provider.tracing.lambda)),
       database: settings.database === true,
       skip: settings.skip || {},
+      ownRoleNeeds: ownRoleNeeds(fn),
       ownRole: 'role' in fn || Boolean(provider.iam && provider.iam.role && typeof provider.iam.role === 'string'),
       disableLogs: Boolean(fn.disableLogs),
     };

@@ -15,7 +15,8 @@ const STREAM_READ = {
   kinesis: ['kinesis:GetRecords', 'kinesis:GetShardIterator', 'kinesis:DescribeStream', 'kinesis:ListStreams'],
 };
 // Triggers that need role permissions these rails do not grant: such a function needs its own `role`.
-const UNSUPPORTED = new Set(['msk', 'kafka', 'activemq', 'rabbitmq']);
+// Event kinds whose permissions (or trust: CloudFront needs edgelambda.amazonaws.com) the rails do not grant.
+const UNSUPPORTED = new Set(['msk', 'kafka', 'activemq', 'rabbitmq', 'cloudFront']);
 
 const roleId = (fn) => `${fn.prefix}IamRole`;
 const logArn = (group, suffix) => ({
@@ -110,9 +111,10 @@ function apply({ functions, template, config, iam, warmed }) {
   const resources = template.Resources;
   const shared = resources[SHARED];
   for (const fn of functions.filter((f) => !f.warmer && !f.ownRole && resources[f.functionId])) {
-    const unsupported = fn.kinds.filter((kind) => UNSUPPORTED.has(kind));
+    const unsupported = [...fn.kinds.filter((kind) => UNSUPPORTED.has(kind)).map((kind) => `${kind} event`), ...(fn.ownRoleNeeds || [])];
     if (unsupported.length) {
-      throw new Error(`functions.${fn.name}: its ${unsupported.join(', ')} event needs permissions the rails do not grant; give it its own \`role\`.`);
+      const verb = unsupported.length === 1 ? 'needs' : 'need';
+      throw new Error(`functions.${fn.name}: its ${unsupported.join(', ')} ${verb} permissions the rails do not grant; give it its own \`role\`.`);
     }
     const target = (resources[fn.functionId].Properties.DeadLetterConfig || {}).TargetArn;
     const failureQueue = target && target['Fn::GetAtt'] ? target['Fn::GetAtt'][0] : undefined;

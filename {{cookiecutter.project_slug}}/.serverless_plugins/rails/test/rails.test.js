@@ -154,6 +154,18 @@ test('the warmer role may invoke exactly the warmed functions', () => {
 test('a function whose trigger needs permissions the rails do not grant is refused with its name', () => {
   const ctx = context({ stream: { handler: 'h', events: [{ msk: { arn: 'arn', topic: 't' } }] } });
   assert.throws(() => roles.apply(ctx), /functions\.stream: its msk event/);
+  const edge = context({ edge: { handler: 'h', events: [{ cloudFront: { eventType: 'viewer-request' } }] } });
+  assert.throws(() => roles.apply(edge), /functions\.edge: its cloudFront event/);
+  const destinations = context({ notify: { handler: 'h', destinations: { onSuccess: 'arn:aws:sqs:us-east-1:1:q' } } });
+  assert.throws(() => roles.apply(destinations), /functions\.notify: its destinations needs permissions/);
+  const consumer = context({ reader: { handler: 'h', events: [{ stream: { arn: 'arn:aws:kinesis:us-east-1:1:stream/s', consumer: true } }] } });
+  assert.throws(() => roles.apply(consumer), /functions\.reader: its Kinesis consumer needs/);
+});
+
+test('an http event with async: true is an asynchronous trigger, not a synchronous one', () => {
+  const ctx = context({ hook: { handler: 'h', events: [{ http: { path: '/hook', method: 'post', async: true } }] } });
+  assert.equal(ctx.functions[0].trigger, 'async');
+  assert.equal(context({ api: FUNCTIONS.api }).functions[0].trigger, 'http');
 });
 
 test('scanner reasons follow the trigger kind and the VPC', () => {
