@@ -130,12 +130,15 @@ def grown(moto: MotoServer, tmp_path_factory: pytest.TempPathFactory) -> dict[st
 
 
 CASES = pytest.mark.parametrize("case", list(GROWN))
+MIGRATE_TIMEOUT_S = 900  # serverless.yml's migrate function: long DDL
 
 
 def _functions(g: Grown) -> dict[str, dict[str, Any]]:
     """Generated and added functions (not the warmer), by name, with what the test expects of each."""
     a = g.answers
     found = {name: {"timeout": a["function_timeout"], "kind": "http" if name == "api" else "sqs"} for name in rules.generated_functions(a)}
+    if rules.MIGRATE_FUNCTION in rules.all_functions(a):  # invoked by CloudFormation's custom resource: asynchronous
+        found[rules.MIGRATE_FUNCTION] = {"timeout": MIGRATE_TIMEOUT_S, "kind": "schedule"}
     found.update({name: {"timeout": TIMEOUTS[name], "kind": kind} for name, kind in g.added.items()})
     return found
 
@@ -190,7 +193,7 @@ def test_every_function_has_its_own_least_privilege_role(grown: dict[str, Grown]
     g = grown[case].ok()
     a = g.answers
     assert "IamRoleLambdaExecution" not in g.resources, "the shared role is removed once no function uses it"
-    databases = {"default": set(), "provisioned-http-db": {"api", "worker", "report"}, "api-none": set()}[case]
+    databases = {"default": set(), "provisioned-http-db": {"api", "worker", "report", "migrate"}, "api-none": set()}[case]
     queues = {"worker": "WorkQueue", "mailer": "MailQueue"}
     for name in _functions(g):
         role = f"{_prefix(name)}IamRole"
@@ -239,8 +242,9 @@ def test_the_scheduled_function_has_a_failure_queue_with_an_alarm(grown: dict[st
     assert g.resources["ReportFailureQueueAlarm"]["Properties"]["Threshold"] == 1
     sends = [s for s in _statements(g, "ReportIamRole") if "sqs:SendMessage" in s["Action"]]
     assert sends == [{"Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": [{"Fn::GetAtt": ["ReportFailureQueue", "Arn"]}]}]
-    for name in set(_functions(g)) - {"report"}:
-        assert "DeadLetterConfig" not in g.resources[f"{_prefix(name)}LambdaFunction"]["Properties"], name
+    for name, expect in _functions(g).items():  # asynchronous ones (report, the custom resource's migrate) have one, no other
+        has = "DeadLetterConfig" in g.resources[f"{_prefix(name)}LambdaFunction"]["Properties"]
+        assert has == (expect["kind"] == "schedule"), name
 
 
 @CASES
