@@ -264,7 +264,8 @@ def test_ci_workflow_tests_packages_and_scans(framework: str) -> None:
     for command in ("python -m pip install -r requirements-dev.txt", "python -m pytest", "npm ci", "npm run package", "npm run scan"):
         assert command in script, command
     assert "pipx install slsguard" not in script and "cfn-lint .serverless" not in script  # the README's command, not a copy
-    assert f"pipx install 'moto[server]=={pins.MOTO}'" in script
+    assert "pipx" not in script, "every tool comes pinned from requirements-dev.txt"
+    assert {"npm run test:plugin", "npm run rehearse"} <= {step.get("run") for step in steps}
     # CI scans with the project's own script, the command the README gives: one definition of "green".
     scan = json.loads(render("package.json", answers))["scripts"]["scan"]
     assert scan.startswith("cfn-lint .serverless/") and " && checkov " in scan
