@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import selectors
 import signal
 import subprocess
 import sys
@@ -91,10 +90,13 @@ def run_offline(project: Path, home: Path, *args: str, env: Mapping[str, str] | 
         start_new_session=True,
     )
     log: list[str] = []
+    ready = threading.Event()
+    # One reader for the whole run: it records every line, notices readiness, and keeps the pipe drained (a full
+    # pipe would stop the server mid-request). A select() on the pipe cannot be used here: lines already read into
+    # the text buffer do not make the descriptor readable again, so "Server ready" could wait there unseen.
+    threading.Thread(target=_read, args=(process, log, ready), daemon=True).start()
     try:
-        _wait_ready(process, log)
-        # Keep draining its output: a full pipe would stop the server in the middle of a request.
-        threading.Thread(target=lambda: log.extend(line.rstrip("\n") for line in process.stdout or ()), daemon=True).start()
+        _wait_ready(process, log, ready)
         yield Offline(f"http://127.0.0.1:{port}", log)
     finally:
         with contextlib.suppress(ProcessLookupError):
@@ -107,20 +109,18 @@ def run_offline(project: Path, home: Path, *args: str, env: Mapping[str, str] | 
             process.wait()
 
 
-def _wait_ready(process: subprocess.Popen[str], log: list[str]) -> None:
-    assert process.stdout is not None
-    selector = selectors.DefaultSelector()
-    selector.register(process.stdout, selectors.EVENT_READ)
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if not selector.select(timeout=1):
-            if process.poll() is not None:
-                break
-            continue
-        line = process.stdout.readline()
-        if not line:
-            break
+def _read(process: subprocess.Popen[str], log: list[str], ready: threading.Event) -> None:
+    for line in process.stdout or ():
         log.append(line.rstrip("\n"))
         if READY in line:
+            ready.set()
+
+
+def _wait_ready(process: subprocess.Popen[str], log: list[str], ready: threading.Event) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline and process.poll() is None:
+        if ready.wait(timeout=0.5):
             return
+    if ready.is_set():
+        return
     raise ToolchainError("npm run offline did not become ready:\n" + "\n".join(log[-40:]))

@@ -36,7 +36,8 @@ def handler(event: Mapping[str, Any], context: Any) -> None:
             # A rollback: CloudFormation asks for the previous folder's hash while this function still carries the
             # new one (it rolls back after the resource). Running would meet the failed file again and leave the
             # stack in UPDATE_ROLLBACK_FAILED; a migration is never undone, so leave the schema as it is.
-            reason, data = f"MigrationsHash {asked[:12]} is not this function's folder ({carried[:12]}): rollback, schema left as it is", {"Applied": 0}
+            reason = f"MigrationsHash {asked[:12]} is not this function's folder ({carried[:12]}): rollback, schema left as it is"
+            data = {"Applied": 0}
         elif kind in ("Create", "Update"):
             budget = context.get_remaining_time_in_millis() / 1000 - REPLY_RESERVE_S
             result = migrate.run(timeout_s=max(1.0, budget), log=lambda line: logger.info(line))
