@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import json
 
+from .. import limits
 from .checks import DEFAULT_SCHEDULE, Request
 
 QUEUE_TYPE = "AWS::SQS::Queue"
 MAX_RECEIVE_COUNT = 5  # deliveries before a message moves to the dead-letter queue (the template's worker uses 5)
-VISIBILITY_TIMEOUT_FACTOR = 6  # AWS: a queue's visibility timeout at least 6 x its consumer's timeout
 QUEUE_RETENTION_S = 4 * 24 * 3600  # SQS default, 4 days
 DEAD_LETTER_RETENTION_S = 14 * 24 * 3600  # SQS maximum, 14 days: time to inspect and redrive
 BATCH_SIZE = 10
@@ -82,7 +82,7 @@ def queue_pair(req: Request, timeout: int, indent: int, step: int) -> str:
         (1, "Metadata:"),
         *skip,
         (1, "Properties:"),
-        (2, f"VisibilityTimeout: {timeout * VISIBILITY_TIMEOUT_FACTOR}"),
+        (2, f"VisibilityTimeout: {timeout * limits.SQS_VISIBILITY_TIMEOUT_FACTOR}"),
         (2, f"MessageRetentionPeriod: {QUEUE_RETENTION_S}"),
         (2, "SqsManagedSseEnabled: true"),
         (2, "RedrivePolicy:"),

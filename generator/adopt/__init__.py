@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .. import __version__
+from .. import __version__, snapshot
 from ..errors import UserError
 from ..merge import UPDATED, Change
 from ..snapshot import Entry
@@ -29,9 +29,9 @@ __all__ = ["ADOPTED_FILE", "BASELINE_FILE", "PLUGIN_ENTRY", "Adopted", "adopt"]
 
 SLSGUARD_DIR = Path(".slsguard")
 PLUGIN_FILE = SLSGUARD_DIR / "plugin.js"
-ADOPTED_FILE = SLSGUARD_DIR / "adopted.json"
+ADOPTED_FILE = Path(snapshot.ADOPTED_FILE)
 BASELINE_FILE = SLSGUARD_DIR / "baseline.json"
-ANSWERS_FILE = SLSGUARD_DIR / "answers.json"  # only a generated project has it
+ANSWERS_FILE = Path(snapshot.ANSWERS_FILE)  # only a generated project has it
 PLUGIN_ENTRY = "./.slsguard/plugin.js"
 CONFIG_NAMES = ("serverless.yml", "serverless.yaml")
 OTHER_CONFIGS = ("serverless.ts", "serverless.js", "serverless.json", "serverless.cjs", "serverless.mjs")

@@ -12,16 +12,14 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from .. import limits
 from . import refs, warmer
 from .fixes import fix
-from .model import ERROR, FUNCTION, Context, Finding, Index, Template, finding, fn_label, literal_int, props, rtype
+from .model import ERROR, FUNCTION, Context, Finding, Index, Template, as_list, finding, fn_label, literal_int, props, rtype
 
 ALARM = "AWS::CloudWatch::Alarm"
 QUEUE = "AWS::SQS::Queue"
 MAPPING = "AWS::Lambda::EventSourceMapping"
-VISIBILITY_FACTOR = 6  # AWS Lambda developer guide (with-sqs): visibility timeout at least 6 x the function timeout
-SQS_DEFAULT_VISIBILITY_S = 30  # SQS CreateQueue default
-LAMBDA_DEFAULT_TIMEOUT_S = 3  # Lambda CreateFunction default
 INVOKE = "lambda:invokefunction"  # IAM action names match case-insensitively, with * and ? wildcards
 # Services that invoke Lambda asynchronously through a resource-based permission (Principal <service>.amazonaws.com).
 # The framework's own custom-resource function (existing S3 buckets, Cognito pools, event buses): deploy-time only.
@@ -111,10 +109,10 @@ def queue_visibility(ctx: Context) -> Iterator[Finding]:
     """Challenge 4: a queue that shows a message again while its consumer still runs pays for every batch twice."""
     for _tpl, _lid, _mapping, (qtpl, qlid), (_ftpl, flid, fn) in _sqs_mappings(ctx):
         timeout = literal_int(props(fn).get("Timeout"))
-        timeout = LAMBDA_DEFAULT_TIMEOUT_S if timeout is None and "Timeout" not in props(fn) else timeout
-        visibility = props(qtpl.resources[qlid]).get("VisibilityTimeout", SQS_DEFAULT_VISIBILITY_S)
+        timeout = limits.LAMBDA_DEFAULT_TIMEOUT_S if timeout is None and "Timeout" not in props(fn) else timeout
+        visibility = props(qtpl.resources[qlid]).get("VisibilityTimeout", limits.SQS_DEFAULT_VISIBILITY_TIMEOUT_S)
         visibility = literal_int(visibility)
-        if timeout is None or visibility is None or visibility >= VISIBILITY_FACTOR * timeout:
+        if timeout is None or visibility is None or visibility >= limits.SQS_VISIBILITY_TIMEOUT_FACTOR * timeout:
             continue
         yield finding(
             "queue-visibility",
@@ -122,9 +120,14 @@ def queue_visibility(ctx: Context) -> Iterator[Finding]:
             qtpl,
             qlid,
             "Properties.VisibilityTimeout",
-            f"Queue {qlid} hides a received message for {visibility} s, less than {VISIBILITY_FACTOR} x the {timeout} s timeout of "
+            f"Queue {qlid} hides a received message for {visibility} s, less than {limits.SQS_VISIBILITY_TIMEOUT_FACTOR} x the {timeout} s timeout of "
             f"its consumer {fn_label(fn, flid)}: a batch still running or being retried is delivered again.",
-            fix("queue-visibility", qtpl, seconds=VISIBILITY_FACTOR * timeout, factor=VISIBILITY_FACTOR),
+            fix(
+                "queue-visibility",
+                qtpl,
+                seconds=limits.SQS_VISIBILITY_TIMEOUT_FACTOR * timeout,
+                factor=limits.SQS_VISIBILITY_TIMEOUT_FACTOR,
+            ),
         )
 
 
@@ -167,10 +170,6 @@ def _role_statements(ctx: Context, role: tuple[Template, str]) -> Iterator[tuple
                 yield tpl, statement
 
 
-def _as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
-
-
 def _function_pattern(resource: Any) -> str | None:
     """The function-name part of a literal or ``Fn::Sub`` ARN, each ``${...}`` as a wildcard."""
     if isinstance(resource, dict) and len(resource) == 1 and "Fn::Sub" in resource:
@@ -184,10 +183,10 @@ def _function_pattern(resource: Any) -> str | None:
 
 def _allows_invoke(ctx: Context, statements: list[tuple[Template, dict[str, Any]]], target: Key, name: str) -> bool:
     for tpl, statement in statements:
-        actions = [a.lower() for a in _as_list(statement.get("Action")) if isinstance(a, str)]
+        actions = [a.lower() for a in as_list(statement.get("Action")) if isinstance(a, str)]
         if not any(fnmatch.fnmatchcase(INVOKE, action) for action in actions):
             continue
-        for resource in _as_list(statement.get("Resource")):
+        for resource in as_list(statement.get("Resource")):
             if resource == "*" or target in _named(ctx.index, resource, tpl):
                 return True
             pattern = _function_pattern(resource)
