@@ -22,11 +22,6 @@ LAMBDA_MAX_LAYERS = 5
 SQS_VISIBILITY_TIMEOUT_FACTOR = 6
 SQS_DEFAULT_VISIBILITY_TIMEOUT_S = 30
 
-# SQS as a Lambda event source (Lambda developer guide, with-sqs; SQS CreateQueue): a queue hides a received
-# message for its visibility timeout, which should be at least 6 x the consumer's timeout; 30 s when not set.
-SQS_VISIBILITY_TIMEOUT_FACTOR = 6
-SQS_DEFAULT_VISIBILITY_TIMEOUT_S = 30
-
 # IAM (docs: reference_iam-quotas): role names are at most 64 characters.
 IAM_ROLE_NAME_MAX = 64
 
