@@ -131,6 +131,7 @@ class Index:
                 if isinstance(resource, dict):
                     self.by_type.setdefault(rtype(resource), []).append((tpl, logical_id, resource))
         self._names: dict[str, tuple[Template, str, dict[str, Any]]] | None = None
+        self.derived: dict[str, Any] = {}  # views several rules need, computed once per audit (e.g. the warmers)
 
     def of_type(self, *types: str) -> list[tuple[Template, str, dict[str, Any]]]:
         """Resources of the given types across all stacks, in template order."""

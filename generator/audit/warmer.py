@@ -40,7 +40,13 @@ class Warmer(NamedTuple):
 
 
 def find(index: Index) -> list[Warmer]:
-    """Every warmer function in the loaded stacks."""
+    """Every warmer function in the loaded stacks (read once per audit: its targets come from the code artifact)."""
+    if "warmers" not in index.derived:
+        index.derived["warmers"] = _find(index)
+    return index.derived["warmers"]
+
+
+def _find(index: Index) -> list[Warmer]:
     found = []
     for tpl, lid, fn in index.of_type(FUNCTION):
         p = props(fn)
