@@ -6,6 +6,7 @@ Each ``containers(...)`` call is one simulated Lambda container (a fresh copy of
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 
@@ -61,7 +62,8 @@ def test_a_crowded_server_gets_the_frozen_containers_idle_connections_back(db_se
     assert crowd[0].stats()["reconnects"] == 1
 
 
-def test_two_containers_cleaning_up_at_once_do_not_trip_over_each_other(db_server, containers):
+def test_two_containers_cleaning_up_at_once_do_not_trip_over_each_other(db_server, containers, caplog):
+    caplog.set_level(logging.INFO)
     crowd = frozen_containers(db_server, containers)
     time.sleep(1.5)
     first, second = containers(db_server, DB_ZOMBIE_MIN_S=ZOMBIE_MIN), containers(db_server, DB_ZOMBIE_MIN_S=ZOMBIE_MIN)
@@ -84,7 +86,9 @@ def test_two_containers_cleaning_up_at_once_do_not_trip_over_each_other(db_serve
     for t in threads:
         t.join()
     assert failures == []
-    assert first.stats().get("killed", 0) + second.stats().get("killed", 0) >= len(crowd)
+    # every KILL that succeeded is counted by the container that sent it, even when its end() failed later on
+    why = [(r.name, r.db_event, getattr(r, "reason", None)) for r in caplog.records if getattr(r, "db_event", "") == "close"]
+    assert first.stats().get("killed", 0) + second.stats().get("killed", 0) >= len(crowd), why
     assert settled_connections(db_server, 2) <= 2
     assert invoke(first, "SELECT 1 AS one") == invoke(second, "SELECT 1 AS one") == [{"one": 1}]
 

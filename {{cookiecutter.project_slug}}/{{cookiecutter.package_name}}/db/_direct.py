@@ -270,23 +270,31 @@ class DirectClient:
         used, max_idle = self.usage
         utilisation = used / max(1, self.limit)
         if utilisation > s.conn_utilisation:
-            killed = d.kill_idle(self.conn, s.zombie_min_s) if fresh and max_idle >= s.zombie_min_s else 0
-            if killed:
-                self._cleaned(killed, utilisation, s.zombie_min_s)
-            else:
+            killed = self._clean_up(s.zombie_min_s, utilisation) if fresh and max_idle >= s.zombie_min_s else 0
+            if not killed:
                 self._discard(f"utilisation {min(utilisation, 1.0):.2f} above {s.conn_utilisation:g}")
                 self.yield_turn = True
         elif fresh and max_idle > s.zombie_max_s:
-            killed = d.kill_idle(self.conn, s.zombie_max_s)
-            if killed:
-                self._cleaned(killed, utilisation, s.zombie_max_s)
+            self._clean_up(s.zombie_max_s, utilisation)
         self.last_used = time.monotonic()
 
-    def _cleaned(self, killed: int, utilisation: float, older_than: float) -> None:
-        self.stats["cleanups"] += 1
-        self.stats["killed"] += killed
-        self.usage = (max(0, self.usage[0] - killed), 0.0)
-        event("cleanup", killed=killed, utilisation=round(utilisation, 3), idle_over_s=older_than)
+    def _clean_up(self, older_than: float, utilisation: float) -> int:
+        """Kill other containers' idle connections; those gone before a failure half-way are still counted."""
+        killed = 0
+
+        def counted(n: int) -> None:
+            nonlocal killed
+            killed += n
+
+        try:
+            self.dialect.kill_idle(self.conn, older_than, counted)
+        finally:
+            if killed:
+                self.stats["cleanups"] += 1
+                self.stats["killed"] += killed
+                self.usage = (max(0, self.usage[0] - killed), 0.0)
+                event("cleanup", killed=killed, utilisation=round(utilisation, 3), idle_over_s=older_than)
+        return killed
 
     def close(self) -> None:
         self._discard("closed by the application")

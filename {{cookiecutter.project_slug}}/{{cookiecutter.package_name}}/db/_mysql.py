@@ -6,6 +6,7 @@ timeouts, and the three queries behind end()'s decision (connection limit, usage
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pymysql
@@ -158,14 +159,14 @@ def usage(conn: Any) -> tuple[int, float]:
     return int(row["used"]), float(row["max_idle"])
 
 
-def kill_idle(conn: Any, older_than: float) -> int:
-    """KILL this user's connections idle for at least ``older_than`` seconds; returns how many this call killed."""
-    killed = 0
+def kill_idle(conn: Any, older_than: float, counted: Callable[[int], None]) -> None:
+    """KILL this user's connections idle for at least ``older_than`` seconds, counting each KILL as it succeeds
+    (one KILL per statement: a failure half-way must not lose the count of those already gone)."""
     for row in run(conn, IDLE_SQL, (int(older_than),))[0]:
         try:
             run(conn, f"KILL {int(row['ID'])}", None)
-            killed += 1
         except pymysql.MySQLError as err:
             if code(err) != NO_SUCH_THREAD:
                 raise
-    return killed
+        else:
+            counted(1)

@@ -7,6 +7,7 @@ timeouts, and the three queries behind end()'s decision (connection limit, usage
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import psycopg
@@ -207,6 +208,6 @@ def usage(conn: Any) -> tuple[int, float]:
     return int(row["used"]), float(row["max_idle"])
 
 
-def kill_idle(conn: Any, older_than: float) -> int:
-    """pg_terminate_backend on this user's connections idle for at least ``older_than`` seconds."""
-    return int(run(conn, KILL_SQL, (float(older_than),))[0][0]["killed"])
+def kill_idle(conn: Any, older_than: float, counted: Callable[[int], None]) -> None:
+    """pg_terminate_backend on this user's connections idle for at least ``older_than`` seconds (one statement)."""
+    counted(int(run(conn, KILL_SQL, (float(older_than),))[0][0]["killed"]))
