@@ -40,7 +40,6 @@ class Question:
     # ("true"/"false" for booleans); "*" applies to any other value and may use {value}.
     costs: dict[str, str] = field(default_factory=dict)
     applies: Callable[[Answers], bool] = lambda answers: True
-    forced: Callable[[Answers], Any | None] = lambda answers: None
 
     @property
     def derived(self) -> bool:
@@ -49,13 +48,6 @@ class Question:
 
 def _needs_database(answers: Answers) -> bool:
     return answers.get("database", "none") != "none"
-
-
-def _forced_vpc(answers: Answers) -> str | None:
-    """RDS Proxy and direct connections reach the database only from inside its VPC."""
-    if _needs_database(answers) and answers.get("database_access") in ("rds-proxy", "direct"):
-        return "yes"
-    return None
 
 
 QUESTIONS: tuple[Question, ...] = (
@@ -188,12 +180,11 @@ QUESTIONS: tuple[Question, ...] = (
             "yes": "reaching AWS APIs needs a NAT gateway (billed per hour and per GB) or VPC endpoints; ENIs use subnet IPs",
         },
         choice_help={
-            "auto": "only when the database access needs it",
-            "yes": "always: for private resources other than the database",
+            "auto": "the functions that use the database, when its access needs the VPC",
+            "yes": "every function: for private resources other than the database",
             "no": "never: simplest and no NAT cost",
         },
         core=True,
-        forced=_forced_vpc,
     ),
     Question(
         "function_timeout",

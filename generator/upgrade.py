@@ -56,7 +56,7 @@ def _ask_new(given: dict[str, Any], new: list[str], input: Input | None, output:
             if q.name not in new:
                 continue
             current = wizard.tentative()
-            if q.applies(current) and q.forced(current) is None:
+            if q.applies(current):
                 asked.add(q.name)
             wizard.settle(q)
     except (KeyboardInterrupt, EOFError) as err:

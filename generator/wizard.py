@@ -90,11 +90,6 @@ class Wizard:
         if not q.applies(current):
             self.settled[q.name] = current[q.name]
             return
-        forced = q.forced(current)
-        if forced is not None:
-            alternatives = (self.problem(q.name, c) for c in q.choices if c != forced)
-            self.announce(q, forced, _reason(next((w for w in alternatives if w), q.help)))
-            return
         default = render_default(q.name, current)
         if q.kind in ("choice", "bool"):
             self.settled[q.name] = self.pick(q, default)

@@ -71,14 +71,17 @@ def test_core_questions_come_in_question_order_then_the_recommended_offer(tmp_pa
     [(ENTER, "rds-proxy"), (DOWN + ENTER, "direct")],
     ids=["access:rds-proxy", "access:direct"],
 )
-def test_vpc_is_announced_not_asked_when_the_database_access_needs_it(tmp_path, access_keys, access):
-    keys = ENTER * 3 + DOWN + ENTER + access_keys + ENTER + ENTER
+def test_when_the_database_access_needs_the_vpc_no_is_refused_and_auto_is_recorded(tmp_path, access_keys, access):
+    # auto and yes differ once the service grows: auto puts only the functions that use the database in the VPC,
+    # yes every function; so the wizard asks, as --set does not force either, and "no" is disabled
+    keys = ENTER * 3 + DOWN + ENTER + access_keys + ENTER + ENTER + ENTER
     answers, lines = drive(tmp_path, keys)
-    assert asked(lines) == ["project_name", "project_slug", "runtime", "database", "database_access"]
-    assert answers["database"] == "postgres" and answers["database_access"] == access and answers["vpc"] == "yes"
-    (line,) = announced(lines)
-    assert line.startswith("! Run the functions inside a VPC? yes: vpc=no conflicts with database_access=")
-    assert "Fix:" not in line
+    assert asked(lines) == ["project_name", "project_slug", "runtime", "database", "database_access", "vpc"]
+    assert answers["database"] == "postgres" and answers["database_access"] == access and answers["vpc"] == "auto"
+    assert announced(lines) == []
+    assert validate(answers) == answers
+    with pytest.raises(UserError, match="vpc=no conflicts with database_access="):
+        validate({**answers, "vpc": "no"})
 
 
 def test_data_api_leaves_the_vpc_question_open(tmp_path):
@@ -335,13 +338,13 @@ def test_declining_the_summary_writes_nothing(tmp_path):
 
 
 def test_the_summary_names_what_each_choice_costs_or_risks(tmp_path):
-    keys = ENTER * 3 + DOWN + ENTER + ENTER + NO + ENTER * 5 + DOWN + ENTER + ENTER * 13 + ENTER
+    keys = ENTER * 3 + DOWN + ENTER + ENTER + ENTER + NO + ENTER * 5 + DOWN + ENTER + ENTER * 13 + ENTER
     answers, lines = drive(tmp_path, keys)
     assert answers["cold_start"] == "provisioned"
     summary = "\n".join(lines[lines.index(next(x for x in lines if x.startswith("slsguard will create"))) :])
     assert "billed every hour while configured" in summary
     assert "RDS Proxy is billed per vCPU" in summary
-    assert "NAT gateway" in summary  # vpc=yes, forced by rds-proxy
+    assert "NAT gateway" in summary  # vpc=auto resolves to a VPC for rds-proxy
     assert (answers["waf"], answers["waf_rate_limit"]) == ("rate-limit", 1000)
     (waf,) = [line for line in summary.splitlines() if line.split()[:2] == ["waf", "rate-limit"]]
     assert "AWS WAF: about $8 a month" in waf and "per million requests" in waf

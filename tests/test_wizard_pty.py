@@ -110,7 +110,8 @@ def test_a_custom_walk_through_with_a_database(tmp_path):
     term.ask("runtime", DOWN + ENTER)  # python3.12
     term.ask("database", DOWN + ENTER)  # postgres
     term.ask("database_access", ENTER)  # rds-proxy
-    term.shows("! Run the functions inside a VPC? yes: vpc=no conflicts with database_access=rds-proxy")
+    term.ask("vpc", "")
+    term.shows("(vpc=no conflicts with database_access=rds-proxy", ENTER)  # no is disabled; the pointer is on auto
     term.answer(RECOMMENDED, "n")
     for name in ("package_name", "description", "aws_region", "architecture"):
         term.ask(name, ENTER)
@@ -137,7 +138,6 @@ def test_a_custom_walk_through_with_a_database(tmp_path):
         "runtime": "python3.12",
         "database": "postgres",
         "database_access": "rds-proxy",
-        "vpc": "yes",
         "api": "http",
         "cold_start": "none",
         "function_timeout": "30",
