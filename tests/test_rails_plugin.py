@@ -63,3 +63,18 @@ def test_config_validation_accepts_the_declared_properties_and_refuses_typos(
         assert result.returncode == 0, output[-3000:]
     else:
         assert result.returncode != 0 and refused in output, output[-3000:]
+
+
+def test_a_typo_in_the_rest_stage_throttling_is_refused_before_anything_is_packaged(
+    generate,
+    tmp_path: Path,
+    moto: MotoServer,  # noqa: F811
+) -> None:
+    project = generate(api="rest")
+    config = project / "serverless.yml"
+    text = config.read_text()
+    assert "\n    burstLimit: " in text
+    config.write_text(text.replace("\n    burstLimit: ", "\n    burstLimt: ", 1))
+    result = run_osls(project, moto, tmp_path / "cache", "print", "--stage", "dev", timeout=120)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0 and "burstLimt" in output and "restStageThrottling" in output, output[-3000:]

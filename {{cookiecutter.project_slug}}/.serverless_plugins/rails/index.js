@@ -54,7 +54,7 @@ class Rails {
   constructor(serverless) {
     this.serverless = serverless;
     const schemas = serverless.configSchemaHandler;
-    schemas.defineCustomProperties({ properties: { rails: schema.CUSTOM } });
+    schemas.defineCustomProperties({ properties: { rails: schema.CUSTOM, restStageThrottling: schema.REST_THROTTLING } });
     schemas.defineFunctionProperties('aws', { properties: { slsguard: schema.FUNCTION } });
     const hooks = Object.entries(HOOKS).flatMap(([stage, names]) => [].concat(names).map((hook) => [hook, () => this.run(stage)]));
     this.hooks = Object.fromEntries(hooks);

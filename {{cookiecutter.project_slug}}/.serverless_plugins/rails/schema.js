@@ -61,6 +61,14 @@ const FUNCTION = {
   additionalProperties: false,
 };
 
+// custom.restStageThrottling (requests/s and burst), read by rails/rest-throttling.js.
+const REST_THROTTLING = {
+  type: 'object',
+  properties: { rateLimit: { type: 'integer', minimum: 1 }, burstLimit: { type: 'integer', minimum: 1 } },
+  required: ['rateLimit', 'burstLimit'],
+  additionalProperties: false,
+};
+
 const DEFAULTS = { durationAlarmPercent: 80, coldStart: 'none', provisionedConcurrency: 1, logQueries: true };
 
-module.exports = { CUSTOM, FUNCTION, DEFAULTS };
+module.exports = { CUSTOM, FUNCTION, REST_THROTTLING, DEFAULTS };

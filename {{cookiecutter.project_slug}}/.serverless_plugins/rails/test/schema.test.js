@@ -16,6 +16,7 @@ test('the plugin declares custom.rails and the function property slsguard with e
   const plugin = new Rails(serverless);
   assert.ok(declared.custom.properties.rails.properties.alarmTopic);
   assert.equal(declared.custom.properties.rails.additionalProperties, false);
+  assert.equal(declared.custom.properties.restStageThrottling.additionalProperties, false);
   const skip = declared.aws.properties.slsguard.properties.skip;
   assert.deepEqual(Object.keys(skip.properties), OPT_OUTS);
   assert.ok(OPT_OUTS.includes('coldStart'));
