@@ -15,6 +15,7 @@ import pytest
 
 from generator.audit import audit
 from generator.audit.report import summary
+from generator.audit.rules import RULES
 
 CORPUS = Path(__file__).parent / "fixtures" / "corpus"
 EXPECTED = {
@@ -118,3 +119,12 @@ def test_scheduled_functions_are_warnings_with_the_reason() -> None:
 def test_a_provider_environment_secret_is_one_finding_listing_the_functions() -> None:
     [secret] = [f for f in audit([target("env-variables")]) if f.rule == "plain-secret"]
     assert len(secret.resources) == 2 and secret.message.startswith("2 functions (")
+
+
+def test_no_finding_is_more_severe_than_its_rule_declares() -> None:
+    """A rule's severity in the table is its SARIF default level: dashboards sort alerts by it."""
+    rank = {"info": 0, "warning": 1, "error": 2}
+    declared = {rule.id: rule.severity for rule in RULES}
+    found = [f for name in sorted(EXPECTED) for f in audit([target(name)]) if f.rule in declared]
+    assert {f.severity for f in found} >= {"error", "warning"}
+    assert [(f.rule, f.severity) for f in found if rank[f.severity] > rank[declared[f.rule]]] == []

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
 from . import api, database, exemptions, exposure, functions, quotas, rails, security, waf
-from .model import Context, Finding
+from .model import ERROR, WARNING, Context, Finding
 
 
 class Rule(NamedTuple):
@@ -20,6 +20,7 @@ class Rule(NamedTuple):
 
     id: str
     challenge: str
+    severity: str  # the most a finding of this rule can be: its SARIF default level
     summary: str
     check: Callable[[Context], Iterator[Finding]]
     help: str  # why it matters and what to do, for people and for dashboards (SARIF rule help)
@@ -29,6 +30,7 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "function-timeout",
         "4 wallet attack",
+        ERROR,
         "every function has a timeout chosen in serverless.yml (error)",
         functions.function_timeout,
         "A timeout bounds what one runaway invocation can cost. Lambda's 3 s default, the framework's 6 s, or a provider-wide "
@@ -37,6 +39,7 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "api-timeout",
         "4 wallet attack",
+        ERROR,
         "functions behind API Gateway time out before it does: 29 s REST, 30 s HTTP API (error)",
         api.api_timeout,
         "API Gateway gives up after 29 s (REST, WebSocket) or 30 s (HTTP API), or the integration's own timeout; a function allowed to run longer keeps running and billing after the caller got a 504.",
@@ -44,6 +47,7 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "reserved-concurrency",
         "4 wallet attack",
+        ERROR,
         "every function has reserved concurrency (error)",
         functions.reserved_concurrency,
         "Reserved concurrency caps how far one function scales, and bills, in a flood or a loop, and keeps it from starving the others. Functions invoked only by schedules or by SQS sources capped with MaximumConcurrency get a warning instead.",
@@ -51,6 +55,7 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "concurrency-budget",
         "4 wallet attack",
+        ERROR,
         "reserved concurrency summed over all stacks leaves 100 of the account's limit unreserved (error)",
         functions.concurrency_budget,
         "AWS keeps at least 100 of the account's concurrency unreserved and rejects a deployment whose reservations leave less; counted over the root and all nested stacks.",
@@ -58,6 +63,7 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "warmer-concurrency",
         "1 cold start",
+        ERROR,
         "serverless-plugin-warmup pings fewer copies than a function reserves (error above, warning equal)",
         functions.warmer_concurrency,
         "A warmer that pings a function more times at once than it reserves is throttled every round and warms nothing; pinging all reserved slots throttles real requests.",
@@ -65,6 +71,7 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "api-throttling",
         "4 wallet attack",
+        ERROR,
         "REST APIs have stage or usage-plan throttling; HTTP APIs default-route throttling (error)",
         api.api_throttling,
         "Without throttling a flood reaches the functions at the account's 10,000 requests per second. A usage plan throttles only requests with its API key, so it counts only when every method requires one.",
@@ -72,6 +79,7 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "tracing",
         "2 observability",
+        WARNING,
         "active tracing on every function (warning)",
         functions.tracing,
         "Active tracing shows where a slow or failing request spent its time across services.",
@@ -79,6 +87,7 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "log-retention",
         "2 observability",
+        ERROR,
         "every log group has a retention period (error); every function's log group is managed (warning)",
         functions.log_retention,
         "Log groups without RetentionInDays keep logs, and their cost, forever; a function whose log group no stack creates gets one from Lambda with no retention.",
@@ -86,6 +95,7 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "plain-secret",
         "3 SQL databases",
+        ERROR,
         "no secret-looking values in plain environment variables (error)",
         security.plain_secret,
         "Environment variables are plain text to anyone who can read the function's configuration: pass a Secrets Manager ARN and read the secret at run time. Values resolved at package time (e.g. ${ssm:...}) land in the template in plain text.",
@@ -93,6 +103,7 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "iam-wildcard",
         "3 SQL databases",
+        WARNING,
         'no Action "*" and no data-service action on Resource "*" (warning)',
         security.iam_wildcard,
         'Action "*" or a data-service action on Resource "*" turns one bug or injected request into access to every table, bucket or secret in the account.',
@@ -100,6 +111,7 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "database-tls",
         "3 SQL databases",
+        ERROR,
         "no database TLS mode or driver flag in a function's environment that skips certificate verification (error)",
         database.database_tls,
         "sslmode prefer/require (PostgreSQL) or PREFERRED/REQUIRED (MySQL) encrypt but accept any certificate, so anything on the "
@@ -108,6 +120,7 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "vpc-without-need",
         "1 cold start",
+        WARNING,
         "a function in a VPC reaches something private (warning)",
         security.vpc_without_need,
         "A VPC only pays off for private resources; otherwise every AWS call needs a NAT gateway or VPC endpoints, and each function uses subnet IPs.",
@@ -115,6 +128,7 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "cfn-resources",
         "5 CloudFormation",
+        ERROR,
         "at most 500 resources per template (warning from 400)",
         quotas.template_quotas,
         "CloudFormation allows 500 resources per template; about 60 HTTP functions fill one stack.",
@@ -122,6 +136,7 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "cfn-outputs",
         "5 CloudFormation",
+        ERROR,
         "at most 200 outputs per template",
         quotas.template_quotas,
         "CloudFormation allows 200 outputs per template.",
@@ -129,6 +144,7 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "cfn-parameters",
         "5 CloudFormation",
+        ERROR,
         "at most 200 parameters per template",
         quotas.template_quotas,
         "CloudFormation allows 200 parameters per template; split stacks pass references as parameters.",
@@ -136,6 +152,7 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "cfn-mappings",
         "5 CloudFormation",
+        ERROR,
         "at most 200 mappings per template",
         quotas.template_quotas,
         "CloudFormation allows 200 mappings per template.",
@@ -143,6 +160,7 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "cfn-template-size",
         "5 CloudFormation",
+        ERROR,
         "template body within 1 MB (S3), warning above 51,200 bytes when inline",
         quotas.template_size,
         "A template body may be 1 MB from S3 and 51,200 bytes inline.",
@@ -150,6 +168,7 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "cfn-operation-resources",
         "5 CloudFormation",
+        ERROR,
         "at most 2,500 resources in the root and nested stacks together",
         quotas.operation_resources,
         "One stack operation may touch at most 2,500 resources across the root and its nested stacks.",
@@ -157,6 +176,7 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "nested-unaudited",
         "5 CloudFormation",
+        WARNING,
         "every nested stack's template was found and audited (warning)",
         quotas.nested_unaudited,
         "A nested stack whose template was not found locally was not audited: its resources are unchecked.",
@@ -164,6 +184,7 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "s3-public",
         "3 SQL databases",
+        ERROR,
         'no bucket policy allows Principal "*" without a restricting condition, no public canned ACL (error)',
         exposure.s3_public,
         'A bucket policy statement with Principal "*" and no condition on the caller\'s account, organisation, network or '
@@ -173,6 +194,7 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "rds-public",
         "3 SQL databases",
+        ERROR,
         "no RDS instance or cluster is PubliclyAccessible (error)",
         exposure.rds_public,
         "A publicly accessible database gets an internet address; only its security group and password protect it.",
@@ -180,6 +202,7 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "security-group-open",
         "3 SQL databases",
+        ERROR,
         "no security group admits 0.0.0.0/0 or ::/0 on ports other than 80 and 443 (error)",
         exposure.security_group_open,
         "Database, cache and SSH ports open to the whole internet are found by scanners within minutes.",
@@ -187,6 +210,7 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "db-password",
         "3 SQL databases",
+        ERROR,
         "no literal database master password, also none resolved into the template at package time (error)",
         exposure.db_password,
         "A MasterUserPassword in the template is stored in the deployment bucket and every stack version; "
@@ -195,6 +219,7 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "function-url-public",
         "4 wallet attack",
+        ERROR,
         "no function URL with AuthType NONE (error)",
         exposure.function_url_public,
         "A function URL without auth lets anyone invoke the function directly: no authentication, no API Gateway throttling, "
@@ -203,6 +228,7 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "rest-unauthenticated",
         "4 wallet attack",
+        WARNING,
         "every REST method (OPTIONS excepted) requires an API key or an authorizer (warning)",
         api.rest_unauthenticated,
         "A method with neither an API key nor an authorizer can be called by anyone who finds its URL; exempt APIs that are "
@@ -211,6 +237,7 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "websocket-throttling",
         "4 wallet attack",
+        ERROR,
         "every WebSocket API stage has default-route throttling (error)",
         api.websocket_throttling,
         "Each WebSocket message invokes a function; without stage throttling connected clients set the bill.",
@@ -218,6 +245,7 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "rest-api-waf",
         "4 wallet attack",
+        WARNING,
         "every public REST API is associated with an AWS WAF web ACL (warning)",
         waf.rest_api_waf,
         "Stage throttling caps the whole API: one client can use all of it and lock everyone else out. A WAF rate-based rule "
@@ -226,6 +254,7 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "errors-alarm",
         "2 observability",
+        ERROR,
         "every function but the warmer has an AWS/Lambda Errors alarm (error)",
         rails.errors_alarm,
         "A function that fails with no Errors alarm on it fails silently: nobody is told until a user complains.",
@@ -233,6 +262,7 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "queue-visibility",
         "4 wallet attack",
+        ERROR,
         "an SQS queue's VisibilityTimeout is at least 6 x its consumer's timeout (error)",
         rails.queue_visibility,
         "A batch still being processed when the visibility timeout ends is delivered again: processed twice and billed twice.",
@@ -240,6 +270,7 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "sqs-max-concurrency",
         "4 wallet attack",
+        ERROR,
         "an SQS event source's MaximumConcurrency is at most its consumer's reserved concurrency (error)",
         rails.sqs_max_concurrency,
         "Pollers above the reserved concurrency are throttled and their batches go back to the queue, towards the dead-letter queue.",
@@ -247,6 +278,7 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "warmer-permission",
         "1 cold start",
+        ERROR,
         "the warmer's role may invoke every function it pings (error)",
         rails.warmer_permission,
         "A ping the warmer's role may not send is refused by IAM every round: the function is never warmed and nothing reports it.",
@@ -254,6 +286,7 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "async-failure-destination",
         "2 observability",
+        ERROR,
         "an asynchronously invoked function has a DeadLetterConfig or an OnFailure destination (error)",
         rails.async_failure_destination,
         "After its retries an asynchronous event that failed is dropped unless a dead-letter queue or OnFailure destination keeps it.",

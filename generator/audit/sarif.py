@@ -34,15 +34,6 @@ def _uri(path: Path) -> str:
     return Path(rel).as_posix() if not rel.startswith("..") else path.resolve().as_uri()
 
 
-def _default_level(rule: Any) -> str:
-    """The rule's severity: its own field when the table has one, else warning only when its summary says "(warning)" and no error."""
-    level = getattr(rule, "severity", None)
-    if level in (ERROR, WARNING):
-        return level
-    summary = rule.summary.lower()
-    return WARNING if "(warning)" in summary and "(error" not in summary else ERROR
-
-
 def _descriptor(rule_id: str, summary: str, help_text: str, level: str, challenge: str) -> dict[str, Any]:
     return {
         "id": rule_id,
@@ -59,9 +50,8 @@ def descriptors() -> list[dict[str, Any]]:
     """The tool's rules: every rule of the table, then the exemption check."""
     out = []
     for rule in RULES:
-        help_text = getattr(rule, "help", None) or rule.summary
-        out.append(_descriptor(rule.id, rule.summary, help_text, _default_level(rule), f"challenge {rule.challenge}"))
-    out.append(_descriptor(EXEMPTION_RULE, EXEMPTION_HELP, EXEMPTION_HELP, ERROR, ""))
+        out.append(_descriptor(rule.id, rule.summary, rule.help, LEVELS[rule.severity], f"challenge {rule.challenge}"))
+    out.append(_descriptor(EXEMPTION_RULE, EXEMPTION_HELP, EXEMPTION_HELP, LEVELS[ERROR], ""))
     return out
 
 
