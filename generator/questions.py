@@ -1,23 +1,16 @@
-"""Every answer slsguard knows, as data: the one definition behind cookiecutter.json,
-the wizard, ``--set`` validation, the cookiecutter hooks and the docs.
+"""Every answer slsguard knows, as data: the one definition behind cookiecutter.json
+(written by ``generator.cookiecutter_json``), the wizard, ``--set`` validation, the cookiecutter hooks and the docs.
 
 Standard library only: the template's hooks import this module under plain cookiecutter.
-Run ``python -m generator.questions`` to print the cookiecutter.json it implies.
 """
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from . import limits
-
-PROJECT_TEMPLATE = Path(__file__).resolve().parent.parent / "{{cookiecutter.project_slug}}"
-JINJA_MARKER = re.compile(rb"\{\{|\{%|\{#")
 
 Answers = dict[str, Any]
 
@@ -326,42 +319,3 @@ QUESTIONS: tuple[Question, ...] = (
 )
 
 BY_NAME: dict[str, Question] = {q.name: q for q in QUESTIONS}
-
-
-def cookiecutter_context() -> dict[str, Any]:
-    """The cookiecutter.json these questions imply (choices become lists, default first)."""
-    context: dict[str, Any] = {}
-    for q in QUESTIONS:
-        # A choice whose default depends on earlier answers is a text variable for cookiecutter (rendered, then checked by the hook).
-        context[q.name] = list(q.choices) if q.kind == "choice" and not q.derived else q.default
-    prompts: dict[str, Any] = {}
-    for q in QUESTIONS:
-        text = f"{q.prompt} ({q.help})"
-        if q.kind == "choice" and q.derived:  # a text prompt under cookiecutter: name what it accepts
-            text += f" ({' or '.join(q.choices)})"
-        prompts[q.name] = {"__prompt__": text, **q.choice_help} if q.choice_help and not q.derived else text
-    context["__prompts__"] = prompts
-    context["_copy_without_render"] = copy_without_render(PROJECT_TEMPLATE)
-    from . import pins  # only when writing cookiecutter.json: the hooks import this module too
-
-    context.update(pins.CONTEXT)
-    return context
-
-
-def copy_without_render(project_template: Path) -> list[str]:
-    """Template files with no Jinja syntax: cookiecutter copies them as they are instead of
-    compiling each one (faster renders, and no accidental templating of JS or JSON)."""
-    plain = []
-    for path in sorted(project_template.rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts and not JINJA_MARKER.search(path.read_bytes()):
-            plain.append(path.relative_to(project_template).as_posix())
-    return plain
-
-
-def cookiecutter_json() -> str:
-    """cookiecutter.json as text (run in a checkout); tests keep the committed file equal to it."""
-    return json.dumps(cookiecutter_context(), indent=2, ensure_ascii=False) + "\n"
-
-
-if __name__ == "__main__":
-    print(cookiecutter_json(), end="")

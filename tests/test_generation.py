@@ -10,8 +10,9 @@ import pytest
 
 from generator import new
 from generator.answers import complete
+from generator.cookiecutter_json import cookiecutter_json
 from generator.errors import UserError
-from generator.questions import QUESTIONS, cookiecutter_json
+from generator.questions import QUESTIONS
 from tests.support.plain import REPO, run_plain
 from tests.support.projects import run_project_tests
 
