@@ -141,7 +141,7 @@ def test_help_lists_every_rule_id_an_exemption_can_name(capsys: pytest.CaptureFi
         assert f"\n  {rule.id} " in out, rule.id
 
 
-def test_audit_reads_the_answers_file_that_generation_writes():
-    from generator import audit, snapshot
+def test_audit_and_cost_read_the_answers_file_that_generation_writes():
+    from generator import recorded, snapshot
 
-    assert audit.ANSWERS_FILE.as_posix() == snapshot.ANSWERS_FILE
+    assert recorded.ANSWERS_FILE.as_posix() == snapshot.ANSWERS_FILE

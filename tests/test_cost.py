@@ -177,6 +177,29 @@ def test_region_and_concurrency_come_from_the_recorded_answers(tmp_path: Path, c
     assert compute.inputs["concurrency"] == 200  # 400 - 200 reserved
 
 
+@pytest.mark.parametrize(
+    ("answers", "expected"),
+    [
+        ("{", "answers.json: cannot read aws_region"),
+        (json.dumps({"answers": {"aws_region": 7, "account_concurrency": 400}}), "aws_region=7 is not allowed"),
+        (json.dumps({"answers": {"aws_region": "eu-west-1", "account_concurrency": "many"}}), "account_concurrency='many' is not allowed"),
+    ],
+    ids=["damaged", "region-not-a-name", "concurrency-not-a-number"],
+)
+def test_unusable_recorded_answers_exit_2_as_in_the_audit(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], answers: str, expected: str
+) -> None:
+    """The ceiling rests on the recorded region and concurrency: a damaged record is named, never skipped."""
+    project = tmp_path / "svc"
+    (project / ".slsguard").mkdir(parents=True)
+    (project / ".serverless").mkdir()
+    shutil.copy(FIXTURES / "unbounded.yaml", project / ".serverless" / "template.yaml")
+    (project / ".slsguard" / "answers.json").write_text(answers)
+    code, out, err = run(capsys, str(project / ".serverless" / "template.yaml"))
+    assert code == 2 and out == "" and expected in err and "Fix: restore the file, or pass --" in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+
+
 def test_text_view_as_a_process() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "generator", "cost", str(FIXTURES / "unbounded.yaml"), "--region", "us-east-1"],

@@ -7,13 +7,11 @@ code: 0 without errors, 1 with errors, 2 on unusable input (raised as UserError)
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from .. import limits
-from ..errors import UserError
+from .. import limits, recorded
 from . import exemptions, grouping, report
 from .loader import load
 from .model import Context, Finding, Index, Template
@@ -21,40 +19,15 @@ from .rules import RULES, run
 
 __all__ = ["RULES", "Finding", "audit", "audit_with_templates", "run_cli"]
 
-# generator.snapshot.ANSWERS_FILE, spelled out: importing snapshot (tarfile, gzip) would slow every audit start.
-ANSWERS_FILE = Path(".slsguard") / "answers.json"
-
-
-def recorded_concurrency(projects: Sequence[Path]) -> int | None:
-    """The account concurrency the project's recorded answers name, if any project has them."""
-    for project in projects:
-        path = project / ANSWERS_FILE
-        if not path.is_file():
-            continue
-        try:
-            value = json.loads(path.read_text(encoding="utf-8"))["answers"]["account_concurrency"]
-        except (OSError, ValueError, KeyError, TypeError) as err:
-            raise UserError(
-                f"{path}: cannot read account_concurrency ({err}).", "Fix: restore the file, or pass --account-concurrency N."
-            ) from err
-        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
-            return value
-        raise UserError(f"{path}: account_concurrency={value!r} is not a positive whole number.", "Fix: pass --account-concurrency N.")
-    return None
-
 
 def _prepare(
     paths: Sequence[str | Path], account_concurrency: int | None, before: Callable[[list[Template]], None] | None = None
 ) -> tuple[list[Finding], list[Template], int]:
     """Load, check and order; ``before`` may annotate the loaded templates first (as the plugin bridge would have)."""
-    if account_concurrency is not None and account_concurrency < 1:
-        raise UserError(
-            f"--account-concurrency={account_concurrency} is not allowed: it must be a whole number >= 1.",
-            "Fix: --account-concurrency 1000",
-        )
+    recorded.check_account_concurrency(account_concurrency)
     loaded = load(paths)
     if account_concurrency is None:
-        account_concurrency = recorded_concurrency(loaded.projects) or limits.LAMBDA_DEFAULT_ACCOUNT_CONCURRENCY
+        account_concurrency = recorded.account_concurrency(loaded.projects) or limits.LAMBDA_DEFAULT_ACCOUNT_CONCURRENCY
     index = Index(loaded.roots)
     if before is not None:
         before(index.templates)

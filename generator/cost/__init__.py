@@ -8,7 +8,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -21,45 +20,26 @@ from .report import Ceiling
 __all__ = ["Ceiling", "ceiling_of_answers", "cost", "readme_bullet", "run_cli"]
 
 DEFAULT_REGION = "us-east-1"
-ANSWERS_FILE = Path(".slsguard") / "answers.json"  # generator.snapshot.ANSWERS_FILE, as the audit spells it
-
-
-def recorded_region(projects: Sequence[Path]) -> str | None:
-    """The aws_region of the first project with recorded answers."""
-    for project in projects:
-        path = project / ANSWERS_FILE
-        try:
-            value = json.loads(path.read_text(encoding="utf-8"))["answers"]["aws_region"]
-        except (OSError, ValueError, KeyError, TypeError):
-            continue
-        if isinstance(value, str):
-            return value
-    return None
 
 
 def cost(paths: Sequence[str | Path], region: str | None = None, account_concurrency: int | None = None) -> Ceiling:
     """The ceiling of the templates the paths name (root and nested stacks)."""
-    from .. import limits
-    from ..audit import recorded_concurrency
+    from .. import limits, recorded
     from ..audit.loader import load
     from ..audit.model import Index
     from .from_templates import build
 
-    if account_concurrency is not None and account_concurrency < 1:
-        raise UserError(
-            f"--account-concurrency={account_concurrency} is not allowed: it must be a whole number >= 1.",
-            "Fix: --account-concurrency 1000",
-        )
+    recorded.check_account_concurrency(account_concurrency)
     loaded = load(paths)
     notes: list[str] = []
     if region is None:
-        region = recorded_region(loaded.projects)
+        region = recorded.region(loaded.projects)
         if region is None:
             region = DEFAULT_REGION
             notes.append(f"region {DEFAULT_REGION}: no recorded answers name one (pass --region)")
     table = prices.load(region)
     if account_concurrency is None:
-        account_concurrency = recorded_concurrency(loaded.projects) or limits.LAMBDA_DEFAULT_ACCOUNT_CONCURRENCY
+        account_concurrency = recorded.account_concurrency(loaded.projects) or limits.LAMBDA_DEFAULT_ACCOUNT_CONCURRENCY
     for _parent, stack_id, file in loaded.unresolved:
         notes.append(f"nested stack {stack_id} ({file}) not found: its resources are not priced")
     service = build(Index(loaded.roots), account_concurrency)
