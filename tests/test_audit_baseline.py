@@ -227,3 +227,36 @@ def test_a_broken_exemption_is_never_accepted_by_a_baseline(tmp_path: Path, caps
     code, out, _ = audit(capsys, str(build), "--baseline", str(file), "--format", "json")
     assert code == 1
     assert [f["rule"] for f in json.loads(out)["findings"] if not f.get("baseline")] == ["exemption"]
+
+
+def functions(*names: str) -> dict[str, Any]:
+    """Functions sharing one plain secret (one provider.environment line): the audit reports it as one grouped finding."""
+    body: dict[str, Any] = {"Resources": {}}
+    for name in names:
+        fn = copy.deepcopy(FUNCTION)
+        fn["Properties"]["FunctionName"] = f"demo-dev-{name.lower()}"
+        body["Resources"][f"{name}LambdaFunction"] = fn
+    return body
+
+
+def plain_secret(doc: dict[str, Any]) -> dict[str, Any]:
+    (finding,) = [f for f in doc["findings"] if f["rule"] == "plain-secret"]
+    return finding
+
+
+def test_a_grouped_finding_is_recorded_per_member_so_removing_its_first_member_keeps_it_accepted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    file = tmp_path / "baseline.json"
+    audit(capsys, str(write(tmp_path / "before", functions("Api", "Worker"))), "--write-baseline", str(file))
+    recorded = [e["logical_id"] for e in json.loads(file.read_text())["findings"] if e["rule"] == "plain-secret"]
+    assert recorded == ["ApiLambdaFunction", "WorkerLambdaFunction"]
+    # WHEN the function listed first is removed, the rest of the group is still the accepted finding
+    code, out, _ = audit(capsys, str(write(tmp_path / "smaller", functions("Worker"))), "--baseline", str(file), "--format", "json")
+    assert code == 0 and plain_secret(json.loads(out)).get("baseline") is True
+    # WHEN a function joins the group, the group is new: a baseline accepts what was there, not what comes
+    code, out, _ = audit(
+        capsys, str(write(tmp_path / "grown", functions("Api", "Worker", "Report"))), "--baseline", str(file), "--format", "json"
+    )
+    finding = plain_secret(json.loads(out))
+    assert code == 1 and not finding.get("baseline") and len(finding["resources"]) == 3

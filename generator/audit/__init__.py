@@ -59,7 +59,7 @@ def run_cli(args: argparse.Namespace) -> int:
     if args.write_baseline:
         count = baseline.write(args.write_baseline, findings, templates)
         print(f"slsguard: recorded {count} findings in {args.write_baseline}.", file=sys.stderr)
-        accepted = frozenset(baseline.fingerprints(findings, templates))
+        accepted = baseline.accepted(findings, templates)
     if accepted is not None:
         findings = baseline.apply(findings, templates, accepted)
         findings = report.ordered(findings, templates, [r.id for r in RULES])

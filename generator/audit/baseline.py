@@ -9,6 +9,7 @@ A fingerprint names a finding by what it is, not where a build happened to put i
 - for rules whose offence is a value (``VALUE_KIND``), the kind of value (a literal, a
   ``{{resolve:...}}``, or the intrinsic function that builds it), never the value: a baseline file is
   committed, and even a hash of a short password can be guessed back;
+- a grouped finding is recorded per member (``members``), each as if reported alone;
 - the stack name only for findings about a whole stack (quotas, the budget). A resource's stack is
   left out: serverless-plugin-split-stacks moves resources between the root and nested stacks when
   functions are added or its settings change, while the logical id, unique in the service, stays.
@@ -113,22 +114,47 @@ def fingerprint(parts: dict[str, str | None]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:20]
 
 
-def fingerprints(findings: Sequence[Finding], templates: Sequence[Template]) -> list[str]:
-    """The fingerprint of every finding, in order."""
+def members(finding: Finding) -> list[Finding]:
+    """A grouped finding stands for each resource it covers, each fingerprinted as if reported alone: the members a
+    baseline accepted stay accepted whichever of them is listed first, and a resource that joins the group is new."""
+    if len(finding.resources) < 2:
+        return [finding]
+    first = f"Resources.{finding.logical_id}"
+    tail = finding.path[len(first) :] if finding.path.startswith(first) else None
+    return [
+        replace(finding, logical_id=member, path=finding.path if tail is None else f"Resources.{member}{tail}", resources=())
+        for member in finding.resources
+    ]
+
+
+def _member_prints(findings: Sequence[Finding], templates: Sequence[Template]) -> list[list[str]]:
     by_name = {t.name: t for t in templates}
-    return [fingerprint(key(f, by_name)) for f in findings]
+    return [[fingerprint(key(m, by_name)) for m in members(f)] for f in findings]
+
+
+def fingerprints(findings: Sequence[Finding], templates: Sequence[Template]) -> list[str]:
+    """One fingerprint per finding, in order (SARIF's partialFingerprints): a grouped finding's is a digest of its
+    members' (in sorted order), so it changes only when a resource joins or leaves the group."""
+    return [prints[0] if len(prints) == 1 else _digest(prints, 20) for prints in _member_prints(findings, templates)]
+
+
+def accepted(findings: Sequence[Finding], templates: Sequence[Template]) -> frozenset[str]:
+    """The fingerprints a baseline written from these findings accepts (what ``write`` records)."""
+    return frozenset(e["fingerprint"] for e in entries(findings, templates))  # type: ignore[misc]
 
 
 def entries(findings: Sequence[Finding], templates: Sequence[Template]) -> list[dict[str, str | None]]:
-    """The baseline's entries for today's findings: exempted ones, broken exemptions and info findings are left out."""
+    """The baseline's entries for today's findings, one per member of a grouped finding: exempted ones, broken
+    exemptions and info findings are left out."""
     by_name = {t.name: t for t in templates}
     out: dict[str, dict[str, str | None]] = {}
     for f in findings:
         if not recordable(f):
             continue
-        parts = key(f, by_name)
-        fp = fingerprint(parts)
-        out[fp] = {"fingerprint": fp, "rule": f.rule, "severity": f.severity, **{k: v for k, v in parts.items() if k != "rule" and v}}
+        for m in members(f):
+            parts = key(m, by_name)
+            fp = fingerprint(parts)
+            out[fp] = {"fingerprint": fp, "rule": m.rule, "severity": m.severity, **{k: v for k, v in parts.items() if k != "rule" and v}}
     return sorted(out.values(), key=lambda e: (e["rule"] or "", e.get("logical_id") or "", e.get("path") or "", e["fingerprint"] or ""))
 
 
@@ -183,6 +209,10 @@ def read(path: Path) -> frozenset[str]:
 
 
 def apply(findings: Sequence[Finding], templates: Sequence[Template], accepted: frozenset[str]) -> list[Finding]:
-    """Mark the findings the baseline accepts; they are reported but no longer fail the audit."""
-    prints = fingerprints(findings, templates)
-    return [replace(f, baseline=True) if fp in accepted and recordable(f) else f for f, fp in zip(findings, prints, strict=True)]
+    """Mark the findings the baseline accepts (a grouped one when it accepts every member); they are reported but no
+    longer fail the audit."""
+    prints = _member_prints(findings, templates)
+    return [
+        replace(f, baseline=True) if recordable(f) and all(fp in accepted for fp in fps) else f
+        for f, fps in zip(findings, prints, strict=True)
+    ]
