@@ -56,6 +56,13 @@ MAIL_QUEUES = """\
         SqsManagedSseEnabled: true
 """
 TIMEOUTS = {"hook": 5, "report": 25, "mailer": 20}
+SEND_MAIL = """\
+    slsguard:
+      statements:
+        - Effect: Allow
+          Action: ses:SendEmail
+          Resource: !Sub arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/example.com
+"""  # the mailer's own permission: its role only
 
 
 @dataclass
@@ -91,7 +98,7 @@ def grow(project: Path, answers: dict[str, Any]) -> dict[str, str]:
     )
     blocks.append(
         f"  mailer:\n    handler: {pkg}/mailer.handler\n    timeout: {TIMEOUTS['mailer']}\n    reservedConcurrency: 2\n"
-        "    events:\n      - sqs:\n          arn:\n            Fn::GetAtt: [MailQueue, Arn]\n"
+        f"{SEND_MAIL}    events:\n      - sqs:\n          arn:\n            Fn::GetAtt: [MailQueue, Arn]\n"
     )
     added.update(report="schedule", mailer="sqs")
     config = project / "serverless.yml"
@@ -206,6 +213,7 @@ def test_every_function_has_its_own_least_privilege_role(grown: dict[str, Grown]
         sqs_reads = [s["Resource"] for s in statements if "sqs:ReceiveMessage" in s["Action"]]
         assert sqs_reads == ([[{"Fn::GetAtt": [queues[name], "Arn"]}]] if name in queues else []), name
         assert ("secretsmanager:GetSecretValue" in actions) == (name in databases), name
+        assert ("ses:SendEmail" in actions) == (name == "mailer"), name
         logs = [s for s in statements if "logs:PutLogEvents" in s["Action"]]
         assert len(logs) == 1 and f"/aws/lambda/{a['project_slug']}-dev-{name}:" in json.dumps(logs[0]["Resource"]), name
         in_vpc = bool(function["Properties"].get("VpcConfig", {}).get("SubnetIds"))

@@ -42,11 +42,16 @@ def test_the_plugin_unit_tests_pass_in_a_rendered_project(generate) -> None:
     ("extra", "refused"),
     [
         ("    slsguard:\n      database: true\n      skip:\n        coldStart: nightly batch, nobody waits\n", None),
+        (
+            "    slsguard:\n      statements:\n        - Effect: Allow\n          Action: s3:GetObject\n          Resource: arn:aws:s3:::b/*\n",
+            None,
+        ),
+        ("    slsguard:\n      statements: []\n", "statements"),
         ("    slsguard:\n      databse: true\n", "databse"),
         ("    slsguard:\n      skip:\n        coldstart: typo\n", "coldstart"),
         ("    slsguard:\n      skip:\n        coldStart: ' '\n", "coldStart"),
     ],
-    ids=["valid", "unknown-key", "unknown-rail", "empty-reason"],
+    ids=["valid", "statements", "no-statements", "unknown-key", "unknown-rail", "empty-reason"],
 )
 def test_config_validation_accepts_the_declared_properties_and_refuses_typos(
     generate,

@@ -89,6 +89,7 @@ function functionRecords({ service, naming, template }) {
       inVpc: inVpc(compiled.VpcConfig, vpc),
       tracing: Boolean(fn.tracing || (provider.tracing && provider.tracing.lambda)),
       database: settings.database === true,
+      statements: settings.statements || [],
       skip: settings.skip || {},
       ownRoleNeeds: ownRoleNeeds(fn),
       ownRole: 'role' in fn || Boolean(provider.iam && provider.iam.role && typeof provider.iam.role === 'string'),

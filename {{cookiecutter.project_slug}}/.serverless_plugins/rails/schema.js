@@ -52,6 +52,8 @@ const FUNCTION = {
   type: 'object',
   properties: {
     database: { type: 'boolean' },
+    // IAM statements for this function's role only (provider.iam.role.statements go into every role).
+    statements: { type: 'array', minItems: 1, items: { type: 'object', required: ['Effect'] } },
     skip: {
       type: 'object',
       properties: Object.fromEntries(OPT_OUTS.map((name) => [name, reason])),

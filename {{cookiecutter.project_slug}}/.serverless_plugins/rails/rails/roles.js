@@ -2,7 +2,8 @@
 
 // [wallet attack] One IAM role per function in place of the framework's shared IamRoleLambdaExecution: its own log
 // group, X-Ray writes when tracing, the queues/streams it consumes, its failure queue, the database only with
-// slsguard.database: true, VPC ENIs only in a VPC, and what provider.iam.role says (framework semantics: every role).
+// slsguard.database: true, VPC ENIs only in a VPC, what provider.iam.role says (framework semantics: every role), and
+// the function's own slsguard.statements (that role only).
 // No RoleName: CloudFormation names it, so no 64-character limit. The shared role goes when nothing uses it.
 // The warmer gets WarmerRole: its logs and lambda:InvokeFunction on exactly the functions it pings.
 
@@ -47,6 +48,7 @@ function statements(fn, { iam, database, failureQueue }) {
   if (failureQueue) list.push({ Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [{ 'Fn::GetAtt': [failureQueue, 'Arn'] }] });
   list.push(...structuredClone(iam.statements || []));
   if (fn.database) list.push(...structuredClone((database || {}).statements || []));
+  list.push(...structuredClone(fn.statements || []));
   return list;
 }
 
@@ -110,6 +112,9 @@ function warmerRole(resources, warmer, warmed) {
 function apply({ functions, template, config, iam, warmed }) {
   const resources = template.Resources;
   const shared = resources[SHARED];
+  for (const fn of functions.filter((f) => f.ownRole && (f.statements || []).length)) {
+    throw new Error(`functions.${fn.name}: slsguard.statements go into the role the rails build, but its role is not theirs (\`role\`, or provider.iam.role naming one); put them there.`);
+  }
   for (const fn of functions.filter((f) => !f.warmer && !f.ownRole && resources[f.functionId])) {
     const unsupported = [...fn.kinds.filter((kind) => UNSUPPORTED.has(kind)).map((kind) => `${kind} event`), ...(fn.ownRoleNeeds || [])];
     if (unsupported.length) {

@@ -141,6 +141,20 @@ test('provider.iam.role.statements go into every role; VPC functions get the ENI
   }
 });
 
+test('slsguard.statements go into that function role only; with its own role they are refused', () => {
+  const functions = structuredClone(FUNCTIONS);
+  const send = { Effect: 'Allow', Action: ['ses:SendEmail'], Resource: ['arn:aws:ses:us-east-1:1:identity/example.com'] };
+  functions.report.slsguard = { statements: [send] };
+  const ctx = context(functions);
+  roles.apply(ctx);
+  const has = (id) => ctx.template.Resources[id].Properties.Policies[0].PolicyDocument.Statement.some((s) => s.Action.includes('ses:SendEmail'));
+  assert.deepEqual(['ApiIamRole', 'WorkerIamRole', 'ReportIamRole'].filter(has), ['ReportIamRole']);
+  const own = structuredClone(FUNCTIONS);
+  own.report.role = 'arn:aws:iam::1:role/reporting';
+  own.report.slsguard = { statements: [send] };
+  assert.throws(() => roles.apply(context(own)), /functions\.report: slsguard\.statements go into the role the rails build/);
+});
+
 test('the warmer role may invoke exactly the warmed functions', () => {
   const functions = { ...structuredClone(FUNCTIONS), warmUpPluginDefault: { handler: 'w', role: 'WarmerRole' } };
   const ctx = context(functions, { config: { warmerRole: 'WarmerRole' } });
