@@ -52,6 +52,15 @@ function statements(fn, { iam, database, failureQueue }) {
   return list;
 }
 
+// What the framework's shared role carried from provider.iam.role (path, permissions boundary, tags) goes to every
+// role that replaces it, the warmer's too: an account whose SCPs demand a boundary refuses a role without one.
+const INHERITED = ['Path', 'PermissionsBoundary', 'Tags'];
+
+function inherit(props, shared) {
+  for (const key of INHERITED) if (shared && shared.Properties[key] !== undefined) props[key] = structuredClone(shared.Properties[key]);
+  return props;
+}
+
 function functionRole(fn, settings, shared) {
   const managed = [...(settings.iam.managedPolicies || [])];
   if (fn.inVpc) managed.push({ 'Fn::Sub': VPC_POLICY });
@@ -60,8 +69,7 @@ function functionRole(fn, settings, shared) {
     Policies: [{ PolicyName: `${fn.name}-rails`, PolicyDocument: { Version: '2012-10-17', Statement: statements(fn, settings) } }],
   };
   if (managed.length) props.ManagedPolicyArns = managed;
-  for (const key of ['Path', 'PermissionsBoundary', 'Tags']) if (shared && shared.Properties[key] !== undefined) props[key] = structuredClone(shared.Properties[key]);
-  return { Type: 'AWS::IAM::Role', Properties: props };
+  return { Type: 'AWS::IAM::Role', Properties: inherit(props, shared) };
 }
 
 function mentions(value, id) {
@@ -87,11 +95,11 @@ function rewire(resources, fn, id) {
   }
 }
 
-function warmerRole(resources, warmer, warmed) {
+function warmerRole(warmer, warmed, shared) {
   const group = `/aws/lambda/${warmer.fullName}`;
   return {
     Type: 'AWS::IAM::Role',
-    Properties: {
+    Properties: inherit({
       AssumeRolePolicyDocument: assumeLambda(),
       Policies: [
         {
@@ -105,7 +113,7 @@ function warmerRole(resources, warmer, warmed) {
           },
         },
       ],
-    },
+    }, shared),
   };
 }
 
@@ -128,7 +136,7 @@ function apply({ functions, template, config, iam, warmed }) {
   }
   const warmer = functions.find((f) => f.warmer && resources[f.functionId]);
   if (warmer && config.warmerRole) {
-    resources[config.warmerRole] = warmerRole(resources, warmer, warmed || []);
+    resources[config.warmerRole] = warmerRole(warmer, warmed || [], shared);
     rewire(resources, warmer, config.warmerRole);
   }
   if (shared) {

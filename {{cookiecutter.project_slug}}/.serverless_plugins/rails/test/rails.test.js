@@ -165,6 +165,19 @@ test('the warmer role may invoke exactly the warmed functions', () => {
   assert.deepEqual(invoke.Resource, [{ 'Fn::GetAtt': ['ApiLambdaFunction', 'Arn'] }]);
 });
 
+test('the permissions boundary, path and tags of provider.iam.role reach every role, the warmer role too', () => {
+  const functions = { ...structuredClone(FUNCTIONS), warmUpPluginDefault: { handler: 'w', role: 'WarmerRole' } };
+  const ctx = context(functions, { config: { warmerRole: 'WarmerRole' } });
+  const boundary = { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/boundary' };
+  Object.assign(ctx.template.Resources.IamRoleLambdaExecution.Properties, { PermissionsBoundary: boundary, Path: '/apps/' });
+  ctx.warmed = ctx.functions.filter((fn) => fn.name === 'api');
+  roles.apply(ctx);
+  for (const id of ['ApiIamRole', 'WorkerIamRole', 'ReportIamRole', 'WarmerRole']) {
+    assert.deepEqual(ctx.template.Resources[id].Properties.PermissionsBoundary, boundary, id);
+    assert.equal(ctx.template.Resources[id].Properties.Path, '/apps/', id);
+  }
+});
+
 test('a function whose trigger needs permissions the rails do not grant is refused with its name', () => {
   const ctx = context({ stream: { handler: 'h', events: [{ msk: { arn: 'arn', topic: 't' } }] } });
   assert.throws(() => roles.apply(ctx), /functions\.stream: its msk event/);
