@@ -41,13 +41,12 @@ const HOOKS = {
   offline: ['before:offline:start', 'before:offline:start:init'],
 };
 
-// A function is warmed by warmer `name` when its own setting (or the warmer's default) enables it for this stage.
+// A function is warmed by warmer `name` when its own `enabled` (else the warmer's) says so for this stage: the
+// rule of serverless-plugin-warmup 8 (getFunctionsByWarmer), whose pings the warmer's role must allow.
 function warmedBy(fn, name, defaults, stage) {
-  const own = (fn.warmup || {})[name];
-  const enabled = own && own.enabled !== undefined ? own.enabled : own ? true : (defaults || {}).enabled;
-  if (Array.isArray(enabled)) return enabled.includes(stage);
-  if (typeof enabled === 'string') return enabled === stage;
-  return Boolean(enabled);
+  const own = (fn.warmup || {})[name] || {};
+  const enabled = own.enabled !== undefined ? own.enabled : (defaults || {}).enabled;
+  return enabled === true || enabled === 'true' || enabled === stage || (Array.isArray(enabled) && enabled.includes(stage));
 }
 
 class Rails {
@@ -111,3 +110,4 @@ class Rails {
 }
 
 module.exports = Rails;
+module.exports.warmedBy = warmedBy;

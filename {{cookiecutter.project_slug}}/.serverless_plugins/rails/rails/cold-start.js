@@ -4,8 +4,9 @@
 // opt out (slsguard.skip.coldStart: "reason"). Runs before the framework and serverless-plugin-warmup read the
 // function settings, so they compile it as if serverless.yml said it.
 
+// The warmer keeps what the function's own warmup block says (concurrency, payload) and enables it.
 const SETTINGS = {
-  warmer: () => ({ warmup: { default: { enabled: true } } }),
+  warmer: (config, fn) => ({ warmup: { ...fn.warmup, default: { ...(fn.warmup || {}).default, enabled: true } } }),
   provisioned: (config) => ({ provisionedConcurrency: config.provisionedConcurrency || 1 }),
   snapstart: () => ({ snapStart: true }),
   none: () => ({}),
@@ -17,7 +18,7 @@ function targets(functions) {
 
 function apply({ functions, config, service }) {
   const setting = SETTINGS[config.coldStart || 'none'];
-  for (const fn of targets(functions)) Object.assign(service.functions[fn.name], setting(config));
+  for (const fn of targets(functions)) Object.assign(service.functions[fn.name], setting(config, service.functions[fn.name]));
 }
 
 module.exports = { apply, targets, SETTINGS };

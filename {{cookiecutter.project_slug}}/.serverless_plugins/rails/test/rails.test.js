@@ -155,6 +155,23 @@ test('slsguard.statements go into that function role only; with its own role the
   assert.throws(() => roles.apply(context(own)), /functions\.report: slsguard\.statements go into the role the rails build/);
 });
 
+test('a function is warmed as serverless-plugin-warmup decides: its own enabled, else the warmer default', () => {
+  const { warmedBy } = require('..');
+  assert.equal(warmedBy({ warmup: { default: { concurrency: 2 } } }, 'default', { enabled: false }, 'dev'), false);
+  assert.equal(warmedBy({ warmup: { default: { concurrency: 2 } } }, 'default', { enabled: ['dev'] }, 'dev'), true);
+  assert.equal(warmedBy({ warmup: { default: { enabled: 'true' } } }, 'default', undefined, 'dev'), true);
+  assert.equal(warmedBy({ warmup: { default: { enabled: 'production' } } }, 'default', { enabled: true }, 'dev'), false);
+  assert.equal(warmedBy({}, 'default', { enabled: 'dev' }, 'dev'), true);
+});
+
+test('the warmer rail keeps a function own warmup settings and enables it', () => {
+  const functions = structuredClone(FUNCTIONS);
+  functions.api.warmup = { default: { concurrency: 2 } };
+  const ctx = context(functions, { config: { coldStart: 'warmer' } });
+  coldStart.apply(ctx);
+  assert.deepEqual(ctx.service.functions.api.warmup, { default: { concurrency: 2, enabled: true } });
+});
+
 test('the warmer role may invoke exactly the warmed functions', () => {
   const functions = { ...structuredClone(FUNCTIONS), warmUpPluginDefault: { handler: 'w', role: 'WarmerRole' } };
   const ctx = context(functions, { config: { warmerRole: 'WarmerRole' } });
