@@ -57,9 +57,8 @@ def run_cli(args: argparse.Namespace) -> int:
     accepted = baseline.read(args.baseline) if args.baseline else None  # a bad baseline stops before any work
     findings, templates, account = _prepare(args.paths, args.account_concurrency)
     if args.write_baseline:
-        count = baseline.write(args.write_baseline, findings, templates)
-        print(f"slsguard: recorded {count} findings in {args.write_baseline}.", file=sys.stderr)
-        accepted = baseline.accepted(findings, templates)
+        accepted = baseline.write(args.write_baseline, findings, templates)
+        print(f"slsguard: recorded {len(accepted)} findings in {args.write_baseline}.", file=sys.stderr)
     if accepted is not None:
         findings = baseline.apply(findings, templates, accepted)
         findings = report.ordered(findings, templates, [r.id for r in RULES])

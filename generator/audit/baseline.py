@@ -138,11 +138,6 @@ def fingerprints(findings: Sequence[Finding], templates: Sequence[Template]) -> 
     return [prints[0] if len(prints) == 1 else _digest(prints, 20) for prints in _member_prints(findings, templates)]
 
 
-def accepted(findings: Sequence[Finding], templates: Sequence[Template]) -> frozenset[str]:
-    """The fingerprints a baseline written from these findings accepts (what ``write`` records)."""
-    return frozenset(e["fingerprint"] for e in entries(findings, templates))  # type: ignore[misc]
-
-
 def entries(findings: Sequence[Finding], templates: Sequence[Template]) -> list[dict[str, str | None]]:
     """The baseline's entries for today's findings, one per member of a grouped finding: exempted ones, broken
     exemptions and info findings are left out."""
@@ -169,8 +164,9 @@ def dumps(items: Iterable[dict[str, str | None]]) -> str:
     )
 
 
-def write(path: Path, findings: Sequence[Finding], templates: Sequence[Template]) -> int:
-    """Record today's findings in ``path`` (atomically: a failed write leaves the old file); returns the count."""
+def write(path: Path, findings: Sequence[Finding], templates: Sequence[Template]) -> frozenset[str]:
+    """Record today's findings in ``path`` (atomically: a failed write leaves the old file); returns the fingerprints
+    it accepts, one per entry."""
     import tempfile  # only when writing: it costs every audit's start-up otherwise
 
     items = entries(findings, templates)
@@ -185,7 +181,7 @@ def write(path: Path, findings: Sequence[Finding], templates: Sequence[Template]
         raise UserError(
             f"{path}: cannot write the baseline ({err.strerror}).", "Fix: choose a writable path for --write-baseline."
         ) from err
-    return len(items)
+    return frozenset(str(e["fingerprint"]) for e in items)
 
 
 def read(path: Path) -> frozenset[str]:
