@@ -248,9 +248,12 @@ def test_a_grouped_finding_is_recorded_per_member_so_removing_its_first_member_k
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     file = tmp_path / "baseline.json"
-    audit(capsys, str(write(tmp_path / "before", functions("Api", "Worker"))), "--write-baseline", str(file))
+    code, out, err = audit(capsys, str(write(tmp_path / "before", functions("Api", "Worker"))), "--write-baseline", str(file))
     recorded = [e["logical_id"] for e in json.loads(file.read_text())["findings"] if e["rule"] == "plain-secret"]
     assert recorded == ["ApiLambdaFunction", "WorkerLambdaFunction"]
+    # the count is of findings, as the report counts them: the grouped secret is one
+    (shown,) = [line for line in out.splitlines() if line.startswith("slsguard audit:")]
+    assert err == f"slsguard: recorded {shown.split(', ')[-1].split()[0]} findings in {file}.\n", (err, shown)
     # WHEN the function listed first is removed, the rest of the group is still the accepted finding
     code, out, _ = audit(capsys, str(write(tmp_path / "smaller", functions("Worker"))), "--baseline", str(file), "--format", "json")
     assert code == 0 and plain_secret(json.loads(out)).get("baseline") is True

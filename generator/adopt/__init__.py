@@ -129,7 +129,7 @@ def _baseline(project: Path, root: Any) -> tuple[str, int] | None:
         return None
     findings, templates = audit_with_templates([project / BUILD_DIR], _mark_defaults(_own_timeout_missing(root)))
     items = baseline.entries(findings, templates)
-    return baseline.dumps(items), len(items)
+    return baseline.dumps(items), sum(1 for f in findings if baseline.recordable(f))  # findings, as the audit counts them
 
 
 def adopt(project_dir: str | Path = ".", *, force: bool = False) -> Adopted:

@@ -58,7 +58,8 @@ def run_cli(args: argparse.Namespace) -> int:
     findings, templates, account = _prepare(args.paths, args.account_concurrency)
     if args.write_baseline:
         accepted = baseline.write(args.write_baseline, findings, templates)
-        print(f"slsguard: recorded {len(accepted)} findings in {args.write_baseline}.", file=sys.stderr)
+        count = sum(1 for f in findings if baseline.recordable(f))  # a grouped finding is one, as the report counts it
+        print(f"slsguard: recorded {count} findings in {args.write_baseline}.", file=sys.stderr)
     if accepted is not None:
         findings = baseline.apply(findings, templates, accepted)
         findings = report.ordered(findings, templates, [r.id for r in RULES])

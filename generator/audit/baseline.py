@@ -166,7 +166,7 @@ def dumps(items: Iterable[dict[str, str | None]]) -> str:
 
 def write(path: Path, findings: Sequence[Finding], templates: Sequence[Template]) -> frozenset[str]:
     """Record today's findings in ``path`` (atomically: a failed write leaves the old file); returns the fingerprints
-    it accepts, one per entry."""
+    it accepts, one per entry (a grouped finding has one per member)."""
     import tempfile  # only when writing: it costs every audit's start-up otherwise
 
     items = entries(findings, templates)
