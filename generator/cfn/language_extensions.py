@@ -112,15 +112,14 @@ class _Expander:
     def mapping(self, node: dict[str, Any], bound: tuple[_Loop, ...], where: str) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for raw_key, raw in node.items():
-            pairs = (
-                self.loop(raw_key, raw, bound)
-                if isinstance(raw_key, str) and raw_key.startswith(LOOP)
-                else [(self._key(raw_key, bound), self.value(raw, bound))]
-            )
+            is_loop = isinstance(raw_key, str) and raw_key.startswith(LOOP)
+            pairs = self.loop(raw_key, raw, bound) if is_loop else [(self._key(raw_key, bound), self.value(raw, bound))]
             for key, value in pairs:
                 if key in out:
                     raise self.fail(
-                        where, f'two copies are both named "{key}"', "Fix: put ${Identifier} or &{Identifier} in the OutputKey."
+                        raw_key if is_loop else where,
+                        f'two keys are both named "{key}"',
+                        "Fix: put ${Identifier} or &{Identifier} in the OutputKey.",
                     )
                 out[key] = value
         if bound:
