@@ -62,6 +62,7 @@ INT_DIGITS = Limit(
 LIMITS = (SIZE, DEPTH, ALIAS_NODES, INT_DIGITS)
 
 READ_FIX = "Fix: check the path and that the file is readable."
+SYNTAX_FIX = "Fix: correct the file where the message says, or give the file you meant."
 DUPLICATE_FIX = "Fix: keep one of them; CloudFormation would silently use only one (cfn-lint reports it as E0000)."
 _STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')  # a JSON string literal, escapes included
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
@@ -157,7 +158,7 @@ def _json_line(text: str, ordinal: int, key: str) -> int | None:
     return None
 
 
-def parse_json(text: str, source: object, fix: str = "") -> Any:
+def parse_json(text: str, source: object, fix: str = SYNTAX_FIX) -> Any:
     """JSON with the depth, number-length and duplicate-key checks; UserError naming ``source`` otherwise."""
     depth = _json_depth(text)
     if depth > DEPTH.value:
@@ -280,7 +281,7 @@ def _yaml_error(text: str, source: object, err: Exception, fix: str) -> UserErro
     return UserError(f"{printable(source)}: not valid YAML{where}: {printable(problem)}.", fix)
 
 
-def parse_yaml(text: str, source: object, loader: type | None = None, fix: str = "") -> Any:
+def parse_yaml(text: str, source: object, loader: type | None = None, fix: str = SYNTAX_FIX) -> Any:
     """YAML through ``loader`` (a SafeLoader subclass; SafeLoader itself by default) after ``check_yaml``."""
     import yaml
 
@@ -296,7 +297,7 @@ def parse_yaml(text: str, source: object, loader: type | None = None, fix: str =
         raise UserError(f"{printable(source)}: a value cannot be read as YAML ({printable(err)}).", fix) from err
 
 
-def parse(text: str, source: object, loader: type | None = None, fix: str = "", json_only: bool = False) -> Any:
+def parse(text: str, source: object, loader: type | None = None, fix: str = SYNTAX_FIX, json_only: bool = False) -> Any:
     """JSON when the file is named .json or starts with ``{``, else (or when JSON fails on a non-.json file) YAML."""
     is_json = str(source).lower().endswith(".json")
     if is_json or json_only or text.lstrip().startswith("{"):
@@ -308,11 +309,11 @@ def parse(text: str, source: object, loader: type | None = None, fix: str = "", 
     return parse_yaml(text, source, loader, fix)
 
 
-def load(path: str | Path, loader: type | None = None, fix: str = "", max_bytes: int = SIZE.value) -> Any:
+def load(path: str | Path, loader: type | None = None, fix: str = SYNTAX_FIX, max_bytes: int = SIZE.value) -> Any:
     """Read and parse one file (JSON or YAML, see ``parse``) within every limit; UserError naming it otherwise."""
     return parse(read_text(path, max_bytes), path, loader, fix)
 
 
-def load_json(path: str | Path, fix: str = "", max_bytes: int = SIZE.value) -> Any:
+def load_json(path: str | Path, fix: str = SYNTAX_FIX, max_bytes: int = SIZE.value) -> Any:
     """Read and parse one JSON file within every limit."""
     return parse_json(read_text(path, max_bytes), path, fix)
