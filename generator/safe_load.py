@@ -17,7 +17,6 @@ import json
 import os
 import re
 import stat
-from itertools import accumulate
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -64,9 +63,6 @@ LIMITS = (SIZE, DEPTH, ALIAS_NODES, INT_DIGITS)
 READ_FIX = "Fix: check the path and that the file is readable."
 SYNTAX_FIX = "Fix: correct the file where the message says, or give the file you meant."
 DUPLICATE_FIX = "Fix: keep one of them; CloudFormation would silently use only one (cfn-lint reports it as E0000)."
-_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')  # a JSON string literal, escapes included
-_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
-_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
 _TOKEN = re.compile(r'("[^"\\]*(?:\\.[^"\\]*)*")(\s*:)?|[\[\]{}]')
 
 
@@ -132,10 +128,18 @@ def read_text(path: str | Path, max_bytes: int = SIZE.value) -> str:
     return decode(read_bytes(path, max_bytes), path)
 
 
-def _json_depth(text: str) -> int:
-    """How deep brackets nest, strings skipped: checked before parsing, since the stdlib parser recurses."""
-    brackets = _NOT_BRACKET.sub("", _STRING.sub("", text))
-    return max(accumulate(map(_STEP.__getitem__, brackets)), default=0)
+def _too_deep(value: Any) -> bool:
+    """Whether parsed JSON nests deeper than DEPTH: one level at a time, containers only (no recursion)."""
+    level, depth = [value], 0
+    while level:
+        depth += 1
+        if depth > DEPTH.value:
+            return True
+        below: list[Any] = []
+        for node in level:
+            below.extend([c for c in (node.values() if type(node) is dict else node) if type(c) is dict or type(c) is list])
+        level = below
+    return False
 
 
 def _json_line(text: str, ordinal: int, key: str) -> int | None:
@@ -160,9 +164,6 @@ def _json_line(text: str, ordinal: int, key: str) -> int | None:
 
 def parse_json(text: str, source: object, fix: str = SYNTAX_FIX) -> Any:
     """JSON with the depth, number-length and duplicate-key checks; UserError naming ``source`` otherwise."""
-    depth = _json_depth(text)
-    if depth > DEPTH.value:
-        raise _error(source, _limit(DEPTH, f"{depth:,} found"))
     closed = 0
 
     def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -181,17 +182,20 @@ def parse_json(text: str, source: object, fix: str = SYNTAX_FIX) -> Any:
         return int(digits)
 
     try:
-        return json.loads(text, object_pairs_hook=pairs, parse_int=number)
+        value = json.loads(text, object_pairs_hook=pairs, parse_int=number)
     except _Refused as refused:
         if refused.key is not None and refused.line is not None:  # the ordinal of the object, turned into the key's line
             refused.line = _json_line(text, refused.line, refused.key)
         raise _error(source, refused) from None
     except json.JSONDecodeError as err:
         raise UserError(f"{printable(source)}: not valid JSON (line {err.lineno}, column {err.colno}: {err.msg}).", fix) from err
-    except RecursionError as err:  # the pre-check counts brackets; this only guards a parser change
+    except RecursionError as err:  # the parser recurses: past ~1,000 levels Python stops it
         raise _error(source, _limit(DEPTH)) from err
     except ValueError as err:
         raise UserError(f"{printable(source)}: not valid JSON ({printable(err)}).", fix) from err
+    if type(value) in (dict, list) and _too_deep(value):  # below Python's limit, above what every later walker may recurse
+        raise _error(source, _limit(DEPTH))
+    return value
 
 
 class _Frame:

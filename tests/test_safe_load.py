@@ -48,9 +48,7 @@ def nested_json(depth: int) -> str:
 
 def test_json_depth_up_to_the_limit_is_read() -> None:
     assert safe_load.parse_json(nested_json(DEPTH.value), "f")
-    assert f"nesting depth over the limit of {DEPTH.value} levels ({DEPTH.value + 1} found)" in refused(
-        safe_load.parse_json, nested_json(DEPTH.value + 1), "f"
-    )
+    assert f"nesting depth over the limit of {DEPTH.value} levels" in refused(safe_load.parse_json, nested_json(DEPTH.value + 1), "f")
 
 
 def test_brackets_inside_strings_do_not_count_as_nesting() -> None:
