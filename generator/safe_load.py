@@ -63,6 +63,7 @@ LIMITS = (SIZE, DEPTH, ALIAS_NODES, INT_DIGITS)
 READ_FIX = "Fix: check the path and that the file is readable."
 SYNTAX_FIX = "Fix: correct the file where the message says, or give the file you meant."
 DUPLICATE_FIX = "Fix: keep one of them; CloudFormation would silently use only one (cfn-lint reports it as E0000)."
+_KEY_END = re.compile(r'"[ \t\n\r]*:')  # how every object key ends (strings may match too: then counted more)
 _TOKEN = re.compile(r'("[^"\\]*(?:\\.[^"\\]*)*")(\s*:)?|[\[\]{}]')
 
 
@@ -128,18 +129,22 @@ def read_text(path: str | Path, max_bytes: int = SIZE.value) -> str:
     return decode(read_bytes(path, max_bytes), path)
 
 
-def _too_deep(value: Any) -> bool:
-    """Whether parsed JSON nests deeper than DEPTH: one level at a time, containers only (no recursion)."""
-    level, depth = [value], 0
+def _shape(value: Any) -> tuple[bool, int]:
+    """(nests deeper than DEPTH, keys in all objects) of parsed JSON: one level at a time, containers only."""
+    level, depth, keys = [value], 0, 0
     while level:
         depth += 1
         if depth > DEPTH.value:
-            return True
+            return True, keys
         below: list[Any] = []
         for node in level:
-            below.extend([c for c in (node.values() if type(node) is dict else node) if type(c) is dict or type(c) is list])
+            if type(node) is dict:
+                keys += len(node)
+                below.extend([c for c in node.values() if type(c) is dict or type(c) is list])
+            else:
+                below.extend([c for c in node if type(c) is dict or type(c) is list])
         level = below
-    return False
+    return False, keys
 
 
 def _json_line(text: str, ordinal: int, key: str) -> int | None:
@@ -163,7 +168,13 @@ def _json_line(text: str, ordinal: int, key: str) -> int | None:
 
 
 def parse_json(text: str, source: object, fix: str = SYNTAX_FIX) -> Any:
-    """JSON with the depth, number-length and duplicate-key checks; UserError naming ``source`` otherwise."""
+    """JSON with the depth, number-length and duplicate-key checks; UserError naming ``source`` otherwise.
+
+    The fast path parses without a per-object hook: every key written ends with ``"`` and a colon, so the text has
+    at least as many of those as keys written, and a key written twice leaves fewer in the result. Only when the
+    two counts differ (a repeated key, or a string holding ``":``) is the text parsed again with the hook that names
+    the key.
+    """
     closed = 0
 
     def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -182,7 +193,12 @@ def parse_json(text: str, source: object, fix: str = SYNTAX_FIX) -> Any:
         return int(digits)
 
     try:
-        value = json.loads(text, object_pairs_hook=pairs, parse_int=number)
+        value = json.loads(text, parse_int=number)
+        too_deep, keys = _shape(value) if type(value) in (dict, list) else (False, 0)
+        if too_deep:  # below Python's own limit, above what every later walker may recurse
+            raise _limit(DEPTH)
+        if keys != len(_KEY_END.findall(text)):  # never fewer matches than keys written: equal means none repeated
+            json.loads(text, object_pairs_hook=pairs, parse_int=number)
     except _Refused as refused:
         if refused.key is not None and refused.line is not None:  # the ordinal of the object, turned into the key's line
             refused.line = _json_line(text, refused.line, refused.key)
@@ -193,8 +209,6 @@ def parse_json(text: str, source: object, fix: str = SYNTAX_FIX) -> Any:
         raise _error(source, _limit(DEPTH)) from err
     except ValueError as err:
         raise UserError(f"{printable(source)}: not valid JSON ({printable(err)}).", fix) from err
-    if type(value) in (dict, list) and _too_deep(value):  # below Python's limit, above what every later walker may recurse
-        raise _error(source, _limit(DEPTH))
     return value
 
 

@@ -152,3 +152,21 @@ def test_printable(raw: str, shown: str) -> None:
 
 def test_every_user_error_is_one_line() -> None:
     assert str(UserError("bad\nvalue\x1b[0m", "Fix:\u2028this")) == "bad\\nvalue\\x1b[0m Fix:\\u2028this"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"Type": "x", "Type" : "y"}',
+        '{"a": 1, "a"\n: 2}',
+        '{"s": "quoted \\": inside", "a": 1, "a": 2}',
+        '{"p": "{\\"Statement\\":[]}", "k": {"x": 1, "x": 1}}',
+    ],
+    ids=["space-before-colon", "newline-before-colon", "string-with-quote-colon", "policy-string-beside"],
+)
+def test_a_duplicate_key_is_found_however_the_json_is_spaced(text: str) -> None:
+    assert "is written twice in one object" in refused(safe_load.parse_json, text, "f")
+
+
+def test_keys_spaced_before_the_colon_and_strings_holding_quote_colon_are_read() -> None:
+    assert safe_load.parse_json('{"a" : 1, "b"\t: {"c" :"x\\":"}}', "f") == {"a": 1, "b": {"c": 'x":'}}
