@@ -279,6 +279,12 @@ def has_unknown(value: Any) -> bool:
     return False
 
 
+def unprovable(value: Any) -> bool:
+    """An Unknown that a rule proving safety cannot accept: deployer input or a value the audit could not resolve.
+    References, pseudo parameters and dynamic references are never a literal "*" or "0.0.0.0/0": they are not."""
+    return isinstance(value, Unknown) and value.kind in (PARAMETER, UNRESOLVED)
+
+
 def why(because: tuple[str, ...]) -> str:
     """The reasons as message words: ' (when IsProd is false, parameter Cidr's default '0.0.0.0/0')' or ''."""
     return f" ({', '.join(because)})" if because else ""
