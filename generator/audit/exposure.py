@@ -168,11 +168,13 @@ def looks_generated(value: str) -> bool:
     return len(value) >= 16 and kinds >= 3
 
 
-def _password_problem(p: Possible) -> str | None:
+def _password_problem(raw: Any, p: Possible) -> str | None:
     value, reasons = p.value, why(tuple(SECRET_REASON.sub(r"\1", b) for b in p.because))
     if isinstance(value, str | int | float) and not isinstance(value, bool):
-        if isinstance(value, str) and looks_generated(value) and not p.because:
+        if isinstance(raw, str) and looks_generated(raw):
             return "holds a value that looks resolved at package time (e.g. from `${ssm:...}`): the password itself is in the template"
+        if not isinstance(raw, str) and not reasons:
+            return "is written in the template, assembled from literal parts"
         return f"is written in the template{reasons}"
     if not isinstance(value, Unknown) or value.kind == "dynamic":
         return None
@@ -193,7 +195,7 @@ def db_password(ctx: Context) -> Iterator[Finding]:
     """Challenge 3: a master password in the template is stored in the deployment bucket and every stack version."""
     for tpl, lid, db in ctx.index.of_type(*PASSWORD_HOLDERS):
         for p in property_values(tpl, db, "MasterUserPassword"):
-            problem = _password_problem(p)
+            problem = _password_problem(props(db).get("MasterUserPassword"), p)
             if problem:
                 yield finding(
                     "db-password",

@@ -78,10 +78,11 @@ def _entries(rule: Any, tpl: Template, where: tuple[Template, str, str], because
         for low in possible(rule.get("FromPort"), tpl) if kind[1] else [proto._replace(value=None)]:
             for high in possible(rule.get("ToPort"), tpl) if kind[1] else [proto._replace(value=None)]:
                 ports = _ports(low.value, high.value) if kind[1] else ALL
+                chosen = tuple(dict.fromkeys(f"the port from {x.value.detail}" for x in (low, high) if isinstance(x.value, Unknown)))
                 for key in ("CidrIp", "CidrIpv6"):
                     for cidr in possible(rule.get(key), tpl):
                         source = cidr.value if unprovable(cidr.value) else network(cidr.value)
-                        reasons = merge(because, proto.because, low.because, high.because, cidr.because)
+                        reasons = merge(because, proto.because, low.because, high.because, cidr.because, chosen)
                         if source is not None and reasons is not None:
                             yield Entry(where, source, kind[0], ports, reasons)
 
@@ -123,24 +124,36 @@ def security_group_open(ctx: Context) -> Iterator[Finding]:
     """Challenge 3: a database, cache or admin port open to 0.0.0.0/0 is scanned within minutes of deployment."""
     for label, entries in _groups(ctx).values():
         reported: set[tuple[int, str, str]] = set()
-        for entry in entries:
-            if _web(entry):
-                continue
-            key = (id(entry.where[0]), entry.where[1], entry.where[2])
-            if key in reported:
+        rest: list[Entry] = []
+        for entry in entries:  # one range that is the whole internet, or one the deployer chooses
+            if _web(entry) or _key(entry) in reported:
                 continue
             if isinstance(entry.source, Unknown):
-                reported.add(key)
+                reported.add(_key(entry))
                 yield _finding(entry, f"{label} admits {_shown(entry)} from {entry.source.detail}{why(entry.because)}", True)
+            elif covers_everything([entry.source]):
+                reported.add(_key(entry))
+                yield _finding(entry, f"{label} admits {_shown(entry)} from {entry.source}{why(entry.because)}", False)
+            else:
+                rest.append(entry)
+        for entry in rest:  # ranges of several rules that together cover everything
+            if _key(entry) in reported:
                 continue
-            whole = covers_everything([entry.source])
-            others = [e for e in entries if e is not entry and _same_ports(e, entry) and not isinstance(e.source, Unknown)]
-            joined = [e for e in others if merge(e.because, entry.because) is not None]
-            together = covers_everything([entry.source, *(e.source for e in joined)]) if not whole else None  # type: ignore[misc]
-            if whole or together:
-                reported.add(key)
-                what = f"{entry.source}" if whole else f"{', '.join(str(e.source) for e in [entry, *joined])} (together {together})"
-                yield _finding(entry, f"{label} admits {_shown(entry)} from {what}{why(entry.because)}", False)
+            joined = [entry]
+            for other in rest:
+                reasons = merge(*(e.because for e in joined), other.because)
+                if _key(other) not in {_key(e) for e in joined} and _same_ports(other, entry) and reasons is not None:
+                    joined.append(other)
+            together = covers_everything([e.source for e in joined])  # type: ignore[misc]
+            if together:
+                reported.update(_key(e) for e in joined)
+                reasons = merge(*(e.because for e in joined)) or ()
+                ranges = ", ".join(str(e.source) for e in joined)
+                yield _finding(entry, f"{label} admits {_shown(entry)} from {ranges} (together {together}){why(reasons)}", False)
+
+
+def _key(entry: Entry) -> tuple[int, str, str]:
+    return id(entry.where[0]), entry.where[1], entry.where[2]
 
 
 def _same_ports(a: Entry, b: Entry) -> bool:

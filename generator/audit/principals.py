@@ -28,6 +28,10 @@ PINNING_KEYS = frozenset(
     )
 )
 IP_KEYS = frozenset({"aws:sourceip", "aws:vpcsourceip"})
+# Keys whose value is an identifier: any wildcard in it ("vpce-*", "o-*") matches other people's accounts too.
+ID_KEYS = frozenset(
+    k.lower() for k in ("aws:SourceAccount", "aws:SourceOwner", "aws:SourceVpc", "aws:SourceVpce", "aws:SourceOrgID", "aws:PrincipalOrgID")
+) | frozenset({"aws:principalaccount", "s3:dataaccesspointaccount"})
 POSITIVE = frozenset({"stringequals", "stringequalsignorecase", "stringlike", "arnequals", "arnlike", "ipaddress", "numericequals"})
 
 
@@ -51,12 +55,17 @@ def everyone(principal: Any) -> bool | None:
     return False
 
 
-def _wildcard(value: Any) -> bool | None:
+def _wildcard(value: Any, key: str) -> bool | None:
+    """Whether a condition value matches callers of any account: all wildcards, a wildcard in an identifier, or in
+    an ARN's account field (``arn:aws:iam::*:role/x``)."""
     if unprovable(value):
         return None
-    if isinstance(value, Unknown):
+    if isinstance(value, Unknown) or not isinstance(value, str):
         return False
-    return isinstance(value, str) and value.strip("*?") == ""
+    if value.strip("*?") == "" or (key in ID_KEYS and any(c in value for c in "*?")):
+        return True
+    parts = value.split(":")
+    return len(parts) > 4 and parts[0] == "arn" and any(c in parts[4] for c in "*?")
 
 
 def pins(condition: Any) -> bool | None:
@@ -89,7 +98,7 @@ def _pins_key(key: str, values: list[Any]) -> bool | None:
     if key in IP_KEYS:
         nets = [n for n in (network(v) for v in values) if n is not None]
         return not covers_everything(nets) if nets else not any(isinstance(v, str) for v in values)
-    answers = [_wildcard(v) for v in values]
+    answers = [_wildcard(v, key) for v in values]
     return False if True in answers else None if None in answers else True
 
 

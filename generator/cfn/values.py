@@ -103,9 +103,15 @@ def when(condition: str, value: bool) -> str:
     return f"when {condition} is {'true' if value else 'false'}"
 
 
+DEPLOYER = "as the deployer passes it"  # the reason of a parameter's Unknown: kept for merge, not shown (its detail says it)
+_PARAMETER_REASON = re.compile(rf"^parameter (\w+)(?:'s default | = | {DEPLOYER}$)")
+
+
 def merge(*reasons: tuple[str, ...]) -> tuple[str, ...] | None:
-    """The reasons of values combined into one, or None when they contradict (a condition both true and false)."""
+    """The reasons of values combined into one, or None when they contradict: a condition both true and false, or
+    one parameter with two different values in the same deploy."""
     out: list[str] = []
+    parameters: dict[str, str] = {}
     for group in reasons:
         for reason in group:
             if reason in out:
@@ -114,6 +120,9 @@ def merge(*reasons: tuple[str, ...]) -> tuple[str, ...] | None:
                 flipped = reason[:-4] + "false" if reason.endswith(" true") else reason[:-5] + "true"
                 if flipped in out:
                     return None
+            named = _PARAMETER_REASON.match(reason)
+            if named and parameters.setdefault(named.group(1), reason) != reason:
+                return None
             out.append(reason)
     return tuple(out)
 
@@ -287,7 +296,8 @@ def unprovable(value: Any) -> bool:
 
 def why(because: tuple[str, ...]) -> str:
     """The reasons as message words: ' (when IsProd is false, parameter Cidr's default '0.0.0.0/0')' or ''."""
-    return f" ({', '.join(because)})" if because else ""
+    shown = [b for b in because if not b.endswith(DEPLOYER)]
+    return f" ({', '.join(shown)})" if shown else ""
 
 
 from . import intrinsics as _intrinsics  # noqa: E402  (registers the intrinsic functions in INTRINSICS)
