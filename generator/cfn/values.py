@@ -33,10 +33,10 @@ import re
 import weakref
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from .template import Template
+
 if TYPE_CHECKING:
     from collections.abc import Callable
-
-    from generator.audit.model import Template
 
 MAX_COMBINATIONS = 64  # alternatives one value may produce before it counts as unresolved
 MAX_DEPTH = 48  # nesting of intrinsic functions, conditions and stack hops followed
