@@ -152,3 +152,11 @@ def test_secrets_are_not_printed_in_the_messages() -> None:
     for name in ("db-password-noecho-default", "db-password-findinmap", "env-secret-if", "env-variables-if"):
         text = " ".join(message for _, _, message in judged(name))
         assert not any(secret in text for secret in ("S3cretDefault", "devpassword", "abc123def456", "Pr0dPassw0rd")), name
+
+
+def test_a_nested_stack_is_judged_on_what_its_parent_passes() -> None:
+    """The child's CIDR is a parameter; the parent passes 0.0.0.0/0 in one branch (the safe twin: private in both)."""
+    [found] = [f for f in audit([EVASION / "nested" / "fail" / "root.yaml"]) if f.rule in JUDGED]
+    assert (found.rule, found.stack, found.logical_id) == (SG, "Network", "DbGroup")
+    assert "from 0.0.0.0/0 (parameter DbCidr as stack Network passes it, when IsProd is false)" in found.message
+    assert [f for f in audit([EVASION / "nested" / "safe" / "root.yaml"]) if f.rule in JUDGED] == []

@@ -166,6 +166,7 @@ class Evaluator:
     def __init__(self, tpl: Template) -> None:
         self.tpl = tpl
         self._memo: dict[int, tuple[Any, list[Possible]]] = {}  # id(node) -> (node kept alive, result)
+        self._shallow: dict[int, tuple[Any, list[Possible]]] = {}
         self.conditions: dict[str, frozenset[bool] | None] = {}  # None while being evaluated (a cycle)
         self.parsed: dict[str, Any] = {}  # JSON policy strings, parsed once
 
@@ -182,6 +183,8 @@ class Evaluator:
         if cached is not None and cached[0] is node:
             return cached[1]
         result = dedupe(self._eval(node, depth))
+        if len(result) > MAX_COMBINATIONS:
+            result = too_many("a value")
         self._memo[id(node)] = (node, result)
         return result
 
@@ -209,22 +212,31 @@ class Evaluator:
         if isinstance(node, dict) and len(node) == 1 and depth <= MAX_DEPTH:
             key, arg = next(iter(node.items()))
             if key == "Fn::If":
-                from .conditions import branches
-
-                found = branches(self, arg, depth + 1)
-                if found is None:
-                    return self.eval(node, depth)
-                return [
-                    Possible(p.value, reasons)
-                    for branch, because in found
-                    for p in self.shallow(branch, depth + 1)
-                    if (reasons := merge(because, p.because)) is not None
-                ]
+                cached = self._shallow.get(id(node))
+                if cached is not None and cached[0] is node:
+                    return cached[1]
+                result = self._shallow_if(node, arg, depth)
+                self._shallow[id(node)] = (node, result)
+                return result
             if key in INTRINSICS:
                 return self.eval(node, depth)
         if node is None:
             return [Possible(ABSENT, ())]
         return [Possible(node, ())]
+
+    def _shallow_if(self, node: dict[str, Any], arg: Any, depth: int) -> list[Possible]:
+        from .conditions import branches
+
+        found = branches(self, arg, depth + 1)
+        if found is None:
+            return self.eval(node, depth)
+        out = [
+            Possible(p.value, reasons)
+            for branch, because in found
+            for p in self.shallow(branch, depth + 1)
+            if (reasons := merge(because, p.because)) is not None
+        ]
+        return too_many("an Fn::If") if len(out) > MAX_COMBINATIONS else out
 
 
 INTRINSICS: dict[str, Callable[[Evaluator, Any, int], list[Possible]]] = {}  # filled by intrinsics.py
