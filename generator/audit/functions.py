@@ -7,7 +7,7 @@ from typing import Any
 
 from .. import limits
 from ..cfn import refs
-from ..cfn.values import ABSENT, Unknown, property_values, why
+from ..cfn.values import ABSENT, Unknown, merge, property_values, why
 from . import triggers, warmer
 from .fixes import fix
 from .model import ERROR, FUNCTION, WARNING, Context, Finding, Template, finding, fn_label, implicit, literal_int, props
@@ -226,11 +226,14 @@ def _unmanaged(tpl: Template, lid: str, fn: dict[str, Any], names: set[str], cov
             continue  # a reference to a log group resource, checked above
         if group is ABSENT and (id(tpl), lid) in covered:
             continue
-        if group is ABSENT:
-            fname = props(fn).get("FunctionName")
-            group = f"/aws/lambda/{fname}" if isinstance(fname, str) else f"/aws/lambda/<generated name of {lid}>"
-        if group not in names:
-            return f"{group}{why(config.because)}"
+        if group is not ABSENT:
+            if group not in names:
+                return f"{group}{why(config.because)}"
+            continue
+        for fname in property_values(tpl, fn, "FunctionName"):
+            default = f"/aws/lambda/{fname.value}" if isinstance(fname.value, str) else f"/aws/lambda/<generated name of {lid}>"
+            if default not in names:
+                return f"{default}{why(merge(config.because, fname.because) or config.because)}"
     return None
 
 
