@@ -110,9 +110,12 @@ _PARAMETER_REASON = re.compile(rf"^parameter (\w+)(?:'s default | = | {DEPLOYER}
 def merge(*reasons: tuple[str, ...]) -> tuple[str, ...] | None:
     """The reasons of values combined into one, or None when they contradict: a condition both true and false, or
     one parameter with two different values in the same deploy."""
+    given = [group for group in reasons if group]
+    if len(given) <= 1:
+        return given[0] if given else ()  # one value's own reasons never contradict themselves
     out: list[str] = []
     parameters: dict[str, str] = {}
-    for group in reasons:
+    for group in given:
         for reason in group:
             if reason in out:
                 continue
@@ -150,6 +153,8 @@ def product(parts: list[list[Possible]], what: str) -> list[tuple[list[Any], tup
 
 def dedupe(found: list[Possible]) -> list[Possible]:
     """The same value reached the same way once; order kept."""
+    if len(found) <= 1:
+        return found
     seen: set[str] = set()
     out: list[Possible] = []
     for p in found:
@@ -174,7 +179,7 @@ class Evaluator:
         if node is None:
             return [Possible(ABSENT, ())]
         if isinstance(node, str):
-            return [Possible(Unknown(DYNAMIC_KIND, node) if DYNAMIC.search(node) else node, ())]
+            return [Possible(Unknown(DYNAMIC_KIND, node) if "{{" in node and DYNAMIC.search(node) else node, ())]
         if not isinstance(node, dict | list):
             return [Possible(node, ())]
         if depth > MAX_DEPTH:
