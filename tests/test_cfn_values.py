@@ -176,3 +176,10 @@ def test_a_shared_tree_of_conditions_stays_bounded() -> None:
     assert len(possible(node, t)) <= MAX_COMBINATIONS
     assert len(shallow(node, t)) <= MAX_COMBINATIONS
     assert len(items([node], t)) <= MAX_COMBINATIONS
+
+
+def test_a_resource_condition_bounds_its_properties() -> None:
+    t = tpl(Conditions={"IsProd": {"Fn::Equals": [{"Ref": "AWS::Region"}, "x"]}, "Never": {"Fn::Equals": ["a", "b"]}})
+    prod = {"Condition": "IsProd", "Properties": {"Cidr": {"Fn::If": ["IsProd", "10.0.0.0/8", "0.0.0.0/0"]}}}
+    assert property_values(t, prod, "Cidr") == [Possible("10.0.0.0/8", ("when IsProd is true",))]
+    assert property_values(t, {"Condition": "Never", "Properties": {"Cidr": "0.0.0.0/0"}}, "Cidr") == []

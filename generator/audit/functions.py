@@ -7,7 +7,7 @@ from typing import Any
 
 from .. import limits
 from ..cfn import refs
-from ..cfn.values import ABSENT, Unknown, merge, property_values, why
+from ..cfn.values import ABSENT, Unknown, deployed, merge, property_values, why
 from . import triggers, warmer
 from .fixes import fix
 from .model import ERROR, FUNCTION, WARNING, Context, Finding, Template, finding, fn_label, implicit, literal_int, props
@@ -18,7 +18,7 @@ from .model import ERROR, FUNCTION, WARNING, Context, Finding, Template, finding
 def _absent_in(tpl: Template, fn: dict[str, Any], name: str) -> tuple[str, ...] | None:
     """Why the property may be missing in a deploy (``()``: always), None when every deploy sets it."""
     if name not in props(fn):
-        return ()
+        return deployed(tpl, fn)
     return next((p.because for p in property_values(tpl, fn, name) if p.value is ABSENT), None)
 
 

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from typing import Any, NamedTuple
 
 from ..cfn import refs
-from ..cfn.values import MAX_COMBINATIONS, UNRESOLVED, Unknown, items, merge, possible, product, unprovable, why
+from ..cfn.values import MAX_COMBINATIONS, UNRESOLVED, Unknown, deployed, items, merge, possible, product, unprovable, why
 from .fixes import fix
 from .model import ERROR, Context, Finding, Template, finding, literal_int, props
 
@@ -116,14 +116,20 @@ def _groups(ctx: Context) -> dict[tuple[int, str], tuple[str, list[Entry]]]:
     groups: dict[tuple[int, str], tuple[str, list[Entry]]] = {}
     for tpl, lid, group in ctx.index.of_type("AWS::EC2::SecurityGroup"):
         found = groups.setdefault((id(tpl), lid), (f"Security group {lid}", []))[1]
-        for i, rule in items(props(group).get("SecurityGroupIngress"), tpl):
-            found.extend(_entries(rule.value, tpl, (tpl, lid, f"Properties.SecurityGroupIngress[{i}]"), rule.because))
+        exists = deployed(tpl, group)
+        for i, rule in items(props(group).get("SecurityGroupIngress"), tpl) if exists is not None else []:
+            because = merge(exists, rule.because)
+            if because is not None:
+                found.extend(_entries(rule.value, tpl, (tpl, lid, f"Properties.SecurityGroupIngress[{i}]"), because))
     for tpl, lid, ingress in ctx.index.of_type("AWS::EC2::SecurityGroupIngress"):
+        exists = deployed(tpl, ingress)
+        if exists is None:
+            continue
         target = next(refs.targets(props(ingress).get("GroupId"), tpl), None)
         key = (id(target[0]), target[1]) if target else (id(tpl), lid)
         label = f"Security group {target[1]}" if target else f"Ingress rule {lid}"
         found = groups.setdefault(key, (label, []))[1]
-        found.extend(_entries(props(ingress), tpl, (tpl, lid, "Properties"), ()))
+        found.extend(_entries(props(ingress), tpl, (tpl, lid, "Properties"), exists))
     return groups
 
 

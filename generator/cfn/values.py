@@ -267,12 +267,33 @@ def shallow(value: Any, tpl: Template) -> list[Possible]:
     return evaluator(tpl).shallow(value)
 
 
+def deployed(tpl: Template, resource: Any) -> tuple[str, ...] | None:
+    """Why a resource exists in a deploy: ``()`` always, ``("when IsProd is true",)`` under its ``Condition``;
+    None when its condition is provably false (CloudFormation never creates it)."""
+    name = resource.get("Condition") if isinstance(resource, dict) else None
+    if not isinstance(name, str):
+        return ()
+    from .conditions import named
+
+    answers = named(evaluator(tpl), name, 0)
+    if True not in answers:
+        return None
+    return (when(name, True),) if False in answers else ()
+
+
 def property_values(tpl: Template, resource: Any, name: str) -> list[Possible]:
-    """Every value a deploy can give one property of a resource (``ABSENT`` when it may be missing)."""
+    """Every value a deploy can give one property of a resource (``ABSENT`` when it may be missing), under the
+    resource's own ``Condition``: none when it is never created, each value's reasons naming the condition."""
+    exists = deployed(tpl, resource)
+    if exists is None:
+        return []
     properties = resource.get("Properties") if isinstance(resource, dict) else None
     if properties is not None and not isinstance(properties, dict):
-        return [Possible(Unknown(UNRESOLVED, "Properties is not a mapping"), ())]
-    return possible((properties or {}).get(name), tpl)
+        return [Possible(Unknown(UNRESOLVED, "Properties is not a mapping"), exists)]
+    found = possible((properties or {}).get(name), tpl)
+    if not exists:
+        return found
+    return [Possible(p.value, reasons) for p in found if (reasons := merge(exists, p.because)) is not None]
 
 
 def items(value: Any, tpl: Template) -> list[tuple[int, Possible]]:
