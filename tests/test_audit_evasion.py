@@ -31,6 +31,7 @@ FAILING: dict[str, tuple[set[str], str]] = {
     "s3-statement-if": ({S3}, "when IsProd is false"),
     "s3-policy-json-string": ({S3}, 'Principal "*"'),
     "s3-policy-json-sub": ({S3}, 'Principal "*"'),
+    "s3-policy-json-broken": ({S3}, f"{UNPROVABLE} private: it allows a statement that cannot be read"),
     "s3-accesspoint-public": ({S3}, "Access point Point"),
     "s3-accesspoint-json-string": ({S3}, "refuses it today"),
     "s3-acl-if": ({S3}, "PublicRead (when IsProd is false)"),

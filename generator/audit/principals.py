@@ -105,7 +105,7 @@ def _pins_key(key: str, values: list[Any]) -> bool | None:
 def exposures(statement: Any, tpl: Template) -> list[Exposure]:
     """Every way this statement can allow everyone, definite ones first."""
     if isinstance(statement, Unknown):
-        return [Exposure(False, (), f"a statement read from {statement.detail}")] if unprovable(statement) else []
+        return [Exposure(False, (), f"a statement that cannot be read ({statement.detail})")] if unprovable(statement) else []
     out: list[Exposure] = []
     whos: list[tuple[bool | None, tuple[str, ...], str]] = []
     for p in field(statement, "NotPrincipal", tpl):
