@@ -188,6 +188,24 @@ FIXES: dict[str, Fix] = {
         "Set `FunctionUrlConfig: {{AuthType: AWS_IAM}}` on the function in template.yaml, or put it behind an API, {exempt}.",
         "Set `AuthType: AWS_IAM` on the AWS::Lambda::Url, or put the function behind an API, {exempt}.",
     ),
+    "lambda-permission-public": Fix(
+        "In `resources:`, give the AWS::Lambda::Permission a SourceArn or SourceAccount (or PrincipalOrgID), or a principal "
+        'of one account or service instead of "*", {exempt}.',
+        "Give the AWS::Lambda::Permission in template.yaml a SourceArn or SourceAccount (or PrincipalOrgID), or a principal "
+        'of one account or service instead of "*", {exempt}.',
+        "Give the AWS::Lambda::Permission a SourceArn or SourceAccount (or PrincipalOrgID), or a principal of one account or "
+        'service instead of "*", {exempt}.',
+    ),
+    "rds-public.default-vpc": Fix(
+        "Set `DBSubnetGroupName` (private subnets) and `PubliclyAccessible: false` on the database in `resources:`.",
+        "Set `DBSubnetGroupName` (private subnets) and `PubliclyAccessible: false` on the database in template.yaml.",
+        "Set `DBSubnetGroupName` (private subnets) and `PubliclyAccessible: false` on the AWS::RDS::DBInstance.",
+    ),
+    "unprovable": Fix(
+        "Write the value in `resources:` as a literal, or give the parameter `AllowedValues` that are all safe, {exempt}.",
+        "Write the value in template.yaml as a literal, or give the parameter `AllowedValues` that are all safe, {exempt}.",
+        "Write the value as a literal, or give the parameter `AllowedValues` that are all safe, {exempt}.",
+    ),
 }
 
 
