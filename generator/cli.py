@@ -120,6 +120,9 @@ def _parser() -> argparse.ArgumentParser:
         help="the account's Lambda concurrency limit (default: the project's answer, else 1000)",
     )
     audit.add_argument("--warn-only", action="store_true", help="report errors but exit 0")
+    audit.add_argument(
+        "--show-accepted", action="store_true", help="text: list the findings the baseline accepts too (default: one line sums them up)"
+    )
 
     cost = sub.add_parser(
         "cost",

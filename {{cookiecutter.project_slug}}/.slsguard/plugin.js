@@ -9,6 +9,7 @@
 //
 // custom.slsguard:
 //   warnOnly: true            report errors but let package/deploy go on
+//   showAccepted: true        list the findings .slsguard/baseline.json accepts (default: one line sums them up)
 //   maxHourly: 5              stop when `slsguard cost` (printed after the audit) is above 5 USD per hour
 //   command: slsguard         how to run the tool (a string split on spaces, or a list)
 //   exempt:                   per function (its key or FunctionName), API (logical id, deployed name, or the
@@ -26,6 +27,8 @@ const path = require('path');
 const INSTALL_HINT =
   'install it with `pip install -r requirements-dev.txt` in the virtualenv on PATH (it pins slsguard), ' +
   'or `pip install slsguard`, or point custom.slsguard.command at it';
+// An adopted service has no requirements-dev.txt of slsguard's.
+const ADOPTED_INSTALL_HINT = 'install it with `pip install slsguard` in the virtualenv on PATH, or point custom.slsguard.command at it';
 const RULE_ID = /^[a-z][a-z0-9-]*$/;
 const API_TYPES = ['AWS::ApiGateway::RestApi', 'AWS::ApiGatewayV2::Api'];
 const SUMMARY = /^slsguard audit: .*$/m;
@@ -48,6 +51,7 @@ class SlsguardBridge {
             type: 'object',
             properties: {
               warnOnly: { type: 'boolean' },
+              showAccepted: { type: 'boolean' },
               maxHourly: { type: 'number', minimum: 0 },
               command: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] },
               exempt: {
@@ -103,7 +107,11 @@ class SlsguardBridge {
 
   async checkInstalled() {
     const result = await this.run(['--version'], { capture: true });
-    if (result.code !== 0) throw this.fail(`\`${this.command().join(' ')} --version\` exited with ${result.code}: ${INSTALL_HINT}.`);
+    if (result.code !== 0) throw this.fail(`\`${this.command().join(' ')} --version\` exited with ${result.code}: ${this.installHint()}.`);
+  }
+
+  installHint() {
+    return this.adopted ? ADOPTED_INSTALL_HINT : INSTALL_HINT;
   }
 
   config() {
@@ -207,6 +215,7 @@ class SlsguardBridge {
     if (baseline) args.push('--baseline', BASELINE);
     const reportOnly = this.adopted && !baseline; // adopted, no baseline yet: today's findings must not stop the first package
     if (this.config().warnOnly || reportOnly) args.push('--warn-only');
+    if (this.config().showAccepted) args.push('--show-accepted');
     const result = await this.run(args, { capture: true });
     if (result.stdout) process.stdout.write(result.stdout);
     if (reportOnly && result.code === 0) {
@@ -261,7 +270,7 @@ class SlsguardBridge {
       try {
         child = spawn(cmd, [...pre, ...args], { cwd: this.serviceDir(), stdio: capture ? ['ignore', 'pipe', 'pipe'] : 'inherit' });
       } catch (error) {
-        reject(this.fail(`slsguard could not be started (${error.message}): ${INSTALL_HINT}.`));
+        reject(this.fail(`slsguard could not be started (${error.message}): ${this.installHint()}.`));
         return;
       }
       const out = [];
@@ -272,7 +281,7 @@ class SlsguardBridge {
       }
       child.on('error', (error) => {
         const missing = error.code === 'ENOENT';
-        reject(this.fail(missing ? `slsguard was not found (no \`${cmd}\` on PATH): ${INSTALL_HINT}.` : `slsguard could not be started (${error.message}).`));
+        reject(this.fail(missing ? `slsguard was not found (no \`${cmd}\` on PATH): ${this.installHint()}.` : `slsguard could not be started (${error.message}).`));
       });
       child.on('close', (code, signal) => {
         resolve({
