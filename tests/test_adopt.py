@@ -125,7 +125,7 @@ def snapshot(folder: Path) -> dict[str, bytes]:
         ),
         (
             lambda f: ((f / ".slsguard").mkdir(), (f / ".slsguard" / "adopted.json").write_text("{}")),
-            "already adopted (.slsguard/adopted.json exists). Fix: pass --force to refresh the plugin.",
+            "already adopted (.slsguard/adopted.json exists). Fix: pass --force to refresh the plugin (or --rails to add the rails).",
         ),
     ],
     ids=["no-serverless-yml", "bad-yaml", "not-a-mapping", "plugins-scalar", "generated", "adopted"],

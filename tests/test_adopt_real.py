@@ -120,6 +120,48 @@ def test_init_then_package_passes_and_a_new_secret_fails_naming_only_it(
     assert sls.read_text().splitlines()[where["region"]["startLine"] - 1] == SECRET.rstrip("\n")
 
 
+@pytest.mark.slow
+def test_init_rails_previews_without_writing_then_packages_with_the_rails(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    moto: MotoServer,  # noqa: F811
+    cache: Path,
+) -> None:
+    folder = packaged(tmp_path / "orders-service", moto, cache)
+    assert main(["init", str(folder)]) == 0
+    out = capsys.readouterr().out
+    recorded = int(re.search(r"Recorded (\d+) findings", out).group(1))  # type: ignore[union-attr]
+    assert "`slsguard init --rails` shows what it would change" in out  # the rails are offered, not added
+    sls = folder / "serverless.yml"
+    before = {p: p.read_bytes() for p in folder.rglob("*") if p.is_file() and "node_modules" not in p.parts}
+
+    # The preview: what it would add and serverless.yml's diff; nothing written without a terminal or --yes.
+    assert main(["init", str(folder), "--rails"]) == 0
+    preview = capsys.readouterr().out
+    assert "  add   .serverless_plugins/rails/  (" in preview and "+  - ./.serverless_plugins/rails" in preview
+    assert "+    alarmTopic: AlarmTopic" in preview and "+      Type: AWS::SNS::Topic" in preview
+    assert preview.rstrip().endswith("Nothing written: run it again with --yes to write these changes.")
+    assert {p: p.read_bytes() for p in folder.rglob("*") if p.is_file() and "node_modules" not in p.parts} == before
+
+    assert main(["init", str(folder), "--rails", "--yes"]) == 0
+    assert "Gave " in capsys.readouterr().out
+    old, new = before[sls].decode().splitlines(), sls.read_text().splitlines()
+    assert [line for line in old if line not in new] == [] and len(new) > len(old)  # only added lines: comments kept
+
+    result = run_osls(folder, moto, cache, "package", "--stage", "dev")
+    assert result.returncode == 0, f"{result.stdout}\n{result.stderr}"
+    resources = json.loads((folder / ".serverless" / "cloudformation-template-update-stack.json").read_text())["Resources"]
+    for fn in ("GetOrder", "NightlyReport"):  # the rails ran: alarms and a role per function
+        assert f"{fn}ErrorsAlarm" in resources and f"{fn}IamRole" in resources
+    assert "NightlyReportFailureQueue" in resources  # the scheduled (asynchronous) function's failure queue
+    # What the rails fix has left the report; the rest stays accepted and the package passes.
+    findings = audit([folder / ".serverless"])
+    assert not [f for f in findings if f.rule in ("errors-alarm", "async-failure-destination")]
+    summary = re.search(r"slsguard audit: 0 errors, \d+ warnings?, 0 exempted, (\d+) in the baseline in \d+ stacks?\.", result.stdout)
+    assert summary and int(summary.group(1)) < recorded, result.stdout
+    assert "(baseline)" not in result.stdout
+
+
 # --- the corpus, adopted -------------------------------------------------------------------------------------------
 
 CORPUS = Path(__file__).resolve().parent / "fixtures" / "corpus"
