@@ -119,11 +119,12 @@ def owners(tpl: Template, logical_id: str, path: str, templates: Iterable[Templa
     return found
 
 
-def _covering(f: Finding, tpl: Template, templates: list[Template]) -> Iterator[Holder]:
-    """Where an exemption covering this finding may be written, nearest first."""
+def _covering(f: Finding, tpl: Template, templates: list[Template], by_owner: bool) -> Iterator[Holder]:
+    """Where an exemption covering this finding may be written, nearest first (its owners only when some function or
+    API has an exemption: finding them follows references)."""
     if f.logical_id is not None:
         yield tpl, f.logical_id
-        for owner in owners(tpl, f.logical_id, f.path, templates):
+        for owner in owners(tpl, f.logical_id, f.path, templates) if by_owner else ():
             if owner != (tpl, f.logical_id):
                 yield owner
     scope: Template | None = tpl
@@ -141,14 +142,18 @@ def apply(findings: Iterable[Finding], templates: dict[str, Template]) -> list[F
     """Mark findings exempted by their resource's, their function's or API's, or an enclosing template's metadata;
     then report every exemption that covered nothing."""
     every = list(templates.values())
+    findings = list(findings)
+    written = [(t, lid) for t in every for lid, body in [(None, t.body), *t.resources.items()] if _entries(body) is not None]
+    if not written:
+        return findings  # no exemption anywhere: nothing to mark, nothing unmatched
+    by_owner = any(lid is not None and rtype(t.resources.get(lid)) in OWNERS for t, lid in written)
     used: set[tuple[int, str | None, str]] = set()
     out: list[Finding] = []
-    findings = list(findings)
     for f in findings:
         tpl = templates.get(f.stack)
         reason = None
         if f.rule != RULE and tpl is not None:
-            for holder in _covering(f, tpl, every):
+            for holder in _covering(f, tpl, every, by_owner):
                 reason = _reason(_holder_body(holder), f.rule)
                 if reason:
                     used.add((id(holder[0]), holder[1], f.rule))

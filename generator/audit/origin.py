@@ -12,9 +12,12 @@ template file given directly), as the loader finds the recorded answers. Checked
 
 from __future__ import annotations
 
+import weakref
 from pathlib import Path
 
 from .model import Template
+
+_SEEN: weakref.WeakKeyDictionary[Template, bool] = weakref.WeakKeyDictionary()  # root template -> has the rails
 
 BUILD_DIR = ".serverless"  # the framework's build folder (the loader's BUILD_DIR)
 RAILS_PLUGIN = Path(".serverless_plugins") / "rails" / "index.js"
@@ -28,4 +31,7 @@ def project_of(tpl: Template) -> Path:
 
 def has_rails(tpl: Template) -> bool:
     """Whether the service behind ``tpl`` runs the rails plugin (a generated project, or adopted with --rails)."""
-    return (project_of(tpl) / RAILS_PLUGIN).is_file()
+    root = tpl.root
+    if root not in _SEEN:
+        _SEEN[root] = (project_of(root) / RAILS_PLUGIN).is_file()
+    return _SEEN[root]
