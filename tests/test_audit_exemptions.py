@@ -222,3 +222,20 @@ def test_a_name_the_service_does_not_have_stops_package_with_the_names_it_could_
         "custom.slsguard.exempt.craete names no function, API or resource of this service (use a function name, an API name, "
         "a logical id or `stack`). Did you mean `create`?"
     )
+
+
+def test_an_exemption_a_nearer_one_overrides_still_counts_as_matching(tmp_path: Path) -> None:
+    """A method's own exemption wins over its API's; the API's is not reported as matching nothing."""
+    folder = service(
+        tmp_path,
+        {
+            "ApiGatewayMethodTodosGet": {"rest-unauthenticated": "the list is public"},
+            "ApiGatewayRestApi": {"rest-unauthenticated": PUBLIC},
+        },
+    )
+    reasons = {}
+    for f in audit([folder]):
+        if f.rule == "rest-unauthenticated":
+            reasons.update(dict.fromkeys(f.resources or (f.logical_id,), f.exempt))
+    assert reasons == {**dict.fromkeys(METHODS, PUBLIC), "ApiGatewayMethodTodosGet": "the list is public"}
+    assert unmatched(folder) == []

@@ -153,11 +153,11 @@ def apply(findings: Iterable[Finding], templates: dict[str, Template]) -> list[F
         tpl = templates.get(f.stack)
         reason = None
         if f.rule != RULE and tpl is not None:
-            for holder in _covering(f, tpl, every, by_owner):
-                reason = _reason(_holder_body(holder), f.rule)
-                if reason:
+            for holder in _covering(f, tpl, every, by_owner):  # the nearest reason wins; every one that covers it is used
+                found = _reason(_holder_body(holder), f.rule)
+                if found:
                     used.add((id(holder[0]), holder[1], f.rule))
-                    break
+                    reason = reason or found
         out.append(replace(f, exempt=reason) if reason else f)
     broken = {(f.stack, f.path) for f in findings if f.rule == RULE}
     out.extend(_unmatched(every, used, broken, out))
