@@ -225,17 +225,17 @@ def test_a_name_the_service_does_not_have_stops_package_with_the_names_it_could_
 
 
 def test_an_exemption_a_nearer_one_overrides_still_counts_as_matching(tmp_path: Path) -> None:
-    """A method's own exemption wins over its API's; the API's is not reported as matching nothing."""
+    """The POST method's own exemption wins over its function's; the function's is not reported as matching nothing."""
     folder = service(
         tmp_path,
         {
-            "ApiGatewayMethodTodosGet": {"rest-unauthenticated": "the list is public"},
-            "ApiGatewayRestApi": {"rest-unauthenticated": PUBLIC},
+            "ApiGatewayMethodTodosPost": {"rest-unauthenticated": "sign-up is open"},
+            "CreateLambdaFunction": {"rest-unauthenticated": "creating a todo is open"},
         },
     )
     reasons = {}
     for f in audit([folder]):
         if f.rule == "rest-unauthenticated":
             reasons.update(dict.fromkeys(f.resources or (f.logical_id,), f.exempt))
-    assert reasons == {**dict.fromkeys(METHODS, PUBLIC), "ApiGatewayMethodTodosGet": "the list is public"}
+    assert reasons == {**dict.fromkeys(METHODS), "ApiGatewayMethodTodosPost": "sign-up is open"}
     assert unmatched(folder) == []
