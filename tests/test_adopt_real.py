@@ -262,3 +262,19 @@ def test_after_init_a_new_finding_comes_first_and_the_accepted_ones_are_one_line
     assert main(["audit", str(build), "--baseline", str(accepted), "--format", "json"]) == 1
     doc = json.loads(capsys.readouterr().out)
     assert sum(1 for f in doc["findings"] if f.get("baseline")) == doc["summary"]["baseline"]
+
+
+def test_every_plain_fix_has_a_rule_and_no_placeholder_the_rule_does_not_fill() -> None:
+    """A plain wording is one per rule key; formatting it with what the rule gives its rails wording never fails."""
+    import string
+
+    from generator.audit.fixes import FIXES
+    from generator.audit.plain_fixes import PLAIN
+
+    def fields(text: str) -> set[str]:
+        return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+    assert PLAIN.keys() <= FIXES.keys()
+    for key, text in PLAIN.items():
+        assert fields(text) <= fields(FIXES[key].serverless) | {"exempt"}, key
+        assert not RAILS_ONLY.search(text) and "serverless.yml" in text, key
