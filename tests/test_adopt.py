@@ -360,3 +360,19 @@ def test_init_rails_asks_on_a_real_terminal(tmp_path: Path, typed: str, written:
     assert child.exitstatus == 0
     assert (folder / ".serverless_plugins" / "rails" / "index.js").is_file() is written
     assert (snapshot(folder) == before) is not written
+
+
+def test_the_preview_of_a_packaged_service_counts_the_findings_the_baseline_will_accept(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = project(tmp_path, "")
+    build = folder / ".serverless"
+    build.mkdir()
+    function = {"Type": "AWS::Lambda::Function", "Properties": {"Timeout": 6, "TracingConfig": {"Mode": "Active"}}}
+    (build / "cloudformation-template-update-stack.json").write_text(json.dumps({"Resources": {"ApiLambdaFunction": function}}))
+    before = snapshot(folder)
+    assert main(["init", str(folder), "--rails"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    # api has no timeout of its own, no reserved concurrency and no errors alarm; its log group is unmanaged
+    assert "  add   .slsguard/baseline.json  (4 findings of the last package, accepted)" in out
+    assert snapshot(folder) == before

@@ -12,7 +12,7 @@ import difflib
 import sys
 from collections.abc import Callable
 
-from . import Plan, write
+from . import BASELINE_FILE, Plan, write
 from .rails import RAILS_DIR
 
 PROMPT = "Write these changes? [y/N] "
@@ -25,8 +25,10 @@ def lines(planned: Plan) -> list[str]:
     rails_files = [p for p in planned.files if p.startswith(f"{RAILS_DIR.as_posix()}/")]
     if rails_files:
         out.append(f"  add   {RAILS_DIR.as_posix()}/  ({len(rails_files)} files: the rails plugin)")
+    notes = {BASELINE_FILE.as_posix(): f"  ({planned.outcome.baseline} findings of the last package, accepted)"}
     for path in sorted(p for p in planned.files if p not in rails_files):
-        out.append(f"  add   {path}" if not (planned.outcome.project / path).exists() else f"  write {path}")
+        verb = "write" if (planned.outcome.project / path).exists() else "add  "
+        out.append(f"  {verb} {path}{notes.get(path, '')}")
     if planned.after != planned.before:
         name = planned.outcome.config.name
         out.append(f"  edit  {name} (comments and layout kept):")
