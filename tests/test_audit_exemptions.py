@@ -239,3 +239,14 @@ def test_an_exemption_a_nearer_one_overrides_still_counts_as_matching(tmp_path: 
             reasons.update(dict.fromkeys(f.resources or (f.logical_id,), f.exempt))
     assert reasons == {**dict.fromkeys(METHODS), "ApiGatewayMethodTodosPost": "sign-up is open"}
     assert unmatched(folder) == []
+
+
+def test_a_function_exemption_reaches_its_log_group_by_name(tmp_path: Path) -> None:
+    """The framework names a function's log group /aws/lambda/<FunctionName>; no reference joins them."""
+    folder = service(tmp_path, {"CreateLambdaFunction": {"log-retention": "kept by the account's log policy"}})
+    exempted, reported = set(), set()
+    for f in audit([folder]):
+        if f.rule == "log-retention":
+            (exempted if f.exempt else reported).update(f.resources or (f.logical_id,))
+    assert exempted == {"CreateLogGroup"} and len(reported) == 4 and "CreateLogGroup" not in reported
+    assert unmatched(folder) == []

@@ -84,20 +84,25 @@ def _node(value: Any, path: str) -> Any:
     return node
 
 
-def _function_of_log_group(tpl: Template, resource: Any, templates: Iterable[Template]) -> refs.Ref | None:
+def function_names(templates: Iterable[Template]) -> dict[str, refs.Ref]:
+    """Every function by its literal FunctionName (a log group names its function only that way)."""
+    out: dict[str, refs.Ref] = {}
+    for tpl in templates:
+        for lid, res in tpl.resources.items():
+            name = props(res).get("FunctionName") if rtype(res) == FUNCTION else None
+            if isinstance(name, str):
+                out.setdefault(name, (tpl, lid))
+    return out
+
+
+def _function_of_log_group(resource: Any, names: dict[str, refs.Ref]) -> refs.Ref | None:
     name = props(resource).get("LogGroupName")
-    if not (isinstance(name, str) and name.startswith(LAMBDA_LOG_PREFIX)):
-        return None
-    wanted = name[len(LAMBDA_LOG_PREFIX) :]
-    for other in templates:
-        for lid, res in other.resources.items():
-            if rtype(res) == FUNCTION and props(res).get("FunctionName") == wanted:
-                return other, lid
-    return None
+    return names.get(name[len(LAMBDA_LOG_PREFIX) :]) if isinstance(name, str) and name.startswith(LAMBDA_LOG_PREFIX) else None
 
 
-def owners(tpl: Template, logical_id: str, path: str, templates: Iterable[Template]) -> list[refs.Ref]:
-    """The functions and APIs a finding on this resource (at ``path``) belongs to, the resource itself included."""
+def owners(tpl: Template, logical_id: str, path: str, names: dict[str, refs.Ref]) -> list[refs.Ref]:
+    """The functions and APIs a finding on this resource (at ``path``) belongs to, the resource itself included
+    (``names``: ``function_names`` of the audited templates)."""
     resource = tpl.resources.get(logical_id)
     kind = rtype(resource)
     found: list[refs.Ref] = []
@@ -107,7 +112,7 @@ def owners(tpl: Template, logical_id: str, path: str, templates: Iterable[Templa
         scope = _node(resource, path[len(prefix) :]) if path.startswith(prefix + "Properties.Body.") else None  # one OpenAPI operation
     elif kind in BELONGS:
         scope = props(resource)
-        by_name = _function_of_log_group(tpl, resource, templates) if kind == "AWS::Logs::LogGroup" else None
+        by_name = _function_of_log_group(resource, names) if kind == "AWS::Logs::LogGroup" else None
         if by_name is not None:
             found.append(by_name)
     else:
@@ -119,12 +124,12 @@ def owners(tpl: Template, logical_id: str, path: str, templates: Iterable[Templa
     return found
 
 
-def _covering(f: Finding, tpl: Template, templates: list[Template], by_owner: bool) -> Iterator[Holder]:
+def _covering(f: Finding, tpl: Template, names: dict[str, refs.Ref] | None) -> Iterator[Holder]:
     """Where an exemption covering this finding may be written, nearest first (its owners only when some function or
-    API has an exemption: finding them follows references)."""
+    API has an exemption, ``names`` given: finding them follows references)."""
     if f.logical_id is not None:
         yield tpl, f.logical_id
-        for owner in owners(tpl, f.logical_id, f.path, templates) if by_owner else ():
+        for owner in owners(tpl, f.logical_id, f.path, names) if names is not None else ():
             if owner != (tpl, f.logical_id):
                 yield owner
     scope: Template | None = tpl
@@ -146,14 +151,14 @@ def apply(findings: Iterable[Finding], templates: dict[str, Template]) -> list[F
     written = [(t, lid) for t in every for lid, body in [(None, t.body), *t.resources.items()] if _entries(body) is not None]
     if not written:
         return findings  # no exemption anywhere: nothing to mark, nothing unmatched
-    by_owner = any(lid is not None and rtype(t.resources.get(lid)) in OWNERS for t, lid in written)
+    names = function_names(every) if any(lid is not None and rtype(t.resources.get(lid)) in OWNERS for t, lid in written) else None
     used: set[tuple[int, str | None, str]] = set()
     out: list[Finding] = []
     for f in findings:
         tpl = templates.get(f.stack)
         reason = None
         if f.rule != RULE and tpl is not None:
-            for holder in _covering(f, tpl, every, by_owner):  # the nearest reason wins; every one that covers it is used
+            for holder in _covering(f, tpl, names):  # the nearest reason wins; every one that covers it is used
                 found = _reason(_holder_body(holder), f.rule)
                 if found:
                     used.add((id(holder[0]), holder[1], f.rule))
@@ -176,12 +181,13 @@ def _label(tpl: Template, lid: str | None) -> str:
 def _where_reported(rule: str, findings: list[Finding], templates: list[Template]) -> str:
     """Where ``rule`` does report something: the names an exemption of it could have meant."""
     by_name = {t.name: t for t in templates}
+    names = function_names(templates)
     places: list[str] = []
     for f in findings:
         tpl = by_name.get(f.stack)
         if f.rule != rule or f.exempt is not None or tpl is None:
             continue
-        named = owners(tpl, f.logical_id, f.path, templates) if f.logical_id else []
+        named = owners(tpl, f.logical_id, f.path, names) if f.logical_id else []
         for label in [_label(t, i) for t, i in named] or [_label(tpl, f.logical_id)]:
             if label not in places:
                 places.append(label)
