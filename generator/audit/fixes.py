@@ -2,14 +2,17 @@
 
 A finding's fix names what to edit: serverless.yml (osls / Serverless Framework), a SAM template.yaml
 (``Globals`` where one setting covers every function) or plain CloudFormation. Rules pick an entry by
-key and fill in its ``{placeholders}``; no rule branches on the source itself.
+key and fill in its ``{placeholders}``; no rule branches on the source itself. A serverless.yml without the rails
+plugin (``origin.has_rails``) is a fourth source: ``plain_fixes.PLAIN`` replaces the texts that rely on it.
 """
 
 from __future__ import annotations
 
 from typing import NamedTuple
 
-from .model import Template
+from .model import SERVERLESS, Template
+from .origin import has_rails
+from .plain_fixes import PLAIN
 
 
 class Fix(NamedTuple):
@@ -210,5 +213,8 @@ FIXES: dict[str, Fix] = {
 
 
 def fix(key: str, tpl: Template, **values: object) -> str:
-    """The fix for a rule (``key`` is its id, or ``id.variant``) in the language of ``tpl``'s source."""
-    return str(getattr(FIXES[key], tpl.source)).format(exempt=EXEMPT, **values)
+    """The fix for a rule (``key`` is its id, or ``id.variant``) in the language of ``tpl``'s source; a serverless.yml
+    without the rails plugin gets the wording of ``plain_fixes`` where the rails one names what it does not have."""
+    source = tpl.source
+    text = PLAIN[key] if source == SERVERLESS and key in PLAIN and not has_rails(tpl) else getattr(FIXES[key], source)
+    return str(text).format(exempt=EXEMPT, **values)
