@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from generator.audit import audit
-from generator.audit.cfn_yaml import CfnLoader
+from generator.cfn.yaml_tags import CfnLoader
 from generator.cli import main
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from ..audit.cfn_yaml import CfnLoader
+from ..cfn.yaml_tags import CfnLoader
 from ..errors import UserError
 from .plugins import _get, _line_end
 

@@ -26,7 +26,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from typing import Any
 
-from . import refs
+from ..cfn import refs
 from .model import ERROR, FUNCTION, WARNING, Context, Finding, Template, finding, props, rtype
 
 RULE = "exemption"
