@@ -24,10 +24,7 @@ DURATION_S = 0.1  # per invocation: the generated handlers answer in millisecond
 IDLE_POLLS_PER_S = 5 / 20  # Lambda polls each queue with 5 long polls of up to 20 s, messages or not
 SQS_REQUESTS_PER_MESSAGE = 3  # at this rate a batch holds one message: its send, the receive and the delete
 
-TRAFFIC = (
-    f"{REQUESTS_PER_S:g} request/s on each API and {MESSAGES_PER_S:g} message/s on each queue, "
-    f"{DURATION_S * 1000:.0f} ms per invocation, schedules at their rate"
-)
+TRAFFIC = f"{REQUESTS_PER_S:g} request/s per API and {MESSAGES_PER_S:g} message/s per queue, {DURATION_S * 1000:.0f} ms each"
 
 
 @dataclass(frozen=True)
