@@ -89,7 +89,7 @@ def requirement_note(project: Path) -> list[str]:
     if not local:
         return []
     return [
-        f"Note: requirements-dev.txt installs slsguard from {local[0].split(' @ ', 1)[1]}, which only this machine has: the generated CI",
-        "  cannot install it. Push that checkout's commit to its origin (or install slsguard from a package index), then run",
-        "  `slsguard upgrade` in the project: the line becomes a git or index requirement a CI runner resolves.",
+        f"Note: requirements-dev.txt installs slsguard from {local[0].split(' @ ', 1)[1]},",
+        "  which only this machine has, so the generated CI cannot install it yet. Once slsguard is installed from a package",
+        "  index or from a git checkout whose commit is on its origin, `slsguard upgrade` in the project rewrites that line.",
     ]
