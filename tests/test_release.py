@@ -89,8 +89,11 @@ def test_the_workflow_tests_builds_checks_and_publishes_with_oidc_only() -> None
     assert publish["uses"].startswith("pypa/gh-action-pypi-publish@") and "with" not in publish
 
 
-def test_every_action_is_pinned_to_a_commit() -> None:
-    uses = re.findall(r"uses:\s*(\S+)(.*)", WORKFLOW.read_text())
+@pytest.mark.parametrize(
+    "workflow", [WORKFLOW, REPO / "{{cookiecutter.project_slug}}" / ".github" / "workflows" / "ci.yml"], ids=["release", "generated-ci"]
+)
+def test_every_action_is_pinned_to_a_commit(workflow: Path) -> None:
+    uses = re.findall(r"uses:\s*(\S+)(.*)", workflow.read_text())
     assert uses
     for ref, comment in uses:
         assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", ref), f"{ref} is not pinned to a commit"
