@@ -32,10 +32,9 @@ def first_steps(readme: str) -> list[str]:
 
 
 def new_user_env(home: Path) -> dict[str, str]:
-    """An empty HOME, no AWS or Serverless settings, no slsguard on PATH (a user activates the venvs), bytecode on."""
-    keep = {
-        k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "SLS_", "SERVERLESS_", "PYTHON", "VIRTUAL_ENV", "PIP_", "npm_"))
-    }
+    """An empty HOME, no AWS or Serverless settings, no slsguard on PATH (a user activates the venvs), bytecode on;
+    the machine's own pip and npm settings (index, certificates) kept, as a user's machine has them."""
+    keep = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "SLS_", "SERVERLESS_", "PYTHON", "VIRTUAL_ENV"))}
     path = [p for p in keep.get("PATH", os.defpath).split(os.pathsep) if p and not (Path(p) / "slsguard").exists()]
     return {**keep, "HOME": str(home), "PATH": os.pathsep.join(path), **DOWNLOAD_CACHES}
 
