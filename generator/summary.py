@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import rules
 from .errors import UserError
 from .questions import QUESTIONS, Question
+
+if TYPE_CHECKING:
+    from .cost.typical import Typical
 
 
 def as_text(value: Any) -> str:
@@ -63,7 +66,7 @@ def ceiling_lines(answers: Mapping[str, Any]) -> list[str]:
     return lines
 
 
-def typical_sentence(typical: Any) -> str:
+def typical_sentence(typical: Typical) -> str:
     """The ceiling read as a ceiling, next to the same service at a modest traffic (``generator.cost.typical``)."""
     from .cost.typical import TRAFFIC
 
