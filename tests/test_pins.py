@@ -120,3 +120,15 @@ def test_a_generated_project_names_this_checkout_and_new_says_ci_cannot_reach_it
         assert "the generated CI cannot install it yet" in note[1]
     else:
         assert note == []
+
+
+def test_a_built_wheel_is_never_committed_with_the_project_or_this_repository(generate) -> None:
+    project = generate()
+    git(project, "init", "-q")
+    (project / "dist").mkdir()
+    wheel = project / "dist" / f"slsguard-{__version__}-py3-none-any.whl"
+    wheel.write_bytes(b"PK")
+    assert git(project, "check-ignore", str(wheel)) == str(wheel)
+    repo = Path(__file__).resolve().parent.parent
+    ignored = subprocess.run(["git", "-C", str(repo), "check-ignore", "-q", f"dist/slsguard-{__version__}-py3-none-any.whl"], check=False)
+    assert ignored.returncode == 0
