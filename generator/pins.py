@@ -61,14 +61,15 @@ def _vcs_url(remote: str) -> str | None:
 
 def _from_checkout(checkout: Path) -> str:
     """A pushed, clean commit of ``checkout`` as a VCS reference; otherwise the folder itself."""
+    folder = f"{DISTRIBUTION} @ {checkout.resolve().as_uri()}"
     remote = _git(checkout, "remote", "get-url", "origin")
-    commit = _git(checkout, "rev-parse", "HEAD")
     url = _vcs_url(remote) if remote else None
+    if url is None:  # no origin, or a local one: one git call, then the folder (a render stays fast)
+        return folder
+    commit = _git(checkout, "rev-parse", "HEAD")
     pushed = commit is not None and _git(checkout, "branch", "--remotes", "--contains", commit) is not None
     clean = _git(checkout, "status", "--porcelain", "--untracked-files=no") is None
-    if url and pushed and clean:
-        return f"{DISTRIBUTION} @ {url}@{commit}"
-    return f"{DISTRIBUTION} @ {checkout.resolve().as_uri()}"
+    return f"{DISTRIBUTION} @ {url}@{commit}" if pushed and clean else folder
 
 
 def _from_installed() -> str:
