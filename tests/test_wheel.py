@@ -48,6 +48,10 @@ def test_the_wheel_installs_and_runs_new_and_add_without_copying_bytecode(tmp_pa
         assert [n for n in base.getnames() if "__pycache__" in n or n.endswith(".pyc")] == []
     current = f"wheel-check is up to date with slsguard {__version__} and its answers."
     assert run(slsguard, "upgrade", "--check", cwd=project, env=user_env()).stdout.strip() == current
+    # and from another installation of the same wheel, as a CI job installs it afresh (pip stamps the bytecode it
+    # compiles with the install time, so copied .pyc files differed between installations)
+    other = install(wheel, tmp_path / "ci-venv", user_env())
+    assert run(other / "slsguard", "upgrade", "--check", cwd=project, env=user_env()).stdout.strip() == current
     recorded = json.loads((project / ".slsguard" / "answers.json").read_text())
     assert recorded["slsguard_version"] == __version__
     # the wheel is not on an index: requirements-dev.txt names the installed wheel, which pip can install again
