@@ -154,7 +154,7 @@ def _parser() -> argparse.ArgumentParser:
 def _new(args: argparse.Namespace) -> int:
     from .answers import complete, load_file, parse_set
     from .render import new
-    from .summary import next_commands
+    from .summary import next_commands, requirement_note
 
     given = load_file(args.answers) if args.answers else {}
     given.update(parse_set(args.set))
@@ -166,6 +166,8 @@ def _new(args: argparse.Namespace) -> int:
     print(f"Created {project}\nNext:")
     for command in next_commands(complete(given), project):
         print(f"  {command}")
+    for line in requirement_note(project):
+        print(line)
     return 0
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from .answers import validate
 from .errors import UserError
+from .snapshot import drop_caches
 
 PACKAGED_TEMPLATE = Path(__file__).parent / "_template"
 
@@ -60,6 +61,7 @@ def render(answers: Mapping[str, Any], output_dir: Path, *, template: Path | Non
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    drop_caches(Path(project))  # pip compiled the installed template's .py files: bytecode is never part of a project
     return Path(project)
 
 

@@ -16,6 +16,7 @@ import io
 import json
 import os
 import re
+import shutil
 import tarfile
 import zlib
 from collections.abc import Mapping
@@ -32,6 +33,10 @@ BASE_FILE = f"{RECORD_DIR}/base.tar.gz"
 ADOPTED_FILE = f"{RECORD_DIR}/adopted.json"  # written by 'slsguard init' in a service it adopted (never generated)
 RECORDING = frozenset({ANSWERS_FILE, BASE_FILE})  # never part of the merge base itself
 SKIPPED_DIRS = frozenset({".git"})
+# Made by installing or running Python, never generated: pip compiles the template's .py files into __pycache__ when
+# it installs the wheel, and running the tests leaves caches. A render never copies them and the base never records them.
+CACHE_DIRS = frozenset({"__pycache__", ".pytest_cache", ".ruff_cache", ".mypy_cache"})
+CACHE_SUFFIXES = (".pyc", ".pyo")
 
 
 @dataclass(frozen=True)
@@ -62,12 +67,31 @@ def safe_relpath(name: str) -> str:
     return name
 
 
+def is_cache(rel: str) -> bool:
+    """Whether a relative path is compiled bytecode or a tool cache (see ``CACHE_DIRS``)."""
+    path = PurePosixPath(rel)
+    return path.suffix in CACHE_SUFFIXES or any(part in CACHE_DIRS for part in path.parts)
+
+
+def drop_caches(root: Path) -> None:
+    """Delete compiled files and caches under ``root`` (a fresh render): they are never part of a project slsguard writes."""
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in [d for d in dirnames if d in CACHE_DIRS]:
+            dirnames.remove(name)
+            shutil.rmtree(Path(dirpath, name))
+        for name in filenames:
+            if name.endswith(CACHE_SUFFIXES):
+                Path(dirpath, name).unlink()
+
+
 def read_tree(root: Path) -> Tree:
-    """Every regular file under ``root`` except the recording itself and ``.git``; sorted by path."""
+    """Every regular file under ``root`` except the recording itself, ``.git`` and caches; sorted by path."""
     tree: Tree = {}
     for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if d not in SKIPPED_DIRS)
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIPPED_DIRS and d not in CACHE_DIRS)
         for filename in sorted(filenames):
+            if filename.endswith(CACHE_SUFFIXES):
+                continue
             path = Path(dirpath, filename)
             rel = path.relative_to(root).as_posix()
             if rel in RECORDING or path.is_symlink() or not path.is_file():
@@ -138,9 +162,9 @@ def template_names(template_root: Path, answers: Mapping[str, Any]) -> set[str] 
         return None
     names: set[str] = set()
     for path in folders[0].rglob("*"):
-        if not path.is_file():
-            continue
         rel = path.relative_to(folders[0]).as_posix()
+        if not path.is_file() or is_cache(rel):
+            continue
         rendered = _NAME_VAR.sub(lambda m: str(answers.get(m.group(1), m.group(0))), rel)
         if "{{" in rendered or "{%" in rendered:
             return None

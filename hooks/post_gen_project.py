@@ -97,6 +97,29 @@ def state_cost_ceiling(root: Path, answers: dict) -> None:
     readme.write_text(text.replace(COST_MARK, readme_bullet(answers)), encoding="utf-8")
 
 
+def state_first_steps(root: Path, answers: dict) -> None:
+    """Put the first steps into the README: the same table as `slsguard new`'s "Next:" lines (generator.first_steps)."""
+    readme = root / "README.md"
+    if not readme.is_file():
+        return
+    sys.path.insert(0, str(REPO_DIR))
+    from generator import first_steps
+
+    text = readme.read_text(encoding="utf-8")
+    readme.write_text(text.replace(first_steps.README_MARK, first_steps.readme_block(answers)), encoding="utf-8")
+
+
+def pin_slsguard(root: Path) -> None:
+    """Make requirements-dev.txt's slsguard line resolve where no index serves this version yet (generator.pins)."""
+    path = root / "requirements-dev.txt"
+    if not path.is_file():
+        return
+    sys.path.insert(0, str(REPO_DIR))
+    from generator import pins
+
+    path.write_bytes(pins.resolve(path.read_bytes().decode("utf-8"), REPO_DIR).encode("utf-8"))
+
+
 def record(root: Path, answers: dict) -> None:
     """Keep the answers, slsguard's version and this pristine render: the next upgrade's merge base."""
     sys.path.insert(0, str(REPO_DIR))
@@ -109,6 +132,8 @@ def main() -> int:
     root = Path.cwd()
     remove_unused(root, ANSWERS)
     state_cost_ceiling(root, ANSWERS)
+    state_first_steps(root, ANSWERS)
+    pin_slsguard(root)
     record(root, ANSWERS)  # last: the recording must see the finished project
     return 0
 

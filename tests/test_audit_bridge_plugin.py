@@ -130,6 +130,7 @@ if sys.argv[3] == "cost":  # after a passing audit: its own record, a ceiling of
         print("slsguard: region='eu-west-2' has no price table: tables exist for us-east-1. Fix: ...", file=sys.stderr)
         sys.exit(2)
     print("Ceiling: $2.77 per hour, $1,994.40 per 30-day month.")
+    print("Typical: $0.0845 per hour, $60.86 per 30-day month at 1 request/s per API and 1 message/s per queue, 100 ms each.")
     if "--max-hourly" in sys.argv and float(sys.argv[sys.argv.index("--max-hourly") + 1]) < 2.77:
         print("slsguard cost: the ceiling $2.77/hour is above --max-hourly " + sys.argv[-1] + ".", file=sys.stderr)
         sys.exit(1)
@@ -242,6 +243,8 @@ def test_the_ceiling_is_printed_after_a_passing_audit(plugin: Path, tmp_path: Pa
         output[0].index("slsguard cost: $2.77 per hour, $1,994.40 per 30-day month (`slsguard cost .serverless` shows the table"),
     )
     assert audit_at < cost_at
+    typical = "\n  a ceiling, not a bill; typical: $0.0845 per hour, $60.86 per 30-day month at 1 request/s per API and 1 message/s"
+    assert output[0].index(typical) > cost_at
 
 
 def test_no_ceiling_when_the_audit_stops_package(plugin: Path, tmp_path: Path) -> None:

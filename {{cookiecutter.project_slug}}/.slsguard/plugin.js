@@ -309,7 +309,9 @@ function costSummary(text) {
   const flagged = [];
   for (let i = start + 1; start >= 0 && i < lines.length && lines[i].trim(); i += 1) flagged.push(lines[i]);
   const more = '(`slsguard cost .serverless` shows the table and its assumptions)';
-  return [`${ceiling.slice('Ceiling: '.length).replace(/\.$/, '')} ${more}`, ...(flagged.length ? [lines[start], ...flagged] : [])].join('\n');
+  const typical = lines.find((l) => l.startsWith('Typical: '));
+  const beside = typical ? [`  a ceiling, not a bill; typical: ${typical.slice('Typical: '.length).replace(/\.$/, '')}`] : [];
+  return [`${ceiling.slice('Ceiling: '.length).replace(/\.$/, '')} ${more}`, ...beside, ...(flagged.length ? [lines[start], ...flagged] : [])].join('\n');
 }
 
 // Up to three names closest to what was written (case-insensitive edit distance), for a key that names nothing.
