@@ -13,14 +13,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import limits
+from .answer_text import FREE_TEXT_MAX, free_text_problem, shown
 from .questions import BY_NAME, QUESTIONS, Answers, Question
 
-SLUG_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
-PACKAGE_RE = re.compile(r"^[a-z_][a-z0-9_]*$")
+# Matched with fullmatch, never match: "$" also matches before a trailing newline.
+SLUG_RE = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
+PACKAGE_RE = re.compile(r"[a-z_][a-z0-9_]*")
 # Standard partition only: the Powertools layer account differs in GovCloud and China.
 REGION_RE = re.compile(
-    r"^(af|ap|ca|eu|il|me|mx|sa|us)-"
-    r"(central|north|south|east|west|northeast|northwest|southeast|southwest)-[1-9]$"
+    r"(af|ap|ca|eu|il|me|mx|sa|us)-"
+    r"(central|north|south|east|west|northeast|northwest|southeast|southwest)-[1-9]"
 )
 TRUE_WORDS = frozenset({"true", "yes", "y", "1", "on"})
 FALSE_WORDS = frozenset({"false", "no", "n", "0", "off"})
@@ -77,7 +79,7 @@ def coerce(name: str, raw: Any) -> Any:
     q = BY_NAME[name]
     example = q.default if not q.derived else "..."
     example = str(example).lower() if isinstance(example, bool) else example
-    bad = BadValue(Problem((name,), f"{name}={raw!s} is not allowed: {name} must be {allowed_text(q)}.", f"--set {name}={example}"))
+    bad = BadValue(Problem((name,), f"{name}={shown(raw)} is not allowed: {name} must be {allowed_text(q)}.", f"--set {name}={example}"))
     if q.kind == "bool":
         if isinstance(raw, bool):
             return raw
@@ -99,9 +101,14 @@ def coerce(name: str, raw: Any) -> Any:
         if q.maximum is not None and value > q.maximum:
             raise bad
         return value
+    if isinstance(raw, dict | list | tuple | set) or raw is None:
+        raise bad
     value = str(raw)
     if q.kind == "choice" and value not in q.choices:
         raise bad
+    why = free_text_problem(name, value) if name in FREE_TEXT_MAX else None
+    if why:
+        raise BadValue(Problem((name,), f"{name}={shown(value)} is not allowed: {why}.", f"--set {name}={example!r}"))
     return value
 
 
@@ -166,46 +173,38 @@ def _typed(answers: Mapping[str, Any]) -> tuple[Answers, list[Problem]]:
 def _text_problems(a: Answers) -> list[Problem]:
     problems = []
     slug = a["project_slug"]
-    if not SLUG_RE.match(slug):
+    if not SLUG_RE.fullmatch(slug):
         problems.append(
             Problem(
                 ("project_slug",),
-                f"project_slug={slug!r} is not allowed: use lowercase letters, digits and single hyphens, starting with a letter.",
+                f"project_slug={shown(slug)} is not allowed: use lowercase letters, digits and single hyphens, starting with a letter.",
                 "--set project_slug=my-service",
             )
         )
-    elif REGION_RE.match(a["aws_region"]) and len(slug) > max_slug_length(a):
+    elif REGION_RE.fullmatch(a["aws_region"]) and len(slug) > max_slug_length(a):
         problems.append(
             Problem(
                 ("project_slug",),
-                f"project_slug={slug!r} is {len(slug)} characters: at most {max_slug_length(a)} keep "
+                f"project_slug={shown(slug)} is {len(slug)} characters: at most {max_slug_length(a)} keep "
                 f"'{slug}-{limits.LONGEST_STAGE}-...' function and role names within 64 characters.",
                 "choose a shorter --set project_slug=...",
             )
         )
     pkg = a["package_name"]
-    if not PACKAGE_RE.match(pkg) or keyword.iskeyword(pkg):
+    if not PACKAGE_RE.fullmatch(pkg) or keyword.iskeyword(pkg):
         problems.append(
             Problem(
                 ("package_name",),
-                f"package_name={pkg!r} is not allowed: use a lowercase Python identifier (letters, digits, underscores).",
+                f"package_name={shown(pkg)} is not allowed: use a lowercase Python identifier (letters, digits, underscores).",
                 "--set package_name=my_service",
             )
         )
-    if not REGION_RE.match(a["aws_region"]):
+    if not REGION_RE.fullmatch(a["aws_region"]):
         problems.append(
             Problem(
                 ("aws_region",),
-                f"aws_region={a['aws_region']!r} is not a standard AWS region name (like us-east-1 or eu-west-2).",
+                f"aws_region={shown(a['aws_region'])} is not a standard AWS region name (like us-east-1 or eu-west-2).",
                 "--set aws_region=us-east-1",
-            )
-        )
-    if "\n" in a["description"] or '"' in a["description"]:
-        problems.append(
-            Problem(
-                ("description",),
-                "description must be one line without double quotes.",
-                "--set description='A short description'",
             )
         )
     return problems
