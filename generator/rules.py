@@ -170,41 +170,44 @@ def _typed(answers: Mapping[str, Any]) -> tuple[Answers, list[Problem]]:
     return typed, problems
 
 
+# Answers limited to a character set that needs no escaping anywhere the template writes them: key -> (pattern,
+# what is allowed, the fix).
+PATTERNS = {
+    "project_slug": (SLUG_RE, "use lowercase letters, digits and single hyphens, starting with a letter", "--set project_slug=my-service"),
+    "package_name": (PACKAGE_RE, "use a lowercase Python identifier (letters, digits, underscores)", "--set package_name=my_service"),
+    "aws_region": (REGION_RE, "use a standard AWS region name (like us-east-1 or eu-west-2)", "--set aws_region=us-east-1"),
+}
+
+
+def _pattern_problem(name: str, value: str) -> Problem | None:
+    pattern, allowed, fix = PATTERNS[name]
+    if pattern.fullmatch(value) and not (name == "package_name" and keyword.iskeyword(value)):
+        return None
+    return Problem((name,), f"{name}={shown(value)} is not allowed: {allowed}.", fix)
+
+
+def value_problem(name: str, value: Any) -> Problem | None:
+    """What is wrong with ``value`` as the answer ``name`` on its own (type, range, characters), or None.
+
+    Recorded answers (a cloned project's ``.slsguard/answers.json``) pass through this before any use.
+    """
+    try:
+        typed = coerce(name, value)
+    except BadValue as err:
+        return err.problem
+    return _pattern_problem(name, typed) if name in PATTERNS else None
+
+
 def _text_problems(a: Answers) -> list[Problem]:
-    problems = []
+    problems = [p for p in (_pattern_problem(name, a[name]) for name in PATTERNS) if p is not None]
     slug = a["project_slug"]
-    if not SLUG_RE.fullmatch(slug):
-        problems.append(
-            Problem(
-                ("project_slug",),
-                f"project_slug={shown(slug)} is not allowed: use lowercase letters, digits and single hyphens, starting with a letter.",
-                "--set project_slug=my-service",
-            )
-        )
-    elif REGION_RE.fullmatch(a["aws_region"]) and len(slug) > max_slug_length(a):
+    if not problems and len(slug) > max_slug_length(a):
         problems.append(
             Problem(
                 ("project_slug",),
                 f"project_slug={shown(slug)} is {len(slug)} characters: at most {max_slug_length(a)} keep "
                 f"'{slug}-{limits.LONGEST_STAGE}-...' function and role names within 64 characters.",
                 "choose a shorter --set project_slug=...",
-            )
-        )
-    pkg = a["package_name"]
-    if not PACKAGE_RE.fullmatch(pkg) or keyword.iskeyword(pkg):
-        problems.append(
-            Problem(
-                ("package_name",),
-                f"package_name={shown(pkg)} is not allowed: use a lowercase Python identifier (letters, digits, underscores).",
-                "--set package_name=my_service",
-            )
-        )
-    if not REGION_RE.fullmatch(a["aws_region"]):
-        problems.append(
-            Problem(
-                ("aws_region",),
-                f"aws_region={shown(a['aws_region'])} is not a standard AWS region name (like us-east-1 or eu-west-2).",
-                "--set aws_region=us-east-1",
             )
         )
     return problems
