@@ -39,12 +39,6 @@ def shown(value: object, limit: int = SHOWN_MAX) -> str:
     return text if len(text) <= limit else f"{text[: limit - 3]}..."
 
 
-def escaped(text: str, limit: int = 200) -> str:
-    """Text from a file or an exception, fit for one line of a message: non-printable characters escaped, cut."""
-    out = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
-    return out if len(out) <= limit else f"{out[: limit - 3]}..."
-
-
 def free_text_problem(name: str, value: str) -> str | None:
     """Why ``value`` cannot be the free-text answer ``name`` (the 'what is allowed' part of a message), or None."""
     limit = FREE_TEXT_MAX[name]

@@ -12,16 +12,15 @@ the numbers the audit and the cost ceiling print rest on it.
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import stat
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from .answer_text import REFUSED_CATEGORIES, escaped, shown
+from . import safe_load
+from .answer_text import REFUSED_CATEGORIES, shown
 from .errors import UserError
+from .printable import printable
 
 ANSWERS_FILE = Path(".slsguard") / "answers.json"  # generator.snapshot.ANSWERS_FILE
 ANSWERS_MAX_BYTES = 1 << 20  # a recording is about 1 KB; anything near this is not one
@@ -30,20 +29,10 @@ _DROPPED_TEXT_MAX = 256
 RESTORE = "Fix: restore it from version control."
 
 
-def read_plain(path: Path, limit: int, restore: str = RESTORE) -> bytes:
-    """The bytes of the regular file ``path`` (never through a symbolic link), at most ``limit`` of them."""
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
-    except OSError as err:
-        why = "is a symbolic link (a recording is a plain file)" if os.path.islink(path) else f"cannot be read: {err.strerror}"
-        raise UserError(f"{path} {why}; nothing was read from it.", restore) from err
-    with os.fdopen(fd, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-            raise UserError(f"{path} is not a regular file; nothing was read from it.", restore)
-        data = handle.read(limit + 1)
-    if len(data) > limit:
-        raise UserError(f"{path} is larger than {limit:,} bytes: it is not a recording slsguard wrote.", restore)
-    return data
+def refuse_link(path: Path, fix: str = RESTORE) -> None:
+    """A recording is a plain file in the project: through a link it could be any file of the machine."""
+    if path.is_symlink():
+        raise UserError(f"{printable(path)} is a symbolic link (a recording is a plain file); nothing was read from it.", fix)
 
 
 def _dropped_problem(key: str, value: Any) -> str | None:
@@ -92,18 +81,16 @@ def read_answers(project: Path, fix: str = "") -> tuple[str | None, dict[str, An
     restore = f"Fix: restore the file, or {fix}." if fix else RESTORE
     if not path.is_file() and not path.is_symlink():
         return None
-    data = read_plain(path, ANSWERS_MAX_BYTES, restore)
+    refuse_link(path, restore)
+    doc = safe_load.load_json(path, restore, ANSWERS_MAX_BYTES)  # bounded: size, depth, numbers, duplicate keys
     try:
-        doc = json.loads(data.decode("utf-8"))
         version, answers = doc.get("slsguard_version"), doc["answers"]
         if not isinstance(version, str | None) or not isinstance(answers, dict):
             raise TypeError("slsguard_version must be a string and answers a mapping")
         if version is not None and (len(version) > 64 or not re.fullmatch(r"[0-9A-Za-z.+-]+", version)):
             raise ValueError(f"slsguard_version {shown(version)} is not a version")
-    except RecursionError:
-        raise UserError(f"{path} is damaged: nested too deeply to be a recording.", restore) from None
-    except (UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError) as err:
-        raise UserError(f"{path} is damaged: {escaped(str(err))}.", restore) from err
+    except (ValueError, KeyError, TypeError, AttributeError) as err:
+        raise UserError(f"{printable(path)} is damaged: {printable(err)}.", restore) from err
     check_answers(path, answers, fix)
     return version, answers
 

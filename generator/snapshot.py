@@ -23,10 +23,11 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from .answer_text import escaped
+from . import safe_load
 from .errors import UserError
+from .printable import printable
 from .questions import BY_NAME, QUESTIONS
-from .recorded import ANSWERS_MAX_BYTES, read_answers, read_plain
+from .recorded import ANSWERS_MAX_BYTES, read_answers, refuse_link
 
 RECORD_DIR = ".slsguard"
 ANSWERS_FILE = f"{RECORD_DIR}/answers.json"
@@ -195,10 +196,11 @@ def record(root: Path, answers: Mapping[str, Any], version: str, template_root: 
 def _adopted_by(path: Path) -> str:
     """`` (slsguard X)`` from ``adopted.json``, or nothing when it does not say."""
     try:
-        version = json.loads(read_plain(path, ANSWERS_MAX_BYTES)).get("slsguard")
-    except (UserError, ValueError, AttributeError, RecursionError):
+        refuse_link(path)
+        version = safe_load.load_json(path, max_bytes=ANSWERS_MAX_BYTES).get("slsguard")
+    except (UserError, AttributeError):
         return ""
-    return f" (slsguard {version})" if isinstance(version, str) and version else ""
+    return f" (slsguard {printable(version[:40])})" if isinstance(version, str) and version else ""
 
 
 def read(root: Path) -> Record:
@@ -231,5 +233,5 @@ def read(root: Path) -> Record:
         with base_path.open("rb") as handle:
             base = unpack(handle)
     except (OSError, ValueError, EOFError, zlib.error, tarfile.TarError) as err:
-        raise UserError(f"{base_path} is damaged: {escaped(str(err))}.", "Fix: restore it from version control.") from err
+        raise UserError(f"{base_path} is damaged: {printable(err)}.", "Fix: restore it from version control.") from err
     return Record(version, answers, base)

@@ -64,11 +64,12 @@ def _config(project: Path) -> Path:
 def _compose(config: Path) -> tuple[str, Any]:
     import yaml
 
+    from .. import safe_load
+
+    text = safe_load.read_text(config)  # bounded: size, strict UTF-8
+    safe_load.check_yaml(text, config, yaml.SafeLoader)  # depth, alias expansion, long numbers, duplicate keys
     try:
-        text = config.read_text(encoding="utf-8")
         root = yaml.compose(text, Loader=yaml.SafeLoader)  # nodes only: !Ref and other tags need no constructor
-    except (OSError, UnicodeDecodeError) as err:
-        raise UserError(f"{config}: cannot be read ({err}).", "Fix: make it a readable UTF-8 file.") from err
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
