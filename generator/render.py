@@ -64,19 +64,29 @@ def render(answers: Mapping[str, Any], output_dir: Path, *, template: Path | Non
 
 
 def _overlay(source: Path, target: Path) -> None:
-    """Copy every rendered file over ``target``; files only the user has are left alone."""
+    """Write every rendered file over ``target``, all or nothing and never through a symbolic link (the
+    upgrade's transaction: a ``README.md`` linked to a file outside the project is refused, not followed);
+    files only the user has are left alone."""
+    from .merge import ADDED, Change
+    from .snapshot import Entry
+    from .transaction import apply
+
+    changes = []
     for path in sorted(source.rglob("*")):
-        dest = target / path.relative_to(source)
-        if path.is_dir():
-            dest.mkdir(parents=True, exist_ok=True)
-        else:
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(path, dest)
+        if path.is_file() and not path.is_symlink():
+            entry = Entry(path.read_bytes(), bool(path.stat().st_mode & 0o111))
+            changes.append(Change(path.relative_to(source).as_posix(), ADDED, entry))
+    apply(target, changes, command="new --force")
 
 
 def target_dir(output_dir: str | os.PathLike[str], slug: str, *, force: bool = False) -> Path:
     """Where the project goes; an existing folder is refused unless ``force`` (the wizard asks this before any question)."""
     target = Path(output_dir).resolve() / slug
+    if target.is_symlink():
+        raise UserError(
+            f"{target} is a symbolic link: slsguard never writes a project through a link (it could change files elsewhere).",
+            "Fix: replace the link with a real folder, or choose another output folder.",
+        )
     if target.exists() and not force:
         raise UserError(
             f"{target} already exists: slsguard never overwrites a project without being asked.",

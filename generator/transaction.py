@@ -77,7 +77,7 @@ def apply(root: Path, changes: Sequence[Change], command: str = "upgrade") -> No
         return
     for change in writing:
         safe_relpath(change.path)
-    refuse_links(root, (c.path for c in writing))
+    refuse_links(root, (c.path for c in writing), command)
     try:
         stage = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=root))
     except OSError as err:
