@@ -16,6 +16,7 @@ from typing import Any
 
 from .answers import validate
 from .errors import UserError
+from .signals import held
 
 PACKAGED_TEMPLATE = Path(__file__).parent / "_template"
 
@@ -44,13 +45,14 @@ def render(answers: Mapping[str, Any], output_dir: Path, *, template: Path | Non
     output_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".slsguard-render-", dir=output_dir))
     try:
-        project = cookiecutter(
-            str(template or template_dir()),
-            no_input=True,
-            extra_context=_context(answers),
-            output_dir=str(staging),
-            default_config=True,
-        )
+        with held():  # a signal waits for cookiecutter's hooks (child processes writing into staging), then cleans up
+            project = cookiecutter(
+                str(template or template_dir()),
+                no_input=True,
+                extra_context=_context(answers),
+                output_dir=str(staging),
+                default_config=True,
+            )
     except FailedHookException as err:
         shutil.rmtree(staging, ignore_errors=True)
         raise UserError(f"the template refused these answers: {err}.", "Fix: see the message above.") from err
@@ -113,11 +115,20 @@ def new(answers: Mapping[str, Any], output_dir: str | os.PathLike[str] = ".", *,
                 out.rmdir()  # the output folder this call made, now empty again: a failure leaves nothing
         raise
     staging = project.parent
+    placed = False
     try:
-        if target.exists():
-            _overlay(project, target)
-        else:
-            os.replace(project, target)
-    finally:
+        with held():  # the last step runs whole; a signal that came meanwhile undoes it below
+            if target.exists():
+                _overlay(project, target)
+            else:
+                os.replace(project, target)
+                placed = True
+    except BaseException:
+        shutil.rmtree(target if placed else staging, ignore_errors=True)
         shutil.rmtree(staging, ignore_errors=True)
+        if created:
+            with contextlib.suppress(OSError):
+                out.rmdir()
+        raise
+    shutil.rmtree(staging, ignore_errors=True)
     return target
