@@ -10,7 +10,7 @@ import contextlib
 import os
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,19 @@ def _context(answers: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v if isinstance(v, bool) else str(v) for k, v in answers.items()}
 
 
+@contextlib.contextmanager
+def _temporary_files_in(staging: Path) -> Iterator[None]:
+    """cookiecutter writes each rendered hook to a temporary file it never deletes: keep them in the staging folder,
+    which goes away with the render, instead of leaving two files in the system's temporary folder per render."""
+    hooks = staging / ".hooks"
+    hooks.mkdir()
+    saved, tempfile.tempdir = tempfile.tempdir, str(hooks)
+    try:
+        yield
+    finally:
+        tempfile.tempdir = saved
+
+
 def render(answers: Mapping[str, Any], output_dir: Path, *, template: Path | None = None) -> Path:
     """Render ``answers`` (already complete and valid) into a fresh folder under ``output_dir``.
 
@@ -45,7 +58,7 @@ def render(answers: Mapping[str, Any], output_dir: Path, *, template: Path | Non
     output_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".slsguard-render-", dir=output_dir))
     try:
-        with held():  # a signal waits for cookiecutter's hooks (child processes writing into staging), then cleans up
+        with held(), _temporary_files_in(staging):  # a signal waits for cookiecutter's hooks, then cleans up
             project = cookiecutter(
                 str(template or template_dir()),
                 no_input=True,
