@@ -73,9 +73,10 @@ def render_default(name: str, answers: Mapping[str, Any]) -> Any:
     q = BY_NAME[name]
     if not q.derived:
         return q.default
-    from jinja2 import Environment, StrictUndefined
+    from jinja2 import StrictUndefined
+    from jinja2.sandbox import SandboxedEnvironment  # the expression is ours; the answers it reads are data
 
-    return Environment(undefined=StrictUndefined).from_string(q.default).render(cookiecutter=dict(answers))
+    return SandboxedEnvironment(undefined=StrictUndefined).from_string(q.default).render(cookiecutter=dict(answers))
 
 
 def complete(given: Mapping[str, Any]) -> Answers:

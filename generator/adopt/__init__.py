@@ -82,9 +82,13 @@ def _compose(config: Path) -> tuple[str, Any]:
 
 def _esm(project: Path) -> bool:
     """Whether the project's package.json makes .js files ES modules (the bridge is CommonJS)."""
-    try:
-        return json.loads((project / "package.json").read_text(encoding="utf-8")).get("type") == "module"
-    except (OSError, ValueError, AttributeError):
+    from .. import safe_load
+
+    if not (project / "package.json").is_file():
+        return False
+    try:  # bounded: a cloned service's package.json is untrusted input too
+        return safe_load.load_json(project / "package.json").get("type") == "module"
+    except (UserError, AttributeError):
         return False
 
 
