@@ -31,7 +31,10 @@ class UserError(SlsguardError):
         self.hint = hint
 
     def __str__(self) -> str:
-        return f"{self.message} {self.hint}".strip()
+        """One line whatever the message quotes: control, line-breaking and bidi characters are escaped."""
+        from .printable import printable  # here, not at the top: errors.py stays free of imports
+
+        return printable(f"{self.message} {self.hint}".strip())
 
 
 class Interrupted(SlsguardError):

@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 from .. import safe_load
 from ..errors import UserError
 from ..printable import printable
-from . import sam
+from . import transforms
 from .template import Template, props, rtype
 
 ROOT_TEMPLATE = "cloudformation-template-update-stack.json"
@@ -86,11 +86,10 @@ def _read(path: Path, via_s3: bool) -> Template:
     body = _parse(path, data)
     if not isinstance(body, dict) or not isinstance(body.get("Resources"), dict):
         raise UserError(f"{printable(path)}: not a CloudFormation template (it has no Resources section).", GIVE)
-    if sam.is_sam(body):
-        tpl = Template(name=str(path), path=path, body=sam.transform(body, path), size=len(data), via_s3=via_s3)
-        tpl.sam = True
-        return tpl
-    return Template(name=str(path), path=path, body=body, size=len(data), via_s3=via_s3)
+    body, from_sam = transforms.apply(body, data, path)  # what CloudFormation deploys; macros refused
+    tpl = Template(name=str(path), path=path, body=body, size=len(data), via_s3=via_s3)
+    tpl.sam = from_sam
+    return tpl
 
 
 def _parse(path: Path, data: bytes) -> Any:

@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from ..printable import printable
 from . import assumptions as A
 from .formulas import Item
 from .prices import Prices
@@ -56,9 +57,14 @@ def _basis(item: Item) -> str:
 def text(ceiling: Ceiling) -> str:
     """The table a person reads, then the flags and the assumptions."""
     p = ceiling.prices
-    lines = [f"Cost ceiling (prices: {p.region}, {p.source}, read {p.read}):", ""]
-    rows = [
-        (i.service, i.logical_id if i.stack == "root" else f"{i.stack}/{i.logical_id}", f"{i.usd_per_hour:.4f}", _basis(i))
+    lines = [printable(f"Cost ceiling (prices: {p.region}, {p.source}, read {p.read}):"), ""]
+    rows = [  # names and settings from templates are escaped: no value may start a line or print an escape sequence
+        (
+            printable(i.service),
+            printable(i.logical_id if i.stack == "root" else f"{i.stack}/{i.logical_id}"),
+            f"{i.usd_per_hour:.4f}",
+            printable(_basis(i)),
+        )
         for i in ceiling.items
     ]
     widths = [max([len(h), *(len(r[n]) for r in rows)]) for n, h in enumerate(("service", "resource", "USD/hour"))]
@@ -69,11 +75,11 @@ def text(ceiling: Ceiling) -> str:
     if ceiling.limited_by_account:
         lines += ["", "Limited only by the account (set reserved concurrency or a throttle):"]
         lines += [
-            f"  {f['logical_id'] if f['stack'] == 'root' else f['stack'] + '/' + f['logical_id']}: {f['reason']}"
+            printable(f"  {f['logical_id'] if f['stack'] == 'root' else f['stack'] + '/' + f['logical_id']}: {f['reason']}")
             for f in ceiling.limited_by_account
         ]
     lines += ["", f"Assumptions (account concurrency {ceiling.account_concurrency}):"]
-    lines += [f"  - {a}" for a in (*ceiling.notes, *A.TEXT)]
+    lines += [f"  - {printable(a)}" for a in (*ceiling.notes, *A.TEXT)]
     return "\n".join(lines) + "\n"
 
 
