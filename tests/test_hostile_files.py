@@ -191,14 +191,16 @@ def test_a_signal_during_new_leaves_nothing(tmp_path: Path, sig: int) -> None:
     assert not out.exists(), tree(out)
 
 
-def test_a_signal_during_upgrade_leaves_the_project_as_it_was(project: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_a_signal_during_upgrade_leaves_the_project_as_it_was(project: Path, tmp_path: Path, sig: int) -> None:
     scratch = tmp_path / "tmp"
     scratch.mkdir()
     before = tree(project)
     proc = _start("upgrade", "--no-input", "--allow-dirty", "--set", "memory_size=512", ".", cwd=project, env={"TMPDIR": str(scratch)})
-    assert _signal_when(proc, lambda: any(scratch.glob("slsguard-upgrade-*/.slsguard-render-*/*/*")), signal.SIGTERM)
+    assert _signal_when(proc, lambda: any(scratch.glob("slsguard-upgrade-*/.slsguard-render-*/*/*")), sig)
     _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 143 and "stopped by SIGTERM" in one_line(err)
+    assert proc.returncode == (143 if sig == signal.SIGTERM else 130), err
+    assert ("stopped by SIGTERM" if sig == signal.SIGTERM else "interrupted") in one_line(err)
     assert tree(project) == before
     assert list(scratch.iterdir()) == [], "the upgrade's temporary render is removed"
 
