@@ -22,11 +22,12 @@ import pytest
 from generator import new
 from tests.support.hostile import SLSGUARD, one_line, slsguard, tree
 
-BILLION_LAUGHS = "\n".join(
-    ["a: &a [x, x, x, x, x, x, x, x, x, x]"]
-    + [f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join([f'*{chr(97 + i)}'] * 10)}]" for i in range(8)]
-    + ["project_name: *i"]
-)
+
+def billion_laughs(key: str) -> str:
+    """``key`` holding 10^9 x's through 9 levels of anchors (430 bytes): what a loader that expands aliases builds."""
+    levels = ["  - &a [x, x, x, x, x, x, x, x, x, x]"]
+    levels += [f"  - &{chr(98 + i)} [{', '.join([f'*{chr(97 + i)}'] * 10)}]" for i in range(8)]
+    return "\n".join([f"{key}:", *levels]) + "\n"
 
 
 @pytest.fixture(scope="module")
@@ -105,7 +106,7 @@ def test_add_never_reads_the_merge_base(project: Path, gzip_bomb: Path) -> None:
 
 def test_a_billion_laughs_answers_file_is_refused_in_bounded_memory(tmp_path: Path) -> None:
     answers = tmp_path / "laughs.yml"
-    answers.write_text(BILLION_LAUGHS + "\n")
+    answers.write_text(billion_laughs("project_name"))
     proc = slsguard("new", "--no-input", "--answers", str(answers), "out", cwd=tmp_path, limit_memory=True, timeout=60)
     line = one_line(proc.stderr)
     assert proc.returncode == 2 and "laughs.yml" in line and "aliases" in line
@@ -151,7 +152,7 @@ def test_a_billion_laughs_serverless_yml_is_refused_in_bounded_memory(project: P
     if argv[0] == "init":  # a service slsguard did not generate
         shutil.rmtree(project / ".slsguard")
     config = project / "serverless.yml"
-    config.write_text(BILLION_LAUGHS.replace("project_name: *i", "custom: *i") + "\n" + config.read_text())
+    config.write_text(billion_laughs("laughs") + config.read_text())
     before = tree(project)
     proc = slsguard(*argv, cwd=project, limit_memory=True, timeout=60)
     line = one_line(proc.stderr)
