@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import __version__
-from .errors import INTERNAL_ERROR, STOPPED, SlsguardError
+from .errors import INTERNAL_ERROR, STOPPED, SlsguardError, UserError
 
 
 class _Parser(argparse.ArgumentParser):
@@ -83,6 +83,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     init.add_argument("project_dir", nargs="?", default=".", metavar="PROJECT_DIR", help="the service's folder (default: .)")
     init.add_argument("--force", action="store_true", help="adopt again: refresh the plugin in an adopted project (keeps its baseline)")
+    init.add_argument(
+        "--rails",
+        action="store_true",
+        help="also give the service the rails plugin (alarms, a role per function, failure queues): shows the changes, writes on confirmation",
+    )
+    init.add_argument("--yes", action="store_true", help="with --rails: write the changes it shows without asking")
 
     add = sub.add_parser(
         "add",
@@ -122,6 +128,9 @@ def _parser() -> argparse.ArgumentParser:
         help="the account's Lambda concurrency limit (default: the project's answer, else 1000)",
     )
     audit.add_argument("--warn-only", action="store_true", help="report errors but exit 0")
+    audit.add_argument(
+        "--show-accepted", action="store_true", help="text: list the findings the baseline accepts too (default: one line sums them up)"
+    )
 
     cost = sub.add_parser(
         "cost",
@@ -171,22 +180,45 @@ def _upgrade(args: argparse.Namespace) -> int:
 
 
 def _init(args: argparse.Namespace) -> int:
-    from .adopt import BASELINE_FILE, adopt
+    from .adopt import BASELINE_FILE, adopt, plan
 
-    done = adopt(args.project_dir, force=args.force)
+    if args.yes and not args.rails:
+        raise UserError("--yes is only for --rails (init alone writes at once).", "Fix: slsguard init --rails --yes")
+    if args.rails:
+        from .adopt import preview
+
+        planned = plan(args.project_dir, force=args.force, rails=True)
+        if not preview.run(planned, args.yes):
+            return 0
+        done = planned.outcome
+    else:
+        done = adopt(args.project_dir, force=args.force)
     if done.generated:
         print(f"Refreshed .slsguard/plugin.js of {done.project}, a generated project (`slsguard upgrade` refreshes everything).")
         return 0
-    print(f"Adopted {done.project}: .slsguard/plugin.js" + (f" listed in {done.config.name}'s plugins" if done.plugin_listed else ""))
-    if done.baseline is not None:
-        print(f"Recorded {done.baseline} findings of the last package in {BASELINE_FILE}: `package` now fails only on new ones.")
-    elif done.kept_baseline:
-        print(f"Kept {BASELINE_FILE}; refresh it with `slsguard audit .serverless --write-baseline {BASELINE_FILE}`.")
-    else:
+    if done.bridge:
+        print(f"Adopted {done.project}: .slsguard/plugin.js" + (f" listed in {done.config.name}'s plugins" if done.plugin_listed else ""))
+        if done.baseline is not None:
+            print(f"Recorded {done.baseline} findings of the last package in {BASELINE_FILE}: `package` now fails only on new ones.")
+        elif done.kept_baseline:
+            print(f"Kept {BASELINE_FILE}; refresh it with `slsguard audit .serverless --write-baseline {BASELINE_FILE}`.")
+        else:
+            print(
+                f"No package in .serverless/ yet, so no baseline: run `npx osls package` (it reports, without failing, until a baseline "
+                f"exists), then `slsguard audit .serverless --write-baseline {BASELINE_FILE}`."
+            )
+    if done.rails is None:
         print(
-            f"No package in .serverless/ yet, so no baseline: run `npx osls package` (it reports, without failing, until a baseline "
-            f"exists), then `slsguard audit .serverless --write-baseline {BASELINE_FILE}`."
+            "The rails plugin (alarms, a role and a failure queue for every function, also those added later) is not added: "
+            "`slsguard init --rails` shows what it would change."
         )
+        return 0
+    topic = f"; custom.rails.alarmTopic: {done.rails.topic}" if done.rails.topic else ""
+    print(f"Gave {done.project} the rails: .serverless_plugins/rails/ listed in {done.config.name}'s plugins{topic}.")
+    print(
+        f"Next: npx osls package. What the rails fix drops out of the report; "
+        f"`slsguard audit .serverless --write-baseline {BASELINE_FILE}` then records what is left."
+    )
     return 0
 
 

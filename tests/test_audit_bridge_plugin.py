@@ -94,12 +94,15 @@ def test_exemptions_land_on_functions_resources_and_the_stack(plugin: Path) -> N
         },
     )
     template = out["template"]
-    assert template["Metadata"] == {"slsguard": {"exempt": {"tracing": "batch only"}}}
+    assert template["Metadata"] == {
+        "slsguard": {"exempt": {"tracing": "batch only"}, "exemptFrom": {"tracing": "custom.slsguard.exempt.stack.tracing"}}
+    }
     assert template["Resources"]["WorkerLambdaFunction"]["Metadata"]["slsguard"] == {
         "implicit": ["Timeout"],
         "exempt": {"vpc-without-need": "reaches the VPN"},
+        "exemptFrom": {"vpc-without-need": "custom.slsguard.exempt.worker.vpc-without-need"},
     }
-    assert out["queue"]["Metadata"] == {"slsguard": {"exempt": {"iam-wildcard": "shared queue"}}}
+    assert out["queue"]["Metadata"]["slsguard"]["exempt"] == {"iam-wildcard": "shared queue"}
 
 
 @pytest.mark.parametrize(
@@ -108,7 +111,7 @@ def test_exemptions_land_on_functions_resources_and_the_stack(plugin: Path) -> N
         ({"worker": {"tracing": " "}}, "custom.slsguard.exempt.worker.tracing needs a reason: say why the rule does not apply here."),
         ({"worker": {"Not A Rule": "x"}}, "custom.slsguard.exempt.worker.Not A Rule is not a rule id (see `slsguard audit --help`)."),
         ({"worker": ["tracing"]}, 'custom.slsguard.exempt.worker must map rule ids to reasons, e.g. tracing: "why it is safe here".'),
-        ({"nobody": {"tracing": "x"}}, "custom.slsguard.exempt.nobody names no function or resource of this service"),
+        ({"nobody": {"tracing": "x"}}, "custom.slsguard.exempt.nobody names no function, API or resource of this service"),
     ],
     ids=["no-reason", "bad-rule-id", "not-a-mapping", "unknown-target"],
 )

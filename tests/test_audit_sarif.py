@@ -105,7 +105,6 @@ def test_sarif_is_valid_and_carries_rules_levels_and_exit_code(project: Path, ca
     levels = {rule_id: r["defaultConfiguration"]["level"] for rule_id, r in by_id.items()}
     assert [k for k, v in levels.items() if v == "warning"] == [
         "tracing",
-        "iam-wildcard",
         "vpc-without-need",
         "nested-unaudited",
         "rest-unauthenticated",

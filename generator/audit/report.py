@@ -76,8 +76,7 @@ def summary_line(findings: Sequence[Finding], templates: Sequence[Template]) -> 
     )
 
 
-def text(findings: Sequence[Finding], templates: Sequence[Template]) -> str:
-    """Readable report grouped by stack, stacks without findings left out."""
+def _by_stack(findings: Sequence[Finding], templates: Sequence[Template]) -> list[str]:
     lines: list[str] = []
     for tpl in templates:
         mine = [f for f in findings if f.stack == tpl.name]
@@ -91,6 +90,28 @@ def text(findings: Sequence[Finding], templates: Sequence[Template]) -> str:
             lines.append(f"          {printable(f.message)}")
             lines.append(f"          exempt: {printable(f.exempt)}" if f.exempt is not None else f"          fix: {printable(f.fix)}")
         lines.append("")
+    return lines
+
+
+def accepted_line(accepted: Sequence[Finding], show: str) -> str:
+    """One line for the findings a baseline accepted, instead of listing each (``show``: the command that lists them)."""
+    kinds = [
+        _plural(n, word)
+        for word, n in ((w, sum(1 for f in accepted if f.severity == s)) for w, s in (("error", ERROR), ("warning", WARNING)))
+        if n
+    ]
+    return f"accepted: {_plural(len(accepted), 'finding')} in the baseline ({', '.join(kinds) or 'info'}) not shown; `{show}` lists them."
+
+
+def text(findings: Sequence[Finding], templates: Sequence[Template], show_accepted: bool = False, show: str = "--show-accepted") -> str:
+    """Readable report grouped by stack, stacks without findings left out: new findings first, then the ones a baseline
+    accepted, listed only with ``show_accepted`` and otherwise summed up in one line (``show`` says how to list them)."""
+    accepted = [f for f in findings if f.baseline]
+    lines = _by_stack([f for f in findings if not f.baseline], templates)
+    if accepted and show_accepted:
+        lines += [f"Accepted by the baseline ({_plural(len(accepted), 'finding')}):", *_by_stack(accepted, templates)]
+    elif accepted:
+        lines.append(accepted_line(accepted, show))
     counts = summary(findings)["by_rule"]
     if counts:
         lines.append("by rule: " + ", ".join(f"{printable(rule)} {n}" for rule, n in counts.items()))
