@@ -9,8 +9,11 @@ import shutil
 import sys
 from pathlib import Path
 
+# The answers arrive as one JSON document (jsonify escapes every quote and backslash, so no value can end the
+# raw string); nothing else in this file is rendered: no answer is ever written into its code.
 ANSWERS = json.loads(r"""{{ cookiecutter | jsonify }}""")
-REPO_DIR = Path("{{ cookiecutter._repo_dir }}").resolve()  # where generator/ lives (a checkout or the wheel)
+REPO_DIR = Path(ANSWERS["_repo_dir"]).resolve()  # where generator/ lives (a checkout or the wheel)
+PACKAGE = ANSWERS["package_name"]
 
 # (reason, predicate over the answers, paths relative to the project root)
 UNUSED = (
@@ -18,10 +21,10 @@ UNUSED = (
         "no database",
         lambda a: a["database"] == "none",
         [
-            "{{ cookiecutter.package_name }}/db",
-            "{{ cookiecutter.package_name }}/migrate.py",
-            "{{ cookiecutter.package_name }}/migrate_resource.py",
-            "{{ cookiecutter.package_name }}/sqlsplit.py",
+            f"{PACKAGE}/db",
+            f"{PACKAGE}/migrate.py",
+            f"{PACKAGE}/migrate_resource.py",
+            f"{PACKAGE}/sqlsplit.py",
             "migrations",
             ".env.example",
             "tests/test_db.py",
@@ -32,30 +35,30 @@ UNUSED = (
         "Data API: no connection to manage, no driver, no CA bundle (HTTPS, verified by botocore)",
         lambda a: a["database"] != "none" and a["database_access"] == "data-api",
         [
-            *(f"{{ cookiecutter.package_name }}/db/{name}.py" for name in ("_direct", "_mysql", "_postgres", "_tls")),
-            "{{ cookiecutter.package_name }}/db/certs",
+            *(f"{PACKAGE}/db/{name}.py" for name in ("_direct", "_mysql", "_postgres", "_tls")),
+            f"{PACKAGE}/db/certs",
         ],
     ),
     (
         "a driver connection: no Data API client",
         lambda a: a["database"] != "none" and a["database_access"] != "data-api",
-        ["{{ cookiecutter.package_name }}/db/_data_api.py"],
+        [f"{PACKAGE}/db/_data_api.py"],
     ),
     (
         "PostgreSQL: no MySQL driver code or migrations",
         lambda a: a["database"] == "postgres",
-        ["{{ cookiecutter.package_name }}/db/_mysql.py", "migrations/mysql"],
+        [f"{PACKAGE}/db/_mysql.py", "migrations/mysql"],
     ),
     (
         "MySQL: no PostgreSQL driver code or migrations",
         lambda a: a["database"] == "mysql",
-        ["{{ cookiecutter.package_name }}/db/_postgres.py", "migrations/postgres"],
+        [f"{PACKAGE}/db/_postgres.py", "migrations/postgres"],
     ),
     (
         "no HTTP API: the worker is the only function",
         lambda a: a["api"] == "none",
         [
-            "{{ cookiecutter.package_name }}/api.py",
+            f"{PACKAGE}/api.py",
             "tests/test_api.py",
             *(f"tests/events/{api}_{name}.json" for api in ("rest", "http") for name in ("get_items", "post_item", "post_malformed")),
         ],

@@ -114,7 +114,7 @@ def test_damaged_recorded_answers_are_named(capsys: pytest.CaptureFixture[str], 
     (tmp_path / ".slsguard" / "answers.json").write_text("{")
     code, _, err = run(capsys, str(tmp_path))
     assert code == 2
-    assert f"{tmp_path}/.slsguard/answers.json: cannot read account_concurrency" in err and "--account-concurrency" in err
+    assert f"{tmp_path}/.slsguard/answers.json: not valid JSON" in err and "--account-concurrency" in err
 
 
 def test_installed_command_prints_no_traceback() -> None:

@@ -86,9 +86,9 @@ ERRORS = [
     ("combination-timeout", ["--set", "function_timeout=60"], {}, ["function_timeout=60 exceeds the 29 s integration limit of api=rest"]),
     ("combination-reserved", ["--set", "reserved_concurrency=500"], {}, ["reserved_concurrency=500", "account_concurrency=1000"]),
     ("bad-slug", ["--set", "project_slug=Bad Slug"], {}, ["project_slug='Bad Slug' is not allowed", "Fix: --set project_slug=my-service"]),
-    ("answers-missing", ["--answers", "{tmp}/nope.yml"], {}, ["cannot read answers file", "nope.yml", "Fix: pass an existing file"]),
-    ("answers-bad-yaml", ["--answers", "{tmp}/a.yml"], {"a.yml": "database: [postgres\n"}, ["a.yml is not valid YAML", "Fix: check"]),
-    ("answers-bad-json", ["--answers", "{tmp}/a.json"], {"a.json": '{"database": }'}, ["a.json is not valid JSON", "Fix: check"]),
+    ("answers-missing", ["--answers", "{tmp}/nope.yml"], {}, ["answers file", "nope.yml: cannot be read", "Fix: pass an existing file"]),
+    ("answers-bad-yaml", ["--answers", "{tmp}/a.yml"], {"a.yml": "database: [postgres\n"}, ["a.yml: not valid YAML", "Fix: check"]),
+    ("answers-bad-json", ["--answers", "{tmp}/a.json"], {"a.json": '{"database": }'}, ["a.json: not valid JSON", "Fix: check"]),
     ("answers-not-mapping", ["--answers", "{tmp}/a.yml"], {"a.yml": "- database\n"}, ["must hold a mapping of KEY: VALUE, not list"]),
     ("answers-unknown-key", ["--answers", "{tmp}/a.yml"], {"a.yml": "databse: postgres\n"}, ["unknown key 'databse'"]),
     (

@@ -78,11 +78,12 @@ def _config(project: Path) -> Path:
 def _compose(config: Path) -> tuple[str, Any]:
     import yaml
 
+    from .. import safe_load
+
+    text = safe_load.read_text(config)  # bounded: size, strict UTF-8
+    safe_load.check_yaml(text, config, yaml.SafeLoader)  # depth, alias expansion, long numbers, duplicate keys
     try:
-        text = config.read_text(encoding="utf-8")
         root = yaml.compose(text, Loader=yaml.SafeLoader)  # nodes only: !Ref and other tags need no constructor
-    except (OSError, UnicodeDecodeError) as err:
-        raise UserError(f"{config}: cannot be read ({err}).", "Fix: make it a readable UTF-8 file.") from err
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
@@ -95,9 +96,13 @@ def _compose(config: Path) -> tuple[str, Any]:
 
 def _esm(project: Path) -> bool:
     """Whether the project's package.json makes .js files ES modules (the bridge is CommonJS)."""
-    try:
-        return json.loads((project / "package.json").read_text(encoding="utf-8")).get("type") == "module"
-    except (OSError, ValueError, AttributeError):
+    from .. import safe_load
+
+    if not (project / "package.json").is_file():
+        return False
+    try:  # bounded: a cloned service's package.json is untrusted input too
+        return safe_load.load_json(project / "package.json").get("type") == "module"
+    except (UserError, AttributeError):
         return False
 
 
