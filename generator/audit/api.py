@@ -7,8 +7,8 @@ from typing import Any, NamedTuple
 
 from .. import limits
 from . import refs
-from .fixes import fix
-from .model import ERROR, WARNING, Context, Finding, Template, finding, fn_label, literal_int, literal_true, props
+from .model import ERROR, WARNING, Context, Finding, Template, fn_label, literal_int, literal_true, props
+from .rule import Fix, Rule
 
 
 def _api_limits(ctx: Context) -> Iterator[tuple[Template, str, str, float, list[refs.Ref]]]:
@@ -72,27 +72,17 @@ def api_timeout(ctx: Context) -> Iterator[Finding]:
             shown = f"{limit:g}"
             where = api_id if api_tpl is fn_tpl else f"{api_id} in stack {api_tpl.name}"
             if timeout > limit:
-                yield finding(
-                    "api-timeout",
-                    ERROR,
-                    fn_tpl,
-                    fn_id,
-                    "Properties.Timeout",
+                message = (
                     f"Function {fn_label(fn, fn_id)} may run {timeout} s but its {kind} integration ({where}) gives up after {shown} s: "
-                    "callers get a 504 while the function keeps running and billing.",
-                    fix("api-timeout", fn_tpl, limit=shown),
+                    "callers get a 504 while the function keeps running and billing."
                 )
+                yield API_TIMEOUT.finding(ERROR, fn_tpl, fn_id, "Properties.Timeout", message, limit=shown)
             else:
-                yield finding(
-                    "api-timeout",
-                    WARNING,
-                    fn_tpl,
-                    fn_id,
-                    "Properties.Timeout",
+                message = (
                     f"Function {fn_label(fn, fn_id)} has a {timeout} s timeout, equal to its {kind} integration limit ({where}): "
-                    "a request that uses it all still gets a 504.",
-                    fix("api-timeout", fn_tpl, limit=shown),
+                    "a request that uses it all still gets a 504."
                 )
+                yield API_TIMEOUT.finding(WARNING, fn_tpl, fn_id, "Properties.Timeout", message, limit=shown)
 
 
 def _both(mapping: Any, rate: str, burst: str) -> bool:
@@ -194,29 +184,19 @@ def api_throttling(ctx: Context) -> Iterator[Finding]:
     rps = f"{limits.API_ACCOUNT_THROTTLE_RPS:,}"
     for tpl, lid, _api in ctx.index.of_type("AWS::ApiGateway::RestApi"):
         if not _rest_throttled(ctx, (tpl, lid)):
-            yield finding(
-                "api-throttling",
-                ERROR,
-                tpl,
-                lid,
-                "",
+            message = (
                 f"REST API {lid} has no throttling (no stage method setting; a usage plan throttle counts only when every "
-                f"method requires an API key): a flood reaches the functions at up to the account's {rps} requests per second.",
-                fix("api-throttling.rest", tpl),
+                f"method requires an API key): a flood reaches the functions at up to the account's {rps} requests per second."
             )
+            yield API_THROTTLING.finding(ERROR, tpl, lid, "", message, variant="rest")
     for tpl, lid, api in ctx.index.of_type("AWS::ApiGatewayV2::Api"):
         if _protocol(api) != "HTTP" or _v2_throttled(ctx, (tpl, lid)):
             continue
-        yield finding(
-            "api-throttling",
-            ERROR,
-            tpl,
-            lid,
-            "",
+        message = (
             f"HTTP API {lid} has no stage default-route throttling: a flood reaches the functions at up to the account's {rps} "
-            "requests per second.",
-            fix("api-throttling.http", tpl),
+            "requests per second."
         )
+        yield API_THROTTLING.finding(ERROR, tpl, lid, "", message, variant="http")
 
 
 def websocket_throttling(ctx: Context) -> Iterator[Finding]:
@@ -224,16 +204,11 @@ def websocket_throttling(ctx: Context) -> Iterator[Finding]:
     rps = f"{limits.API_ACCOUNT_THROTTLE_RPS:,}"
     for tpl, lid, api in ctx.index.of_type("AWS::ApiGatewayV2::Api"):
         if props(api).get("ProtocolType") == "WEBSOCKET" and not _v2_throttled(ctx, (tpl, lid)):
-            yield finding(
-                "websocket-throttling",
-                ERROR,
-                tpl,
-                lid,
-                "",
+            message = (
                 f"WebSocket API {lid} has no stage default-route throttling: connected clients can send messages, each one a "
-                f"function invocation, at up to the account's {rps} per second.",
-                fix("websocket-throttling", tpl),
+                f"function invocation, at up to the account's {rps} per second."
             )
+            yield WEBSOCKET_THROTTLING.finding(ERROR, tpl, lid, "", message)
 
 
 def rest_unauthenticated(ctx: Context) -> Iterator[Finding]:
@@ -242,15 +217,90 @@ def rest_unauthenticated(ctx: Context) -> Iterator[Finding]:
         for m in methods(ctx, (api_tpl, api_id)):
             if m.keyed or m.authorized:
                 continue
-            yield finding(
-                "rest-unauthenticated",
-                WARNING,
-                m.tpl,
-                m.logical_id,
-                m.where,
+            message = (
                 f"REST API {api_id}: method {m.verb} requires neither an API key nor an authorizer: anyone who finds the URL "
-                "can call it (fine for a public API, say so with an exemption).",
-                fix("rest-unauthenticated", m.tpl),
-                group=f"api:{api_id}",
-                subject=f"method {m.verb} requires",
+                "can call it (fine for a public API, say so with an exemption)."
             )
+            yield REST_UNAUTHENTICATED.finding(
+                WARNING, m.tpl, m.logical_id, m.where, message, group=f"api:{api_id}", subject=f"method {m.verb} requires"
+            )
+
+
+API_TIMEOUT = Rule(
+    id="api-timeout",
+    challenge="4 wallet attack",
+    severity=ERROR,
+    summary="functions behind API Gateway time out before it does: 29 s REST, 30 s HTTP API (error)",
+    help="API Gateway gives up after 29 s (REST, WebSocket) or 30 s (HTTP API), or the integration's own timeout; a function allowed to run longer keeps running and billing after the caller got a 504.",
+    checks="a function behind API Gateway times out before the integration does: 29 s REST, 30 s HTTP API, 29 s WebSocket API, or the integration's own `TimeoutInMillis` (through aliases, versions and nested stacks; integrations written in an API's OpenAPI `Body`, as SAM does, count too)",
+    levels="error above, warning equal",
+    fixes={
+        "": Fix(
+            "Set the function's `timeout:` below {limit} s in serverless.yml, or move long work behind a queue.",
+            "Set the function's `Timeout` below {limit} s in template.yaml, or move long work behind a queue.",
+            "Set the function's `Timeout` below {limit} s, or move long work behind a queue.",
+        )
+    },
+    check=api_timeout,
+)
+
+API_THROTTLING = Rule(
+    id="api-throttling",
+    challenge="4 wallet attack",
+    severity=ERROR,
+    summary="REST APIs have stage or usage-plan throttling; HTTP APIs default-route throttling (error)",
+    help="Without throttling a flood reaches the functions at the account's 10,000 requests per second. A usage plan throttles only requests with its API key, so it counts only when every method requires one.",
+    checks="REST API: stage method settings, a deployment's stage description, or a usage plan with a throttle when every method (OPTIONS excepted) requires an API key (requests without a key bypass the plan); HTTP API (also one imported from an OpenAPI `Body`, as SAM's `HttpApi`): stage default-route throttling",
+    levels="error",
+    fixes={
+        "rest": Fix(
+            "Set `provider.apiGateway.usagePlan.throttle` (rateLimit, burstLimit) with `apiKeys` and mark every http event `private: true`; stage-wide throttling needs a plugin (e.g. serverless-api-gateway-throttling).",
+            "Set `MethodSettings: [{{ResourcePath: '/*', HttpMethod: '*', ThrottlingRateLimit: N, ThrottlingBurstLimit: N}}]` on the AWS::Serverless::Api (or under `Globals: Api:`) in template.yaml.",
+            "Set MethodSettings ThrottlingRateLimit and ThrottlingBurstLimit for ResourcePath /* on the AWS::ApiGateway::Stage (or the Deployment's StageDescription).",
+        ),
+        "http": Fix(
+            "Add `resources.extensions.HttpApiStage.Properties.DefaultRouteSettings` (ThrottlingRateLimit, ThrottlingBurstLimit) in serverless.yml: `provider.httpApi` has no throttling setting of its own.",
+            "Set `DefaultRouteSettings: {{ThrottlingRateLimit: N, ThrottlingBurstLimit: N}}` on the AWS::Serverless::HttpApi (or under `Globals: HttpApi:`) in template.yaml.",
+            "Set DefaultRouteSettings ThrottlingRateLimit and ThrottlingBurstLimit on the AWS::ApiGatewayV2::Stage.",
+        ),
+    },
+    check=api_throttling,
+)
+
+REST_UNAUTHENTICATED = Rule(
+    id="rest-unauthenticated",
+    challenge="4 wallet attack",
+    severity=WARNING,
+    summary="every REST method (OPTIONS excepted) requires an API key or an authorizer (warning)",
+    help="A method with neither an API key nor an authorizer can be called by anyone who finds its URL; exempt APIs that are public on purpose, with the reason.",
+    checks="every REST method (OPTIONS excepted; `AWS::ApiGateway::Method` or an operation of the API's OpenAPI `Body`, as SAM writes) requires an API key or an authorizer; one finding per API lists the methods; exempt APIs that are public on purpose",
+    levels="warning",
+    fixes={
+        "": Fix(
+            "Give each http event an `authorizer:` or `private: true` (API key) in serverless.yml, {exempt} if the API is public on purpose.",
+            "Set `Auth: {{DefaultAuthorizer: ..., ApiKeyRequired: true}}` on the AWS::Serverless::Api (or `Globals: Api:`), {exempt} if public on purpose.",
+            "Set AuthorizationType (AWS_IAM, COGNITO_USER_POOLS, CUSTOM) or ApiKeyRequired: true on the method, {exempt} if public on purpose.",
+        )
+    },
+    check=rest_unauthenticated,
+)
+
+WEBSOCKET_THROTTLING = Rule(
+    id="websocket-throttling",
+    challenge="4 wallet attack",
+    severity=ERROR,
+    summary="every WebSocket API stage has default-route throttling (error)",
+    help="Each WebSocket message invokes a function; without stage throttling connected clients set the bill.",
+    checks="every WebSocket API has a stage with default-route throttling",
+    levels="error",
+    fixes={
+        "": Fix(
+            "Add `resources.extensions.WebsocketsDeploymentStage.Properties.DefaultRouteSettings` (ThrottlingRateLimit, ThrottlingBurstLimit) in serverless.yml.",
+            "Set `DefaultRouteSettings` (ThrottlingRateLimit, ThrottlingBurstLimit) on the WebSocket API's AWS::ApiGatewayV2::Stage in template.yaml.",
+            "Set DefaultRouteSettings ThrottlingRateLimit and ThrottlingBurstLimit on the WebSocket API's AWS::ApiGatewayV2::Stage.",
+        )
+    },
+    check=websocket_throttling,
+)
+
+RULES = (API_TIMEOUT, API_THROTTLING, REST_UNAUTHENTICATED, WEBSOCKET_THROTTLING)
