@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any, NamedTuple
 
 from .. import limits
-from . import refs
+from ..cfn import refs
 from .model import ERROR, WARNING, Context, Finding, Template, fn_label, literal_int, literal_true, props
 from .rule import Fix, Rule
 

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from . import refs
+from ..cfn import refs
 from .fixes import fix
 from .model import ERROR, Context, Finding, Template, as_list, finding, fn_label, literal_int, literal_true, props, rtype
 

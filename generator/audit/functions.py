@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from .. import limits
-from . import refs, triggers, warmer
+from ..cfn import refs
+from . import triggers, warmer
 from .fixes import fix
 from .model import ERROR, FUNCTION, WARNING, Context, Finding, finding, fn_label, implicit, literal_int, props
 

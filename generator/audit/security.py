@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from . import refs
+from ..cfn import refs
 from .exposure import looks_generated
 from .fixes import fix
 from .model import ERROR, FUNCTION, SERVERLESS, WARNING, Context, Finding, Template, as_list, finding, fn_label, props, rtype

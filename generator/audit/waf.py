@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from . import refs
+from ..cfn import refs
 from .model import INFO, WARNING, Context, Finding, props, rtype
 from .rule import Fix, Rule
 
