@@ -13,7 +13,7 @@ import yaml
 
 from generator.adopt import PLUGIN_ENTRY, adopt
 from generator.adopt.plugins import add_plugin
-from generator.audit.cfn_yaml import CfnLoader
+from generator.cfn.yaml_tags import CfnLoader
 from generator.cli import main
 
 REPO = Path(__file__).resolve().parent.parent

@@ -23,7 +23,7 @@ from ..transaction import apply
 from .plugins import add_plugin
 
 if TYPE_CHECKING:
-    from ..audit.model import Template
+    from ..cfn.template import Template
 
 __all__ = ["ADOPTED_FILE", "BASELINE_FILE", "PLUGIN_ENTRY", "Adopted", "adopt"]
 
@@ -123,7 +123,7 @@ def _baseline(project: Path, root: Any) -> tuple[str, int] | None:
     they are added here from serverless.yml, else the first package with the bridge would fail on them.
     """
     from ..audit import audit_with_templates, baseline
-    from ..audit.loader import BUILD_DIR, ROOT_TEMPLATE
+    from ..cfn.load import BUILD_DIR, ROOT_TEMPLATE
 
     if not (project / BUILD_DIR / ROOT_TEMPLATE).is_file():
         return None

@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from ..audit.cfn_yaml import CfnLoader
+from ..cfn.yaml_tags import CfnLoader
 from ..errors import UserError
 
 FIX = "Fix: make `plugins:` a list of plugin names (or `{localPath, modules: [...]}`), then run `slsguard init` again."

@@ -12,8 +12,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from .. import limits, recorded
+from ..cfn.load import load
 from . import exemptions, grouping, report
-from .loader import load
 from .model import Context, Finding, Index, Template
 from .rules import RULES, run
 

@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 from ..errors import UserError
 from . import sam
-from .model import Template, props, rtype
+from .template import Template, props, rtype
 
 ROOT_TEMPLATE = "cloudformation-template-update-stack.json"
 BUILD_DIR = ".serverless"
@@ -104,7 +104,7 @@ def _parse(path: Path, data: bytes) -> Any:
                 raise UserError(f"{path}: not valid JSON (line {err.lineno}, column {err.colno}: {err.msg}).", GIVE) from err
     import yaml
 
-    from .cfn_yaml import CfnLoader
+    from .yaml_tags import CfnLoader
 
     try:
         return yaml.load(text, Loader=CfnLoader)  # a SafeLoader subclass: only CloudFormation tags added
