@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any, NamedTuple
 
 from .. import limits
-from ..cfn import refs
+from ..cfn import refs, stages
 from .model import ERROR, WARNING, Context, Finding, Template, fn_label, literal_int, literal_true, props
 from .rule import Fix, Rule
 
@@ -21,7 +21,8 @@ def _api_limits(ctx: Context) -> Iterator[tuple[Template, str, str, float, list[
     for tpl, lid, integration in ctx.index.of_type("AWS::ApiGatewayV2::Integration"):
         p = props(integration)
         if p.get("IntegrationType") in ("AWS_PROXY", "AWS"):
-            websocket = any(props(t.resources.get(a)).get("ProtocolType") == "WEBSOCKET" for t, a in refs.targets(p.get("ApiId"), tpl))
+            apis = list(refs.targets(p.get("ApiId"), tpl))
+            websocket = bool(apis) and all(k.value == "WEBSOCKET" for t, a in apis for k in stages.protocols(t, t.resources.get(a)))
             kind, default = (
                 ("WebSocket API", limits.WEBSOCKET_API_MAX_INTEGRATION_TIMEOUT_S)
                 if websocket
@@ -45,12 +46,6 @@ def _body_integrations(body: Any) -> Iterator[dict[str, Any]]:
             integration = op.get("x-amazon-apigateway-integration") if isinstance(op, dict) else None
             if isinstance(integration, dict) and str(integration.get("type", "")).lower() in ("aws_proxy", "aws"):
                 yield integration
-
-
-def _protocol(api: dict[str, Any]) -> str:
-    """An ApiGatewayV2 API's protocol; one imported from an OpenAPI body (SAM's HttpApi) is always HTTP."""
-    p = props(api)
-    return str(p.get("ProtocolType") or ("HTTP" if "Body" in p or "BodyS3Location" in p else ""))
 
 
 def _limit(millis: Any, default: int) -> float:
@@ -83,38 +78,6 @@ def api_timeout(ctx: Context) -> Iterator[Finding]:
                     "a request that uses it all still gets a 504."
                 )
                 yield API_TIMEOUT.finding(WARNING, fn_tpl, fn_id, "Properties.Timeout", message, limit=shown)
-
-
-def _both(mapping: Any, rate: str, burst: str) -> bool:
-    return isinstance(mapping, dict) and mapping.get(rate) is not None and mapping.get(burst) is not None
-
-
-def _method_settings_throttled(settings: Any) -> bool:
-    return isinstance(settings, list) and any(_both(s, "ThrottlingRateLimit", "ThrottlingBurstLimit") for s in settings)
-
-
-def _rest_throttled(ctx: Context, api: refs.Ref) -> bool:
-    for tpl, _lid, stage in ctx.index.of_type("AWS::ApiGateway::Stage"):
-        p = props(stage)
-        if refs.points_to(p.get("RestApiId"), tpl, api) and _method_settings_throttled(p.get("MethodSettings")):
-            return True
-    for tpl, _lid, deployment in ctx.index.of_type("AWS::ApiGateway::Deployment"):
-        p = props(deployment)
-        described = p.get("StageDescription")
-        if refs.points_to(p.get("RestApiId"), tpl, api) and (
-            _both(described, "ThrottlingRateLimit", "ThrottlingBurstLimit")
-            or (isinstance(described, dict) and _method_settings_throttled(described.get("MethodSettings")))
-        ):
-            return True
-    if not _all_keyed(ctx, api):
-        return False  # a usage plan throttles only requests that carry one of its API keys
-    for tpl, _lid, plan in ctx.index.of_type("AWS::ApiGateway::UsagePlan"):
-        p = props(plan)
-        stages = p.get("ApiStages")
-        throttled = _both(p.get("Throttle"), "RateLimit", "BurstLimit") and isinstance(stages, list)
-        if throttled and any(isinstance(s, dict) and refs.points_to(s.get("ApiId"), tpl, api) for s in stages):
-            return True
-    return False
 
 
 class Method(NamedTuple):
@@ -166,49 +129,9 @@ def methods(ctx: Context, api: refs.Ref) -> Iterator[Method]:
             yield Method(tpl, lid, "Properties.AuthorizationType", f"{verb} {lid}", literal_true(p.get("ApiKeyRequired")), auth != "NONE")
 
 
-def _all_keyed(ctx: Context, api: refs.Ref) -> bool:
+def all_keyed(ctx: Context, api: refs.Ref) -> bool:
     found = list(methods(ctx, api))
     return bool(found) and all(m.keyed for m in found)
-
-
-def _v2_throttled(ctx: Context, api: refs.Ref) -> bool:
-    for tpl, _lid, stage in ctx.index.of_type("AWS::ApiGatewayV2::Stage"):
-        p = props(stage)
-        if refs.points_to(p.get("ApiId"), tpl, api) and _both(p.get("DefaultRouteSettings"), "ThrottlingRateLimit", "ThrottlingBurstLimit"):
-            return True
-    return False
-
-
-def api_throttling(ctx: Context) -> Iterator[Finding]:
-    """Challenge 4: without throttling a flood of requests reaches the functions at the account's 10,000 rps."""
-    rps = f"{limits.API_ACCOUNT_THROTTLE_RPS:,}"
-    for tpl, lid, _api in ctx.index.of_type("AWS::ApiGateway::RestApi"):
-        if not _rest_throttled(ctx, (tpl, lid)):
-            message = (
-                f"REST API {lid} has no throttling (no stage method setting; a usage plan throttle counts only when every "
-                f"method requires an API key): a flood reaches the functions at up to the account's {rps} requests per second."
-            )
-            yield API_THROTTLING.finding(ERROR, tpl, lid, "", message, variant="rest")
-    for tpl, lid, api in ctx.index.of_type("AWS::ApiGatewayV2::Api"):
-        if _protocol(api) != "HTTP" or _v2_throttled(ctx, (tpl, lid)):
-            continue
-        message = (
-            f"HTTP API {lid} has no stage default-route throttling: a flood reaches the functions at up to the account's {rps} "
-            "requests per second."
-        )
-        yield API_THROTTLING.finding(ERROR, tpl, lid, "", message, variant="http")
-
-
-def websocket_throttling(ctx: Context) -> Iterator[Finding]:
-    """Challenge 4: every WebSocket message invokes a function; without stage throttling a client floods them."""
-    rps = f"{limits.API_ACCOUNT_THROTTLE_RPS:,}"
-    for tpl, lid, api in ctx.index.of_type("AWS::ApiGatewayV2::Api"):
-        if props(api).get("ProtocolType") == "WEBSOCKET" and not _v2_throttled(ctx, (tpl, lid)):
-            message = (
-                f"WebSocket API {lid} has no stage default-route throttling: connected clients can send messages, each one a "
-                f"function invocation, at up to the account's {rps} per second."
-            )
-            yield WEBSOCKET_THROTTLING.finding(ERROR, tpl, lid, "", message)
 
 
 def rest_unauthenticated(ctx: Context) -> Iterator[Finding]:
@@ -244,29 +167,6 @@ API_TIMEOUT = Rule(
     check=api_timeout,
 )
 
-API_THROTTLING = Rule(
-    id="api-throttling",
-    challenge="4 wallet attack",
-    severity=ERROR,
-    summary="REST APIs have stage or usage-plan throttling; HTTP APIs default-route throttling (error)",
-    help="Without throttling a flood reaches the functions at the account's 10,000 requests per second. A usage plan throttles only requests with its API key, so it counts only when every method requires one.",
-    checks="REST API: stage method settings, a deployment's stage description, or a usage plan with a throttle when every method (OPTIONS excepted) requires an API key (requests without a key bypass the plan); HTTP API (also one imported from an OpenAPI `Body`, as SAM's `HttpApi`): stage default-route throttling",
-    levels="error",
-    fixes={
-        "rest": Fix(
-            "Set `provider.apiGateway.usagePlan.throttle` (rateLimit, burstLimit) with `apiKeys` and mark every http event `private: true`; stage-wide throttling needs a plugin (e.g. serverless-api-gateway-throttling).",
-            "Set `MethodSettings: [{{ResourcePath: '/*', HttpMethod: '*', ThrottlingRateLimit: N, ThrottlingBurstLimit: N}}]` on the AWS::Serverless::Api (or under `Globals: Api:`) in template.yaml.",
-            "Set MethodSettings ThrottlingRateLimit and ThrottlingBurstLimit for ResourcePath /* on the AWS::ApiGateway::Stage (or the Deployment's StageDescription).",
-        ),
-        "http": Fix(
-            "Add `resources.extensions.HttpApiStage.Properties.DefaultRouteSettings` (ThrottlingRateLimit, ThrottlingBurstLimit) in serverless.yml: `provider.httpApi` has no throttling setting of its own.",
-            "Set `DefaultRouteSettings: {{ThrottlingRateLimit: N, ThrottlingBurstLimit: N}}` on the AWS::Serverless::HttpApi (or under `Globals: HttpApi:`) in template.yaml.",
-            "Set DefaultRouteSettings ThrottlingRateLimit and ThrottlingBurstLimit on the AWS::ApiGatewayV2::Stage.",
-        ),
-    },
-    check=api_throttling,
-)
-
 REST_UNAUTHENTICATED = Rule(
     id="rest-unauthenticated",
     challenge="4 wallet attack",
@@ -285,22 +185,4 @@ REST_UNAUTHENTICATED = Rule(
     check=rest_unauthenticated,
 )
 
-WEBSOCKET_THROTTLING = Rule(
-    id="websocket-throttling",
-    challenge="4 wallet attack",
-    severity=ERROR,
-    summary="every WebSocket API stage has default-route throttling (error)",
-    help="Each WebSocket message invokes a function; without stage throttling connected clients set the bill.",
-    checks="every WebSocket API has a stage with default-route throttling",
-    levels="error",
-    fixes={
-        "": Fix(
-            "Add `resources.extensions.WebsocketsDeploymentStage.Properties.DefaultRouteSettings` (ThrottlingRateLimit, ThrottlingBurstLimit) in serverless.yml.",
-            "Set `DefaultRouteSettings` (ThrottlingRateLimit, ThrottlingBurstLimit) on the WebSocket API's AWS::ApiGatewayV2::Stage in template.yaml.",
-            "Set DefaultRouteSettings ThrottlingRateLimit and ThrottlingBurstLimit on the WebSocket API's AWS::ApiGatewayV2::Stage.",
-        )
-    },
-    check=websocket_throttling,
-)
-
-RULES = (API_TIMEOUT, API_THROTTLING, REST_UNAUTHENTICATED, WEBSOCKET_THROTTLING)
+RULES = (API_TIMEOUT, REST_UNAUTHENTICATED)

@@ -1,0 +1,181 @@
+"""The live stages of API Gateway APIs, and every throttle a deploy can give each one.
+
+A stage is live when CloudFormation creates it: an ``AWS::ApiGateway::Deployment`` with a ``StageName`` (a stage
+with the deployment's ``StageDescription``, or none), an ``AWS::ApiGateway::Stage``, an ``AWS::ApiGatewayV2::Stage``,
+and the ``$default`` stage an ``AWS::ApiGatewayV2::Api`` with ``Target`` creates by quick create (settable only through
+``AWS::ApiGatewayV2::ApiGatewayManagedOverrides``). A throttle is stage-wide only when it covers every method: the
+deployment's ``StageDescription`` rate and burst, a ``MethodSettings`` entry whose ``ResourcePath`` is ``/*`` and
+``HttpMethod`` is ``*`` (both written: one throttled method is not a throttled stage), an HTTP or WebSocket stage's
+``DefaultRouteSettings``.
+
+Values are read through the evaluation layer: each ``Throttle`` is one possibility, with the branches and
+parameters that lead to it; a possibility without a stage-wide throttle is a ``Throttle`` whose rate and burst are
+``ABSENT``. The audit requires every possibility to throttle; ``slsguard cost`` prices the largest.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple, Protocol
+
+from . import refs
+from .template import Template, props
+from .values import ABSENT, Possible, Unknown, possible
+
+REST_API, V2_API = "AWS::ApiGateway::RestApi", "AWS::ApiGatewayV2::Api"
+DEPLOYMENT, REST_STAGE, V2_STAGE = "AWS::ApiGateway::Deployment", "AWS::ApiGateway::Stage", "AWS::ApiGatewayV2::Stage"
+OVERRIDES = "AWS::ApiGatewayV2::ApiGatewayManagedOverrides"
+RATE, BURST = "ThrottlingRateLimit", "ThrottlingBurstLimit"
+Ref = refs.Ref
+
+
+class Resources(Protocol):
+    """What stages are looked up in: every resource of the loaded templates by type (the audit's Index)."""
+
+    def of_type(self, *types: str) -> list[tuple[Template, str, dict[str, Any]]]: ...
+
+
+class Throttle(NamedTuple):
+    """One possible stage-wide throttle: rate and burst (plain values, ``ABSENT`` or ``Unknown``), why, and where it is set."""
+
+    rate: Any
+    burst: Any
+    because: tuple[str, ...]
+    where: str
+
+
+class Stage(NamedTuple):
+    """One live stage: the resource that creates it, its name as shown, and every throttle a deploy can give it."""
+
+    tpl: Template
+    logical_id: str
+    name: str
+    origin: str  # "Deployment D", "Stage S", "quick create of Api A", or "" for an API with no stage in the templates
+    throttles: list[Throttle]
+    tracing: bool = False
+    access_logs: bool = False
+
+
+NONE = "no stage-wide throttle"
+
+
+def _none(because: tuple[str, ...], where: str) -> Throttle:
+    return Throttle(ABSENT, ABSENT, because, where)
+
+
+def _shown(value: Any) -> str:
+    return f"({value.detail})" if isinstance(value, Unknown) else str(value)
+
+
+def _covers_stage(setting: Any) -> bool:
+    """A MethodSettings entry that applies to every method: ResourcePath "/*" and HttpMethod "*", both written."""
+    return isinstance(setting, dict) and setting.get("ResourcePath") == "/*" and setting.get("HttpMethod") == "*"
+
+
+def _from_mapping(found: list[Possible], where: str, top_level: bool, method_settings: str | None) -> list[Throttle]:
+    """Throttles of each possible value of a settings mapping (StageDescription, DefaultRouteSettings, ...)."""
+    out: list[Throttle] = []
+    for p in found:
+        if isinstance(p.value, Unknown):
+            out.append(Throttle(p.value, p.value, p.because, where))
+            continue
+        value = p.value if isinstance(p.value, dict) else {}
+        these: list[Throttle] = []
+        if top_level and (RATE in value or BURST in value):
+            these.append(Throttle(value.get(RATE, ABSENT), value.get(BURST, ABSENT), p.because, where))
+        settings = value.get(method_settings) if method_settings else None
+        if isinstance(settings, Unknown):
+            these.append(Throttle(settings, settings, p.because, f"{where}.{method_settings}"))
+        for s in settings if isinstance(settings, list) else []:
+            if _covers_stage(s) and isinstance(s, dict):
+                these.append(Throttle(s.get(RATE, ABSENT), s.get(BURST, ABSENT), p.because, f"{where}.{method_settings} /* *"))
+        out.extend(these or [_none(p.because, where)])
+    return out
+
+
+def _method_settings(tpl: Template, resource: dict[str, Any]) -> list[Throttle]:
+    found = possible(props(resource).get("MethodSettings"), tpl)
+    return _from_mapping([Possible({"MethodSettings": p.value}, p.because) for p in found], "MethodSettings", False, "MethodSettings")
+
+
+def _names(value: Any, tpl: Template) -> list[str]:
+    """The stage names a StageName can take (a branch without one creates no stage)."""
+    names: list[str] = []
+    for p in possible(value, tpl):
+        if p.value is not ABSENT:
+            name = _shown(p.value)
+            if name not in names:
+                names.append(name)
+    return names
+
+
+def _flag(resource: dict[str, Any], *path: str) -> bool:
+    value: Any = props(resource)
+    for key in path:
+        value = value.get(key) if isinstance(value, dict) else None
+    return value is True or (isinstance(value, str) and value.lower() == "true")
+
+
+def rest_stages(index: Resources, api: Ref) -> list[Stage]:
+    """Every live stage of a REST API, in any stack."""
+    stages: list[Stage] = []
+    named: set[str] = set()
+    for tpl, lid, res in index.of_type(REST_STAGE):
+        p = props(res)
+        if refs.points_to(p.get("RestApiId"), tpl, api):
+            names = _names(p.get("StageName"), tpl) or ["(no StageName)"]
+            named.update(names)
+            logs = isinstance(p.get("AccessLogSetting"), dict)
+            for name in names:
+                stages.append(Stage(tpl, lid, name, f"Stage {lid}", _method_settings(tpl, res), _flag(res, "TracingEnabled"), logs))
+    for tpl, lid, res in index.of_type(DEPLOYMENT):
+        p = props(res)
+        if not refs.points_to(p.get("RestApiId"), tpl, api):
+            continue
+        described = "StageDescription" in p
+        throttles = _from_mapping(possible(p.get("StageDescription"), tpl), "StageDescription", True, "MethodSettings")
+        tracing = _flag(res, "StageDescription", "TracingEnabled")
+        logs = isinstance(p.get("StageDescription"), dict) and isinstance(p["StageDescription"].get("AccessLogSetting"), dict)
+        for name in _names(p.get("StageName"), tpl):
+            if name in named and not described:
+                continue  # the Stage resource of that name carries this stage's settings and is judged itself
+            stages.append(Stage(tpl, lid, name, f"Deployment {lid}", throttles, tracing, logs))
+    return stages
+
+
+def protocols(tpl: Template, api: dict[str, Any]) -> list[Possible]:
+    """Every ProtocolType an ApiGatewayV2 API can have; one imported from an OpenAPI body (SAM's HttpApi) is HTTP."""
+    p = props(api)
+    if "ProtocolType" not in p and ("Body" in p or "BodyS3Location" in p):
+        return [Possible("HTTP", ())]
+    return possible(p.get("ProtocolType"), tpl)
+
+
+def v2_stages(index: Resources, api: Ref) -> list[Stage]:
+    """Every live stage of an HTTP or WebSocket API, the quick-created ``$default`` included."""
+    stages: list[Stage] = []
+    for tpl, lid, res in index.of_type(V2_STAGE):
+        p = props(res)
+        if refs.points_to(p.get("ApiId"), tpl, api):
+            throttles = _from_mapping(possible(p.get("DefaultRouteSettings"), tpl), "DefaultRouteSettings", True, None)
+            logs = isinstance(p.get("AccessLogSettings"), dict)
+            for name in _names(p.get("StageName"), tpl) or ["(no StageName)"]:
+                stages.append(Stage(tpl, lid, name, f"Stage {lid}", throttles, False, logs))
+    api_tpl, api_id = api
+    target = possible(props(api_tpl.resources.get(api_id)).get("Target"), api_tpl)
+    if any(p.value is not ABSENT for p in target):
+        throttles: list[Throttle] = []
+        for tpl, lid, res in index.of_type(OVERRIDES):
+            p = props(res)
+            if refs.points_to(p.get("ApiId"), tpl, api):
+                found = possible(p.get("Stage"), tpl)
+                settings = [
+                    Possible(s.value.get("DefaultRouteSettings") if isinstance(s.value, dict) else s.value, s.because) for s in found
+                ]
+                throttles += _from_mapping(settings, f"{lid} Stage.DefaultRouteSettings", True, None)
+        stages.append(Stage(api_tpl, api_id, "$default", f"quick create of {api_id}", throttles or [_none((), "")]))
+    return stages
+
+
+def no_stage(api: Ref) -> Stage:
+    """What an API with no stage in the templates is judged as: one stage nothing throttles."""
+    return Stage(api[0], api[1], "(none in the templates)", "", [_none((), "")])

@@ -1,0 +1,60 @@
+"""API Gateway throttling judged on every live stage and every value a deploy can give (tests/fixtures/evasion/api/).
+
+Each shape has a failing template and a safe twin that must stay quiet. The failing one gives exactly one
+api-throttling finding on the API, whose message names the stage and, where a value decides it, the branch or parameter.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from generator.audit import audit
+from generator.audit.model import ERROR
+
+SHAPES = Path(__file__).parent / "fixtures" / "evasion" / "api"
+
+# (shape, API logical id, words the message must carry)
+CASES = [
+    ("decoy-stage", "Api", ["stage prod", "Deployment Deployment", "no stage-wide throttle"]),
+    ("quick-create", "Http", ["$default", "quick create", "no stage-wide throttle"]),
+    ("one-method", "Api", ["stage prod", "no stage-wide throttle"]),
+    ("rate-if", "Api", ["stage live", "ThrottlingRateLimit 0", "when IsProd is false"]),
+    ("rate-absent", "Http", ["stage $default", "no stage-wide throttle", "when IsProd is false"]),
+    ("rate-parameter", "Api", ["cannot be proven", "parameter Rate"]),
+    ("allowed-zero", "Api", ["ThrottlingBurstLimit 0", "parameter Burst = 0"]),
+    ("protocol-sub", "Http", ["HTTP API Http", "stage $default", "no stage-wide throttle"]),
+    ("protocol-if", "Http", ["stage live", "when IsHttp is true"]),
+]
+
+
+def throttling(path: Path) -> list:
+    return [f for f in audit([path]) if f.rule in ("api-throttling", "websocket-throttling")]
+
+
+@pytest.mark.parametrize(("shape", "api", "words"), CASES, ids=[c[0] for c in CASES])
+def test_each_shape_fails_and_names_why(shape: str, api: str, words: list[str]) -> None:
+    [finding] = throttling(SHAPES / shape / "fail.yaml")
+    assert (finding.rule, finding.severity, finding.logical_id) == ("api-throttling", ERROR, api)
+    for word in words:
+        assert word in finding.message, (word, finding.message)
+    assert finding.fix
+
+
+@pytest.mark.parametrize("shape", [c[0] for c in CASES])
+def test_each_safe_twin_stays_quiet(shape: str) -> None:
+    assert throttling(SHAPES / shape / "pass.yaml") == []
+
+
+def test_an_unprovable_value_gets_the_fix_that_bounds_it() -> None:
+    [finding] = throttling(SHAPES / "rate-parameter" / "fail.yaml")
+    assert "AllowedValues" in finding.fix and "MinValue" in finding.fix
+
+
+def test_the_websocket_branch_alone_is_the_websocket_rule(tmp_path: Path) -> None:
+    text = (SHAPES / "protocol-if" / "fail.yaml").read_text().replace("!If [IsHttp, HTTP, WEBSOCKET]", "!Sub WEBSOCKET")
+    (tmp_path / "socket.yaml").write_text(text)
+    [finding] = throttling(tmp_path / "socket.yaml")
+    assert (finding.rule, finding.logical_id) == ("websocket-throttling", "Http")
+    assert "stage live" in finding.message
