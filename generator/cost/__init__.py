@@ -43,7 +43,8 @@ def cost(paths: Sequence[str | Path], region: str | None = None, account_concurr
     for _parent, stack_id, file in loaded.unresolved:
         notes.append(f"nested stack {stack_id} ({file}) not found: its resources are not priced")
     service = build(Index(loaded.roots), account_concurrency)
-    return Ceiling(formulas.items(service, table), formulas.limited_by_account(service), table, account_concurrency, tuple(notes))
+    limited = formulas.limited_by_account(service)
+    return Ceiling(formulas.items(service, table), limited, table, account_concurrency, tuple(notes), tuple(service.unbounded))
 
 
 def ceiling_of_answers(answers: Mapping[str, Any]) -> Ceiling:

@@ -10,29 +10,19 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from .. import limits
 from ..audit.model import Index, literal_int
 from ..cfn import refs
 from ..cfn.template import Template, props, rtype
+from . import apis
 from . import assumptions as A
+from .largest import largest
 from .model import API, OTHER, QUEUE, SCHEDULE, Api, Function, Service, Trigger, WebAcl, key
 
 FUNCTION = "AWS::Lambda::Function"
 _RATE = re.compile(r"^rate\(\s*(\d+)\s+(minute|minutes|hour|hours|day|days)\s*\)$")
 _UNIT_S = {"minute": 60, "hour": 3600, "day": 86400}
 Ref = refs.Ref
-
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value)
-        except ValueError:
-            return None
-    return None
 
 
 def schedule_rate(expression: Any) -> float | None:
@@ -49,102 +39,55 @@ def _rid(ref: Ref) -> tuple[int, str]:
     return id(ref[0]), ref[1]
 
 
-def _function(tpl: Template, lid: str, resource: dict[str, Any]) -> Function:
+def _function(tpl: Template, lid: str, resource: dict[str, Any], flags: list[dict[str, str]], account: int) -> Function:
+    """A function as billed: memory, timeout and reserved concurrency at the largest value a deploy can give them."""
     p = props(resource)
     arch = p.get("Architectures")
     snap = p.get("SnapStart")
     tracing = p.get("TracingConfig")
+    chosen: list[str] = []
+
+    def read(name: str, aws_max: float, absent: float | None) -> float | None:
+        picked = largest(tpl, p.get(name), _label(tpl, lid), name, aws_max, absent)
+        if picked.unbounded:
+            flags.append({"stack": tpl.name, "logical_id": lid, "reason": picked.unbounded})
+        if picked.because:
+            chosen.append(f"{name} {'none' if picked.value is None else f'{picked.value:g}'}: {picked.because}")
+        return picked.value
+
+    memory = read("MemorySize", limits.LAMBDA_MAX_MEMORY_MB, limits.LAMBDA_MIN_MEMORY_MB)
+    timeout = read("Timeout", limits.LAMBDA_MAX_TIMEOUT_S, limits.LAMBDA_DEFAULT_TIMEOUT_S)
+    reserved = read("ReservedConcurrentExecutions", account - limits.LAMBDA_UNRESERVED_MINIMUM, None)  # the most AWS lets one reserve
     return Function(
         stack=tpl.name,
         logical_id=lid,
-        memory_mb=literal_int(p.get("MemorySize")) or 128,
-        timeout_s=literal_int(p.get("Timeout")) or 3,
+        memory_mb=int(memory or limits.LAMBDA_MIN_MEMORY_MB),
+        timeout_s=max(int(timeout or limits.LAMBDA_DEFAULT_TIMEOUT_S), 1),
         architecture="arm64" if isinstance(arch, list) and "arm64" in arch else "x86_64",
-        reserved=literal_int(p.get("ReservedConcurrentExecutions")),
+        reserved=None if reserved is None else int(reserved),
         snapstart=isinstance(snap, dict) and snap.get("ApplyOn") == "PublishedVersions",
         tracing=isinstance(tracing, dict) and tracing.get("Mode") == "Active",
+        chosen=chosen,
     )
 
 
-def _stage_settings(settings: Any) -> float | None:
-    """The stage-wide rate of a MethodSettings list (resource path /*, method *)."""
-    if not isinstance(settings, list):
-        return None
-    rates = [
-        _number(s.get("ThrottlingRateLimit"))
-        for s in settings
-        if isinstance(s, dict) and s.get("ResourcePath", "/*") == "/*" and s.get("HttpMethod", "*") == "*"
-    ]
-    found = [r for r in rates if r is not None]
-    return min(found) if found else None
-
-
-def _rest_api(index: Index, api: Ref) -> Api:
-    stages: list[float | None] = []
-    tracing = access = False
-    for tpl, _lid, res in index.of_type("AWS::ApiGateway::Deployment", "AWS::ApiGateway::Stage"):
-        p = props(res)
-        if not refs.points_to(p.get("RestApiId"), tpl, api):
-            continue
-        stage = p.get("StageDescription") if rtype(res) == "AWS::ApiGateway::Deployment" else p
-        if not isinstance(stage, dict):
-            if p.get("StageName"):  # a deployment that creates a stage with no settings: unthrottled
-                stages.append(None)
-            continue
-        rates = [r for r in (_number(stage.get("ThrottlingRateLimit")), _stage_settings(stage.get("MethodSettings"))) if r is not None]
-        stages.append(min(rates) if rates else None)
-        tracing = tracing or stage.get("TracingEnabled") is True
-        access = access or isinstance(stage.get("AccessLogSetting"), dict)
-    rate: float | None = sum(r for r in stages if r is not None) if stages and all(r is not None for r in stages) else None
-    if rate is None:
-        rate = _usage_plan_rate(index, api)
-    return Api(api[0].name, api[1], "rest", rate, tracing, access)
-
-
-def _usage_plan_rate(index: Index, api: Ref) -> float | None:
-    """Usage plans throttle per API key: the plan's rate times its keys."""
-    total = None
-    for tpl, lid, plan in index.of_type("AWS::ApiGateway::UsagePlan"):
-        p = props(plan)
-        stages = p.get("ApiStages")
-        rate = _number(p.get("Throttle", {}).get("RateLimit")) if isinstance(p.get("Throttle"), dict) else None
-        if rate is None or not isinstance(stages, list):
-            continue
-        if any(isinstance(s, dict) and refs.points_to(s.get("ApiId"), tpl, api) for s in stages):
-            keys = sum(
-                1
-                for t, _l, k in index.of_type("AWS::ApiGateway::UsagePlanKey")
-                if refs.points_to(props(k).get("UsagePlanId"), t, (tpl, lid))
-            )
-            total = (total or 0.0) + rate * max(keys, 1)
-    return total
-
-
-def _http_api(index: Index, api: Ref) -> Api:
-    stages: list[float | None] = []
-    access = False
-    for tpl, _lid, res in index.of_type("AWS::ApiGatewayV2::Stage"):
-        p = props(res)
-        if refs.points_to(p.get("ApiId"), tpl, api):
-            settings = p.get("DefaultRouteSettings")
-            stages.append(_number(settings.get("ThrottlingRateLimit")) if isinstance(settings, dict) else None)
-            access = access or isinstance(p.get("AccessLogSettings"), dict)
-    rate = sum(r for r in stages if r is not None) if stages and all(r is not None for r in stages) else None
-    return Api(api[0].name, api[1], "http", rate, False, access)
+def _label(tpl: Template, lid: str) -> str:
+    return lid if tpl.name == "root" else f"{tpl.name}/{lid}"
 
 
 class _Builder:
-    def __init__(self, index: Index) -> None:
+    def __init__(self, index: Index, account_concurrency: int) -> None:
         self.index = index
         self.functions: dict[tuple[int, str], Function] = {}
         self.apis: dict[tuple[int, str], Api] = {}
+        self.flags: list[dict[str, str]] = []
         for tpl, lid, res in index.of_type(FUNCTION):
-            self.functions[(id(tpl), lid)] = _function(tpl, lid, res)
+            self.functions[(id(tpl), lid)] = _function(tpl, lid, res, self.flags, account_concurrency)
         for tpl, lid, _res in index.of_type("AWS::ApiGateway::RestApi"):
-            self.apis[(id(tpl), lid)] = _rest_api(index, (tpl, lid))
+            self.apis[(id(tpl), lid)] = apis.rest_api(index, tpl, lid, self.flags)
         for tpl, lid, res in index.of_type("AWS::ApiGatewayV2::Api"):
-            if props(res).get("ProtocolType") == "HTTP":
-                self.apis[(id(tpl), lid)] = _http_api(index, (tpl, lid))
+            if apis.is_http(tpl, res):
+                self.apis[(id(tpl), lid)] = apis.http_api(index, tpl, lid, self.flags)
 
     def add(self, fn_ref: Ref, trigger: Trigger) -> None:
         fn = self.functions.get(_rid(fn_ref))
@@ -258,11 +201,11 @@ class _Builder:
 
 def build(index: Index, account_concurrency: int) -> Service:
     """The service the templates describe."""
-    b = _Builder(index)
+    b = _Builder(index, account_concurrency)
     b.integrations()
     b.mappings()
     b.rules()
     b.permissions()
     b.provisioned()
     acls = b.web_acls()
-    return Service(list(b.functions.values()), list(b.apis.values()), acls, account_concurrency)
+    return Service(list(b.functions.values()), list(b.apis.values()), acls, account_concurrency, b.flags)
