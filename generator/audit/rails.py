@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from .. import limits
+from ..cfn import invokers as inv
 from ..cfn import refs
 from . import warmer
 from .fixes import fix
@@ -40,12 +41,7 @@ def _warmers(index: Index) -> set[Key]:
     return {_key(w.tpl, w.logical_id) for w in warmer.find(index)}
 
 
-def _named(index: Index, value: Any, tpl: Template) -> list[Key]:
-    """The functions an expression names: by reference (through nested stacks, aliases, versions) or literal name."""
-    if isinstance(value, str):
-        found = index.function_by_name(value.rsplit(":function:", 1)[-1].split(":", 1)[0])
-        return [_key(found[0], found[1])] if found else []
-    return [_key(t, lid) for t, lid in refs.functions(value, tpl)]
+_named = inv.named  # by reference or literal name/ARN, as the shared walk reads invokers
 
 
 # --- 2 observability: every function has an errors alarm ---------------------------------------
@@ -225,39 +221,28 @@ def warmer_permission(ctx: Context) -> Iterator[Finding]:
 # --- 2 observability: asynchronous invocations keep their failures ----------------------------
 
 
+# What an asynchronous invoker is called in a message, by resource type (the shared walk: generator/cfn/invokers.py).
+ASYNC_TYPES = {
+    inv.RULE: "EventBridge rule",
+    inv.SCHEDULE: "EventBridge schedule",
+    inv.SNS_SUBSCRIPTION: "SNS subscription",
+    inv.SNS_TOPIC: "SNS topic",
+    inv.BUCKET: "S3 bucket",
+}
+
+
 def _async_callers(ctx: Context) -> dict[Key, str]:
     """Functions invoked asynchronously, each with what invokes it (the first found)."""
     callers: dict[Key, str] = {}
-
-    def note(keys: list[Key], what: str) -> None:
-        for key in keys:
-            callers.setdefault(key, what)
-
-    for tpl, lid, rule in ctx.index.of_type("AWS::Events::Rule"):
-        for target in props(rule).get("Targets") or []:
-            if isinstance(target, dict):
-                note(_named(ctx.index, target.get("Arn"), tpl), f"EventBridge rule {lid}")
-    for tpl, lid, schedule in ctx.index.of_type("AWS::Scheduler::Schedule"):
-        target = props(schedule).get("Target")
-        if isinstance(target, dict):
-            note(_named(ctx.index, target.get("Arn"), tpl), f"EventBridge schedule {lid}")
-    for tpl, lid, sub in ctx.index.of_type("AWS::SNS::Subscription"):
-        if props(sub).get("Protocol") == "lambda":
-            note(_named(ctx.index, props(sub).get("Endpoint"), tpl), f"SNS subscription {lid}")
-    for tpl, lid, topic in ctx.index.of_type("AWS::SNS::Topic"):
-        for sub in props(topic).get("Subscription") or []:
-            if isinstance(sub, dict) and sub.get("Protocol") == "lambda":
-                note(_named(ctx.index, sub.get("Endpoint"), tpl), f"SNS topic {lid}")
-    for tpl, lid, bucket in ctx.index.of_type("AWS::S3::Bucket"):
-        config = props(bucket).get("NotificationConfiguration")
-        for entry in config.get("LambdaConfigurations") or [] if isinstance(config, dict) else []:
-            if isinstance(entry, dict):
-                note(_named(ctx.index, entry.get("Function"), tpl), f"S3 bucket {lid}")
-    for tpl, lid, permission in ctx.index.of_type("AWS::Lambda::Permission"):
-        principal = json.dumps(props(permission).get("Principal"))
-        service = next((s for s in ASYNC_PRINCIPALS if f'"{s}.' in principal), None)
-        if service is not None:
-            note(_named(ctx.index, props(permission).get("FunctionName"), tpl), f"{service} (permission {lid})")
+    for fn, found in inv.invokers(ctx.index).items():
+        for i in found:
+            if i.type in ASYNC_TYPES:
+                callers.setdefault(fn, f"{ASYNC_TYPES[i.type]} {i.logical_id}")
+            elif i.type == inv.PERMISSION:
+                principal = json.dumps(i.part.get("Principal"))
+                service = next((s for s in ASYNC_PRINCIPALS if f'"{s}.' in principal), None)
+                if service is not None:
+                    callers.setdefault(fn, f"{service} (permission {i.logical_id})")
     return callers
 
 

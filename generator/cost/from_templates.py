@@ -12,7 +12,9 @@ from typing import Any
 
 from .. import limits
 from ..audit.model import Index, literal_int
+from ..cfn import invokers as inv
 from ..cfn import refs
+from ..cfn.invokers import Invoker
 from ..cfn.template import Template, props, rtype
 from . import apis
 from . import assumptions as A
@@ -75,14 +77,30 @@ def _label(tpl: Template, lid: str) -> str:
     return lid if tpl.name == "root" else f"{tpl.name}/{lid}"
 
 
+# The order a function's invokers are read in (a permission is judged against the triggers found before it), and
+# the method that reads each; SNS and S3 invoke through the permission they need, which is read instead.
+ORDER = {inv.METHOD: 0, inv.V2_INTEGRATION: 0, inv.MAPPING: 1, inv.RULE: 2, inv.SCHEDULE: 2, inv.URL: 3, inv.PERMISSION: 4}
+ORDER_HANDLERS = {
+    inv.METHOD: "_api",
+    inv.V2_INTEGRATION: "_api",
+    inv.MAPPING: "_mapping",
+    inv.RULE: "_schedule",
+    inv.SCHEDULE: "_schedule",
+    inv.URL: "_url",
+    inv.PERMISSION: "_permission",
+}
+
+
 class _Builder:
     def __init__(self, index: Index, account_concurrency: int) -> None:
         self.index = index
         self.functions: dict[tuple[int, str], Function] = {}
         self.apis: dict[tuple[int, str], Api] = {}
         self.flags: list[dict[str, str]] = []
+        self.located: dict[tuple[int, str], tuple[Template, str]] = {}
         for tpl, lid, res in index.of_type(FUNCTION):
             self.functions[(id(tpl), lid)] = _function(tpl, lid, res, self.flags, account_concurrency)
+            self.located[(id(tpl), lid)] = (tpl, lid)
         for tpl, lid, _res in index.of_type("AWS::ApiGateway::RestApi"):
             self.apis[(id(tpl), lid)] = apis.rest_api(index, tpl, lid, self.flags)
         for tpl, lid, res in index.of_type("AWS::ApiGatewayV2::Api"):
@@ -110,65 +128,63 @@ class _Builder:
             api.functions.append(fn_key)
         self.add(fn_ref, Trigger(API, key(api.stack, api.logical_id)))
 
-    def integrations(self) -> None:
-        for tpl, _lid, method in self.index.of_type("AWS::ApiGateway::Method"):
-            p = props(method)
-            integration = p.get("Integration")
-            api = self.api_of(p.get("RestApiId"), tpl)
-            if api is not None and isinstance(integration, dict) and integration.get("Type") in ("AWS_PROXY", "AWS"):
-                for fn in refs.functions(integration.get("Uri"), tpl):
-                    self.link_api(api, fn)
-        for tpl, _lid, integration in self.index.of_type("AWS::ApiGatewayV2::Integration"):
-            p = props(integration)
-            api = self.api_of(p.get("ApiId"), tpl)
-            for fn in refs.functions(p.get("IntegrationUri"), tpl):
-                if api is not None:
-                    self.link_api(api, fn)
-                else:  # a WebSocket API: priced per message and minute, not modelled: uncapped
-                    self.add(fn, Trigger(OTHER, "WebSocket API"))
+    def triggers(self) -> None:
+        """Each function's triggers from the shared walk of what invokes it: APIs first, then queues, schedules, permissions."""
+        for fn_key, found in inv.invokers(self.index).items():
+            if fn_key not in self.located:
+                continue
+            fn_ref = self.located[fn_key]
+            for invoker in sorted(found, key=lambda i: ORDER.get(i.type, len(ORDER))):
+                handle = getattr(self, ORDER_HANDLERS.get(invoker.type, ""), None)
+                if handle is not None:
+                    handle(fn_ref, invoker)
 
-    def mappings(self) -> None:
-        for tpl, _lid, mapping in self.index.of_type("AWS::Lambda::EventSourceMapping"):
-            p = props(mapping)
-            sources = list(refs.targets(p.get("EventSourceArn"), tpl))
-            arn = p.get("EventSourceArn")
-            sqs = any(rtype(t.resources.get(lid)) == "AWS::SQS::Queue" for t, lid in sources) or (isinstance(arn, str) and ":sqs:" in arn)
-            source = key(sources[0][0].name, sources[0][1]) if sources else str(arn)
-            scaling = p.get("ScalingConfig")
-            maximum = literal_int(scaling.get("MaximumConcurrency")) if isinstance(scaling, dict) else None
-            batch = literal_int(p.get("BatchSize")) or A.DEFAULT_BATCH_SIZE
-            trigger = Trigger(QUEUE, source, maximum, None, batch) if sqs else Trigger(OTHER, f"event source {source}")
-            for fn in refs.functions(p.get("FunctionName"), tpl):
-                self.add(fn, trigger)
+    def _api(self, fn_ref: Ref, i: Invoker) -> None:
+        api = self.api_of(i.part.get("RestApiId" if i.type == inv.METHOD else "ApiId"), i.tpl)
+        if api is not None:
+            self.link_api(api, fn_ref)
+        elif i.type == inv.V2_INTEGRATION:  # a WebSocket API: priced per message and minute, not modelled: uncapped
+            self.add(fn_ref, Trigger(OTHER, "WebSocket API"))
 
-    def rules(self) -> None:
-        for tpl, lid, rule in self.index.of_type("AWS::Events::Rule"):
-            p = props(rule)
-            rate = schedule_rate(p.get("ScheduleExpression"))
-            trigger = Trigger(SCHEDULE, key(tpl.name, lid), None, rate) if rate else Trigger(OTHER, f"events rule {key(tpl.name, lid)}")
-            for target in p.get("Targets") or []:
-                if isinstance(target, dict):
-                    for fn in refs.functions(target.get("Arn"), tpl):
-                        self.add(fn, trigger)
+    def _mapping(self, fn_ref: Ref, i: Invoker) -> None:
+        p, tpl = i.part, i.tpl
+        sources = list(refs.targets(p.get("EventSourceArn"), tpl))
+        arn = p.get("EventSourceArn")
+        sqs = any(rtype(t.resources.get(lid)) == "AWS::SQS::Queue" for t, lid in sources) or (isinstance(arn, str) and ":sqs:" in arn)
+        source = key(sources[0][0].name, sources[0][1]) if sources else str(arn)
+        scaling = p.get("ScalingConfig")
+        maximum = literal_int(scaling.get("MaximumConcurrency")) if isinstance(scaling, dict) else None
+        batch = literal_int(p.get("BatchSize")) or A.DEFAULT_BATCH_SIZE
+        self.add(fn_ref, Trigger(QUEUE, source, maximum, None, batch) if sqs else Trigger(OTHER, f"event source {source}"))
 
-    def permissions(self) -> None:
-        for tpl, _lid, permission in self.index.of_type("AWS::Lambda::Permission"):
-            p = props(permission)
-            principal = p.get("Principal") if isinstance(p.get("Principal"), str) else "another principal"
-            for fn_ref in refs.functions(p.get("FunctionName"), tpl):
-                fn = self.functions.get(_rid(fn_ref))
-                if fn is None:
-                    continue
-                sources = list(refs.targets(p.get("SourceArn"), tpl))
-                api = next((self.apis[_rid(s)] for s in sources if _rid(s) in self.apis), None)
-                if api is not None:
-                    self.link_api(api, fn_ref)
-                    continue
-                rule_ids = {key(s[0].name, s[1]) for s in sources if rtype(s[0].resources.get(s[1])) == "AWS::Events::Rule"}
-                known = principal.startswith("apigateway.") and any(t.kind == API for t in fn.triggers)
-                if known or (rule_ids and any(t.source in rule_ids for t in fn.triggers)):
-                    continue
-                self.add(fn_ref, Trigger(OTHER, f"invoke permission for {principal}"))
+    def _schedule(self, fn_ref: Ref, i: Invoker) -> None:
+        p = props(i.tpl.resources.get(i.logical_id))
+        rate = schedule_rate(p.get("ScheduleExpression"))
+        if i.type == inv.RULE and p.get("EventPattern"):
+            rate = None
+        where = key(i.tpl.name, i.logical_id)
+        self.add(fn_ref, Trigger(SCHEDULE, where, None, rate) if rate else Trigger(OTHER, f"events rule {where}"))
+
+    def _url(self, fn_ref: Ref, i: Invoker) -> None:
+        self.add(fn_ref, Trigger(OTHER, f"function URL {key(i.tpl.name, i.logical_id)}"))
+
+    def _permission(self, fn_ref: Ref, i: Invoker) -> None:
+        p, tpl = i.part, i.tpl
+        fn = self.functions[_rid(fn_ref)]
+        principal = p.get("Principal") if isinstance(p.get("Principal"), str) else "another principal"
+        sources = list(refs.targets(p.get("SourceArn"), tpl))
+        api = next((self.apis[_rid(s)] for s in sources if _rid(s) in self.apis), None)
+        if api is not None:
+            self.link_api(api, fn_ref)
+            return
+        rule_ids = {key(s[0].name, s[1]) for s in sources if rtype(s[0].resources.get(s[1])) == "AWS::Events::Rule"}
+        known = principal.startswith("apigateway.") and any(t.kind == API for t in fn.triggers)
+        if known or (rule_ids and any(t.source in rule_ids for t in fn.triggers)):
+            return
+        url = "InvokeFunctionUrl" in str(p.get("Action"))  # the permission a function URL needs: the URL is the trigger
+        if url and any(t.source.startswith("function URL") for t in fn.triggers):
+            return
+        self.add(fn_ref, Trigger(OTHER, f"invoke permission for {principal}"))
 
     def provisioned(self) -> None:
         for tpl, lid, res in self.index.of_type("AWS::Lambda::Alias", "AWS::Lambda::Version"):
@@ -202,10 +218,7 @@ class _Builder:
 def build(index: Index, account_concurrency: int) -> Service:
     """The service the templates describe."""
     b = _Builder(index, account_concurrency)
-    b.integrations()
-    b.mappings()
-    b.rules()
-    b.permissions()
+    b.triggers()
     b.provisioned()
     acls = b.web_acls()
     return Service(list(b.functions.values()), list(b.apis.values()), acls, account_concurrency, b.flags)

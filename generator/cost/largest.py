@@ -62,6 +62,8 @@ def largest(tpl: Template, raw: Any, label: str, prop: str, aws_max: float, abse
 
     ``label`` names the resource ("ApiLambdaFunction", "Api/Stack"), ``prop`` the property, in messages and flags.
     """
+    if isinstance(raw, int | float) and not isinstance(raw, bool) and raw >= 0:
+        return Picked(float(raw))  # a plain number: nothing to evaluate
     return pick(possible(raw, tpl), label, prop, aws_max, absent)
 
 
