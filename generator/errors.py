@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from .printable import printable
+
 
 class SlsguardError(Exception):
     """Base of every error slsguard raises on purpose."""
@@ -20,7 +22,8 @@ class UserError(SlsguardError):
         self.hint = hint
 
     def __str__(self) -> str:
-        return f"{self.message} {self.hint}".strip()
+        """One line whatever the message quotes: control, line-breaking and bidi characters are escaped."""
+        return printable(f"{self.message} {self.hint}".strip())
 
 
 class Interrupted(SlsguardError):

@@ -13,7 +13,16 @@ from typing import Any
 from .model import Template
 from .rule import EXEMPT, Fix
 
-__all__ = ["EXEMPT", "Fix", "fix"]  # and FIXES, through __getattr__
+__all__ = ["EXEMPT", "SHARED", "Fix", "fix"]  # and FIXES, through __getattr__
+
+# Fixes several rules give, looked up by their own key (no rule id): the registry adds them to FIXES.
+SHARED: dict[str, Fix] = {
+    "unprovable": Fix(
+        "Write the value in `resources:` as a literal, or give the parameter `AllowedValues` that are all safe, {exempt}.",
+        "Write the value in template.yaml as a literal, or give the parameter `AllowedValues` that are all safe, {exempt}.",
+        "Write the value as a literal, or give the parameter `AllowedValues` that are all safe, {exempt}.",
+    ),
+}
 
 
 def _registry() -> dict[str, Fix]:

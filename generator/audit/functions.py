@@ -3,30 +3,40 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from .. import limits
 from ..cfn import refs
+from ..cfn.values import ABSENT, property_values, why
 from . import triggers, warmer
 from .fixes import fix
-from .model import ERROR, FUNCTION, WARNING, Context, Finding, finding, fn_label, implicit, literal_int, props
+from .model import ERROR, FUNCTION, WARNING, Context, Finding, Template, finding, fn_label, implicit, literal_int, props
 
 # --- 4 wallet attack: timeouts ------------------------------------------------------------------
+
+
+def _absent_in(tpl: Template, fn: dict[str, Any], name: str) -> tuple[str, ...] | None:
+    """Why the property may be missing in a deploy (``()``: always), None when every deploy sets it."""
+    if name not in props(fn):
+        return ()
+    return next((p.because for p in property_values(tpl, fn, name) if p.value is ABSENT), None)
 
 
 def function_timeout(ctx: Context) -> Iterator[Finding]:
     """Challenge 4: a timeout bounds what one runaway invocation can cost; it must be chosen, not defaulted."""
     for tpl, lid, fn in ctx.index.of_type(FUNCTION):
         label = fn_label(fn, lid)
-        if "Timeout" not in props(fn):
+        missing = _absent_in(tpl, fn, "Timeout")
+        if missing is not None:
             yield finding(
                 "function-timeout",
                 ERROR,
                 tpl,
                 lid,
                 "Properties.Timeout",
-                f"Function {label} has no Timeout: Lambda applies its {limits.LAMBDA_DEFAULT_TIMEOUT_S} s default, which nobody chose.",
+                f"Function {label} has no Timeout{why(missing)}: Lambda applies its {limits.LAMBDA_DEFAULT_TIMEOUT_S} s default, which nobody chose.",
                 fix("function-timeout", tpl),
-                group="no-timeout",
+                group=f"no-timeout{why(missing)}",
                 subject=f"Function {label} has",
             )
         elif "Timeout" in implicit(fn):
@@ -51,7 +61,8 @@ def reserved_concurrency(ctx: Context) -> Iterator[Finding]:
     """Challenge 4: reserved concurrency caps how far one function can scale (and bill) in a flood."""
     found: dict[triggers.Key, set[str]] | None = None
     for tpl, lid, fn in ctx.index.of_type(FUNCTION):
-        if "ReservedConcurrentExecutions" in props(fn):
+        missing = _absent_in(tpl, fn, "ReservedConcurrentExecutions")
+        if missing is None:
             continue
         if found is None:
             found = triggers.triggers(ctx.index)  # only read when some function has no reservation
@@ -63,7 +74,7 @@ def reserved_concurrency(ctx: Context) -> Iterator[Finding]:
             tpl,
             lid,
             "Properties.ReservedConcurrentExecutions",
-            f"Function {fn_label(fn, lid)} has no reserved concurrency: "
+            f"Function {fn_label(fn, lid)} has no reserved concurrency{why(missing)}: "
             + (
                 bounded
                 or "a flood or a loop scales it to all of the account's unreserved concurrency, billing every instance "
@@ -87,9 +98,9 @@ BOUNDED = {
 def concurrency_budget(ctx: Context) -> Iterator[Finding]:
     """Challenge 4: AWS refuses reservations that leave fewer than 100 unreserved; counted across every stack."""
     reserved: list[tuple[int, str]] = []
-    for _tpl, lid, fn in ctx.index.of_type(FUNCTION):
-        value = literal_int(props(fn).get("ReservedConcurrentExecutions"))
-        if value:
+    for tpl, lid, fn in ctx.index.of_type(FUNCTION):
+        value = max((literal_int(p.value) or 0 for p in property_values(tpl, fn, "ReservedConcurrentExecutions")), default=0)
+        if value:  # the largest reservation any deploy can make
             reserved.append((value, fn_label(fn, lid)))
     total = sum(v for v, _ in reserved)
     account = ctx.account_concurrency

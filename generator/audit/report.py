@@ -1,5 +1,9 @@
 """Two views of the same findings: text grouped by stack for people, JSON for tools.
 
+The text view escapes every control, line-breaking and bidi character a template value carries (``printable``):
+a function name holding ``\n::error::`` cannot forge a CI annotation, nor an ANSI sequence recolour the terminal.
+JSON escapes them by itself (``ensure_ascii``).
+
 The JSON schema (``slsguard-audit/1``) is documented in docs/audit.md; fields are only ever
 added, never renamed or removed, without changing the schema name.
 """
@@ -10,6 +14,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from ..printable import printable
 from .model import ERROR, INFO, WARNING, Finding, Template
 
 SCHEMA = "slsguard-audit/1"
@@ -78,16 +83,17 @@ def text(findings: Sequence[Finding], templates: Sequence[Template]) -> str:
         mine = [f for f in findings if f.stack == tpl.name]
         if not mine:
             continue
-        lines.append(tpl.name if tpl.name == str(tpl.path) else f"{tpl.name} ({tpl.path})")
-        for f in mine:
+        heading = tpl.name if tpl.name == str(tpl.path) else f"{tpl.name} ({tpl.path})"
+        lines.append(printable(heading))
+        for f in mine:  # every text from a template is escaped: no value may start a line or print an escape sequence
             label = "EXEMPT" if f.exempt is not None else f.severity.upper()
-            lines.append(f"  {label:<8}{f.rule}  {f.path}{'  (baseline)' if f.baseline else ''}")
-            lines.append(f"          {f.message}")
-            lines.append(f"          exempt: {f.exempt}" if f.exempt is not None else f"          fix: {f.fix}")
+            lines.append(f"  {label:<8}{printable(f.rule)}  {printable(f.path)}{'  (baseline)' if f.baseline else ''}")
+            lines.append(f"          {printable(f.message)}")
+            lines.append(f"          exempt: {printable(f.exempt)}" if f.exempt is not None else f"          fix: {printable(f.fix)}")
         lines.append("")
     counts = summary(findings)["by_rule"]
     if counts:
-        lines.append("by rule: " + ", ".join(f"{rule} {n}" for rule, n in counts.items()))
+        lines.append("by rule: " + ", ".join(f"{printable(rule)} {n}" for rule, n in counts.items()))
     lines.append(summary_line(findings, templates))
     return "\n".join(lines) + "\n"
 

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 
 from . import api, api_throttling, exemptions, quotas, waf
 from .declared import database, exposure, functions, rails, security
+from .fixes import SHARED
 from .model import Context, Finding
 from .rule import Fix, Rule
 
@@ -24,6 +25,7 @@ RULES: tuple[Rule, ...] = tuple(rule for family in FAMILIES for rule in family.R
 BY_ID = {rule.id: rule for rule in RULES}
 KNOWN = frozenset(BY_ID)
 FIXES: dict[str, Fix] = {key: fix for rule in RULES for key, fix in zip(rule.fix_keys(), rule.fixes.values(), strict=True)}
+FIXES.update(SHARED)  # fixes several rules give ("unprovable")
 
 if len(BY_ID) != len(RULES):  # pragma: no cover - a declaration mistake, caught by importing
     raise RuntimeError("two audit rules declare the same id")

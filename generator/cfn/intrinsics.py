@@ -95,7 +95,7 @@ def _parameter(ev: Evaluator, name: str, spec: Any, depth: int) -> list[Possible
             default = [part.strip() for part in str(default).split(",")]
         out.append(Possible(default, (f"parameter {name}'s default {spec['Default']!r}",)))
     if tpl.parent is None:  # a root stack's parameters are whatever the deployer passes
-        out.append(Possible(unknown._replace(detail=f"parameter {name} (no AllowedValues)"), ()))
+        out.append(Possible(unknown._replace(detail=f"parameter {name} (no AllowedValues)"), (f"parameter {name} {v.DEPLOYER}",)))
     elif not out:
         return _unresolved(f"parameter {name}, which stack {tpl.parent_id} does not pass and which has no Default")
     return out

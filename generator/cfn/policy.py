@@ -8,12 +8,10 @@ policy safe then reports it as unprovable instead of passing it (fail closed).
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from .template import Template
 from .values import ABSENT, UNRESOLVED, Possible, Unknown, evaluator, merge
-
-if TYPE_CHECKING:
-    from generator.audit.model import Template
 
 MAX_POLICY_TEXT = 1_000_000  # characters: IAM's own limits are far below this
 

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from generator.audit.model import Template
+from .template import Template, props, rtype
 
-Ref = tuple["Template", str]  # (template, logical id)
+Ref = tuple[Template, str]  # (template, logical id)
 _SUB_VAR = re.compile(r"\$\{([^}!][^}]*)\}")
 _MAX_DEPTH = 32
 
@@ -83,17 +82,6 @@ def _sub(arg: Any, tpl: Template, depth: int) -> Iterator[Ref]:
             yield from _get_att(*name.split(".", 1), tpl, depth)
         else:
             yield from _ref(name, tpl, depth)
-
-
-def props(resource: Any) -> dict[str, Any]:
-    """A resource's Properties (empty when absent or malformed)."""
-    value = resource.get("Properties") if isinstance(resource, dict) else None
-    return value if isinstance(value, dict) else {}
-
-
-def rtype(resource: Any) -> str:
-    """A resource's Type, or '' when malformed."""
-    return resource.get("Type", "") if isinstance(resource, dict) else ""
 
 
 def function_of(ref: Ref) -> Ref | None:

@@ -33,10 +33,10 @@ import re
 import weakref
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from .template import Template
+
 if TYPE_CHECKING:
     from collections.abc import Callable
-
-    from generator.audit.model import Template
 
 MAX_COMBINATIONS = 64  # alternatives one value may produce before it counts as unresolved
 MAX_DEPTH = 48  # nesting of intrinsic functions, conditions and stack hops followed
@@ -103,9 +103,15 @@ def when(condition: str, value: bool) -> str:
     return f"when {condition} is {'true' if value else 'false'}"
 
 
+DEPLOYER = "as the deployer passes it"  # the reason of a parameter's Unknown: kept for merge, not shown (its detail says it)
+_PARAMETER_REASON = re.compile(rf"^parameter (\w+)(?:'s default | = | {DEPLOYER}$)")
+
+
 def merge(*reasons: tuple[str, ...]) -> tuple[str, ...] | None:
-    """The reasons of values combined into one, or None when they contradict (a condition both true and false)."""
+    """The reasons of values combined into one, or None when they contradict: a condition both true and false, or
+    one parameter with two different values in the same deploy."""
     out: list[str] = []
+    parameters: dict[str, str] = {}
     for group in reasons:
         for reason in group:
             if reason in out:
@@ -114,6 +120,9 @@ def merge(*reasons: tuple[str, ...]) -> tuple[str, ...] | None:
                 flipped = reason[:-4] + "false" if reason.endswith(" true") else reason[:-5] + "true"
                 if flipped in out:
                     return None
+            named = _PARAMETER_REASON.match(reason)
+            if named and parameters.setdefault(named.group(1), reason) != reason:
+                return None
             out.append(reason)
     return tuple(out)
 
@@ -279,9 +288,16 @@ def has_unknown(value: Any) -> bool:
     return False
 
 
+def unprovable(value: Any) -> bool:
+    """An Unknown that a rule proving safety cannot accept: deployer input or a value the audit could not resolve.
+    References, pseudo parameters and dynamic references are never a literal "*" or "0.0.0.0/0": they are not."""
+    return isinstance(value, Unknown) and value.kind in (PARAMETER, UNRESOLVED)
+
+
 def why(because: tuple[str, ...]) -> str:
     """The reasons as message words: ' (when IsProd is false, parameter Cidr's default '0.0.0.0/0')' or ''."""
-    return f" ({', '.join(because)})" if because else ""
+    shown = [b for b in because if not b.endswith(DEPLOYER)]
+    return f" ({', '.join(shown)})" if shown else ""
 
 
 from . import intrinsics as _intrinsics  # noqa: E402  (registers the intrinsic functions in INTRINSICS)

@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from ..printable import printable
 from . import assumptions as A
 from .formulas import Item
 from .prices import Prices
@@ -62,9 +63,14 @@ def _where(flag: dict[str, str]) -> str:
 def text(ceiling: Ceiling) -> str:
     """The table a person reads, then the flags and the assumptions."""
     p = ceiling.prices
-    lines = [f"Cost ceiling (prices: {p.region}, {p.source}, read {p.read}):", ""]
-    rows = [
-        (i.service, i.logical_id if i.stack == "root" else f"{i.stack}/{i.logical_id}", f"{i.usd_per_hour:.4f}", _basis(i))
+    lines = [printable(f"Cost ceiling (prices: {p.region}, {p.source}, read {p.read}):"), ""]
+    rows = [  # names and settings from templates are escaped: no value may start a line or print an escape sequence
+        (
+            printable(i.service),
+            printable(i.logical_id if i.stack == "root" else f"{i.stack}/{i.logical_id}"),
+            f"{i.usd_per_hour:.4f}",
+            printable(_basis(i)),
+        )
         for i in ceiling.items
     ]
     widths = [max([len(h), *(len(r[n]) for r in rows)]) for n, h in enumerate(("service", "resource", "USD/hour"))]
@@ -74,12 +80,12 @@ def text(ceiling: Ceiling) -> str:
     lines += ["", f"Ceiling: ${ceiling.usd_per_hour:,.2f} per hour, ${ceiling.usd_per_month:,.2f} per 30-day month."]
     if ceiling.limited_by_account:
         lines += ["", "Limited only by the account (set reserved concurrency or a throttle):"]
-        lines += [f"  {_where(f)}: {f['reason']}" for f in ceiling.limited_by_account]
+        lines += [printable(f"  {_where(f)}: {f['reason']}") for f in ceiling.limited_by_account]
     if ceiling.unbounded:
         lines += ["", "Priced at AWS's maximum: only the deployer bounds these (give the parameter AllowedValues or a MaxValue):"]
-        lines += [f"  {_where(f)}: {f['reason']}" for f in ceiling.unbounded]
+        lines += [printable(f"  {_where(f)}: {f['reason']}") for f in ceiling.unbounded]
     lines += ["", f"Assumptions (account concurrency {ceiling.account_concurrency}):"]
-    lines += [f"  - {a}" for a in (*ceiling.notes, *A.TEXT)]
+    lines += [f"  - {printable(a)}" for a in (*ceiling.notes, *A.TEXT)]
     return "\n".join(lines) + "\n"
 
 

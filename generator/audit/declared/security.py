@@ -12,7 +12,7 @@ PLAIN_SECRET = Rule(
     severity=ERROR,
     summary="no secret-looking values in plain environment variables (error)",
     help="Environment variables are plain text to anyone who can read the function's configuration: pass a Secrets Manager ARN and read the secret at run time. Values resolved at package time (e.g. ${ssm:...}) land in the template in plain text.",
-    checks="no secret-looking environment variable: a secret-like name (`PASSWORD`, `TOKEN`, `API_KEY`, `AUTH_KEY`, ...; not `_ARN`/`_URL`/`_ENDPOINT`/`_HOST`-style names, which point at things) with a literal value (URLs and ARNs are settings, unless the URL holds a password) or a value passed through `Fn::ImportValue`; a credential-shaped value (AWS keys, private keys, tokens, `sk_test_`/`sk_live_` keys, a whole `Basic`/`Bearer` header); or a `{{resolve:secretsmanager:...}}`. In a serverless.yml build a long random-looking value is said to be resolved at package time (`${ssm:...}` copies the value itself into the template)",
+    checks="no secret-looking environment variable: a secret-like name (`PASSWORD`, `TOKEN`, `API_KEY`, `AUTH_KEY`, ...; not `_ARN`/`_URL`/`_ENDPOINT`/`_HOST`-style names, which point at things) (also `MYSQL_PWD`, `DB_PASS`) with a literal value (URLs and ARNs are settings, unless the URL holds a password), a value passed through `Fn::ImportValue` or taken from a parameter; in every `Fn::If` branch and through `Fn::Sub`/`Fn::Join`; a credential-shaped value (AWS keys, private keys, tokens, `sk_test_`/`sk_live_` keys, a whole `Basic`/`Bearer` header); or a `{{resolve:secretsmanager:...}}`. A long random-looking literal is said to be one; in a serverless.yml build the message adds that it may have been typed or resolved at package time (`${ssm:...}` copies the value itself into the template)",
     levels="error",
     fixes={
         "": Fix(
@@ -27,11 +27,11 @@ PLAIN_SECRET = Rule(
 IAM_WILDCARD = Rule(
     id="iam-wildcard",
     challenge="3 SQL databases",
-    severity=WARNING,
-    summary='no Action "*" and no data-service action on Resource "*" (warning)',
-    help='Action "*" or a data-service action on Resource "*" turns one bug or injected request into access to every table, bucket or secret in the account.',
-    checks='no `Action: "*"`, and no data-service action (S3, DynamoDB, RDS, Secrets Manager, SSM, KMS, SQS, ...) on `Resource: "*"`',
-    levels="warning",
+    severity=ERROR,
+    summary='no Action "*" on Resource "*" (administrator: error), no Action "*" and no data-service action on Resource "*" (warning)',
+    help='Action "*" or a data-service action on Resource "*" turns one bug or injected request into access to every table, bucket or secret in the account; both together are administrator access. Policies given as JSON strings and statements behind Fn::If are read too.',
+    checks='no `Action: "*"` on `Resource: "*"` (administrator access: error); no `Action: "*"`, and no data-service action (S3, DynamoDB, RDS, Secrets Manager, SSM, KMS, SQS, ...) on `Resource: "*"` (warning); policies given as JSON strings and statements behind `Fn::If` are read too',
+    levels="error; warning",
     fixes={
         "action": Fix(
             "List the actions the functions call in `provider.iam.role.statements` (e.g. sqs:SendMessage), {exempt}.",
