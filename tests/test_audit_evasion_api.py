@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from generator.audit import audit
-from generator.audit.model import ERROR
+from generator.audit.model import ERROR, WARNING
 
 SHAPES = Path(__file__).parent / "fixtures" / "evasion" / "api"
 
@@ -58,3 +58,20 @@ def test_the_websocket_branch_alone_is_the_websocket_rule(tmp_path: Path) -> Non
     [finding] = throttling(tmp_path / "socket.yaml")
     assert (finding.rule, finding.logical_id) == ("websocket-throttling", "Http")
     assert "stage live" in finding.message
+
+
+# (shape, rule, logical id, severity, words the message must carry): the function's timeout and the method's auth
+OTHER = [
+    ("timeout-if", "api-timeout", "Fn", ERROR, ["may run 60 s (when Long is true)", "gives up after 29 s"]),
+    ("timeout-parameter", "api-timeout", "Fn", ERROR, ["cannot be proven", "parameter Seconds", "30 s"]),
+    ("auth-if", "rest-unauthenticated", "Get", WARNING, ["method GET Get (when IsProd is false) requires neither"]),
+]
+
+
+@pytest.mark.parametrize(("shape", "rule", "lid", "severity", "words"), OTHER, ids=[c[0] for c in OTHER])
+def test_timeouts_and_auth_are_judged_on_every_branch(shape: str, rule: str, lid: str, severity: str, words: list[str]) -> None:
+    [finding] = [f for f in audit([SHAPES / shape / "fail.yaml"]) if f.rule == rule]
+    assert (finding.severity, finding.logical_id) == (severity, lid)
+    for word in words:
+        assert word in finding.message, (word, finding.message)
+    assert [f for f in audit([SHAPES / shape / "pass.yaml"]) if f.rule == rule] == []
