@@ -22,6 +22,8 @@ from .largest import largest
 from .model import API, OTHER, QUEUE, SCHEDULE, Api, Function, Service, Trigger, WebAcl, key
 
 FUNCTION = "AWS::Lambda::Function"
+MAX_POLLERS = 1000  # ScalingConfig.MaximumConcurrency accepts 2..1000 (Lambda EventSourceMapping docs)
+MAX_BATCH = 10_000  # SQS BatchSize accepts up to 10,000 (with a batching window)
 _RATE = re.compile(r"^rate\(\s*(\d+)\s+(minute|minutes|hour|hours|day|days)\s*\)$")
 _UNIT_S = {"minute": 60, "hour": 3600, "day": 86400}
 Ref = refs.Ref
@@ -153,9 +155,15 @@ class _Builder:
         sqs = any(rtype(t.resources.get(lid)) == "AWS::SQS::Queue" for t, lid in sources) or (isinstance(arn, str) and ":sqs:" in arn)
         source = key(sources[0][0].name, sources[0][1]) if sources else str(arn)
         scaling = p.get("ScalingConfig")
-        maximum = literal_int(scaling.get("MaximumConcurrency")) if isinstance(scaling, dict) else None
-        batch = literal_int(p.get("BatchSize")) or A.DEFAULT_BATCH_SIZE
-        self.add(fn_ref, Trigger(QUEUE, source, maximum, None, batch) if sqs else Trigger(OTHER, f"event source {source}"))
+        label = _label(tpl, i.logical_id)
+        cap = largest(
+            tpl, scaling.get("MaximumConcurrency") if isinstance(scaling, dict) else None, label, "MaximumConcurrency", MAX_POLLERS, None
+        )
+        batch = largest(tpl, p.get("BatchSize"), label, "BatchSize", MAX_BATCH, A.DEFAULT_BATCH_SIZE)
+        self.flags.extend({"stack": tpl.name, "logical_id": i.logical_id, "reason": c.unbounded} for c in (cap, batch) if c.unbounded)
+        maximum = None if cap.value is None else int(cap.value)
+        trigger = Trigger(QUEUE, source, maximum, None, int(batch.value or A.DEFAULT_BATCH_SIZE))
+        self.add(fn_ref, trigger if sqs else Trigger(OTHER, f"event source {source}"))
 
     def _schedule(self, fn_ref: Ref, i: Invoker) -> None:
         p = props(i.tpl.resources.get(i.logical_id))
