@@ -18,7 +18,7 @@ SHAPES = Path(__file__).parent / "fixtures" / "evasion" / "api"
 # (shape, API logical id, words the message must carry)
 CASES = [
     ("decoy-stage", "Api", ["stage prod", "Deployment Deployment", "no stage-wide throttle"]),
-    ("quick-create", "Http", ["$default", "quick create", "no stage-wide throttle"]),
+    ("quick-create", "Http", ["stage $default of Http's quick create", "no stage-wide throttle"]),
     ("one-method", "Api", ["stage prod", "no stage-wide throttle"]),
     ("rate-if", "Api", ["stage live", "ThrottlingRateLimit 0", "when IsProd is false"]),
     ("rate-absent", "Http", ["stage $default", "no stage-wide throttle", "when IsProd is false"]),

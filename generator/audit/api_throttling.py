@@ -104,10 +104,16 @@ def _planned(stage: Stage, plans: list[tuple[list[str], list[Throttle]]]) -> boo
 
 
 def _stage_text(stage: Stage) -> str:
-    return f"stage {stage.name} ({stage.origin})" if stage.origin else "no stage in the audited templates"
+    return f"stage {stage.name} of {stage.origin}" if stage.origin else "no stage in the audited templates"
 
 
-def _verdict(kind: str, lid: str, found: list[Stage], plans: list[tuple[list[str], list[Throttle]]]) -> tuple[str, str] | None:
+FLOOD = f"a flood reaches the functions at up to the account's {RPS} requests per second"
+MESSAGES = f"connected clients send messages, each one a function invocation, at up to the account's {RPS} per second"
+
+
+def _verdict(
+    kind: str, lid: str, found: list[Stage], plans: list[tuple[list[str], list[Throttle]]], flood: str = FLOOD
+) -> tuple[str, str] | None:
     """(message, fix variant) for an API whose stages are not all proven throttled, else None."""
     failed: list[str] = []
     unproven: list[str] = []
@@ -119,12 +125,11 @@ def _verdict(kind: str, lid: str, found: list[Stage], plans: list[tuple[list[str
             failed.append(f"{_stage_text(stage)}: {'; '.join(fails)}")
         if unknown:
             unproven.append(f"{_stage_text(stage)}: {'; '.join(unknown)}")
-    flood = f"a flood reaches the functions at up to the account's {RPS} requests per second"
     if failed:
-        more = f" Also, cannot be proven: {'; '.join(unproven)}." if unproven else ""
-        return f"{kind} {lid} has a live stage without throttling ({' | '.join(failed)}): {flood}.{more}", ""
+        more = f" Also cannot be proven: {'; '.join(unproven)}." if unproven else ""
+        return f"{kind} {lid} has a live stage without throttling, so {flood}: {'; '.join(failed)}.{more}", ""
     if unproven:
-        return f"{kind} {lid}: throttling cannot be proven ({' | '.join(unproven)}): in that case {flood}.", "unproven"
+        return f"{kind} {lid}: throttling cannot be proven, and without it {flood}: {'; '.join(unproven)}.", "unproven"
     return None
 
 
@@ -166,10 +171,9 @@ def websocket_throttling(ctx: Context) -> Iterator[Finding]:
         if not kinds or not all(k.value == "WEBSOCKET" for k in kinds):
             continue
         found = stages.v2_stages(ctx.index, (tpl, lid)) or [stages.no_stage((tpl, lid))]
-        verdict = _verdict("WebSocket API", lid, found, [])
+        verdict = _verdict("WebSocket API", lid, found, [], MESSAGES)
         if verdict is not None:
             message, variant = verdict
-            message = message.replace("a flood reaches the functions", "connected clients send messages, each one a function invocation,")
             yield WEBSOCKET_THROTTLING.finding(ERROR, tpl, lid, "", message, variant=variant)
 
 

@@ -1,6 +1,6 @@
 """What declaring an audit rule takes: its id, severity, texts, fixes per source and check, written once.
 
-A family module (``api.py``, ``quotas.py``, ``waf.py``; for the others a module under ``declared/``)
+A family module (``api.py``, ``api_throttling.py``, ``quotas.py``, ``waf.py``; for the others a module under ``declared/``)
 declares its rules with ``Rule``; ``rules.py`` collects them into the registry that runs them, lists them
 in ``--help`` and SARIF, looks up their fixes and writes the rules table of docs/audit.md (``docs.py``).
 """

@@ -49,7 +49,7 @@ class Stage(NamedTuple):
     tpl: Template
     logical_id: str
     name: str
-    origin: str  # "Deployment D", "Stage S", "quick create of Api A", or "" for an API with no stage in the templates
+    origin: str  # "Deployment D", "Stage S", "A's quick create", or "" for an API with no stage in the templates
     throttles: list[Throttle]
     tracing: bool = False
     access_logs: bool = False
@@ -172,7 +172,7 @@ def v2_stages(index: Resources, api: Ref) -> list[Stage]:
                     Possible(s.value.get("DefaultRouteSettings") if isinstance(s.value, dict) else s.value, s.because) for s in found
                 ]
                 throttles += _from_mapping(settings, f"{lid} Stage.DefaultRouteSettings", True, None)
-        stages.append(Stage(api_tpl, api_id, "$default", f"quick create of {api_id}", throttles or [_none((), "")]))
+        stages.append(Stage(api_tpl, api_id, "$default", f"{api_id}'s quick create", throttles or [_none((), "")]))
     return stages
 
 
