@@ -11,9 +11,9 @@ import re
 from typing import Any
 
 from .. import limits
-from ..audit.model import Index, literal_int
 from ..cfn import invokers as inv
 from ..cfn import refs
+from ..cfn.index import Index
 from ..cfn.invokers import Invoker
 from ..cfn.template import Template, props, rtype
 from . import apis
@@ -197,7 +197,11 @@ class _Builder:
     def provisioned(self) -> None:
         for tpl, lid, res in self.index.of_type("AWS::Lambda::Alias", "AWS::Lambda::Version"):
             config = props(res).get("ProvisionedConcurrencyConfig")
-            count = literal_int(config.get("ProvisionedConcurrentExecutions")) if isinstance(config, dict) else None
+            raw = config.get("ProvisionedConcurrentExecutions") if isinstance(config, dict) else None
+            count = int(
+                largest(tpl, raw, _label(tpl, lid), "ProvisionedConcurrentExecutions", limits.LAMBDA_DEFAULT_ACCOUNT_CONCURRENCY, 0).value
+                or 0
+            )
             fn_ref = refs.function_of((tpl, lid)) if count else None
             fn = self.functions.get(_rid(fn_ref)) if fn_ref else None
             if fn is not None and count:
