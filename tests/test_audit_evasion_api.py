@@ -26,6 +26,7 @@ CASES = [
     ("allowed-zero", "Api", ["ThrottlingBurstLimit 0", "parameter Burst = 0"]),
     ("protocol-sub", "Http", ["HTTP API Http", "stage $default", "no stage-wide throttle"]),
     ("protocol-if", "Http", ["stage live", "when IsHttp is true"]),
+    ("conditional-overrides", "Http", ["stage $default of Http's quick create: no stage-wide throttle (when IsProd is false)"]),
 ]
 
 

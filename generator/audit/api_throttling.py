@@ -198,7 +198,7 @@ API_THROTTLING = Rule(
     "REST: the deployment's `StageDescription` or a `MethodSettings` entry for `ResourcePath: /*` and `HttpMethod: *` (a "
     "method's own entry does not count), or a usage plan with a throttle naming the stage when every method (OPTIONS "
     "excepted) requires an API key; HTTP API (also one imported from an OpenAPI `Body`, as SAM's `HttpApi`, or whose "
-    "`ProtocolType` is spelled through `Fn::Sub`/`Fn::If`): the stage's `DefaultRouteSettings`. A rate or burst that is "
+    "`ProtocolType` is spelled through `Fn::Sub`/`Fn::If`): the stage's `DefaultRouteSettings`. A stage, deployment or overrides resource under a resource `Condition` counts only where it exists. A rate or burst that is "
     "a parameter without `AllowedValues` or a `MinValue` above 0 cannot be proven (its own finding, with the fix that bounds it)",
     levels="error",
     fixes={

@@ -10,7 +10,8 @@ deployment's ``StageDescription`` rate and burst, a ``MethodSettings`` entry who
 
 Values are read through the evaluation layer: each ``Throttle`` is one possibility, with the branches and
 parameters that lead to it; a possibility without a stage-wide throttle is a ``Throttle`` whose rate and burst are
-``ABSENT``. The audit requires every possibility to throttle; ``slsguard cost`` prices the largest.
+``ABSENT``. A stage, deployment or overrides resource under a resource ``Condition`` counts only in the branch where it exists
+(provably constant conditions decided). The audit requires every possibility to throttle; ``slsguard cost`` prices the largest.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any, NamedTuple, Protocol
 
 from . import refs
 from .template import Template, props
-from .values import ABSENT, Possible, Unknown, possible
+from .values import ABSENT, Possible, Unknown, evaluator, merge, possible, when
 
 REST_API, V2_API = "AWS::ApiGateway::RestApi", "AWS::ApiGatewayV2::Api"
 DEPLOYMENT, REST_STAGE, V2_STAGE = "AWS::ApiGateway::Deployment", "AWS::ApiGateway::Stage", "AWS::ApiGatewayV2::Stage"
@@ -56,6 +57,29 @@ class Stage(NamedTuple):
 
 
 NONE = "no stage-wide throttle"
+
+
+def exists(tpl: Template, resource: dict[str, Any]) -> list[tuple[str, ...]]:
+    """When a resource exists: [()] always, [] never, [("when C is true",)] under its ``Condition`` C."""
+    name = resource.get("Condition")
+    if not isinstance(name, str):
+        return [()]
+    from .conditions import named  # after values: conditions and the intrinsics import each other through it
+
+    answers = named(evaluator(tpl), name, 0)
+    if answers == frozenset({True}):
+        return [()]
+    return [(when(name, True),)] if True in answers else []
+
+
+def _under(throttles: list[Throttle], because: tuple[str, ...]) -> list[Throttle]:
+    """The throttles of a resource that exists only under ``because`` (combinations that contradict it dropped)."""
+    out = []
+    for t in throttles:
+        reasons = merge(because, t.because)
+        if reasons is not None:
+            out.append(t._replace(because=reasons))
+    return out
 
 
 def _none(because: tuple[str, ...], where: str) -> Throttle:
@@ -118,25 +142,27 @@ def _flag(resource: dict[str, Any], *path: str) -> bool:
 def rest_stages(index: Resources, api: Ref) -> list[Stage]:
     """Every live stage of a REST API, in any stack."""
     stages: list[Stage] = []
-    named: set[str] = set()
+    named_stages: set[str] = set()
     for tpl, lid, res in index.of_type(REST_STAGE):
         p = props(res)
-        if refs.points_to(p.get("RestApiId"), tpl, api):
+        for because in exists(tpl, res) if refs.points_to(p.get("RestApiId"), tpl, api) else []:
             names = _names(p.get("StageName"), tpl) or ["(no StageName)"]
-            named.update(names)
+            named_stages.update(names)
             logs = isinstance(p.get("AccessLogSetting"), dict)
+            throttles = _under(_method_settings(tpl, res), because)
             for name in names:
-                stages.append(Stage(tpl, lid, name, f"Stage {lid}", _method_settings(tpl, res), _flag(res, "TracingEnabled"), logs))
+                stages.append(Stage(tpl, lid, name, f"Stage {lid}", throttles, _flag(res, "TracingEnabled"), logs))
     for tpl, lid, res in index.of_type(DEPLOYMENT):
         p = props(res)
-        if not refs.points_to(p.get("RestApiId"), tpl, api):
+        created = exists(tpl, res)
+        if not created or not refs.points_to(p.get("RestApiId"), tpl, api):
             continue
         described = "StageDescription" in p
-        throttles = _from_mapping(possible(p.get("StageDescription"), tpl), "StageDescription", True, "MethodSettings")
+        throttles = _under(_from_mapping(possible(p.get("StageDescription"), tpl), "StageDescription", True, "MethodSettings"), created[0])
         tracing = _flag(res, "StageDescription", "TracingEnabled")
         logs = isinstance(p.get("StageDescription"), dict) and isinstance(p["StageDescription"].get("AccessLogSetting"), dict)
         for name in _names(p.get("StageName"), tpl):
-            if name in named and not described:
+            if name in named_stages and not described:
                 continue  # the Stage resource of that name carries this stage's settings and is judged itself
             stages.append(Stage(tpl, lid, name, f"Deployment {lid}", throttles, tracing, logs))
     return stages
@@ -155,8 +181,8 @@ def v2_stages(index: Resources, api: Ref) -> list[Stage]:
     stages: list[Stage] = []
     for tpl, lid, res in index.of_type(V2_STAGE):
         p = props(res)
-        if refs.points_to(p.get("ApiId"), tpl, api):
-            throttles = _from_mapping(possible(p.get("DefaultRouteSettings"), tpl), "DefaultRouteSettings", True, None)
+        for because in exists(tpl, res) if refs.points_to(p.get("ApiId"), tpl, api) else []:
+            throttles = _under(_from_mapping(possible(p.get("DefaultRouteSettings"), tpl), "DefaultRouteSettings", True, None), because)
             logs = isinstance(p.get("AccessLogSettings"), dict)
             for name in _names(p.get("StageName"), tpl) or ["(no StageName)"]:
                 stages.append(Stage(tpl, lid, name, f"Stage {lid}", throttles, False, logs))
@@ -166,12 +192,14 @@ def v2_stages(index: Resources, api: Ref) -> list[Stage]:
         throttles: list[Throttle] = []
         for tpl, lid, res in index.of_type(OVERRIDES):
             p = props(res)
-            if refs.points_to(p.get("ApiId"), tpl, api):
+            for because in exists(tpl, res) if refs.points_to(p.get("ApiId"), tpl, api) else []:
                 found = possible(p.get("Stage"), tpl)
                 settings = [
                     Possible(s.value.get("DefaultRouteSettings") if isinstance(s.value, dict) else s.value, s.because) for s in found
                 ]
-                throttles += _from_mapping(settings, f"{lid} Stage.DefaultRouteSettings", True, None)
+                throttles += _under(_from_mapping(settings, f"{lid} Stage.DefaultRouteSettings", True, None), because)
+                if because:  # where the overrides do not exist, the quick-created stage keeps no throttle
+                    throttles.append(_none((when(res["Condition"], False),), ""))
         stages.append(Stage(api_tpl, api_id, "$default", f"{api_id}'s quick create", throttles or [_none((), "")]))
     return stages
 
