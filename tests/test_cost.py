@@ -298,3 +298,17 @@ def test_a_value_only_the_deployer_bounds_is_priced_at_the_aws_maximum_and_flagg
 def test_negative_or_non_numeric_values_exit_2_with_one_line(capsys: pytest.CaptureFixture[str], fixture: str, expected: str) -> None:
     code, out, err = run(capsys, str(FIXTURES / fixture), "--region", "us-east-1")
     assert code == 2 and out == "" and expected in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_every_live_stage_is_priced_as_the_audit_sees_it() -> None:
+    """The audit's evasion shapes: a throttled decoy beside an open stage, one throttled method, a quick-created stage."""
+    shapes = Path(__file__).parent / "fixtures" / "evasion" / "api"
+    open_apis = {
+        shape: {f["logical_id"] for f in cost([shapes / shape / "fail.yaml"], region="us-east-1").limited_by_account}
+        for shape in ("decoy-stage", "one-method", "quick-create", "rate-absent")
+    }
+    assert open_apis == {"decoy-stage": {"Api"}, "one-method": {"Api"}, "quick-create": {"Http", "Fn"}, "rate-absent": {"Http"}}
+    [rest] = [i for i in cost([shapes / "decoy-stage" / "pass.yaml"], region="us-east-1").items if i.service == "API Gateway REST"]
+    assert rest.inputs["requests_per_s"] == 50 + 10  # the deployment's stage and the other stage, each at its throttle
+    [http] = [i for i in cost([shapes / "rate-absent" / "pass.yaml"], region="us-east-1").items if i.service == "API Gateway HTTP"]
+    assert http.inputs["requests_per_s"] == 50 and http.inputs["chosen"] == ["stage $default 50/s: when IsProd is true"]
