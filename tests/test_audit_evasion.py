@@ -31,6 +31,7 @@ FAILING: dict[str, tuple[set[str], str]] = {
     "s3-statement-if": ({S3}, "when IsProd is false"),
     "s3-policy-json-string": ({S3}, 'Principal "*"'),
     "s3-policy-json-sub": ({S3}, 'Principal "*"'),
+    "s3-policy-json-broken": ({S3}, f"{UNPROVABLE} private: it allows a statement that cannot be read"),
     "s3-accesspoint-public": ({S3}, "Access point Point"),
     "s3-accesspoint-json-string": ({S3}, "refuses it today"),
     "s3-acl-if": ({S3}, "PublicRead (when IsProd is false)"),
@@ -47,6 +48,7 @@ FAILING: dict[str, tuple[set[str], str]] = {
     "s3-principal-param": ({S3}, f"{UNPROVABLE} private: it allows Principal parameter Reader"),
     "s3-principal-findinmap": ({S3}, "map Access[us-east-1][Reader]"),
     "s3-principal-join": ({S3}, 'Principal "*"'),
+    "s3-resource-condition": ({S3}, "(when IsProd is true)"),
     "sg-cidr-sub": ({SG}, "port 5432 (tcp) from 0.0.0.0/0"),
     "sg-cidr-sub-parts": ({SG}, "from 0.0.0.0/0"),
     "sg-cidr-if": ({SG}, "from 0.0.0.0/0 (when IsProd is false)"),
@@ -68,6 +70,7 @@ FAILING: dict[str, tuple[set[str], str]] = {
     "sg-separate-halves": ({SG}, "(together 0.0.0.0/0)"),
     "sg-port-param": ({SG}, "the port from parameter Port"),
     "sg-ingress-list-if": ({SG}, "when IsProd is false"),
+    "sg-resource-condition": ({SG}, "from 0.0.0.0/0 (when IsProd is true)"),
     "lambda-permission-star": ({PERM}, 'Principal "*"'),
     "lambda-permission-sub": ({PERM}, 'Principal "*"'),
     "lambda-permission-if": ({PERM}, "when IsProd is false"),
@@ -152,3 +155,11 @@ def test_secrets_are_not_printed_in_the_messages() -> None:
     for name in ("db-password-noecho-default", "db-password-findinmap", "env-secret-if", "env-variables-if"):
         text = " ".join(message for _, _, message in judged(name))
         assert not any(secret in text for secret in ("S3cretDefault", "devpassword", "abc123def456", "Pr0dPassw0rd")), name
+
+
+def test_a_nested_stack_is_judged_on_what_its_parent_passes() -> None:
+    """The child's CIDR is a parameter; the parent passes 0.0.0.0/0 in one branch (the safe twin: private in both)."""
+    [found] = [f for f in audit([EVASION / "nested" / "fail" / "root.yaml"]) if f.rule in JUDGED]
+    assert (found.rule, found.stack, found.logical_id) == (SG, "Network", "DbGroup")
+    assert "from 0.0.0.0/0 (parameter DbCidr as stack Network passes it, when IsProd is false)" in found.message
+    assert [f for f in audit([EVASION / "nested" / "safe" / "root.yaml"]) if f.rule in JUDGED] == []

@@ -165,3 +165,21 @@ def test_policy_documents_as_json_strings_and_statements_behind_if() -> None:
     built = {"Fn::Sub": '{"Statement": [{"Effect": "Allow", "Principal": "*", "Resource": "${Bucket.Arn}/*"}]}'}
     [(_, st)] = policy.statements(built, t)
     assert st.value["Principal"] == "*" and isinstance(st.value["Resource"], Unknown)
+
+
+def test_a_shared_tree_of_conditions_stays_bounded() -> None:
+    """YAML aliases can make a 40-level tree of Fn::If out of 40 nodes: every answer stays within the bound, fast."""
+    t = tpl(Conditions={"C": {"Fn::Equals": [{"Ref": "AWS::Region"}, "x"]}, "D": {"Fn::Equals": [{"Ref": "AWS::Region"}, "y"]}})
+    node: Any = "0.0.0.0/0"
+    for i in range(40):
+        node = {"Fn::If": ["C" if i % 2 else "D", node, {"Fn::Join": ["", [node, str(i)]]}]}
+    assert len(possible(node, t)) <= MAX_COMBINATIONS
+    assert len(shallow(node, t)) <= MAX_COMBINATIONS
+    assert len(items([node], t)) <= MAX_COMBINATIONS
+
+
+def test_a_resource_condition_bounds_its_properties() -> None:
+    t = tpl(Conditions={"IsProd": {"Fn::Equals": [{"Ref": "AWS::Region"}, "x"]}, "Never": {"Fn::Equals": ["a", "b"]}})
+    prod = {"Condition": "IsProd", "Properties": {"Cidr": {"Fn::If": ["IsProd", "10.0.0.0/8", "0.0.0.0/0"]}}}
+    assert property_values(t, prod, "Cidr") == [Possible("10.0.0.0/8", ("when IsProd is true",))]
+    assert property_values(t, {"Condition": "Never", "Properties": {"Cidr": "0.0.0.0/0"}}, "Cidr") == []

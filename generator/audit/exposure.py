@@ -9,7 +9,7 @@ from typing import Any
 
 from ..cfn import refs
 from ..cfn.policy import statements
-from ..cfn.values import ABSENT, Possible, Unknown, merge, property_values, unprovable, why
+from ..cfn.values import ABSENT, Possible, Unknown, deployed, merge, property_values, unprovable, why
 from .fixes import fix
 from .model import ERROR, Context, Finding, Template, finding, literal_true, props, rtype
 from .principals import exposures
@@ -40,14 +40,18 @@ def _block_state(tpl: Template | None, resource: dict[str, Any] | None, flags: t
     return None
 
 
-def _policy_findings(tpl: Template, lid: str, document: Any, where: str, owner: str, state: str | None) -> Iterator[Finding]:
+def _policy_findings(tpl: Template, resource: dict[str, Any], lid: str, prop: str, owner: str, state: str | None) -> Iterator[Finding]:
     """One finding for the first statement that is public in some deploy, or cannot be proven private."""
-    for i, st in statements(document, tpl):
-        found = exposures(st.value, tpl)
+    exists = deployed(tpl, resource)
+    if exists is None:
+        return
+    where = f"Properties.{prop}"
+    for i, st in statements(props(resource).get(prop), tpl):
+        found = [e for e in exposures(st.value, tpl) if merge(exists, st.because, e.because) is not None]
         if not found:
             continue
         exposure = found[0]
-        reasons = merge(st.because, exposure.because) or ()
+        reasons = merge(exists, st.because, exposure.because) or ()
         path = f"{where}.Statement[{i}]"
         if not exposure.definite:
             yield finding(
@@ -83,12 +87,12 @@ def s3_public(ctx: Context) -> Iterator[Finding]:
         bucket = target[0].resources.get(target[1]) if target else None
         state = _block_state(target[0] if target else None, bucket, POLICY_BLOCKS)
         name = target[1] if target else p.get("Bucket") if isinstance(p.get("Bucket"), str) else lid
-        yield from _policy_findings(tpl, lid, p.get("PolicyDocument"), "Properties.PolicyDocument", f"Bucket {name}", state)
+        yield from _policy_findings(tpl, policy, lid, "PolicyDocument", f"Bucket {name}", state)
     for tpl, lid, point in ctx.index.of_type("AWS::S3::AccessPoint"):
         if any(v.value is not ABSENT for v in property_values(tpl, point, "VpcConfiguration")):
             continue  # reachable only from one VPC: IAM Access Analyzer does not count it as public
         state = _block_state(tpl, point, POLICY_BLOCKS, default_on=True)
-        yield from _policy_findings(tpl, lid, props(point).get("Policy"), "Properties.Policy", f"Access point {lid}", state)
+        yield from _policy_findings(tpl, point, lid, "Policy", f"Access point {lid}", state)
     for tpl, lid, bucket in ctx.index.of_type("AWS::S3::Bucket"):
         yield from _acl(tpl, lid, bucket)
 

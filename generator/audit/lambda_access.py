@@ -59,11 +59,12 @@ def function_url_public(ctx: Context) -> Iterator[Finding]:
 
 def _everyone(tpl: Template, permission: dict[str, Any]) -> Possible | None:
     """The first way the permission's principal is anyone and no pinning property narrows it (None if never)."""
-    pins = [property_values(tpl, permission, name) for name in PINNING]
+    pins: list[list[Possible]] | None = None
     for principal in property_values(tpl, permission, "Principal"):
         value = principal.value
         if not (value == "*" or unprovable(value)):
             continue
+        pins = pins if pins is not None else [property_values(tpl, permission, name) for name in PINNING]
         open_ = _unpinned(pins, principal.because)
         if open_ is not None:
             return Possible(value, open_)

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from typing import Any, NamedTuple
 
 from ..cfn import refs
-from ..cfn.values import Unknown, items, merge, possible, unprovable, why
+from ..cfn.values import MAX_COMBINATIONS, UNRESOLVED, Unknown, deployed, items, merge, possible, product, unprovable, why
 from .fixes import fix
 from .model import ERROR, Context, Finding, Template, finding, literal_int, props
 
@@ -69,22 +69,29 @@ def _protocol(value: Any) -> tuple[str, bool] | None:
 
 
 def _entries(rule: Any, tpl: Template, where: tuple[Template, str, str], because: tuple[str, ...]) -> Iterator[Entry]:
+    """Every consistent way the rule can be deployed (at most MAX_COMBINATIONS; beyond that one unprovable entry)."""
     if not isinstance(rule, dict):
         return
-    for proto in possible(rule.get("IpProtocol"), tpl):
-        kind = _protocol(proto.value) if not isinstance(proto.value, Unknown) else ("any protocol", False)
-        if kind is None:
+    fields = [possible(rule.get(name), tpl) for name in ("IpProtocol", "FromPort", "ToPort")]
+    for key in ("CidrIp", "CidrIpv6"):
+        combos = product([*fields, possible(rule.get(key), tpl)], "an ingress rule")
+        if combos is None:
+            yield Entry(
+                where,
+                Unknown(UNRESOLVED, f"an ingress rule with more than {MAX_COMBINATIONS} possible settings"),
+                "any protocol",
+                ALL,
+                because,
+            )
             continue
-        for low in possible(rule.get("FromPort"), tpl) if kind[1] else [proto._replace(value=None)]:
-            for high in possible(rule.get("ToPort"), tpl) if kind[1] else [proto._replace(value=None)]:
-                ports = _ports(low.value, high.value) if kind[1] else ALL
-                chosen = tuple(dict.fromkeys(f"the port from {x.value.detail}" for x in (low, high) if isinstance(x.value, Unknown)))
-                for key in ("CidrIp", "CidrIpv6"):
-                    for cidr in possible(rule.get(key), tpl):
-                        source = cidr.value if unprovable(cidr.value) else network(cidr.value)
-                        reasons = merge(because, proto.because, low.because, high.because, cidr.because, chosen)
-                        if source is not None and reasons is not None:
-                            yield Entry(where, source, kind[0], ports, reasons)
+        for (proto, low, high, cidr), reasons in combos:
+            kind = _protocol(proto) if not isinstance(proto, Unknown) else ("any protocol", False)
+            source = cidr if unprovable(cidr) else network(cidr)
+            merged = merge(because, reasons)
+            if kind is None or source is None or merged is None:
+                continue
+            chosen = tuple(dict.fromkeys(f"the port from {x.detail}" for x in (low, high) if kind[1] and isinstance(x, Unknown)))
+            yield Entry(where, source, kind[0], _ports(low, high) if kind[1] else ALL, merged + chosen)
 
 
 def _ports(low: Any, high: Any) -> tuple[int, int]:
@@ -109,14 +116,20 @@ def _groups(ctx: Context) -> dict[tuple[int, str], tuple[str, list[Entry]]]:
     groups: dict[tuple[int, str], tuple[str, list[Entry]]] = {}
     for tpl, lid, group in ctx.index.of_type("AWS::EC2::SecurityGroup"):
         found = groups.setdefault((id(tpl), lid), (f"Security group {lid}", []))[1]
-        for i, rule in items(props(group).get("SecurityGroupIngress"), tpl):
-            found.extend(_entries(rule.value, tpl, (tpl, lid, f"Properties.SecurityGroupIngress[{i}]"), rule.because))
+        exists = deployed(tpl, group)
+        for i, rule in items(props(group).get("SecurityGroupIngress"), tpl) if exists is not None else []:
+            because = merge(exists, rule.because)
+            if because is not None:
+                found.extend(_entries(rule.value, tpl, (tpl, lid, f"Properties.SecurityGroupIngress[{i}]"), because))
     for tpl, lid, ingress in ctx.index.of_type("AWS::EC2::SecurityGroupIngress"):
+        exists = deployed(tpl, ingress)
+        if exists is None:
+            continue
         target = next(refs.targets(props(ingress).get("GroupId"), tpl), None)
         key = (id(target[0]), target[1]) if target else (id(tpl), lid)
         label = f"Security group {target[1]}" if target else f"Ingress rule {lid}"
         found = groups.setdefault(key, (label, []))[1]
-        found.extend(_entries(props(ingress), tpl, (tpl, lid, "Properties"), ()))
+        found.extend(_entries(props(ingress), tpl, (tpl, lid, "Properties"), exists))
     return groups
 
 

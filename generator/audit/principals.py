@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from ..cfn.policy import field
-from ..cfn.values import ABSENT, Unknown, merge, unprovable
+from ..cfn.values import ABSENT, MAX_COMBINATIONS, Unknown, merge, unprovable
 from .model import Template, as_list
 from .network import covers_everything, network
 
@@ -105,7 +105,7 @@ def _pins_key(key: str, values: list[Any]) -> bool | None:
 def exposures(statement: Any, tpl: Template) -> list[Exposure]:
     """Every way this statement can allow everyone, definite ones first."""
     if isinstance(statement, Unknown):
-        return [Exposure(False, (), f"a statement read from {statement.detail}")] if unprovable(statement) else []
+        return [Exposure(False, (), f"a statement that cannot be read ({statement.detail})")] if unprovable(statement) else []
     out: list[Exposure] = []
     whos: list[tuple[bool | None, tuple[str, ...], str]] = []
     for p in field(statement, "NotPrincipal", tpl):
@@ -118,13 +118,11 @@ def exposures(statement: Any, tpl: Template) -> list[Exposure]:
             whos.append((answer, p.because, shown))
     if not whos:
         return []
-    for effect in field(statement, "Effect", tpl):
-        if effect.value != "Allow" and not unprovable(effect.value):
-            continue
-        for condition in field(statement, "Condition", tpl):
+    effects = [e for e in field(statement, "Effect", tpl) if e.value == "Allow" or unprovable(e.value)]
+    conditions = [c for c in field(statement, "Condition", tpl) if not pins(c.value)]
+    for effect in effects:
+        for condition in conditions:
             pinned = pins(condition.value)
-            if pinned:
-                continue
             for answer, because, shown in whos:
                 reasons = merge(effect.because, because, condition.because)
                 if reasons is None:
@@ -132,6 +130,8 @@ def exposures(statement: Any, tpl: Template) -> list[Exposure]:
                 definite = answer is True and pinned is False and effect.value == "Allow"
                 note = "" if pinned is False else " and a condition the deployer chooses"
                 out.append(Exposure(definite, reasons, shown + note))
+                if len(out) > MAX_COMBINATIONS:
+                    return sorted(out, key=lambda e: not e.definite)
     return sorted(out, key=lambda e: not e.definite)
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from ..cfn import refs
 from ..cfn.policy import field, statements
-from ..cfn.values import ABSENT, Possible, Unknown, items, merge, possible, shallow, why
+from ..cfn.values import ABSENT, Possible, Unknown, deployed, items, merge, possible, shallow, why
 from .exposure import SECRET_REASON, looks_generated
 from .fixes import fix
 from .model import ERROR, FUNCTION, SERVERLESS, WARNING, Context, Finding, Template, as_list, finding, fn_label, props, rtype
@@ -74,11 +74,12 @@ def _env(fn: dict[str, Any]) -> dict[str, Any]:
 
 def env_values(tpl: Template, fn: dict[str, Any]) -> Iterator[tuple[str, Any, Possible]]:
     """Each environment variable a deploy can set, with its raw value and each value it can take (and why)."""
-    for env in shallow(props(fn).get("Environment"), tpl):
+    exists = deployed(tpl, fn)
+    for env in shallow(props(fn).get("Environment"), tpl) if exists is not None else []:
         if not isinstance(env.value, dict):
             continue
         for variables in shallow(env.value.get("Variables"), tpl):
-            reasons = merge(env.because, variables.because)
+            reasons = merge(exists or (), env.because, variables.because)
             if reasons is None or not isinstance(variables.value, dict):
                 continue
             for name, raw in variables.value.items():
@@ -164,12 +165,16 @@ def _redacted(because: tuple[str, ...]) -> tuple[str, ...]:
 
 def _policies(tpl: Template, resource: dict[str, Any]) -> Iterator[tuple[str, Any, tuple[str, ...]]]:
     p = props(resource)
+    exists = deployed(tpl, resource)
+    if exists is None:
+        return
     if rtype(resource) == "AWS::IAM::Role":
         for i, policy in items(p.get("Policies"), tpl):
-            if isinstance(policy.value, dict):
-                yield f"Properties.Policies[{i}].PolicyDocument", policy.value.get("PolicyDocument"), policy.because
+            because = merge(exists, policy.because)
+            if isinstance(policy.value, dict) and because is not None:
+                yield f"Properties.Policies[{i}].PolicyDocument", policy.value.get("PolicyDocument"), because
     else:
-        yield "Properties.PolicyDocument", p.get("PolicyDocument"), ()
+        yield "Properties.PolicyDocument", p.get("PolicyDocument"), exists
 
 
 def _strings_of(st: Any, name: str, tpl: Template) -> tuple[list[str], tuple[str, ...]]:

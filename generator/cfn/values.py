@@ -110,9 +110,12 @@ _PARAMETER_REASON = re.compile(rf"^parameter (\w+)(?:'s default | = | {DEPLOYER}
 def merge(*reasons: tuple[str, ...]) -> tuple[str, ...] | None:
     """The reasons of values combined into one, or None when they contradict: a condition both true and false, or
     one parameter with two different values in the same deploy."""
+    given = [group for group in reasons if group]
+    if len(given) <= 1:
+        return given[0] if given else ()  # one value's own reasons never contradict themselves
     out: list[str] = []
     parameters: dict[str, str] = {}
-    for group in reasons:
+    for group in given:
         for reason in group:
             if reason in out:
                 continue
@@ -150,6 +153,8 @@ def product(parts: list[list[Possible]], what: str) -> list[tuple[list[Any], tup
 
 def dedupe(found: list[Possible]) -> list[Possible]:
     """The same value reached the same way once; order kept."""
+    if len(found) <= 1:
+        return found
     seen: set[str] = set()
     out: list[Possible] = []
     for p in found:
@@ -166,6 +171,7 @@ class Evaluator:
     def __init__(self, tpl: Template) -> None:
         self.tpl = tpl
         self._memo: dict[int, tuple[Any, list[Possible]]] = {}  # id(node) -> (node kept alive, result)
+        self._shallow: dict[int, tuple[Any, list[Possible]]] = {}
         self.conditions: dict[str, frozenset[bool] | None] = {}  # None while being evaluated (a cycle)
         self.parsed: dict[str, Any] = {}  # JSON policy strings, parsed once
 
@@ -173,7 +179,7 @@ class Evaluator:
         if node is None:
             return [Possible(ABSENT, ())]
         if isinstance(node, str):
-            return [Possible(Unknown(DYNAMIC_KIND, node) if DYNAMIC.search(node) else node, ())]
+            return [Possible(Unknown(DYNAMIC_KIND, node) if "{{" in node and DYNAMIC.search(node) else node, ())]
         if not isinstance(node, dict | list):
             return [Possible(node, ())]
         if depth > MAX_DEPTH:
@@ -182,6 +188,8 @@ class Evaluator:
         if cached is not None and cached[0] is node:
             return cached[1]
         result = dedupe(self._eval(node, depth))
+        if len(result) > MAX_COMBINATIONS:
+            result = too_many("a value")
         self._memo[id(node)] = (node, result)
         return result
 
@@ -209,22 +217,31 @@ class Evaluator:
         if isinstance(node, dict) and len(node) == 1 and depth <= MAX_DEPTH:
             key, arg = next(iter(node.items()))
             if key == "Fn::If":
-                from .conditions import branches
-
-                found = branches(self, arg, depth + 1)
-                if found is None:
-                    return self.eval(node, depth)
-                return [
-                    Possible(p.value, reasons)
-                    for branch, because in found
-                    for p in self.shallow(branch, depth + 1)
-                    if (reasons := merge(because, p.because)) is not None
-                ]
+                cached = self._shallow.get(id(node))
+                if cached is not None and cached[0] is node:
+                    return cached[1]
+                result = self._shallow_if(node, arg, depth)
+                self._shallow[id(node)] = (node, result)
+                return result
             if key in INTRINSICS:
                 return self.eval(node, depth)
         if node is None:
             return [Possible(ABSENT, ())]
         return [Possible(node, ())]
+
+    def _shallow_if(self, node: dict[str, Any], arg: Any, depth: int) -> list[Possible]:
+        from .conditions import branches
+
+        found = branches(self, arg, depth + 1)
+        if found is None:
+            return self.eval(node, depth)
+        out = [
+            Possible(p.value, reasons)
+            for branch, because in found
+            for p in self.shallow(branch, depth + 1)
+            if (reasons := merge(because, p.because)) is not None
+        ]
+        return too_many("an Fn::If") if len(out) > MAX_COMBINATIONS else out
 
 
 INTRINSICS: dict[str, Callable[[Evaluator, Any, int], list[Possible]]] = {}  # filled by intrinsics.py
@@ -250,12 +267,33 @@ def shallow(value: Any, tpl: Template) -> list[Possible]:
     return evaluator(tpl).shallow(value)
 
 
+def deployed(tpl: Template, resource: Any) -> tuple[str, ...] | None:
+    """Why a resource exists in a deploy: ``()`` always, ``("when IsProd is true",)`` under its ``Condition``;
+    None when its condition is provably false (CloudFormation never creates it)."""
+    name = resource.get("Condition") if isinstance(resource, dict) else None
+    if not isinstance(name, str):
+        return ()
+    from .conditions import named
+
+    answers = named(evaluator(tpl), name, 0)
+    if True not in answers:
+        return None
+    return (when(name, True),) if False in answers else ()
+
+
 def property_values(tpl: Template, resource: Any, name: str) -> list[Possible]:
-    """Every value a deploy can give one property of a resource (``ABSENT`` when it may be missing)."""
+    """Every value a deploy can give one property of a resource (``ABSENT`` when it may be missing), under the
+    resource's own ``Condition``: none when it is never created, each value's reasons naming the condition."""
+    exists = deployed(tpl, resource)
+    if exists is None:
+        return []
     properties = resource.get("Properties") if isinstance(resource, dict) else None
     if properties is not None and not isinstance(properties, dict):
-        return [Possible(Unknown(UNRESOLVED, "Properties is not a mapping"), ())]
-    return possible((properties or {}).get(name), tpl)
+        return [Possible(Unknown(UNRESOLVED, "Properties is not a mapping"), exists)]
+    found = possible((properties or {}).get(name), tpl)
+    if not exists:
+        return found
+    return [Possible(p.value, reasons) for p in found if (reasons := merge(exists, p.because)) is not None]
 
 
 def items(value: Any, tpl: Template) -> list[tuple[int, Possible]]:
