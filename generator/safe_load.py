@@ -17,7 +17,6 @@ import json
 import os
 import re
 import stat
-from itertools import accumulate
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -62,10 +61,9 @@ INT_DIGITS = Limit(
 LIMITS = (SIZE, DEPTH, ALIAS_NODES, INT_DIGITS)
 
 READ_FIX = "Fix: check the path and that the file is readable."
+SYNTAX_FIX = "Fix: correct the file where the message says, or give the file you meant."
 DUPLICATE_FIX = "Fix: keep one of them; CloudFormation would silently use only one (cfn-lint reports it as E0000)."
-_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')  # a JSON string literal, escapes included
-_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
-_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+_KEY_END = re.compile(r'"[ \t\n\r]*:')  # how every object key ends (strings may match too: then counted more)
 _TOKEN = re.compile(r'("[^"\\]*(?:\\.[^"\\]*)*")(\s*:)?|[\[\]{}]')
 
 
@@ -131,10 +129,22 @@ def read_text(path: str | Path, max_bytes: int = SIZE.value) -> str:
     return decode(read_bytes(path, max_bytes), path)
 
 
-def _json_depth(text: str) -> int:
-    """How deep brackets nest, strings skipped: checked before parsing, since the stdlib parser recurses."""
-    brackets = _NOT_BRACKET.sub("", _STRING.sub("", text))
-    return max(accumulate(map(_STEP.__getitem__, brackets)), default=0)
+def _shape(value: Any) -> tuple[bool, int]:
+    """(nests deeper than DEPTH, keys in all objects) of parsed JSON: one level at a time, containers only."""
+    level, depth, keys = [value], 0, 0
+    while level:
+        depth += 1
+        if depth > DEPTH.value:
+            return True, keys
+        below: list[Any] = []
+        for node in level:
+            if type(node) is dict:
+                keys += len(node)
+                below.extend([c for c in node.values() if type(c) is dict or type(c) is list])
+            else:
+                below.extend([c for c in node if type(c) is dict or type(c) is list])
+        level = below
+    return False, keys
 
 
 def _json_line(text: str, ordinal: int, key: str) -> int | None:
@@ -157,11 +167,14 @@ def _json_line(text: str, ordinal: int, key: str) -> int | None:
     return None
 
 
-def parse_json(text: str, source: object, fix: str = "") -> Any:
-    """JSON with the depth, number-length and duplicate-key checks; UserError naming ``source`` otherwise."""
-    depth = _json_depth(text)
-    if depth > DEPTH.value:
-        raise _error(source, _limit(DEPTH, f"{depth:,} found"))
+def parse_json(text: str, source: object, fix: str = SYNTAX_FIX) -> Any:
+    """JSON with the depth, number-length and duplicate-key checks; UserError naming ``source`` otherwise.
+
+    The fast path parses without a per-object hook: every key written ends with ``"`` and a colon, so the text has
+    at least as many of those as keys written, and a key written twice leaves fewer in the result. Only when the
+    two counts differ (a repeated key, or a string holding ``":``) is the text parsed again with the hook that names
+    the key.
+    """
     closed = 0
 
     def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -180,17 +193,23 @@ def parse_json(text: str, source: object, fix: str = "") -> Any:
         return int(digits)
 
     try:
-        return json.loads(text, object_pairs_hook=pairs, parse_int=number)
+        value = json.loads(text, parse_int=number)
+        too_deep, keys = _shape(value) if type(value) in (dict, list) else (False, 0)
+        if too_deep:  # below Python's own limit, above what every later walker may recurse
+            raise _limit(DEPTH)
+        if keys != len(_KEY_END.findall(text)):  # never fewer matches than keys written: equal means none repeated
+            json.loads(text, object_pairs_hook=pairs, parse_int=number)
     except _Refused as refused:
         if refused.key is not None and refused.line is not None:  # the ordinal of the object, turned into the key's line
             refused.line = _json_line(text, refused.line, refused.key)
         raise _error(source, refused) from None
     except json.JSONDecodeError as err:
         raise UserError(f"{printable(source)}: not valid JSON (line {err.lineno}, column {err.colno}: {err.msg}).", fix) from err
-    except RecursionError as err:  # the pre-check counts brackets; this only guards a parser change
+    except RecursionError as err:  # the parser recurses: past ~1,000 levels Python stops it
         raise _error(source, _limit(DEPTH)) from err
     except ValueError as err:
         raise UserError(f"{printable(source)}: not valid JSON ({printable(err)}).", fix) from err
+    return value
 
 
 class _Frame:
@@ -280,7 +299,7 @@ def _yaml_error(text: str, source: object, err: Exception, fix: str) -> UserErro
     return UserError(f"{printable(source)}: not valid YAML{where}: {printable(problem)}.", fix)
 
 
-def parse_yaml(text: str, source: object, loader: type | None = None, fix: str = "") -> Any:
+def parse_yaml(text: str, source: object, loader: type | None = None, fix: str = SYNTAX_FIX) -> Any:
     """YAML through ``loader`` (a SafeLoader subclass; SafeLoader itself by default) after ``check_yaml``."""
     import yaml
 
@@ -296,7 +315,7 @@ def parse_yaml(text: str, source: object, loader: type | None = None, fix: str =
         raise UserError(f"{printable(source)}: a value cannot be read as YAML ({printable(err)}).", fix) from err
 
 
-def parse(text: str, source: object, loader: type | None = None, fix: str = "", json_only: bool = False) -> Any:
+def parse(text: str, source: object, loader: type | None = None, fix: str = SYNTAX_FIX, json_only: bool = False) -> Any:
     """JSON when the file is named .json or starts with ``{``, else (or when JSON fails on a non-.json file) YAML."""
     is_json = str(source).lower().endswith(".json")
     if is_json or json_only or text.lstrip().startswith("{"):
@@ -308,11 +327,11 @@ def parse(text: str, source: object, loader: type | None = None, fix: str = "", 
     return parse_yaml(text, source, loader, fix)
 
 
-def load(path: str | Path, loader: type | None = None, fix: str = "", max_bytes: int = SIZE.value) -> Any:
+def load(path: str | Path, loader: type | None = None, fix: str = SYNTAX_FIX, max_bytes: int = SIZE.value) -> Any:
     """Read and parse one file (JSON or YAML, see ``parse``) within every limit; UserError naming it otherwise."""
     return parse(read_text(path, max_bytes), path, loader, fix)
 
 
-def load_json(path: str | Path, fix: str = "", max_bytes: int = SIZE.value) -> Any:
+def load_json(path: str | Path, fix: str = SYNTAX_FIX, max_bytes: int = SIZE.value) -> Any:
     """Read and parse one JSON file within every limit."""
     return parse_json(read_text(path, max_bytes), path, fix)

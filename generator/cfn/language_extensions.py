@@ -104,6 +104,8 @@ class _Expander:
                 key, "not [Identifier, Collection, {OutputKey: OutputValue}]", "Fix: write the loop as the template reference declares it."
             )
         ident, collection, fragment = spec
+        if not bound and self.estimate({key: spec}) > MAX_EXPANDED_NODES:  # a loop bomb is refused before any copy
+            self.count(key, MAX_EXPANDED_NODES + 1)
         out: list[tuple[str, Any]] = []
         for item, value in self.collection(key, self.value(collection, bound)):
             out.extend(self.mapping(fragment, (*bound, _Loop(ident, item, value)), key).items())
@@ -125,6 +127,32 @@ class _Expander:
         if bound:
             self.count(where, len(out))
         return out
+
+    def estimate(self, node: Any) -> int:
+        """Nodes the loops in ``node`` would write: each loop's item count times its fragment's (nested loops multiply)."""
+        if isinstance(node, list):
+            return 1 + sum(self.estimate(v) for v in node)
+        if not isinstance(node, dict):
+            return 1
+        total = 1
+        for key, value in node.items():
+            if isinstance(key, str) and key.startswith(LOOP) and isinstance(value, list) and len(value) == 3:
+                total += self._items(value[1]) * self.estimate(value[2])
+            else:
+                total += self.estimate(value)
+            if total > MAX_EXPANDED_NODES:
+                break
+        return total
+
+    def _items(self, collection: Any) -> int:
+        """How many copies a collection makes, leniently (1 when unknown: the expansion reports what is wrong)."""
+        if isinstance(collection, list):
+            return len(collection)
+        spec = self.params.get(collection.get("Ref")) if isinstance(collection, dict) and isinstance(collection.get("Ref"), str) else None
+        values = spec.get("AllowedValues") or spec.get("Default") if isinstance(spec, dict) else None
+        if isinstance(values, str):
+            return values.count(",") + 1
+        return len(values) if isinstance(values, list) else 1
 
     @staticmethod
     def _key(key: Any, bound: tuple[_Loop, ...]) -> Any:
