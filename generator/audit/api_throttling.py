@@ -53,7 +53,9 @@ def _judge(name: str, value: Any) -> tuple[str | None, str | None]:
         low = bound_below(value)
         if low is not None and low > 0:
             return None, None
-        return None, f"{name} is {value.detail}, which the deployer may set to 0"
+        if value.kind == "parameter":
+            return None, f"{name} is {value.detail}, which the deployer may set to 0"
+        return None, f"{name} cannot be read ({value.detail})"
     number = _number(value)
     if number is None or number <= 0:
         return f"{name} {value}", None
