@@ -6,12 +6,15 @@ api-throttling finding on the API, whose message names the stage and, where a va
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+import yaml
 
 from generator.audit import audit
 from generator.audit.model import ERROR, WARNING
+from generator.cfn.yaml_tags import CfnLoader
 
 SHAPES = Path(__file__).parent / "fixtures" / "evasion" / "api"
 
@@ -76,3 +79,48 @@ def test_timeouts_and_auth_are_judged_on_every_branch(shape: str, rule: str, lid
     for word in words:
         assert word in finding.message, (word, finding.message)
     assert [f for f in audit([SHAPES / shape / "pass.yaml"]) if f.rule == rule] == []
+
+
+RULES_HERE = {
+    "api-throttling",
+    "websocket-throttling",
+    "api-timeout",
+    "rest-unauthenticated",
+    "reserved-concurrency",
+    "async-failure-destination",
+}
+AUDIT = Path(__file__).parent / "fixtures" / "audit"
+
+
+def _wrapped(path: Path, out: Path) -> Path:
+    """The template with every resource property behind an Fn::If whose branches are equal (a condition nobody can decide)."""
+    body = yaml.load(path.read_text(), Loader=CfnLoader)
+    body["Parameters"] = {**(body.get("Parameters") or {}), "Flip": {"Type": "String", "AllowedValues": ["a", "b"]}}
+    body["Conditions"] = {**(body.get("Conditions") or {}), "Either": {"Fn::Equals": [{"Ref": "Flip"}, "a"]}}
+    for resource in body["Resources"].values():
+        props = resource.get("Properties") or {}
+        for name, value in list(props.items()):
+            props[name] = {"Fn::If": ["Either", value, value]}
+    out.write_text(json.dumps(body))
+    return out
+
+
+@pytest.mark.parametrize(
+    "fixture",
+    [
+        "api-throttling/fail.yaml",
+        "api-throttling/pass.yaml",
+        "api-timeout/fail.yaml",
+        "rest-unauthenticated/fail.yaml",
+        "websocket-throttling/fail.yaml",
+        "reserved-concurrency/fail.yaml",
+        "async-failure-destination/fail.yaml",
+    ],
+)
+def test_properties_behind_an_undecided_condition_give_the_same_findings(tmp_path: Path, fixture: str) -> None:
+    def found(path: Path) -> list[tuple[str, str, str | None]]:
+        return sorted((f.rule, f.severity, f.logical_id) for f in audit([path]) if f.rule in RULES_HERE)
+
+    plain = found(AUDIT / fixture)
+    assert plain or fixture.endswith("pass.yaml")
+    assert found(_wrapped(AUDIT / fixture, tmp_path / "wrapped.json")) == plain

@@ -312,3 +312,32 @@ def test_every_live_stage_is_priced_as_the_audit_sees_it() -> None:
     assert rest.inputs["requests_per_s"] == 50 + 10  # the deployment's stage and the other stage, each at its throttle
     [http] = [i for i in cost([shapes / "rate-absent" / "pass.yaml"], region="us-east-1").items if i.service == "API Gateway HTTP"]
     assert http.inputs["requests_per_s"] == 50 and http.inputs["chosen"] == ["stage $default 50/s: when IsProd is true"]
+
+
+def _wrapped(path: Path, out: Path) -> Path:
+    """The template with every resource property behind an Fn::If whose branches are equal (a condition nobody can decide)."""
+    import yaml
+
+    from generator.cfn.yaml_tags import CfnLoader
+
+    body = yaml.load(path.read_text(), Loader=CfnLoader)
+    body["Parameters"] = {**body.get("Parameters", {}), "Flip": {"Type": "String", "AllowedValues": ["a", "b"]}}
+    body["Conditions"] = {**body.get("Conditions", {}), "Either": {"Fn::Equals": [{"Ref": "Flip"}, "a"]}}
+    for resource in body["Resources"].values():
+        props = resource.get("Properties", {})
+        for name, value in list(props.items()):
+            props[name] = {"Fn::If": ["Either", value, value]}
+    out.write_text(json.dumps(body))
+    return out
+
+
+@pytest.mark.parametrize(
+    "fixture", ["rest-api.yaml", "http-api.yaml", "queue.yaml", "schedule.yaml", "provisioned.yaml", "usage-plan.yaml"]
+)
+def test_a_property_behind_an_undecided_condition_prices_as_the_plain_one(tmp_path: Path, fixture: str) -> None:
+    plain = cost([FIXTURES / fixture], region="us-east-1")
+    wrapped = cost([_wrapped(FIXTURES / fixture, tmp_path / "wrapped.json")], region="us-east-1")
+    assert [(i.service, i.logical_id, round(i.usd_per_hour, 9)) for i in wrapped.items] == [
+        (i.service, i.logical_id, round(i.usd_per_hour, 9)) for i in plain.items
+    ]
+    assert wrapped.limited_by_account == plain.limited_by_account

@@ -7,7 +7,7 @@ from typing import Any, NamedTuple
 
 from .. import limits
 from ..cfn import refs, stages
-from ..cfn.values import ABSENT, Unknown, merge, possible, property_values, why
+from ..cfn.values import ABSENT, Unknown, merge, possible, property_values, shallow, why
 from .model import ERROR, WARNING, Context, Finding, Template, fn_label, literal_true, props
 from .rule import Fix, Rule
 
@@ -15,13 +15,13 @@ from .rule import Fix, Rule
 def _api_limits(ctx: Context) -> Iterator[tuple[Template, str, str, float, list[refs.Ref]]]:
     """(template, integration id, API kind, limit in seconds, functions it invokes) per API Gateway integration."""
     for tpl, lid, method in ctx.index.of_type("AWS::ApiGateway::Method"):
-        integration = props(method).get("Integration")
-        if isinstance(integration, dict) and integration.get("Type") in ("AWS_PROXY", "AWS"):
-            limit = _limit(integration.get("TimeoutInMillis"), tpl, limits.REST_API_MAX_INTEGRATION_TIMEOUT_S)
-            yield tpl, lid, "REST API", limit, refs.functions(integration.get("Uri"), tpl)
+        for integration in (p.value for p in shallow(props(method).get("Integration"), tpl) if isinstance(p.value, dict)):
+            if _lambda(integration.get("Type"), tpl):
+                limit = _limit(integration.get("TimeoutInMillis"), tpl, limits.REST_API_MAX_INTEGRATION_TIMEOUT_S)
+                yield tpl, lid, "REST API", limit, refs.functions(integration.get("Uri"), tpl)
     for tpl, lid, integration in ctx.index.of_type("AWS::ApiGatewayV2::Integration"):
         p = props(integration)
-        if p.get("IntegrationType") in ("AWS_PROXY", "AWS"):
+        if _lambda(p.get("IntegrationType"), tpl):
             apis = list(refs.targets(p.get("ApiId"), tpl))
             websocket = bool(apis) and all(k.value == "WEBSOCKET" for t, a in apis for k in stages.protocols(t, t.resources.get(a)))
             kind, default = (
@@ -37,6 +37,11 @@ def _api_limits(ctx: Context) -> Iterator[tuple[Template, str, str, float, list[
             for integration in _body_integrations(props(api).get("Body")):
                 limit = _limit(integration.get("timeoutInMillis"), tpl, default)
                 yield tpl, lid, kind, limit, refs.functions(integration.get("uri"), tpl)
+
+
+def _lambda(kind: Any, tpl: Template) -> bool:
+    """An integration type that invokes a Lambda function (AWS_PROXY or AWS) in some branch."""
+    return any(isinstance(p.value, str) and p.value.upper() in ("AWS_PROXY", "AWS") for p in possible(kind, tpl))
 
 
 def _body_integrations(body: Any) -> Iterator[dict[str, Any]]:

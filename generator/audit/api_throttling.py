@@ -15,7 +15,7 @@ from typing import Any
 from .. import limits
 from ..cfn import refs, stages
 from ..cfn.stages import Stage, Throttle
-from ..cfn.values import ABSENT, Unknown, possible, why
+from ..cfn.values import ABSENT, Unknown, items, possible, why
 from .api import all_keyed
 from .model import ERROR, Context, Finding, props
 from .rule import Fix, Rule
@@ -85,7 +85,8 @@ def _plans(ctx: Context, api: refs.Ref) -> list[tuple[list[str], list[Throttle]]
     out = []
     for tpl, lid, plan in ctx.index.of_type("AWS::ApiGateway::UsagePlan"):
         p = props(plan)
-        entries = [s for s in p.get("ApiStages") or [] if isinstance(s, dict) and refs.points_to(s.get("ApiId"), tpl, api)]
+        stages_listed = [e.value for _i, e in items(p.get("ApiStages"), tpl) if isinstance(e.value, dict)]
+        entries = [s for s in stages_listed if refs.points_to(s.get("ApiId"), tpl, api)]
         if not entries:
             continue
         names = [v.value for s in entries for v in possible(s.get("Stage"), tpl) if isinstance(v.value, str)]

@@ -5,7 +5,9 @@ async-failure-destination rule (is anything invoking it asynchronously?) and ``s
 rate?) all ask the same question. ``invokers(index)`` answers it once and keeps the answer in
 ``index.derived``: for each function, every resource that invokes it, in a fixed order of resource types
 (EventBridge rules, schedules, SNS subscriptions and topics, S3 notifications, permissions, event source mappings,
-function URLs, API Gateway integrations), each with the part of the resource that names the function.
+function URLs, API Gateway integrations), each with the part of the resource that names the function. Lists and
+mappings behind ``Fn::If`` are read in every branch (``generator/cfn/values.py``): a target or an integration that
+exists in one branch invokes the function in that branch.
 
 A function is found by reference (through nested stacks, aliases and versions, ``refs.functions``) or by a
 literal name or ARN that names a function in the templates.
@@ -17,6 +19,7 @@ from typing import Any, NamedTuple, Protocol
 
 from . import refs
 from .template import Template, props
+from .values import items, possible, shallow
 
 Key = tuple[int, str]  # (id of the template, logical id of the function)
 
@@ -30,6 +33,7 @@ MAPPING = "AWS::Lambda::EventSourceMapping"
 URL = "AWS::Lambda::Url"
 METHOD = "AWS::ApiGateway::Method"
 V2_INTEGRATION = "AWS::ApiGatewayV2::Integration"
+LAMBDA_INTEGRATIONS = ("AWS_PROXY", "AWS")  # integration types that invoke a Lambda function
 
 
 class Functions(Protocol):
@@ -65,8 +69,19 @@ def named(index: Functions, value: Any, tpl: Template) -> list[Key]:
     return [key(t, lid) for t, lid in refs.functions(value, tpl)]
 
 
-def _integration(p: dict[str, Any], uri: str) -> bool:
-    return str(p.get("IntegrationType" if uri == "IntegrationUri" else "Type", "")).upper() in ("AWS_PROXY", "AWS")
+def _mappings(value: Any, tpl: Template) -> list[dict[str, Any]]:
+    """Every mapping a value may be (an ``Fn::If`` around it resolved; a branch that is not a mapping dropped)."""
+    return [p.value for p in shallow(value, tpl) if isinstance(p.value, dict)]
+
+
+def _elements(value: Any, tpl: Template) -> list[dict[str, Any]]:
+    """Every mapping a list-valued property may hold, in any branch (the list or its elements behind ``Fn::If``)."""
+    return [p.value for _i, p in items(value, tpl) if isinstance(p.value, dict)]
+
+
+def _any(value: Any, tpl: Template, accepted: tuple[str, ...]) -> bool:
+    """Whether some value a deploy can give is one of ``accepted`` (case-insensitive)."""
+    return any(isinstance(p.value, str) and p.value.upper() in accepted for p in possible(value, tpl))
 
 
 def _walk(index: Functions) -> dict[Key, list[Invoker]]:
@@ -74,40 +89,42 @@ def _walk(index: Functions) -> dict[Key, list[Invoker]]:
 
     def add(value: Any, tpl: Template, rtype: str, lid: str, part: dict[str, Any]) -> None:
         for fn in named(index, value, tpl):
-            out.setdefault(fn, []).append(Invoker(rtype, tpl, lid, part))
+            if not any(i.tpl is tpl and i.logical_id == lid and i.part is part for i in out.get(fn, ())):
+                out.setdefault(fn, []).append(Invoker(rtype, tpl, lid, part))
 
     for tpl, lid, res in index.of_type(RULE):
-        for target in props(res).get("Targets") or []:
-            if isinstance(target, dict):
-                add(target.get("Arn"), tpl, RULE, lid, target)
+        for target in _elements(props(res).get("Targets"), tpl):
+            add(target.get("Arn"), tpl, RULE, lid, target)
     for tpl, lid, res in index.of_type(SCHEDULE):
-        target = props(res).get("Target")
-        if isinstance(target, dict):
+        for target in _mappings(props(res).get("Target"), tpl):
             add(target.get("Arn"), tpl, SCHEDULE, lid, target)
     for tpl, lid, res in index.of_type(SNS_SUBSCRIPTION):
         p = props(res)
-        if p.get("Protocol") == "lambda":
+        if _any(p.get("Protocol"), tpl, ("LAMBDA",)):
             add(p.get("Endpoint"), tpl, SNS_SUBSCRIPTION, lid, p)
     for tpl, lid, res in index.of_type(SNS_TOPIC):
-        for sub in props(res).get("Subscription") or []:
-            if isinstance(sub, dict) and sub.get("Protocol") == "lambda":
+        for sub in _elements(props(res).get("Subscription"), tpl):
+            if _any(sub.get("Protocol"), tpl, ("LAMBDA",)):
                 add(sub.get("Endpoint"), tpl, SNS_TOPIC, lid, sub)
     for tpl, lid, res in index.of_type(BUCKET):
-        config = props(res).get("NotificationConfiguration")
-        for entry in config.get("LambdaConfigurations") or [] if isinstance(config, dict) else []:
-            if isinstance(entry, dict):
+        for config in _mappings(props(res).get("NotificationConfiguration"), tpl):
+            for entry in _elements(config.get("LambdaConfigurations"), tpl):
                 add(entry.get("Function"), tpl, BUCKET, lid, entry)
     for rtype, name in ((PERMISSION, "FunctionName"), (MAPPING, "FunctionName"), (URL, "TargetFunctionArn")):
         for tpl, lid, res in index.of_type(rtype):
             p = props(res)
             add(p.get(name), tpl, rtype, lid, p)
-    for rtype, uri in ((METHOD, "Uri"), (V2_INTEGRATION, "IntegrationUri")):
-        for tpl, lid, res in index.of_type(rtype):
-            p = props(res)
-            integration = p.get("Integration") if rtype == METHOD else p
-            if isinstance(integration, dict) and _integration(integration, uri):
-                for fn in refs.functions(integration.get(uri), tpl):  # an integration URI is never a bare function name
-                    out.setdefault(key(*fn), []).append(Invoker(rtype, tpl, lid, p))
+    for tpl, lid, res in index.of_type(METHOD):
+        p = props(res)
+        for integration in _mappings(p.get("Integration"), tpl):
+            if _any(integration.get("Type"), tpl, LAMBDA_INTEGRATIONS):
+                for fn in refs.functions(integration.get("Uri"), tpl):  # an integration URI is never a bare function name
+                    out.setdefault(key(*fn), []).append(Invoker(METHOD, tpl, lid, p))
+    for tpl, lid, res in index.of_type(V2_INTEGRATION):
+        p = props(res)
+        if _any(p.get("IntegrationType"), tpl, LAMBDA_INTEGRATIONS):
+            for fn in refs.functions(p.get("IntegrationUri"), tpl):
+                out.setdefault(key(*fn), []).append(Invoker(V2_INTEGRATION, tpl, lid, p))
     return out
 
 

@@ -132,11 +132,26 @@ def _names(value: Any, tpl: Template) -> list[str]:
     return names
 
 
-def _flag(resource: dict[str, Any], *path: str) -> bool:
-    value: Any = props(resource)
-    for key in path:
-        value = value.get(key) if isinstance(value, dict) else None
-    return value is True or (isinstance(value, str) and value.lower() == "true")
+def _flag(tpl: Template, resource: dict[str, Any], *path: str) -> bool:
+    """Whether a setting is true in some branch (``path``: the property, then keys inside it)."""
+    for p in possible(props(resource).get(path[0]), tpl):
+        value = p.value
+        for key in path[1:]:
+            value = value.get(key) if isinstance(value, dict) else None
+        if value is True or (isinstance(value, str) and value.lower() == "true"):
+            return True
+    return False
+
+
+def _logs(tpl: Template, resource: dict[str, Any], *path: str) -> bool:
+    """Whether access logging is configured in some branch (a mapping at ``path``)."""
+    for p in possible(props(resource).get(path[0]), tpl):
+        value = p.value
+        for key in path[1:]:
+            value = value.get(key) if isinstance(value, dict) else None
+        if isinstance(value, dict):
+            return True
+    return False
 
 
 def rest_stages(index: Resources, api: Ref) -> list[Stage]:
@@ -148,10 +163,10 @@ def rest_stages(index: Resources, api: Ref) -> list[Stage]:
         for because in exists(tpl, res) if refs.points_to(p.get("RestApiId"), tpl, api) else []:
             names = _names(p.get("StageName"), tpl) or ["(no StageName)"]
             named_stages.update(names)
-            logs = isinstance(p.get("AccessLogSetting"), dict)
+            logs, tracing = _logs(tpl, res, "AccessLogSetting"), _flag(tpl, res, "TracingEnabled")
             throttles = _under(_method_settings(tpl, res), because)
             for name in names:
-                stages.append(Stage(tpl, lid, name, f"Stage {lid}", throttles, _flag(res, "TracingEnabled"), logs))
+                stages.append(Stage(tpl, lid, name, f"Stage {lid}", throttles, tracing, logs))
     for tpl, lid, res in index.of_type(DEPLOYMENT):
         p = props(res)
         created = exists(tpl, res)
@@ -159,8 +174,8 @@ def rest_stages(index: Resources, api: Ref) -> list[Stage]:
             continue
         described = "StageDescription" in p
         throttles = _under(_from_mapping(possible(p.get("StageDescription"), tpl), "StageDescription", True, "MethodSettings"), created[0])
-        tracing = _flag(res, "StageDescription", "TracingEnabled")
-        logs = isinstance(p.get("StageDescription"), dict) and isinstance(p["StageDescription"].get("AccessLogSetting"), dict)
+        tracing = _flag(tpl, res, "StageDescription", "TracingEnabled")
+        logs = _logs(tpl, res, "StageDescription", "AccessLogSetting")
         for name in _names(p.get("StageName"), tpl):
             if name in named_stages and not described:
                 continue  # the Stage resource of that name carries this stage's settings and is judged itself
@@ -183,7 +198,7 @@ def v2_stages(index: Resources, api: Ref) -> list[Stage]:
         p = props(res)
         for because in exists(tpl, res) if refs.points_to(p.get("ApiId"), tpl, api) else []:
             throttles = _under(_from_mapping(possible(p.get("DefaultRouteSettings"), tpl), "DefaultRouteSettings", True, None), because)
-            logs = isinstance(p.get("AccessLogSettings"), dict)
+            logs = _logs(tpl, res, "AccessLogSettings")
             for name in _names(p.get("StageName"), tpl) or ["(no StageName)"]:
                 stages.append(Stage(tpl, lid, name, f"Stage {lid}", throttles, False, logs))
     api_tpl, api_id = api

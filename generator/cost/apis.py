@@ -12,7 +12,7 @@ from .. import limits
 from ..cfn import refs, stages
 from ..cfn.stages import Resources
 from ..cfn.template import Template, props
-from ..cfn.values import ABSENT, Possible, possible
+from ..cfn.values import ABSENT, Possible, items, possible
 from .largest import Picked, pick
 from .model import Api
 
@@ -48,8 +48,8 @@ def _usage_plan_rate(index: Resources, api: Ref, flags: list[dict[str, str]]) ->
     total = None
     for tpl, lid, plan in index.of_type("AWS::ApiGateway::UsagePlan"):
         p = props(plan)
-        entries = p.get("ApiStages")
-        if not isinstance(entries, list) or not any(isinstance(s, dict) and refs.points_to(s.get("ApiId"), tpl, api) for s in entries):
+        entries = [e.value for _i, e in items(p.get("ApiStages"), tpl) if isinstance(e.value, dict)]
+        if not any(refs.points_to(e.get("ApiId"), tpl, api) for e in entries):
             continue
         found = [
             Possible(v.value.get("RateLimit", ABSENT) if isinstance(v.value, dict) else v.value, v.because)

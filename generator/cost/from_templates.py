@@ -16,9 +16,10 @@ from ..cfn import refs
 from ..cfn.index import Index
 from ..cfn.invokers import Invoker
 from ..cfn.template import Template, props, rtype
+from ..cfn.values import ABSENT, Possible, possible, shallow
 from . import apis
 from . import assumptions as A
-from .largest import largest
+from .largest import largest, pick
 from .model import API, OTHER, QUEUE, SCHEDULE, Api, Function, Service, Trigger, WebAcl, key
 
 FUNCTION = "AWS::Lambda::Function"
@@ -46,9 +47,6 @@ def _rid(ref: Ref) -> tuple[int, str]:
 def _function(tpl: Template, lid: str, resource: dict[str, Any], flags: list[dict[str, str]], account: int) -> Function:
     """A function as billed: memory, timeout and reserved concurrency at the largest value a deploy can give them."""
     p = props(resource)
-    arch = p.get("Architectures")
-    snap = p.get("SnapStart")
-    tracing = p.get("TracingConfig")
     chosen: list[str] = []
 
     def read(name: str, aws_max: float, absent: float | None) -> float | None:
@@ -67,12 +65,22 @@ def _function(tpl: Template, lid: str, resource: dict[str, Any], flags: list[dic
         logical_id=lid,
         memory_mb=int(memory or limits.LAMBDA_MIN_MEMORY_MB),
         timeout_s=max(int(timeout or limits.LAMBDA_DEFAULT_TIMEOUT_S), 1),
-        architecture="arm64" if isinstance(arch, list) and "arm64" in arch else "x86_64",
+        # The dearer choice where a branch decides: x86_64 unless every branch is arm64; SnapStart and tracing if any branch has them.
+        architecture="arm64" if all(isinstance(a, list) and "arm64" in a for a in _values(p.get("Architectures"), tpl)) else "x86_64",
         reserved=None if reserved is None else int(reserved),
-        snapstart=isinstance(snap, dict) and snap.get("ApplyOn") == "PublishedVersions",
-        tracing=isinstance(tracing, dict) and tracing.get("Mode") == "Active",
+        snapstart=any(_at(s, "ApplyOn") == "PublishedVersions" for s in _values(p.get("SnapStart"), tpl)),
+        tracing=any(_at(t, "Mode") == "Active" for t in _values(p.get("TracingConfig"), tpl)),
         chosen=chosen,
     )
+
+
+def _values(raw: Any, tpl: Template) -> list[Any]:
+    """Every value a deploy can give a property (ABSENT where it may be missing)."""
+    return [p.value for p in possible(raw, tpl)]
+
+
+def _at(value: Any, key: str) -> Any:
+    return value.get(key) if isinstance(value, dict) else None
 
 
 def _label(tpl: Template, lid: str) -> str:
@@ -156,9 +164,11 @@ class _Builder:
         source = key(sources[0][0].name, sources[0][1]) if sources else str(arn)
         scaling = p.get("ScalingConfig")
         label = _label(tpl, i.logical_id)
-        cap = largest(
-            tpl, scaling.get("MaximumConcurrency") if isinstance(scaling, dict) else None, label, "MaximumConcurrency", MAX_POLLERS, None
-        )
+        caps = [
+            Possible(v.value.get("MaximumConcurrency", ABSENT) if isinstance(v.value, dict) else v.value, v.because)
+            for v in possible(scaling, tpl)
+        ]
+        cap = pick(caps, label, "MaximumConcurrency", MAX_POLLERS, None)
         batch = largest(tpl, p.get("BatchSize"), label, "BatchSize", MAX_BATCH, A.DEFAULT_BATCH_SIZE)
         self.flags.extend({"stack": tpl.name, "logical_id": i.logical_id, "reason": c.unbounded} for c in (cap, batch) if c.unbounded)
         maximum = None if cap.value is None else int(cap.value)
@@ -167,8 +177,9 @@ class _Builder:
 
     def _schedule(self, fn_ref: Ref, i: Invoker) -> None:
         p = props(i.tpl.resources.get(i.logical_id))
-        rate = schedule_rate(p.get("ScheduleExpression"))
-        if i.type == inv.RULE and p.get("EventPattern"):
+        rates = [schedule_rate(v) for v in _values(p.get("ScheduleExpression"), i.tpl)]
+        rate = None if None in rates else max(rates, default=None)  # the fastest schedule; a branch without one is uncapped
+        if i.type == inv.RULE and any(v is not ABSENT for v in _values(p.get("EventPattern"), i.tpl)):
             rate = None
         where = key(i.tpl.name, i.logical_id)
         self.add(fn_ref, Trigger(SCHEDULE, where, None, rate) if rate else Trigger(OTHER, f"events rule {where}"))
@@ -179,14 +190,15 @@ class _Builder:
     def _permission(self, fn_ref: Ref, i: Invoker) -> None:
         p, tpl = i.part, i.tpl
         fn = self.functions[_rid(fn_ref)]
-        principal = p.get("Principal") if isinstance(p.get("Principal"), str) else "another principal"
+        principals = [v if isinstance(v, str) else "another principal" for v in _values(p.get("Principal"), tpl)]
+        principal = " or ".join(dict.fromkeys(principals)) or "another principal"
         sources = list(refs.targets(p.get("SourceArn"), tpl))
         api = next((self.apis[_rid(s)] for s in sources if _rid(s) in self.apis), None)
         if api is not None:
             self.link_api(api, fn_ref)
             return
         rule_ids = {key(s[0].name, s[1]) for s in sources if rtype(s[0].resources.get(s[1])) == "AWS::Events::Rule"}
-        known = principal.startswith("apigateway.") and any(t.kind == API for t in fn.triggers)
+        known = all(v.startswith("apigateway.") for v in principals) and any(t.kind == API for t in fn.triggers)
         if known or (rule_ids and any(t.source in rule_ids for t in fn.triggers)):
             return
         url = "InvokeFunctionUrl" in str(p.get("Action"))  # the permission a function URL needs: the URL is the trigger
@@ -196,12 +208,12 @@ class _Builder:
 
     def provisioned(self) -> None:
         for tpl, lid, res in self.index.of_type("AWS::Lambda::Alias", "AWS::Lambda::Version"):
-            config = props(res).get("ProvisionedConcurrencyConfig")
-            raw = config.get("ProvisionedConcurrentExecutions") if isinstance(config, dict) else None
-            count = int(
-                largest(tpl, raw, _label(tpl, lid), "ProvisionedConcurrentExecutions", limits.LAMBDA_DEFAULT_ACCOUNT_CONCURRENCY, 0).value
-                or 0
-            )
+            configs = [c.value for c in shallow(props(res).get("ProvisionedConcurrencyConfig"), tpl) if isinstance(c.value, dict)]
+            label, most = _label(tpl, lid), limits.LAMBDA_DEFAULT_ACCOUNT_CONCURRENCY
+            picked = [
+                largest(tpl, c.get("ProvisionedConcurrentExecutions"), label, "ProvisionedConcurrentExecutions", most, 0) for c in configs
+            ]
+            count = int(max((c.value or 0 for c in picked), default=0))
             fn_ref = refs.function_of((tpl, lid)) if count else None
             fn = self.functions.get(_rid(fn_ref)) if fn_ref else None
             if fn is not None and count:
@@ -210,8 +222,8 @@ class _Builder:
     def web_acls(self) -> list[WebAcl]:
         acls: dict[tuple[int, str], WebAcl] = {}
         for tpl, lid, res in self.index.of_type("AWS::WAFv2::WebACL"):
-            rules = props(res).get("Rules")
-            acls[(id(tpl), lid)] = WebAcl(tpl.name, lid, len(rules) if isinstance(rules, list) else 0)
+            rules = max((len(r.value) for r in shallow(props(res).get("Rules"), tpl) if isinstance(r.value, list)), default=0)
+            acls[(id(tpl), lid)] = WebAcl(tpl.name, lid, rules)
         for tpl, _lid, res in self.index.of_type("AWS::WAFv2::WebACLAssociation"):
             p = props(res)
             acl = next((acls[_rid(r)] for r in refs.targets(p.get("WebACLArn"), tpl) if _rid(r) in acls), None)
