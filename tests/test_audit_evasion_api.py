@@ -29,6 +29,11 @@ CASES = [
     ("allowed-zero", "Api", ["ThrottlingBurstLimit 0", "parameter Burst = 0"]),
     ("protocol-sub", "Http", ["HTTP API Http", "stage $default", "no stage-wide throttle"]),
     ("protocol-if", "Http", ["stage live", "when IsHttp is true"]),
+    (
+        "usage-plan",
+        "Api",
+        ["stage Prod of Stage ProdStage: no stage-wide throttle; usage plan Partners lets its keys call it with no throttle"],
+    ),
     ("conditional-overrides", "Http", ["stage $default of Http's quick create: no stage-wide throttle (when IsProd is false)"]),
 ]
 

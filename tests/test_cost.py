@@ -305,9 +305,15 @@ def test_every_live_stage_is_priced_as_the_audit_sees_it() -> None:
     shapes = Path(__file__).parent / "fixtures" / "evasion" / "api"
     open_apis = {
         shape: {f["logical_id"] for f in cost([shapes / shape / "fail.yaml"], region="us-east-1").limited_by_account}
-        for shape in ("decoy-stage", "one-method", "quick-create", "rate-absent")
+        for shape in ("decoy-stage", "one-method", "quick-create", "rate-absent", "usage-plan")
     }
-    assert open_apis == {"decoy-stage": {"Api"}, "one-method": {"Api"}, "quick-create": {"Http", "Fn"}, "rate-absent": {"Http"}}
+    assert open_apis == {
+        "decoy-stage": {"Api"},
+        "one-method": {"Api"},
+        "quick-create": {"Http", "Fn"},
+        "rate-absent": {"Http"},
+        "usage-plan": {"Api"},  # a second plan without a throttle: its keys call at any rate
+    }
     [rest] = [i for i in cost([shapes / "decoy-stage" / "pass.yaml"], region="us-east-1").items if i.service == "API Gateway REST"]
     assert rest.inputs["requests_per_s"] == 50 + 10  # the deployment's stage and the other stage, each at its throttle
     [http] = [i for i in cost([shapes / "rate-absent" / "pass.yaml"], region="us-east-1").items if i.service == "API Gateway HTTP"]

@@ -80,8 +80,8 @@ def _problems(throttles: list[Throttle]) -> tuple[list[str], list[str]]:
     return failed, unproven
 
 
-def _plans(ctx: Context, api: refs.Ref) -> list[tuple[list[str], list[Throttle]]]:
-    """Each usage plan on the API: the stage names it lists and its possible throttles."""
+def _plans(ctx: Context, api: refs.Ref) -> list[tuple[str, list[str] | None, list[Throttle]]]:
+    """Each usage plan on the API: its logical id, the stage names it lists (None: one cannot be read) and its throttles."""
     out = []
     for tpl, lid, plan in ctx.index.of_type("AWS::ApiGateway::UsagePlan"):
         p = props(plan)
@@ -89,7 +89,10 @@ def _plans(ctx: Context, api: refs.Ref) -> list[tuple[list[str], list[Throttle]]
         entries = [s for s in stages_listed if refs.points_to(s.get("ApiId"), tpl, api)]
         if not entries:
             continue
-        names = [v.value for s in entries for v in possible(s.get("Stage"), tpl) if isinstance(v.value, str)]
+        values = [v.value for s in entries for v in possible(s.get("Stage"), tpl)]
+        names: list[str] | None = [name for v in values for name in _stage_names(v)]
+        if any(not _stage_names(v) for v in values):
+            names = None  # a stage it names cannot be read: it may be any of them
         found = possible(p.get("Throttle"), tpl)
         throttles = [
             Throttle(v.value.get("RateLimit", ABSENT), v.value.get("BurstLimit", ABSENT), v.because, f"UsagePlan {lid}")
@@ -97,13 +100,33 @@ def _plans(ctx: Context, api: refs.Ref) -> list[tuple[list[str], list[Throttle]]
             else Throttle(v.value, v.value, v.because, f"UsagePlan {lid}")
             for v in found
         ]
-        out.append((names, throttles))
+        out.append((lid, names, throttles))
     return out
 
 
-def _planned(stage: Stage, plans: list[tuple[list[str], list[Throttle]]]) -> bool:
-    """Whether a usage plan whose every possible throttle passes names this stage (any stage, when none is in the templates)."""
-    return any((not stage.origin or stage.name in names) and _problems(throttles) == ([], []) for names, throttles in plans)
+def _stage_names(value: Any) -> list[str]:
+    """The stage names a usage plan's Stage names: a literal, or a Ref to an AWS::ApiGateway::Stage (its StageName)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, Unknown) and value.kind == "reference" and value.target is not None:
+        tpl, lid = value.target
+        resource = tpl.resources.get(lid)
+        if isinstance(resource, dict) and resource.get("Type") == stages.REST_STAGE:
+            return [v.value for v in possible(props(resource).get("StageName"), tpl) if isinstance(v.value, str)]
+    return []
+
+
+def _planned(stage: Stage, plans: list[tuple[str, list[str] | None, list[Throttle]]]) -> tuple[bool, list[str]]:
+    """Whether the usage plans cover this stage of an API whose every method needs a key: at least one plan names it
+    and every plan that does throttles (the keys of an unthrottled plan call it at any rate); else why not."""
+    naming = [(lid, t) for lid, names, t in plans if not stage.origin or names is None or stage.name in names]
+    bad = []
+    for lid, throttles in naming:
+        fails, unknown = _problems(throttles)
+        if fails or unknown:
+            said = "; ".join(f.replace(stages.NONE, "no throttle") for f in [*fails, *unknown])
+            bad.append(f"usage plan {lid} lets its keys call it with {said}")
+    return bool(naming) and not bad, bad
 
 
 def _stage_text(stage: Stage) -> str:
@@ -115,15 +138,18 @@ MESSAGES = f"connected clients send messages, each one a function invocation, at
 
 
 def _verdict(
-    kind: str, lid: str, found: list[Stage], plans: list[tuple[list[str], list[Throttle]]], flood: str = FLOOD
+    kind: str, lid: str, found: list[Stage], plans: list[tuple[str, list[str] | None, list[Throttle]]], flood: str = FLOOD
 ) -> tuple[str, str] | None:
     """(message, fix variant) for an API whose stages are not all proven throttled, else None."""
     failed: list[str] = []
     unproven: list[str] = []
     for stage in found:
-        if plans and _planned(stage, plans):
-            continue
         fails, unknown = _problems(stage.throttles)
+        if plans and (fails or unknown):
+            covered, why_not = _planned(stage, plans)
+            if covered:
+                continue
+            fails = [*fails, *why_not]
         if fails:
             failed.append(f"{_stage_text(stage)}: {'; '.join(fails)}")
         if unknown:
@@ -199,8 +225,8 @@ API_THROTTLING = Rule(
     checks="every live stage (a `Deployment`'s `StageName`, each `Stage`, an HTTP API's quick-create `$default`, throttled through "
     "`ApiGatewayManagedOverrides`) has a stage-wide throttle, rate and burst above 0 on every `Fn::If` branch and parameter value: "
     "REST: the deployment's `StageDescription` or a `MethodSettings` entry for `ResourcePath: /*` and `HttpMethod: *` (a "
-    "method's own entry does not count), or a usage plan with a throttle naming the stage when every method (OPTIONS "
-    "excepted) requires an API key; HTTP API (also one imported from an OpenAPI `Body`, as SAM's `HttpApi`, or whose "
+    "method's own entry does not count), or, when every method (OPTIONS "
+    "excepted) requires an API key, the usage plans that name the stage, each with a throttle; HTTP API (also one imported from an OpenAPI `Body`, as SAM's `HttpApi`, or whose "
     "`ProtocolType` is spelled through `Fn::Sub`/`Fn::If`): the stage's `DefaultRouteSettings`. A stage, deployment or overrides resource under a resource `Condition` counts only where it exists. A rate or burst that is "
     "a parameter without `AllowedValues` or a `MinValue` above 0 cannot be proven (its own finding, with the fix that bounds it)",
     levels="error",

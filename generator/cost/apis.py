@@ -44,7 +44,7 @@ def _stages_rate(api: Ref, found: list[stages.Stage], flags: list[dict[str, str]
 
 
 def _usage_plan_rate(index: Resources, api: Ref, flags: list[dict[str, str]]) -> float | None:
-    """Usage plans throttle per API key: the plan's largest rate times its keys."""
+    """Usage plans throttle per API key: the plan's largest rate times its keys, summed; None when one plan has no throttle."""
     total = None
     for tpl, lid, plan in index.of_type("AWS::ApiGateway::UsagePlan"):
         p = props(plan)
@@ -57,7 +57,7 @@ def _usage_plan_rate(index: Resources, api: Ref, flags: list[dict[str, str]]) ->
         ]
         picked = pick(found, _label((tpl, lid)), "Throttle.RateLimit", ACCOUNT_RPS, None)
         if picked.value is None:
-            continue
+            return None  # a plan without a throttle lets its keys call at any rate: only the account limits the API
         if picked.unbounded:
             flags.append({"stack": tpl.name, "logical_id": lid, "reason": picked.unbounded})
         keys = sum(
