@@ -29,11 +29,12 @@ def walks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return count
 
 
-def test_one_walk_serves_reserved_concurrency_and_async_failures(walks: list[int]) -> None:
+def test_one_walk_serves_reserved_concurrency_the_queue_rules_and_async_failures(walks: list[int]) -> None:
     findings = audit([FIXTURES / "reserved-concurrency" / "fail.yaml"])
     assert {"reserved-concurrency", "async-failure-destination"} <= {f.rule for f in findings}
     assert len(walks) == 1
-    audit([FIXTURES / "async-failure-destination" / "fail.yaml"])
+    findings = audit([FIXTURES / "queue-visibility" / "fail.yaml"], account_concurrency=1000)
+    assert "queue-visibility" in {f.rule for f in findings}
     assert len(walks) == 2  # once per audit
 
 

@@ -21,7 +21,6 @@ from .model import ERROR, FUNCTION, Context, Finding, Index, Template, as_list, 
 
 ALARM = "AWS::CloudWatch::Alarm"
 QUEUE = "AWS::SQS::Queue"
-MAPPING = "AWS::Lambda::EventSourceMapping"
 INVOKE = "lambda:invokefunction"  # IAM action names match case-insensitively, with * and ? wildcards
 # Services that invoke Lambda asynchronously through a resource-based permission (Principal <service>.amazonaws.com).
 # The framework's own custom-resource function (existing S3 buckets, Cognito pools, event buses): deploy-time only.
@@ -91,15 +90,17 @@ def errors_alarm(ctx: Context) -> Iterator[Finding]:
 def _sqs_mappings(
     ctx: Context,
 ) -> Iterator[tuple[Template, str, dict[str, Any], tuple[Template, str], tuple[Template, str, dict[str, Any]]]]:
-    """Each event source mapping from an in-template SQS queue: the mapping, its queue and its function."""
-    for tpl, lid, mapping in ctx.index.of_type(MAPPING):
-        p = props(mapping)
-        queue = next((r for r in refs.targets(p.get("EventSourceArn"), tpl) if rtype(r[0].resources.get(r[1])) == QUEUE), None)
-        functions = refs.functions(p.get("FunctionName"), tpl)
-        if queue is None or not functions:
-            continue
-        ftpl, flid = functions[0]
-        yield tpl, lid, mapping, queue, (ftpl, flid, ftpl.resources[flid])
+    """Each event source mapping from an in-template SQS queue: the mapping, its queue and its function (read from the
+    shared walk of what invokes each function)."""
+    invoked = inv.invokers(ctx.index)
+    for ftpl, flid, fn in ctx.index.of_type(FUNCTION):
+        for i in invoked.get(inv.key(ftpl, flid), ()):
+            if i.type != inv.MAPPING:
+                continue
+            targets = refs.targets(i.part.get("EventSourceArn"), i.tpl)
+            queue = next((r for r in targets if rtype(r[0].resources.get(r[1])) == QUEUE), None)
+            if queue is not None:
+                yield i.tpl, i.logical_id, i.tpl.resources[i.logical_id], queue, (ftpl, flid, fn)
 
 
 def queue_visibility(ctx: Context) -> Iterator[Finding]:
