@@ -77,7 +77,11 @@ FAILING: dict[str, tuple[set[str], str]] = {
     "lambda-permission-sourcearn-novalue": ({PERM}, "when IsProd is false"),
     "lambda-permission-param": (
         {PERM},
-        f"parameter Caller (no AllowedValues) with no SourceArn, SourceAccount or PrincipalOrgID: it {UNPROVABLE}",
+        f"takes its Principal from parameter Caller (no AllowedValues): it {UNPROVABLE}",
+    ),
+    "lambda-permission-sourceaccount-param": (
+        {PERM},
+        f'lets Principal "*" in, narrowed only by parameter Caller (no AllowedValues): it {UNPROVABLE}',
     ),
     "lambda-url-if": ({URL}, "AuthType NONE (when IsProd is false)"),
     "lambda-url-sub": ({URL}, "AuthType NONE"),
@@ -114,6 +118,7 @@ FAILING: dict[str, tuple[set[str], str]] = {
     "iam-admin-json-string": ({"iam-wildcard"}, "administrator access"),
     "iam-admin-if": ({"iam-wildcard"}, "(when IsProd is false): administrator access"),
     "iam-admin-sub": ({"iam-wildcard"}, "administrator access"),
+    "iam-admin-notaction": ({"iam-wildcard"}, "every action but those its NotAction lists on Resource"),
     "iam-role-policies-if": ({"iam-wildcard"}, "(when IsProd is false): administrator access"),
 }
 SAFE = sorted(p.stem for p in EVASION.glob("*-safe.yaml"))

@@ -183,3 +183,14 @@ def test_a_resource_condition_bounds_its_properties() -> None:
     prod = {"Condition": "IsProd", "Properties": {"Cidr": {"Fn::If": ["IsProd", "10.0.0.0/8", "0.0.0.0/0"]}}}
     assert property_values(t, prod, "Cidr") == [Possible("10.0.0.0/8", ("when IsProd is true",))]
     assert property_values(t, {"Condition": "Never", "Properties": {"Cidr": "0.0.0.0/0"}}, "Cidr") == []
+
+
+def test_the_layer_imports_nothing_from_the_audit() -> None:
+    """Dependencies point one way: the audit, cost and init use generator/cfn, never the reverse."""
+    import ast
+
+    for path in (Path(__file__).parent.parent / "generator" / "cfn").glob("*.py"):
+        tree = ast.parse(path.read_text())
+        imported = [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
+        imported += [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+        assert not [m for m in imported if "audit" in m], path.name

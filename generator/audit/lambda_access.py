@@ -11,10 +11,10 @@ with ``FunctionUrlAuthType: NONE`` anyone on the internet, invoke the function, 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..cfn import refs
-from ..cfn.values import ABSENT, Possible, Unknown, merge, property_values, unprovable, why
+from ..cfn.values import ABSENT, MAX_COMBINATIONS, Possible, Unknown, merge, property_values, unprovable, why
 from .fixes import fix
 from .model import ERROR, Context, Finding, Template, finding, fn_label, props
 
@@ -57,33 +57,42 @@ def function_url_public(ctx: Context) -> Iterator[Finding]:
                 break
 
 
-def _everyone(tpl: Template, permission: dict[str, Any]) -> Possible | None:
-    """The first way the permission's principal is anyone and no pinning property narrows it (None if never)."""
+class Open(NamedTuple):
+    """A deploy in which the permission may be for everyone: the principal, why, and the pin that cannot be proven."""
+
+    principal: Any
+    because: tuple[str, ...]
+    unsure: Unknown | None  # a SourceArn/SourceAccount/PrincipalOrgID the deployer chooses, else None
+
+
+def _everyone(tpl: Template, permission: dict[str, Any]) -> Open | None:
+    """The first way the permission's principal is anyone and no pinning property narrows it (None if never);
+    deploys that are definitely open come before those that only cannot be proven closed."""
     pins: list[list[Possible]] | None = None
+    found: list[Open] = []
     for principal in property_values(tpl, permission, "Principal"):
         value = principal.value
         if not (value == "*" or unprovable(value)):
             continue
         pins = pins if pins is not None else [property_values(tpl, permission, name) for name in PINNING]
-        open_ = _unpinned(pins, principal.because)
-        if open_ is not None:
-            return Possible(value, open_)
-    return None
+        found.extend(Open(value, reasons, unsure) for reasons, unsure in _unpinned(pins, principal.because))
+    found.sort(key=lambda o: o.unsure is not None or isinstance(o.principal, Unknown))
+    return found[0] if found else None
 
 
-def _unpinned(pins: list[list[Possible]], because: tuple[str, ...]) -> tuple[str, ...] | None:
-    """Reasons for a deploy in which no pinning property holds a real value (None when one always does)."""
-    combos: list[tuple[str, ...]] = [because]
+def _unpinned(pins: list[list[Possible]], because: tuple[str, ...]) -> list[tuple[tuple[str, ...], Unknown | None]]:
+    """Deploys in which no pinning property holds a real value: their reasons, and a pin the deployer chooses."""
+    combos: list[tuple[tuple[str, ...], Unknown | None]] = [(because, None)]
     for options in pins:
-        nxt: list[tuple[str, ...]] = []
-        for reasons in combos:
+        nxt: list[tuple[tuple[str, ...], Unknown | None]] = []
+        for reasons, unsure in combos:
             for option in options:
                 pinned = option.value is not ABSENT and not unprovable(option.value) and option.value not in ("*", "")
                 merged = merge(reasons, option.because)
                 if not pinned and merged is not None:
-                    nxt.append(merged)
-        combos = nxt[:64]
-    return combos[0] if combos else None
+                    nxt.append((merged, unsure or (option.value if unprovable(option.value) else None)))
+        combos = nxt[:MAX_COMBINATIONS]
+    return combos
 
 
 def _url_only(tpl: Template, permission: dict[str, Any]) -> bool:
@@ -110,7 +119,7 @@ def lambda_permission_public(ctx: Context) -> Iterator[Finding]:
         actions = property_values(tpl, permission, "Action")
         public_url = next(
             (
-                merge(found.because, a.because, u.because)
+                merge(found.because, a.because, u.because) if found.unsure is None and found.principal == "*" else None
                 for a in actions
                 for u in url_auth
                 if str(a.value).lower() in ("lambda:invokefunctionurl", "lambda:*") and u.value == "NONE"
@@ -129,14 +138,13 @@ def lambda_permission_public(ctx: Context) -> Iterator[Finding]:
                 fix("function-url-public", tpl),
             )
             continue
-        if isinstance(found.value, Unknown):
-            message = (
-                f"Permission {lid} on {label} takes its Principal from {found.value.detail}{why(found.because)} with no "
-                "SourceArn, SourceAccount or PrincipalOrgID: it cannot be proven to exclude everyone."
-            )
-            yield finding(
-                "lambda-permission-public", ERROR, tpl, lid, "Properties.Principal", message, fix("unprovable", tpl, what="Principal")
-            )
+        if isinstance(found.principal, Unknown) or found.unsure is not None:
+            if isinstance(found.principal, Unknown):
+                what = f"takes its Principal from {found.principal.detail}"
+            else:
+                what = f'lets Principal "*" in, narrowed only by {found.unsure.detail}'  # type: ignore[union-attr]
+            message = f"Permission {lid} on {label} {what}{why(found.because)}: it cannot be proven to exclude everyone."
+            yield finding("lambda-permission-public", ERROR, tpl, lid, "Properties.Principal", message, fix("unprovable", tpl))
             continue
         yield finding(
             "lambda-permission-public",

@@ -201,6 +201,10 @@ def iam_wildcard(ctx: Context) -> Iterator[Finding]:
                 because = merge(outer, st.because) or ()
                 actions, any_action = _strings_of(st.value, "Action", tpl)
                 _, any_resource = _strings_of(st.value, "Resource", tpl)
+                label = 'Action "*"'
+                if not any_action:  # NotAction with Allow: every action but the few it lists
+                    any_action = next((p.because or ("always",) for p in field(st.value, "NotAction", tpl) if p.value is not ABSENT), ())
+                    label = "every action but those its NotAction lists"
                 path = f"{where}.Statement[{i}]"
                 reasons = tuple(r for r in (merge(because, any_action) or ()) if r != "always")
                 if any_action and any_resource:
@@ -212,7 +216,7 @@ def iam_wildcard(ctx: Context) -> Iterator[Finding]:
                         tpl,
                         lid,
                         f"{path}.Action",
-                        f'IAM {lid} allows Action "*" on Resource "*"{why(both)}: administrator access, every API of every service '
+                        f'IAM {lid} allows {label} on Resource "*"{why(both)}: administrator access, every API of every service '
                         "on every resource in the account.",
                         fix("iam-wildcard.action", tpl),
                     )
@@ -225,7 +229,7 @@ def iam_wildcard(ctx: Context) -> Iterator[Finding]:
                         tpl,
                         lid,
                         f"{path}.Action",
-                        f'IAM {lid} allows Action "*"{why(reasons)}: every API of every service.',
+                        f"IAM {lid} allows {label}{why(reasons)}: every API of every service.",
                         fix("iam-wildcard.action", tpl),
                     )
                     continue

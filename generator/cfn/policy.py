@@ -38,7 +38,10 @@ def documents(value: Any, tpl: Template) -> list[Possible]:
         elif isinstance(doc, Unknown) and doc.detail.lstrip().startswith("{"):
             # JSON text built by Fn::Sub / Fn::Join around unknown parts: read it, each unknown part kept unknown
             parsed = _parsed(doc.detail, tpl)
-            doc = _marked(parsed, doc.kind) if isinstance(parsed, dict) else doc
+            try:
+                doc = _marked(parsed, doc.kind) if isinstance(parsed, dict) else doc
+            except RecursionError:  # a hostile nesting inside the text: unreadable, so unprovable
+                doc = Unknown(UNRESOLVED, "a policy document string nested too deep to read")
         out.append(Possible(doc, p.because))
     return out
 

@@ -30,7 +30,7 @@ IAM_WILDCARD = Rule(
     severity=ERROR,
     summary='no Action "*" on Resource "*" (administrator: error), no Action "*" and no data-service action on Resource "*" (warning)',
     help='Action "*" or a data-service action on Resource "*" turns one bug or injected request into access to every table, bucket or secret in the account; both together are administrator access. Policies given as JSON strings and statements behind Fn::If are read too.',
-    checks='no `Action: "*"` on `Resource: "*"` (administrator access: error); no `Action: "*"`, and no data-service action (S3, DynamoDB, RDS, Secrets Manager, SSM, KMS, SQS, ...) on `Resource: "*"` (warning); policies given as JSON strings and statements behind `Fn::If` are read too',
+    checks='no `Action: "*"` (or an `Allow` with `NotAction`) on `Resource: "*"` (administrator access: error); no `Action: "*"`, and no data-service action (S3, DynamoDB, RDS, Secrets Manager, SSM, KMS, SQS, ...) on `Resource: "*"` (warning); policies given as JSON strings and statements behind `Fn::If` are read too',
     levels="error; warning",
     fixes={
         "action": Fix(
