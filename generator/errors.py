@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from .printable import printable
-
 
 class SlsguardError(Exception):
     """Base of every error slsguard raises on purpose."""
@@ -23,6 +21,8 @@ class UserError(SlsguardError):
 
     def __str__(self) -> str:
         """One line whatever the message quotes: control, line-breaking and bidi characters are escaped."""
+        from .printable import printable  # here, not at the top: errors.py stays free of imports
+
         return printable(f"{self.message} {self.hint}".strip())
 
 

@@ -44,16 +44,12 @@ def slsguard(cwd: Path, *argv: str) -> subprocess.CompletedProcess[str]:
 
 
 def billion_laughs() -> bytes:
-    """Nine levels of nine aliases: about 700 bytes that a naive reader turns into 9^9 strings."""
-    lines = [
-        "Resources:",
-        "  T:",
-        "    Type: AWS::SNS::Topic",
-        "    Metadata:",
-        '      a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]',
-    ]
+    """Nine levels of nine aliases in a function's environment (which the secret rule walks): under 800 bytes that a
+    naive reader turns into 9^9 strings."""
+    lines = ["Resources:", "  F:", "    Type: AWS::Lambda::Function", "    Properties:", "      Environment:", "        Variables:"]
+    lines.append('          a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]')
     for prev, name in zip("abcdefgh", "bcdefghi", strict=True):
-        lines.append(f"      {name}: &{name} [{','.join([f'*{prev}'] * 9)}]")
+        lines.append(f"          {name}: &{name} [{','.join([f'*{prev}'] * 9)}]")
     return ("\n".join(lines) + "\n").encode()
 
 

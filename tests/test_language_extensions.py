@@ -216,3 +216,25 @@ def test_macros_exit_2_with_how_to_audit_the_processed_template(tmp_path: Path, 
     assert done.stderr.startswith(f"slsguard: t.yaml: {says}"), done.stderr
     if name != "foreach-without-transform":
         assert "--template-stage Processed" in done.stderr
+
+
+def test_an_outer_loop_over_a_default_and_an_inner_literal_loop_in_one_string() -> None:
+    # The inner item is known and written in; the outer one stays a variable; a plain string's other ${...} stay literal.
+    params = {"P": {"Type": "CommaDelimitedList", "Default": "x,y"}}
+    inner = {
+        "T${O}${I}": {
+            "Type": "AWS::SNS::Topic",
+            "Properties": {"N": "${O}-${I}-${AWS::Region}", "S": {"Fn::Sub": "${O}/${I}/${AWS::Region}"}},
+        }
+    }
+    body = expanded({"Fn::ForEach::O": ["O", {"Ref": "P"}, {"Fn::ForEach::I": ["I", ["a"], inner]}]}, Parameters=params)
+    second = body["Resources"]["Tya"]["Properties"]
+    select = {"Fn::Select": [1, {"Ref": "P"}]}
+    assert second["N"] == {"Fn::Sub": ["${O}-a-${!AWS::Region}", {"O": select}]}
+    assert second["S"] == {"Fn::Sub": ["${O}/a/${AWS::Region}", {"O": select}]}
+
+
+def test_an_inner_identifier_shadows_an_outer_one_of_the_same_name() -> None:
+    inner = {"Fn::ForEach::In": ["X", ["inner"], {"T${X}": {"Type": "AWS::SNS::Topic", "Properties": {"V": "${X}", "R": {"Ref": "X"}}}}]}
+    body = expanded({"Fn::ForEach::Out": ["X", ["outer"], inner]})
+    assert body["Resources"] == {"Tinner": {"Type": "AWS::SNS::Topic", "Properties": {"V": "inner", "R": "inner"}}}

@@ -45,14 +45,6 @@ class _Loop:
         """An OutputKey: ``${Id}`` is the item, ``&{Id}`` the item without its non-alphanumeric characters."""
         return text.replace(self.key_marks[0], self.item).replace(self.key_marks[1], _NOT_ALNUM.sub("", self.item))
 
-    def string(self, text: str) -> Any:
-        """A string outside Fn::Sub: the item substituted, or an Fn::Sub that keeps the parameter when it is not known."""
-        if not any(mark in text for mark in self.key_marks):
-            return text
-        if isinstance(self.value, str):
-            return self.key(text)
-        return {"Fn::Sub": [self.sub_template(text.replace("${", "${!")), {self.ident: self.value}]}
-
     def sub_template(self, text: str) -> str:
         """An Fn::Sub template with this identifier's marks as one ``${Id}`` variable (its value given beside it)."""
         return text.replace(f"${{!{self.ident}}}", f"${{{self.ident}}}").replace(self.key_marks[1], f"${{{self.ident}}}")
@@ -156,16 +148,14 @@ class _Expander:
 
     @staticmethod
     def _key(key: Any, bound: tuple[_Loop, ...]) -> Any:
-        for b in bound:
+        for b in reversed(bound):
             key = b.key(key) if isinstance(key, str) else key
         return key
 
     def value(self, node: Any, bound: tuple[_Loop, ...]) -> Any:
         """A value with the bound identifiers substituted, inner loops expanded and Fn::Length/ToJsonString folded."""
         if isinstance(node, str):
-            for b in bound:
-                node = b.string(node) if isinstance(node, str) else node
-            return node
+            return _string(node, bound) if bound else node
         if isinstance(node, list):
             if bound:
                 self.count(bound[-1].ident, len(node))
@@ -192,7 +182,7 @@ class _Expander:
         if not isinstance(text, str) or not isinstance(variables, dict):
             return {"Fn::Sub": self.value(arg, bound)}
         variables = self.value(variables, bound)
-        for b in bound:
+        for b in reversed(bound):  # the innermost loop's identifier shadows an outer one of the same name
             if not any(mark in text for mark in b.key_marks):
                 continue
             if isinstance(b.value, str):
@@ -200,6 +190,23 @@ class _Expander:
             else:
                 text, variables = b.sub_template(text), {**variables, b.ident: b.value}
         return {"Fn::Sub": [text, variables] if variables else text}
+
+
+def _string(text: str, bound: tuple[_Loop, ...]) -> Any:
+    """A string outside Fn::Sub: known items written in; items a deploy chooses kept as Fn::Sub variables."""
+    unknown: list[_Loop] = []
+    for b in reversed(bound):  # innermost first: its identifier shadows an outer one of the same name
+        if any(mark in text for mark in b.key_marks):
+            if isinstance(b.value, str):
+                text = b.key(text)
+            else:
+                unknown.append(b)
+    if not unknown:
+        return text
+    template = text.replace("${", "${!")  # the rest of the string stays literal inside the Fn::Sub
+    for b in unknown:
+        template = b.sub_template(template)
+    return {"Fn::Sub": [template, {b.ident: b.value for b in unknown}]}
 
 
 def _literal(value: Any) -> bool:
