@@ -26,6 +26,7 @@ CASES = [
     ("rate-if", "Api", ["stage live", "ThrottlingRateLimit 0", "when IsProd is false"]),
     ("rate-absent", "Http", ["stage $default", "no stage-wide throttle", "when IsProd is false"]),
     ("rate-parameter", "Api", ["cannot be proven", "parameter Rate"]),
+    ("rate-infinite", "Api", ["ThrottlingRateLimit inf", "ThrottlingBurstLimit NaN"]),
     ("allowed-zero", "Api", ["ThrottlingBurstLimit 0", "parameter Burst = 0"]),
     ("protocol-sub", "Http", ["HTTP API Http", "stage $default", "no stage-wide throttle"]),
     ("protocol-if", "Http", ["stage live", "when IsHttp is true"]),

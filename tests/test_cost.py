@@ -293,6 +293,7 @@ def test_a_value_only_the_deployer_bounds_is_priced_at_the_aws_maximum_and_flagg
     [
         ("negative.yaml", "Fn MemorySize=-128 (when IsProd is false) is not allowed: it must be a number >= 0."),
         ("not-a-number.yaml", "Fn Timeout='ten' is not allowed: it must be a number >= 0."),
+        ("infinite.yaml", "Fn MemorySize=inf is not allowed: it must be a number >= 0."),
     ],
 )
 def test_negative_or_non_numeric_values_exit_2_with_one_line(capsys: pytest.CaptureFixture[str], fixture: str, expected: str) -> None:

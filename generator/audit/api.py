@@ -7,6 +7,7 @@ from typing import Any, NamedTuple
 
 from .. import limits
 from ..cfn import refs, stages
+from ..cfn.numbers import number
 from ..cfn.values import ABSENT, Unknown, merge, possible, property_values, shallow, why
 from .model import ERROR, WARNING, Context, Finding, Template, fn_label, literal_true, props
 from .rule import Fix, Rule
@@ -56,17 +57,8 @@ def _body_integrations(body: Any) -> Iterator[dict[str, Any]]:
 
 def _limit(millis: Any, tpl: Template, default: int) -> float:
     """The integration's timeout in seconds: the smallest a deploy can give it (the default when absent or not known)."""
-    found = [_number(p.value) for p in possible(millis, tpl)]
+    found = [number(p.value) for p in possible(millis, tpl)]
     return min((v / 1000 for v in found if v), default=float(default))
-
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        return None
-    try:
-        return float(value)
-    except ValueError:
-        return None
 
 
 class Timeout(NamedTuple):
@@ -89,7 +81,7 @@ def longest(tpl: Template, fn: dict[str, Any]) -> Timeout:
                 continue
             value, reason = bound, f" ({p.value.detail.split(' (')[0]}'s MaxValue)"
         else:
-            value = float(limits.LAMBDA_DEFAULT_TIMEOUT_S) if p.value is ABSENT else _number(p.value)
+            value = float(limits.LAMBDA_DEFAULT_TIMEOUT_S) if p.value is ABSENT else number(p.value)
             reason = why(p.because)
         if value is not None and (best is None or value > best):
             best, because = value, reason
@@ -101,7 +93,7 @@ def maximum(value: Unknown) -> float | None:
     if value.kind != "parameter" or value.target is None:
         return None
     spec = value.target[0].section("Parameters").get(value.target[1])
-    return _number(spec.get("MaxValue")) if isinstance(spec, dict) else None
+    return number(spec.get("MaxValue")) if isinstance(spec, dict) else None
 
 
 def api_timeout(ctx: Context) -> Iterator[Finding]:

@@ -14,6 +14,7 @@ from typing import Any
 
 from .. import limits
 from ..cfn import refs, stages
+from ..cfn.numbers import number
 from ..cfn.stages import Stage, Throttle
 from ..cfn.values import ABSENT, Unknown, items, possible, why
 from .api import all_keyed
@@ -31,18 +32,7 @@ def bound_below(value: Unknown) -> float | None:
     spec = tpl.section("Parameters").get(name)
     if not isinstance(spec, dict) or spec.get("Type") != "Number":
         return None
-    return _number(spec.get("MinValue"))
-
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return float(value)
-    try:
-        return float(value) if isinstance(value, str) else None
-    except ValueError:
-        return None
+    return number(spec.get("MinValue"))
 
 
 def _judge(name: str, value: Any) -> tuple[str | None, str | None]:
@@ -56,8 +46,8 @@ def _judge(name: str, value: Any) -> tuple[str | None, str | None]:
         if value.kind == "parameter":
             return None, f"{name} is {value.detail}, which the deployer may set to 0"
         return None, f"{name} cannot be read ({value.detail})"
-    number = _number(value)
-    if number is None or number <= 0:
+    found = number(value)
+    if found is None or found <= 0:
         return f"{name} {value}", None
     return None, None
 

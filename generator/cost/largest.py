@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..cfn.numbers import number
 from ..cfn.template import Template
 from ..cfn.values import ABSENT, Possible, Unknown, possible, why
 from ..errors import UserError
@@ -27,26 +28,13 @@ class Picked:
     unbounded: str | None = None  # the flag's reason when no branch or parameter bounds the value
 
 
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value.strip())
-        except ValueError:
-            return None
-    return None
-
-
 def _max_value(unknown: Unknown) -> float | None:
     """The MaxValue of the Number parameter an Unknown stands for."""
     if unknown.kind != "parameter" or unknown.target is None:
         return None
     tpl, name = unknown.target
     spec = tpl.section("Parameters").get(name)
-    return _number(spec.get("MaxValue")) if isinstance(spec, dict) else None
+    return number(spec.get("MaxValue")) if isinstance(spec, dict) else None
 
 
 def _bad(label: str, prop: str, value: Any, because: tuple[str, ...], allowed: str) -> UserError:
@@ -62,8 +50,9 @@ def largest(tpl: Template, raw: Any, label: str, prop: str, aws_max: float, abse
 
     ``label`` names the resource ("ApiLambdaFunction", "Api/Stack"), ``prop`` the property, in messages and flags.
     """
-    if isinstance(raw, int | float) and not isinstance(raw, bool) and raw >= 0:
-        return Picked(float(raw))  # a plain number: nothing to evaluate
+    plain = number(raw) if isinstance(raw, int | float) else None
+    if plain is not None and plain >= 0:
+        return Picked(plain)  # a plain number: nothing to evaluate
     return pick(possible(raw, tpl), label, prop, aws_max, absent)
 
 
@@ -83,10 +72,10 @@ def pick(found: list[Possible], label: str, prop: str, aws_max: float, absent: f
                 reason = f"{prop} is {p.value.detail}{why(p.because)}: priced at AWS's maximum {aws_max:,g}"
                 candidate = Picked(aws_max, f"{p.value.detail}", reason)
         else:
-            number = _number(p.value)
-            if number is None or number < 0:
+            found = number(p.value)
+            if found is None or found < 0:
                 raise _bad(label, prop, p.value, p.because, allowed)
-            candidate = Picked(number, ", ".join(p.because))
+            candidate = Picked(found, ", ".join(p.because))
         if best is None or (candidate.value or 0.0, bool(candidate.unbounded)) > (best.value or 0.0, bool(best.unbounded)):
             best = candidate
     return best if best is not None else Picked(absent)
