@@ -23,6 +23,7 @@ CASES = [
     ("decoy-stage", "Api", ["stage prod", "Deployment Deployment", "no stage-wide throttle"]),
     ("quick-create", "Http", ["stage $default of Http's quick create", "no stage-wide throttle"]),
     ("one-method", "Api", ["stage prod", "no stage-wide throttle"]),
+    ("one-route", "Http", ["stage $default of Stage HttpStage: no stage-wide throttle"]),
     ("rate-if", "Api", ["stage live", "ThrottlingRateLimit 0", "when IsProd is false"]),
     ("rate-absent", "Http", ["stage $default", "no stage-wide throttle", "when IsProd is false"]),
     ("rate-parameter", "Api", ["cannot be proven", "parameter Rate"]),
