@@ -214,7 +214,13 @@ def test_with_the_rails_plugin_the_same_service_is_told_the_rails_setting(name: 
     with_rails = {(f.rule, f.path): f.fix for f in audit([folder / ".serverless"])}
     assert with_rails.keys() == without.keys()
     changed = {rule for (rule, _), fix in with_rails.items() if fix != without[(rule, _)]}
-    assert "errors-alarm" in changed and changed <= {"errors-alarm", "rest-api-waf", "async-failure-destination", "warmer-permission"}
+    assert "errors-alarm" in changed and changed <= {
+        "errors-alarm",
+        "rest-api-waf",
+        "async-failure-destination",
+        "warmer-permission",
+        "api-throttling",
+    }
     assert all(".serverless_plugins/rails" in fix for (rule, _), fix in with_rails.items() if rule == "errors-alarm")
 
 

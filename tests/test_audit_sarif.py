@@ -105,9 +105,9 @@ def test_sarif_is_valid_and_carries_rules_levels_and_exit_code(project: Path, ca
     levels = {rule_id: r["defaultConfiguration"]["level"] for rule_id, r in by_id.items()}
     assert [k for k, v in levels.items() if v == "warning"] == [
         "tracing",
+        "rest-unauthenticated",
         "vpc-without-need",
         "nested-unaudited",
-        "rest-unauthenticated",
         "rest-api-waf",  # info (SARIF note) where the project chose no web ACL: see test_audit_waf
     ]
     assert by_id["plain-secret"]["fullDescription"]["text"] == next(r.help for r in RULES if r.id == "plain-secret")

@@ -34,6 +34,15 @@ PLAIN: dict[str, str] = {
         "Set the sqs event's `maximumConcurrency:` to at most {reserved} (the function's `reservedConcurrency:`) in serverless.yml, "
         "or raise that."
     ),
+    "api-throttling.rest": (
+        "Set `provider.apiGateway.usagePlan.throttle` (rateLimit, burstLimit) with `apiKeys` and every http event `private: true` "
+        "in serverless.yml; " + INIT_RAILS + "."
+    ),
+    "api-throttling.unproven": (
+        "Give the parameter AllowedValues that are all above 0, or Type: Number with MinValue: 1 (in `resources:`), or write the "
+        "throttle as a number in serverless.yml (`provider.apiGateway.usagePlan.throttle`, or DefaultRouteSettings under "
+        "`resources.extensions`)."
+    ),
     "database-tls": (
         "Remove the setting from `environment:` in serverless.yml and verify the server: sslmode=verify-full (PostgreSQL) or "
         "a CA with host name verification (MySQL drivers), with the RDS CA bundle (or your CA's) as the root."

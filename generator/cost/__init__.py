@@ -25,7 +25,7 @@ DEFAULT_REGION = "us-east-1"
 def cost(paths: Sequence[str | Path], region: str | None = None, account_concurrency: int | None = None) -> Ceiling:
     """The ceiling of the templates the paths name (root and nested stacks)."""
     from .. import limits, recorded
-    from ..audit.model import Index
+    from ..cfn.index import Index
     from ..cfn.load import load
     from .from_templates import build
 
@@ -49,7 +49,8 @@ def cost(paths: Sequence[str | Path], region: str | None = None, account_concurr
         table,
         account_concurrency,
         tuple(notes),
-        typical.price(service, table),
+        typical=typical.price(service, table),
+        unbounded=tuple(service.unbounded),
     )
 
 

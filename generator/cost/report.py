@@ -25,6 +25,7 @@ class Ceiling:
     account_concurrency: int
     notes: tuple[str, ...] = ()
     typical: Typical | None = None  # the same service at a modest, stated traffic (cost.typical)
+    unbounded: tuple[dict[str, str], ...] = ()  # values only the deployer bounds, priced at AWS's maximum
 
     @property
     def usd_per_hour(self) -> float:
@@ -39,10 +40,11 @@ class Ceiling:
 
 def _basis(item: Item) -> str:
     i = item.inputs
+    chosen = f" ({'; '.join(i['chosen'])})" if i.get("chosen") else ""
     if item.service == "Lambda compute":
-        return f"{i['concurrency_basis']}; {i['memory_mb']} MB {i['architecture']}"
+        return f"{i['concurrency_basis']}; {i['memory_mb']} MB {i['architecture']}{chosen}"
     if "requests_per_s" in i and item.service.startswith(("API", "WAF")):
-        return f"{i['requests_per_s']:g} requests/s" + ("" if i.get("throttled", True) else " (no throttle: account limit)")
+        return f"{i['requests_per_s']:g} requests/s" + ("" if i.get("throttled", True) else " (no throttle: account limit)") + chosen
     if "invocations_per_s" in i:
         return f"{i['invocations_per_s']:.4g} invocations/s"
     if "requests_per_s" in i:
@@ -54,6 +56,10 @@ def _basis(item: Item) -> str:
     if "rules" in i:
         return f"web ACL + {i['rules']} rules, monthly fees per hour"
     return ", ".join(f"{k} {v}" for k, v in i.items())
+
+
+def _where(flag: dict[str, str]) -> str:
+    return flag["logical_id"] if flag["stack"] == "root" else f"{flag['stack']}/{flag['logical_id']}"
 
 
 def text(ceiling: Ceiling) -> str:
@@ -81,10 +87,10 @@ def text(ceiling: Ceiling) -> str:
         ]
     if ceiling.limited_by_account:
         lines += ["", "Limited only by the account (set reserved concurrency or a throttle):"]
-        lines += [
-            printable(f"  {f['logical_id'] if f['stack'] == 'root' else f['stack'] + '/' + f['logical_id']}: {f['reason']}")
-            for f in ceiling.limited_by_account
-        ]
+        lines += [printable(f"  {_where(f)}: {f['reason']}") for f in ceiling.limited_by_account]
+    if ceiling.unbounded:
+        lines += ["", "Priced at AWS's maximum: only the deployer bounds these (give the parameter AllowedValues or a MaxValue):"]
+        lines += [printable(f"  {_where(f)}: {f['reason']}") for f in ceiling.unbounded]
     lines += ["", f"Assumptions (account concurrency {ceiling.account_concurrency}):"]
     lines += [f"  - {printable(a)}" for a in (*ceiling.notes, *A.TEXT)]
     return "\n".join(lines) + "\n"
@@ -98,6 +104,7 @@ def as_dict(ceiling: Ceiling) -> dict[str, Any]:
         "usd_per_month": round(ceiling.usd_per_month, 4),
         "items": [i.to_dict() for i in ceiling.items],
         "limited_by_account": ceiling.limited_by_account,
+        "unbounded": list(ceiling.unbounded),
         "account_concurrency": ceiling.account_concurrency,
         "prices": ceiling.prices.to_dict(),
         "assumptions": [*ceiling.notes, *A.TEXT],
