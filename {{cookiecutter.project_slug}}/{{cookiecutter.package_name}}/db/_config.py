@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import random
+import sys
 import time
 from dataclasses import dataclass, fields
 from typing import Any
@@ -137,19 +138,20 @@ def credentials(settings: Settings, refresh: bool = False) -> dict[str, Any]:
     return secret
 
 
-def _logger() -> Any:
-    """The Powertools Logger's child when available, so db lines carry the handler's correlation ID."""
-    try:
-        from aws_lambda_powertools import Logger
-    except ImportError:  # a plain script without Powertools
-        return logging.getLogger(__name__.rpartition(".")[0])
-    return Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME") or "{{ cookiecutter.project_slug }}", child=True)
+_GUARD = f"{__name__.split('.')[0]}.guard"  # the handlers' guard module (its JSON logger), when it is loaded
+_fallback = logging.getLogger(__name__.rpartition(".")[0])
 
 
-log = _logger()
+def log() -> Any:
+    """guard's JSON logger when the handlers loaded it, so db lines carry the correlation ID; else plain logging (scripts).
+
+    Looked up on every line rather than once at import: db may be imported before guard (migrate_resource).
+    """
+    return getattr(sys.modules.get(_GUARD), "logger", None) or _fallback
 
 
 def event(name: str, level: int = logging.INFO, **values: Any) -> None:
     """One structured line per connection event (connect, reuse, retry, cleanup, close)."""
-    if log.isEnabledFor(level):
-        log.log(level, f"db {name}", extra={"db_event": name, **values})
+    target = log()
+    if target.isEnabledFor(level):
+        target.log(level, f"db {name}", extra={"db_event": name, **values})

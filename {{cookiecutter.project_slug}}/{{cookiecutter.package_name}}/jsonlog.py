@@ -1,0 +1,167 @@
+"""JSON log lines in Powertools Logger's format, written by hand: one ``write`` per line, nothing imported at cold start.
+
+Each line is one JSON object with Powertools' keys, in its order: level, location, message, timestamp, service,
+cold_start, function_name, function_memory_size, function_arn, function_request_id, correlation_id, the
+line's extras, xray_trace_id; error lines add exception and exception_name (the traceback as text). The saved
+CloudWatch Logs Insights queries of the rails plugin read these names, so keep them.
+
+Why not Powertools Logger itself (measured with benchmarks/handler_warm.py, see docs/handlers.md): importing it
+costs ~58-60 ms of CPU at every cold start (billed since Aug 2025), and one access line through it ~45 µs warm;
+this writer imports only json/os/sys/time (already loaded by Python itself or by guard) and writes a line in a
+few µs. It keeps the part of the Logger API the handlers use: debug/info/warning/error/exception(msg, extra=...),
+log(level, ...), isEnabledFor, set_correlation_id/get_correlation_id, append_keys/remove_keys.
+
+Extras whose name is one of the line's own keys are written as ``extra_<name>`` (a JSON object has one value
+per key). Non-JSON values are written with str(). Output is ASCII (``\\uXXXX`` escapes), so a lone surrogate
+in a client's input cannot break the line.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from collections.abc import Mapping
+from typing import Any
+
+DEBUG, INFO, WARNING, ERROR, CRITICAL = 10, 20, 30, 40, 50  # the logging module's numbers, without importing it
+LEVELS = {"DEBUG": DEBUG, "INFO": INFO, "WARNING": WARNING, "WARN": WARNING, "ERROR": ERROR, "CRITICAL": CRITICAL}
+NAMES = {DEBUG: "DEBUG", INFO: "INFO", WARNING: "WARNING", ERROR: "ERROR", CRITICAL: "CRITICAL"}
+RESERVED = frozenset(
+    (
+        "level",
+        "location",
+        "message",
+        "timestamp",
+        "service",
+        "cold_start",
+        "function_name",
+        "function_memory_size",
+        "function_arn",
+        "function_request_id",
+        "correlation_id",
+        "xray_trace_id",
+        "exception",
+        "exception_name",
+    )
+)
+
+_encode = json.JSONEncoder(separators=(",", ":"), default=str).encode
+_stamp_second = -1
+_stamp_prefix = ""
+
+
+def _timestamp() -> str:
+    """``2026-12-05 16:29:39,968+0000`` (Powertools' format); the part up to the second is reused within a second."""
+    global _stamp_second, _stamp_prefix
+    now = time.time()
+    second = int(now)
+    if second != _stamp_second:
+        _stamp_second, _stamp_prefix = second, time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(second))
+    return f"{_stamp_prefix},{int((now - second) * 1000):03d}+0000"
+
+
+def level_from_env(default: str = "INFO") -> int:
+    """AWS_LAMBDA_LOG_LEVEL (Lambda's advanced logging controls) wins over POWERTOOLS_LOG_LEVEL, as in Powertools."""
+    name = (os.environ.get("AWS_LAMBDA_LOG_LEVEL") or os.environ.get("POWERTOOLS_LOG_LEVEL") or default).upper()
+    return LEVELS.get(name, INFO)
+
+
+class JsonLogger:
+    """One logger per container; the handler wrappers set the invocation's keys with start()."""
+
+    def __init__(self, service: str, level: int | None = None, stream: Any = None) -> None:
+        self.service = service
+        self.level = level_from_env() if level is None else level
+        self.stream = stream  # None: sys.stdout at write time (where Lambda's runtime and pytest's capture look)
+        self._correlation: str | None = None
+        self._appended: dict[str, Any] = {}
+        self._context = f',"service":{_encode(service)}'
+        self._trace = ""
+
+    # ----- per invocation
+    def start(self, context: Any, cold_start: bool) -> None:
+        """New invocation: Lambda context keys on every line, appended keys and correlation ID cleared."""
+        self._appended.clear()
+        self._correlation = None
+        self._context = (
+            f',"service":{_encode(self.service)},"cold_start":{"true" if cold_start else "false"}'
+            f',"function_name":{_encode(getattr(context, "function_name", ""))}'
+            f',"function_memory_size":{_encode(getattr(context, "memory_limit_in_mb", 0))}'
+            f',"function_arn":{_encode(getattr(context, "invoked_function_arn", ""))}'
+            f',"function_request_id":{_encode(getattr(context, "aws_request_id", ""))}'
+        )
+        trace = os.environ.get("_X_AMZN_TRACE_ID", "")
+        root = trace.partition("Root=")[2].partition(";")[0] if trace else ""
+        self._trace = f',"xray_trace_id":{_encode(root)}' if root else ""
+
+    def set_correlation_id(self, value: str | None) -> None:
+        self._correlation = value
+
+    def get_correlation_id(self) -> str | None:
+        return self._correlation
+
+    def append_keys(self, **keys: Any) -> None:
+        """Keys on every following line of this invocation (cleared by the next one)."""
+        self._appended.update(keys)
+
+    def remove_keys(self, keys: list[str] | tuple[str, ...]) -> None:
+        for key in keys:
+            self._appended.pop(key, None)
+
+    # ----- lines
+    def isEnabledFor(self, level: int) -> bool:
+        """logging's name and meaning, so db's lines work with this logger or a plain logging one."""
+        return level >= self.level
+
+    def debug(self, msg: Any, extra: Mapping[str, Any] | None = None) -> None:
+        if self.level <= DEBUG:
+            self._write(DEBUG, msg, extra, None)
+
+    def info(self, msg: Any, extra: Mapping[str, Any] | None = None) -> None:
+        if self.level <= INFO:
+            self._write(INFO, msg, extra, None)
+
+    def warning(self, msg: Any, extra: Mapping[str, Any] | None = None) -> None:
+        if self.level <= WARNING:
+            self._write(WARNING, msg, extra, None)
+
+    def error(self, msg: Any, extra: Mapping[str, Any] | None = None, exc_info: bool = False) -> None:
+        if self.level <= ERROR:
+            self._write(ERROR, msg, extra, sys.exc_info()[1] if exc_info else None)
+
+    def exception(self, msg: Any, extra: Mapping[str, Any] | None = None) -> None:
+        """An ERROR line with the exception being handled (its traceback as text)."""
+        if self.level <= ERROR:
+            self._write(ERROR, msg, extra, sys.exc_info()[1])
+
+    def log(self, level: int, msg: Any, extra: Mapping[str, Any] | None = None) -> None:
+        if level >= self.level:
+            self._write(level, msg, extra, None)
+
+    def _write(self, level: int, msg: Any, extra: Mapping[str, Any] | None, error: BaseException | None) -> None:
+        frame = sys._getframe(2)
+        parts = [
+            '{"level":"' + NAMES.get(level, "INFO") + '","location":' + _encode(f"{frame.f_code.co_name}:{frame.f_lineno}"),
+            f',"message":{_encode(msg if isinstance(msg, str) else str(msg))},"timestamp":"{_timestamp()}"',
+            self._context,
+        ]
+        if self._correlation is not None:
+            parts.append(f',"correlation_id":{_encode(self._correlation)}')
+        for values in (self._appended, extra):
+            if values:
+                if not RESERVED.isdisjoint(values):
+                    values = {(f"extra_{k}" if k in RESERVED else k): v for k, v in values.items()}
+                encoded = _encode(values if isinstance(values, dict) else dict(values))
+                parts.append("," + encoded[1:-1])
+        if error is not None:
+            import traceback
+
+            text = "".join(traceback.format_exception(type(error), error, error.__traceback__)).rstrip()
+            parts.append(f',"exception":{_encode(text)},"exception_name":{_encode(type(error).__name__)}')
+        parts.append(self._trace)
+        parts.append("}\n")
+        stream = self.stream or sys.stdout
+        stream.write("".join(parts))
+        stream.flush()
