@@ -119,6 +119,27 @@ def test_slow_work_is_answered_504_before_the_function_timeout(event, context, m
     assert response["headers"]["x-correlation-id"] == "http-corr-0001"
 
 
+def test_a_route_that_catches_exception_still_answers_504(event, context, monkeypatch):
+    """The deadline is not an Exception: the route's ``except Exception`` cannot swallow it and run on."""
+    ran_on = []
+
+    def careless(request):
+        try:
+            time.sleep(5)
+        except Exception as err:
+            ran_on.append(f"swallowed {err!r}")
+        ran_on.append("ran on")
+        return {"late": True}
+
+    monkeypatch.setitem(api.ROUTES["/items"], "GET", careless)
+    monkeypatch.setattr(guard, "TIME_BUDGET_MARGIN_MS", 500)
+
+    response = api.handler(event("rest_get_items"), context(remaining_ms=800))
+
+    assert response["statusCode"] == 504
+    assert ran_on == []
+
+
 def test_no_time_left_is_503_and_the_route_never_runs(event, context, monkeypatch):
     monkeypatch.setitem(api.ROUTES["/items"], "GET", lambda request: pytest.fail("the route ran"))
     monkeypatch.setattr(guard, "TIME_BUDGET_MARGIN_MS", 500)

@@ -67,6 +67,9 @@ logger = JsonLogger(SERVICE)
 _cold_start = os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") != "provisioned-concurrency"
 _current_budget: Budget | None = None
 _has_alarm = hasattr(signal, "setitimer")
+# signal.getsignal wraps the C function to map handlers to an enum, which costs ~1 µs per call for a function.
+_getsignal = getattr(getattr(signal, "_signal", None), "getsignal", signal.getsignal)
+_MAIN_THREAD = threading.main_thread().ident
 
 
 class DeadlineExceeded(BaseException):
@@ -85,10 +88,11 @@ class TimeBudgetError(RuntimeError):
 class Budget:
     """The deadline of one invocation (monotonic clock): Lambda's remaining time minus the margin."""
 
-    __slots__ = ("deadline",)
+    __slots__ = ("alarm", "deadline")
 
     def __init__(self, deadline: float) -> None:
         self.deadline = deadline
+        self.alarm = False
 
     def remaining(self) -> float:
         """Seconds left for the work, e.g. to set a database statement timeout."""
@@ -105,52 +109,62 @@ def is_warmup(event: Any) -> bool:
     return isinstance(event, Mapping) and event.get("source") == WARMUP_SOURCE
 
 
-def _pick_correlation_id(headers: Mapping[str, str], fallback: str) -> tuple[str, bool]:
-    """The caller's x-correlation-id when it is well-formed, else ``fallback``; True when one was given malformed."""
-    given = headers.get(CORRELATION_HEADER, "")
-    if given and CORRELATION_ID_RE.fullmatch(given):
-        return given, False
-    return fallback, bool(given)
-
-
 def correlation_id(headers: Mapping[str, str], fallback: str) -> str:
-    """The caller's x-correlation-id when it is well-formed, else the request ID."""
-    cid, malformed = _pick_correlation_id(headers, fallback)
-    if malformed:
-        logger.warning("ignored a malformed x-correlation-id header", extra={"header_length": len(headers[CORRELATION_HEADER])})
-    return cid
+    """The caller's x-correlation-id (``headers`` by lower-case name) when it is well-formed, else the request ID."""
+    return _checked_correlation_id(headers.get(CORRELATION_HEADER, ""), fallback)
+
+
+def _checked_correlation_id(given: str, fallback: str) -> str:
+    if given and CORRELATION_ID_RE.fullmatch(given):
+        return given
+    if given:
+        logger.warning("ignored a malformed x-correlation-id header", extra={"header_length": len(given)})
+    return fallback
 
 
 def _expired(signum: int, frame: Any) -> None:
-    raise DeadlineExceeded("time budget spent")
+    """SIGALRM: the running budget is spent. Outside a budget (a stray signal) it does nothing."""
+    if _current_budget is not None:
+        raise DeadlineExceeded("time budget spent")
+
+
+def arm(context: Any, margin_ms: int) -> Budget:
+    """Start the invocation's budget: NoTimeLeft when less than the margin is left, else a SIGALRM timer set.
+
+    The timer works in the main thread (where Lambda runs handlers); elsewhere only Budget.check() enforces the
+    budget. guard's SIGALRM handler is installed on first use and stays: between invocations no timer runs,
+    and a stray signal outside a budget does nothing.
+    """
+    global _current_budget
+    seconds = (context.get_remaining_time_in_millis() - margin_ms) / 1000
+    if seconds <= 0:
+        raise NoTimeLeft("less time left than the safety margin")
+    budget = Budget(time.monotonic() + seconds)
+    _current_budget = budget
+    if _has_alarm and threading.get_ident() == _MAIN_THREAD:
+        if _getsignal(signal.SIGALRM) is not _expired:  # re-installed if other code replaced it
+            signal.signal(signal.SIGALRM, _expired)
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+        budget.alarm = True
+    return budget
+
+
+def disarm(budget: Budget) -> None:
+    """End the budget: the timer off, no current budget."""
+    global _current_budget
+    if budget.alarm:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+    _current_budget = None
 
 
 @contextmanager
 def time_budget(context: Any, margin_ms: int | None = None) -> Iterator[Budget]:
-    """Give the work Lambda's remaining time minus a margin, and interrupt it when that runs out.
-
-    In the main thread (where Lambda runs handlers) a SIGALRM timer raises DeadlineExceeded inside
-    the work, even inside a blocking socket read; elsewhere only Budget.check() enforces it.
-    """
-    margin = TIME_BUDGET_MARGIN_MS if margin_ms is None else margin_ms
-    seconds = (context.get_remaining_time_in_millis() - margin) / 1000
-    if seconds <= 0:
-        raise NoTimeLeft("less time left than the safety margin")
-    global _current_budget
-    budget = Budget(time.monotonic() + seconds)
-    _current_budget = budget
-    use_alarm = _has_alarm and threading.current_thread() is threading.main_thread()
-    previous = None
-    if use_alarm:
-        previous = signal.signal(signal.SIGALRM, _expired)
-        signal.setitimer(signal.ITIMER_REAL, seconds)
+    """Give the work Lambda's remaining time minus a margin, and interrupt it (DeadlineExceeded) when that runs out."""
+    budget = arm(context, TIME_BUDGET_MARGIN_MS if margin_ms is None else margin_ms)
     try:
         yield budget
     finally:
-        if use_alarm:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, previous)
-        _current_budget = None
+        disarm(budget)
 
 
 def current_budget() -> Budget | None:
@@ -247,15 +261,17 @@ def http_handler(routes: Mapping[str, Mapping[str, Route]]) -> Callable[[Any, An
             refused = None
         except HttpError as err:
             parts, refused = None, err
-        cid, malformed = _pick_correlation_id(parts.headers, parts.request_id) if parts else (fallback, False)
+        given = parts.header(CORRELATION_HEADER) if parts else ""
+        cid = given if given and CORRELATION_ID_RE.fullmatch(given) else parts.request_id if parts else fallback
         begin(context, cid)
-        if malformed:
-            logger.warning("ignored a malformed x-correlation-id header", extra={"header_length": len(parts.headers[CORRELATION_HEADER])})
+        if given and cid != given:
+            logger.warning("ignored a malformed x-correlation-id header", extra={"header_length": len(given)})
         method, path = (parts.method, parts.path) if parts else ("", "/")
         try:
             if parts is None:
                 raise refused
-            with time_budget(context) as budget:
+            budget = arm(context, TIME_BUDGET_MARGIN_MS)
+            try:
                 start_db(budget)
                 try:
                     methods, params, route = router.find(path, parts.template, parts.path_params, parts.encoded)
@@ -272,6 +288,8 @@ def http_handler(routes: Mapping[str, Mapping[str, Route]]) -> Callable[[Any, An
                 result = function(request, **params) if params else function(request)
                 answer = result if isinstance(result, Response) else Response(body=result)
                 response = json_response(answer.status, answer.body, cid, answer.headers)
+            finally:
+                disarm(budget)
         except HttpError as err:
             logger.info("refused the request", extra={"status": err.status, "reason": err.message})
             response = error_response(err.status, err.message, cid, err.headers)
@@ -357,7 +375,7 @@ def sqs_handler(process: Callable[[Any, Mapping[str, Any]], None]) -> Callable[[
         request_id = getattr(context, "aws_request_id", "") or "unknown"
         begin(context, request_id)
         try:
-            with time_budget(context) as budget:
+            with time_budget(context, TIME_BUDGET_MARGIN_MS) as budget:
                 start_db(budget)
                 for record in records:
                     budget.check()
@@ -418,7 +436,7 @@ def scheduled_handler(run: Callable[[Mapping[str, Any]], Any]) -> Callable[[Any,
         cid = event_correlation_id(event, getattr(context, "aws_request_id", "") or "unknown")
         begin(context, cid)
         try:
-            with time_budget(context) as budget:
+            with time_budget(context, TIME_BUDGET_MARGIN_MS) as budget:
                 start_db(budget)
                 result = run(event)
         except DeadlineExceeded as err:
