@@ -73,6 +73,8 @@ def item_name(body: Any) -> str:
         raise HttpError(422, 'the body must be a JSON object with a non-empty string "name"')
     if len(name) > MAX_NAME_LENGTH:
         raise HttpError(422, f'"name" is longer than {MAX_NAME_LENGTH} characters')
+    if not name.isprintable():  # NUL, newlines and other control characters: no place in a name (or a log line)
+        raise HttpError(422, '"name" must not contain control characters')
     return name.strip()
 
 

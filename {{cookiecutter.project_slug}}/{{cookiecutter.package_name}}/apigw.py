@@ -37,9 +37,14 @@ class Response:
 def parse_json(data: bytes | str) -> Any:
     """JSON text parsed; ValueError (with a message safe to show) when it is not JSON, too deep, or not Unicode.
 
-    A ``\\uD800``-style escape of a lone surrogate parses in Python but is not text any store or client can use,
-    so it is refused here too (checked only when the text has a ``\\u`` escape: cheap for everything else).
+    A lone surrogate (raw in a str, or a ``\\uD800``-style escape) parses in Python but is not text any store or
+    client can use, so it is refused here too (the escape is looked for only when the text has a ``\\u``).
     """
+    if isinstance(data, str) and not data.isascii():
+        try:
+            data.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("it has a lone surrogate (half a character pair)") from None
     try:
         value = json.loads(data)
     except RecursionError:
