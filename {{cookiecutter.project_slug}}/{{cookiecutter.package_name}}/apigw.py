@@ -9,9 +9,13 @@ a 500: the event's bytes are the caller's, not the function's.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
+CORRELATION_HEADER = "x-correlation-id"
+# What a client may send as a correlation ID: short, printable, no spaces (no log or header injection).
+CORRELATION_ID_RE = re.compile(r"[A-Za-z0-9._:@/+=-]{1,128}")  # used with fullmatch: "$" would let a final newline in
 _NO_QUERY: dict[str, str] = {}
 
 

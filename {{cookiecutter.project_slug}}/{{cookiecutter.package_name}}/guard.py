@@ -22,21 +22,20 @@ are answered with that status and their safe message; any other exception is 500
 from __future__ import annotations
 
 import os
-import re
-import signal
 import sys
-import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from . import apigw
-from .apigw import HttpError, Request, Response, error_response, json_response, parse_json
+from .apigw import CORRELATION_HEADER, CORRELATION_ID_RE, HttpError, Request, Response, error_response, json_response
+from .budget import Budget, DeadlineExceeded, NoTimeLeft, TimeBudgetError, arm, current_budget, disarm, time_budget
 from .jsonlog import JsonLogger
+from .messages import message_correlation_id, message_id_of, process_one
 from .routing import Route, Router, RouteTableError
 
 __all__ = [
+    "Budget",
     "DeadlineExceeded",
     "HttpError",
     "NoTimeLeft",
@@ -45,10 +44,12 @@ __all__ = [
     "Route",
     "RouteTableError",
     "TimeBudgetError",
+    "current_budget",
     "http_handler",
     "logger",
     "scheduled_handler",
     "sqs_handler",
+    "time_budget",
 ]
 
 SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME") or "{{ cookiecutter.project_slug }}"
@@ -58,50 +59,10 @@ TIME_BUDGET_MARGIN_MS = int(os.environ.get("TIME_BUDGET_MARGIN_MS") or 500)
 
 WARMUP_SOURCE = "serverless-plugin-warmup"  # serverless-plugin-warmup's default payload: {"source": ...}
 WARMUP_RESPONSE = {"warmup": "ok"}
-CORRELATION_HEADER = "x-correlation-id"
-# What a client may send as a correlation ID: short, printable, no spaces (no log or header injection).
-CORRELATION_ID_RE = re.compile(r"[A-Za-z0-9._:@/+=-]{1,128}")  # used with fullmatch: "$" would let a final newline in
 DB_MODULE = f"{__package__}.db"
 
 logger = JsonLogger(SERVICE)
 _cold_start = os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") != "provisioned-concurrency"
-_current_budget: Budget | None = None
-_has_alarm = hasattr(signal, "setitimer")
-# signal.getsignal wraps the C function to map handlers to an enum, which costs ~1 µs per call for a function.
-_getsignal = getattr(getattr(signal, "_signal", None), "getsignal", signal.getsignal)
-_MAIN_THREAD = threading.main_thread().ident
-
-
-class DeadlineExceeded(BaseException):
-    """The work ran past its time budget. A BaseException so that ``except Exception:`` in a route or a message
-    function cannot swallow it (the work would run on to Lambda's hard timeout); guard answers 504 for it."""
-
-
-class NoTimeLeft(DeadlineExceeded):
-    """The invocation arrived with less time than the margin: refuse (503) before starting work."""
-
-
-class TimeBudgetError(RuntimeError):
-    """A scheduled run stopped at its time budget: raised to Lambda as an ordinary exception, so it retries."""
-
-
-class Budget:
-    """The deadline of one invocation (monotonic clock): Lambda's remaining time minus the margin."""
-
-    __slots__ = ("alarm", "deadline")
-
-    def __init__(self, deadline: float) -> None:
-        self.deadline = deadline
-        self.alarm = False
-
-    def remaining(self) -> float:
-        """Seconds left for the work, e.g. to set a database statement timeout."""
-        return max(0.0, self.deadline - time.monotonic())
-
-    def check(self) -> None:
-        """Raise DeadlineExceeded when the budget is spent (for loops that can stop between steps)."""
-        if time.monotonic() >= self.deadline:
-            raise DeadlineExceeded("time budget spent")
 
 
 def is_warmup(event: Any) -> bool:
@@ -120,56 +81,6 @@ def _checked_correlation_id(given: str, fallback: str) -> str:
     if given:
         logger.warning("ignored a malformed x-correlation-id header", extra={"header_length": len(given)})
     return fallback
-
-
-def _expired(signum: int, frame: Any) -> None:
-    """SIGALRM: the running budget is spent. Outside a budget (a stray signal) it does nothing."""
-    if _current_budget is not None:
-        raise DeadlineExceeded("time budget spent")
-
-
-def arm(context: Any, margin_ms: int) -> Budget:
-    """Start the invocation's budget: NoTimeLeft when less than the margin is left, else a SIGALRM timer set.
-
-    The timer works in the main thread (where Lambda runs handlers); elsewhere only Budget.check() enforces the
-    budget. guard's SIGALRM handler is installed on first use and stays: between invocations no timer runs,
-    and a stray signal outside a budget does nothing.
-    """
-    global _current_budget
-    seconds = (context.get_remaining_time_in_millis() - margin_ms) / 1000
-    if seconds <= 0:
-        raise NoTimeLeft("less time left than the safety margin")
-    budget = Budget(time.monotonic() + seconds)
-    _current_budget = budget
-    if _has_alarm and threading.get_ident() == _MAIN_THREAD:
-        if _getsignal(signal.SIGALRM) is not _expired:  # re-installed if other code replaced it
-            signal.signal(signal.SIGALRM, _expired)
-        signal.setitimer(signal.ITIMER_REAL, seconds)
-        budget.alarm = True
-    return budget
-
-
-def disarm(budget: Budget) -> None:
-    """End the budget: the timer off, no current budget."""
-    global _current_budget
-    if budget.alarm:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-    _current_budget = None
-
-
-@contextmanager
-def time_budget(context: Any, margin_ms: int | None = None) -> Iterator[Budget]:
-    """Give the work Lambda's remaining time minus a margin, and interrupt it (DeadlineExceeded) when that runs out."""
-    budget = arm(context, TIME_BUDGET_MARGIN_MS if margin_ms is None else margin_ms)
-    try:
-        yield budget
-    finally:
-        disarm(budget)
-
-
-def current_budget() -> Budget | None:
-    """The running invocation's budget, for code (the db module on its first import) that starts mid-invocation."""
-    return _current_budget
 
 
 def start_db(budget: Budget) -> None:
@@ -319,43 +230,6 @@ def http_handler(routes: Mapping[str, Mapping[str, Route]]) -> Callable[[Any, An
     return handler
 
 
-def message_correlation_id(record: Mapping[str, Any], message_id: str) -> str:
-    """An SQS message's correlation ID: its x-correlation-id (or correlation_id) attribute, else its message ID."""
-    given = record.get("messageAttributes")
-    if isinstance(given, Mapping):
-        attributes = {str(k).lower(): v for k, v in given.items()}
-        for name in (CORRELATION_HEADER, "correlation_id"):
-            attribute = attributes.get(name)
-            value = attribute.get("stringValue") if isinstance(attribute, Mapping) else None
-            if isinstance(value, str) and CORRELATION_ID_RE.fullmatch(value):
-                return value
-    return message_id
-
-
-def _process_one(process: Callable[[Any, Mapping[str, Any]], None], record: Mapping[str, Any], message_id: str) -> bool:
-    """Run ``process`` on one message; False when it must go back to the queue. DeadlineExceeded passes through."""
-    text = record.get("body")
-    try:
-        if not isinstance(text, str):
-            raise ValueError("it is not a string")
-        body = parse_json(text)
-    except ValueError as err:
-        logger.error("message body is not usable", extra={"message_id": message_id, "reason": str(err)[:300]})
-        return False
-    try:
-        process(body, record)
-    except Exception:
-        logger.exception("message failed", extra={"message_id": message_id})
-        return False
-    return True
-
-
-def _message_id(record: Any) -> str | None:
-    """The record's messageId: without one, a record cannot be reported back (not an SQS record)."""
-    message_id = record.get("messageId") if isinstance(record, Mapping) else None
-    return message_id if isinstance(message_id, str) and message_id else None
-
-
 def sqs_handler(process: Callable[[Any, Mapping[str, Any]], None]) -> Callable[[Any, Any], Any]:
     """A Lambda handler for an SQS batch that reports partial failures (ReportBatchItemFailures).
 
@@ -379,7 +253,7 @@ def sqs_handler(process: Callable[[Any, Mapping[str, Any]], None]) -> Callable[[
                 start_db(budget)
                 for record in records:
                     budget.check()
-                    message_id = _message_id(record)
+                    message_id = message_id_of(record)
                     if message_id is None:
                         logger.error("skipped a record without a messageId: not an SQS record", extra={"index": done})
                         done += 1
@@ -387,7 +261,7 @@ def sqs_handler(process: Callable[[Any, Mapping[str, Any]], None]) -> Callable[[
                     logger.set_correlation_id(message_correlation_id(record, message_id))
                     attributes = record.get("attributes")
                     fifo = isinstance(attributes, Mapping) and bool(attributes.get("MessageGroupId"))
-                    if not _process_one(process, record, message_id):
+                    if not process_one(process, record, message_id, logger):
                         failures.append({"itemIdentifier": message_id})
                     done += 1
                     if fifo and failures:
@@ -401,7 +275,7 @@ def sqs_handler(process: Callable[[Any, Mapping[str, Any]], None]) -> Callable[[
             end_db()
         failed = {f["itemIdentifier"] for f in failures}
         for record in records[done:]:
-            message_id = _message_id(record)
+            message_id = message_id_of(record)
             if message_id is not None and message_id not in failed:
                 failures.append({"itemIdentifier": message_id})
         logger.set_correlation_id(request_id)
