@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
-from typing import Any
+
+# typing and collections.abc are read by type checkers only: importing them costs milliseconds of every cold start.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Any
 
 CORRELATION_HEADER = "x-correlation-id"
 # What a client may send as a correlation ID: short, printable, no spaces (no log or header injection).
@@ -120,18 +124,18 @@ class Parts:
 
     def __init__(self, event: Mapping[str, Any], fallback_id: str) -> None:
         ctx = event.get("requestContext")
-        ctx = ctx if isinstance(ctx, Mapping) else {}
+        ctx = ctx if isinstance(ctx, dict) else {}
         given_id = ctx.get("requestId")
         self.request_id = given_id if isinstance(given_id, str) and given_id else fallback_id
         raw = event.get("headers")
         if raw is None:
             raw = {}
-        elif not isinstance(raw, Mapping):
+        elif not isinstance(raw, dict):
             raise HttpError(400, "the event's headers must be an object")
         self.headers: Mapping[str, Any] = raw  # as sent; header() and Request.headers read them case-insensitively
         if event.get("version") == "2.0":
             http = ctx.get("http")
-            method = http.get("method") if isinstance(http, Mapping) else None
+            method = http.get("method") if isinstance(http, dict) else None
             path = event.get("rawPath") or "/"
             route_key = event.get("routeKey")
             self.template = (route_key.partition(" ")[2] or None) if isinstance(route_key, str) else None
@@ -165,7 +169,7 @@ def query(event: Mapping[str, Any]) -> dict[str, str]:
     raw = event.get("queryStringParameters")
     if raw is None:
         return _NO_QUERY
-    if not isinstance(raw, Mapping) or not all(isinstance(k, str) and isinstance(v, str) for k, v in raw.items()):
+    if not isinstance(raw, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in raw.items()):
         raise HttpError(400, "the query string parameters must be an object of strings")
     return dict(raw)
 

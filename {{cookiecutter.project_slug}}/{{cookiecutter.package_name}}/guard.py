@@ -24,15 +24,21 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Callable, Mapping
-from typing import Any
 
 from . import apigw
 from .apigw import CORRELATION_HEADER, CORRELATION_ID_RE, HttpError, Request, Response, error_response, json_response
 from .budget import Budget, DeadlineExceeded, NoTimeLeft, TimeBudgetError, arm, current_budget, disarm, time_budget
 from .jsonlog import JsonLogger
 from .messages import message_correlation_id, message_id_of, process_one
-from .routing import Route, Router, RouteTableError
+from .routing import Router, RouteTableError
+
+# typing and collections.abc are read by type checkers only: importing them costs milliseconds of every cold start.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+    from typing import Any
+
+    from .routing import Route
 
 __all__ = [
     "Budget",
@@ -41,7 +47,6 @@ __all__ = [
     "NoTimeLeft",
     "Request",
     "Response",
-    "Route",
     "RouteTableError",
     "TimeBudgetError",
     "current_budget",
@@ -67,7 +72,7 @@ _cold_start = os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") != "provisioned-c
 
 def is_warmup(event: Any) -> bool:
     """A ping from serverless-plugin-warmup: answer it before doing anything else."""
-    return isinstance(event, Mapping) and event.get("source") == WARMUP_SOURCE
+    return isinstance(event, dict) and event.get("source") == WARMUP_SOURCE
 
 
 def correlation_id(headers: Mapping[str, str], fallback: str) -> str:
@@ -223,7 +228,7 @@ def http_handler(routes: Mapping[str, Mapping[str, Route]]) -> Callable[[Any, An
     def handler(event: Any, context: Any) -> Any:
         if is_warmup(event):
             return WARMUP_RESPONSE
-        if not isinstance(event, Mapping):
+        if not isinstance(event, dict):
             raise TypeError("the API handler expects an API Gateway event object")
         return _serve(event, context)
 
@@ -260,7 +265,7 @@ def sqs_handler(process: Callable[[Any, Mapping[str, Any]], None]) -> Callable[[
                         continue
                     logger.set_correlation_id(message_correlation_id(record, message_id))
                     attributes = record.get("attributes")
-                    fifo = isinstance(attributes, Mapping) and bool(attributes.get("MessageGroupId"))
+                    fifo = isinstance(attributes, dict) and bool(attributes.get("MessageGroupId"))
                     if not process_one(process, record, message_id, logger):
                         failures.append({"itemIdentifier": message_id})
                     done += 1
@@ -285,7 +290,7 @@ def sqs_handler(process: Callable[[Any, Mapping[str, Any]], None]) -> Callable[[
     def handler(event: Any, context: Any) -> Any:
         if is_warmup(event):
             return WARMUP_RESPONSE
-        return _consume(event if isinstance(event, Mapping) else {}, context)
+        return _consume(event if isinstance(event, dict) else {}, context)
 
     return handler
 
@@ -327,6 +332,6 @@ def scheduled_handler(run: Callable[[Mapping[str, Any]], Any]) -> Callable[[Any,
     def handler(event: Any, context: Any) -> Any:
         if is_warmup(event):
             return WARMUP_RESPONSE
-        return _run(event if isinstance(event, Mapping) else {}, context)
+        return _run(event if isinstance(event, dict) else {}, context)
 
     return handler

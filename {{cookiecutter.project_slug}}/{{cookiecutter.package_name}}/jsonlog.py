@@ -22,8 +22,12 @@ import json
 import os
 import sys
 import time
-from collections.abc import Mapping
-from typing import Any
+
+# typing and collections.abc are read by type checkers only: importing them costs milliseconds of every cold start.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Any
 
 DEBUG, INFO, WARNING, ERROR, CRITICAL = 10, 20, 30, 40, 50  # the logging module's numbers, without importing it
 LEVELS = {"DEBUG": DEBUG, "INFO": INFO, "WARNING": WARNING, "WARN": WARNING, "ERROR": ERROR, "CRITICAL": CRITICAL}

@@ -6,20 +6,23 @@ holds, only that message fails (or is skipped, when it has no id to report back)
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any
-
 from .apigw import CORRELATION_HEADER, CORRELATION_ID_RE, parse_json
+
+# typing and collections.abc are read by type checkers only: importing them costs milliseconds of every cold start.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+    from typing import Any
 
 
 def message_correlation_id(record: Mapping[str, Any], message_id: str) -> str:
     """An SQS message's correlation ID: its x-correlation-id (or correlation_id) attribute, else its message ID."""
     given = record.get("messageAttributes")
-    if isinstance(given, Mapping):
+    if isinstance(given, dict):
         attributes = {str(k).lower(): v for k, v in given.items()}
         for name in (CORRELATION_HEADER, "correlation_id"):
             attribute = attributes.get(name)
-            value = attribute.get("stringValue") if isinstance(attribute, Mapping) else None
+            value = attribute.get("stringValue") if isinstance(attribute, dict) else None
             if isinstance(value, str) and CORRELATION_ID_RE.fullmatch(value):
                 return value
     return message_id
@@ -45,5 +48,5 @@ def process_one(process: Callable[[Any, Mapping[str, Any]], None], record: Mappi
 
 def message_id_of(record: Any) -> str | None:
     """The record's messageId: without one, a record cannot be reported back (not an SQS record)."""
-    message_id = record.get("messageId") if isinstance(record, Mapping) else None
+    message_id = record.get("messageId") if isinstance(record, dict) else None
     return message_id if isinstance(message_id, str) and message_id else None
