@@ -68,6 +68,27 @@ def test_the_deadline_cannot_be_swallowed_by_except_exception(context):
     assert swallowed == []
 
 
+def test_outside_the_main_thread_the_budget_is_checked_not_signalled(context):
+    import threading
+
+    seen = []
+
+    def work():
+        with guard.time_budget(context(remaining_ms=600), margin_ms=500) as budget:
+            seen.append(budget.alarm)
+            time.sleep(0.2)
+            try:
+                budget.check()
+            except guard.DeadlineExceeded:
+                seen.append("spent")
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join()
+    assert seen == [False, "spent"]
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+
 def test_oversized_body_is_refused_with_413():
     with pytest.raises(guard.HttpError) as err:
         guard.read_body({"body": "x" * 101}, max_body=100)

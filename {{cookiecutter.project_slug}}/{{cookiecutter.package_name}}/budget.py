@@ -12,6 +12,7 @@ from __future__ import annotations
 import _thread
 import os
 import signal
+import sys
 import time
 
 # typing is read by type checkers only: importing it costs milliseconds of every cold start.
@@ -25,9 +26,10 @@ _current_budget: Budget | None = None
 _has_alarm = hasattr(signal, "setitimer")
 # signal.getsignal wraps the C function to map handlers to an enum, which costs ~1 µs per call for a function.
 _getsignal = getattr(getattr(signal, "_signal", None), "getsignal", signal.getsignal)
-# Lambda imports and runs handlers in the main thread (the only one where signal handlers run); threading is not
-# imported for it (its import costs cold-start time): this module is imported there first.
-_MAIN_THREAD = _thread.get_ident()
+# Lambda imports and runs handlers in the main thread, the only one where signal handlers run. threading is not
+# imported for it (its import costs cold-start time); if other code loaded it already, it knows the main thread.
+_threading = sys.modules.get("threading")
+_MAIN_THREAD = _threading.main_thread().ident if _threading else _thread.get_ident()
 
 
 class DeadlineExceeded(BaseException):
@@ -83,7 +85,10 @@ def arm(context: Any, margin_ms: int) -> Budget:
     _current_budget = budget
     if _has_alarm and _thread.get_ident() == _MAIN_THREAD:
         if _getsignal(signal.SIGALRM) is not _expired:  # re-installed if other code replaced it
-            signal.signal(signal.SIGALRM, _expired)
+            try:
+                signal.signal(signal.SIGALRM, _expired)
+            except ValueError:  # not the main thread after all: Budget.check() only
+                return budget
         signal.setitimer(signal.ITIMER_REAL, seconds)
         budget.alarm = True
     return budget
