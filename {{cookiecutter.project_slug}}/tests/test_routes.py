@@ -128,3 +128,9 @@ def test_http_api_paths_are_percent_decoded_and_a_bad_escape_is_400(context):
 def test_a_route_table_that_cannot_be_served_fails_when_the_handler_is_built(bad):
     with pytest.raises(guard.RouteTableError):
         guard.http_handler({bad: {"GET": get_order}})
+
+
+def test_a_function_that_does_not_take_its_parameter_fails_when_the_handler_is_built():
+    with pytest.raises(guard.RouteTableError, match="new_order_form does not take order_id"):
+        guard.http_handler({"/orders/{order_id}": {"GET": new_order_form}})
+    guard.http_handler({"/orders/{order_id}": {"GET": lambda request, **params: params}})  # **kwargs takes anything

@@ -9,8 +9,8 @@
 A route declares its parameters in the path, API Gateway style; guard passes each one to the function as a
 keyword argument of the same name (a string), so the function's signature is ``(request, <name>, ...)``. Names
 are Python identifiers other than ``request``; ``{name+}`` (at least one character, slashes included) may only
-be the last segment. The table is checked when the handler is built (at import): a bad route fails the deploy's
-first cold start loudly instead of one request at a time.
+be the last segment. The table is checked when the handler is built (at import), a plain function's parameters
+included: a bad route fails the deploy's first cold start loudly instead of one request at a time.
 
 Which route answers: the route API Gateway itself matched, when it is in the table (REST ``resource``, HTTP API
 ``routeKey``, with its decoded ``pathParameters``: a function wired to ``/orders/{id}`` in serverless.yml);
@@ -94,6 +94,20 @@ class Pattern:
         return params
 
 
+_VARKEYWORDS = 0x08  # CO_VARKEYWORDS: the function has **kwargs
+
+
+def _check_takes(function: Route, names: list[str], route: str) -> None:
+    """A plain function must accept each parameter by name (checked from its code object: inspect costs cold-start time)."""
+    code = getattr(function, "__code__", None)
+    if code is None or code.co_flags & _VARKEYWORDS:
+        return  # a callable object or partial, or **kwargs: it takes what it is given
+    accepted = code.co_varnames[: code.co_argcount + code.co_kwonlyargcount]
+    missing = [name for name in names if name not in accepted]
+    if missing:
+        raise RouteTableError(f"route {route!r}: {getattr(function, '__name__', 'the function')} does not take {', '.join(missing)}")
+
+
 class Router:
     """A route table compiled once: literal paths in a dict, parameter routes in order of specificity."""
 
@@ -107,7 +121,10 @@ class Router:
                 raise RouteTableError(f"route {path!r}: a path starts with /")
             key = path.rstrip("/") or "/"
             if "{" in key:
-                self.templates[key] = Pattern(key, methods)
+                pattern = Pattern(key, methods)
+                for method, function in methods.items():
+                    _check_takes(function, pattern.names, f"{method} {key}")
+                self.templates[key] = pattern
             else:
                 self.literal[key] = methods  # the caller's dict itself: tests may swap a function in it
         self.patterns = sorted(self.templates.values(), key=Pattern.sort_key)
