@@ -8,6 +8,7 @@ import json
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -96,6 +97,33 @@ def test_api_handler_keeps_its_runtime_promises(generate, tmp_path, api):
     assert errors[0]["correlation_id"] == cid
     # nothing heavy was imported by any of it
     assert results["no_time"]["loaded"] == []
+
+
+def query_fields(project: Path) -> set[str]:
+    """The log fields the rails plugin's saved Logs Insights queries read (CloudWatch's own @fields left out)."""
+    text = (project / ".serverless_plugins/rails/rails/queries.js").read_text()
+    lines = re.findall(r"'((?:fields|\| filter|filter)[^']*)'", text)
+    bare = [re.sub(r'"[^"]*"|/.*/', "", line) for line in lines]  # string literals and /regexes/ are values, not fields
+    words = {w for line in bare for w in re.findall(r"[A-Za-z_@][A-Za-z0-9_.@]*(?![\w(])", line)}  # not functions
+    keywords = {"fields", "filter", "and", "or", "like", "as"}
+    return {w for w in words if not w.startswith("@") and w not in keywords}
+
+
+@pytest.mark.parametrize("api", ["rest", "http"])
+def test_log_lines_carry_every_field_the_saved_queries_read(generate, tmp_path, api):
+    project = generate(api=api)
+    fields = query_fields(project)
+    assert {"correlation_id", "level", "message", "function_name", "exception_name", "exception"} <= fields, fields
+    get = load_event(project, f"{api}_get_items")
+
+    _results, logs = invoke(project, [{"name": "failure", "handler": "api", "event": get, "inject": "raise"}], tmp_path)
+
+    error = next(line for line in logs["failure"] if line.get("level") == "ERROR")
+    assert fields <= set(error), fields - set(error)
+    done = next(line for line in logs["failure"] if line.get("message") == "request done")
+    assert {"status", "method", "path", "duration_ms", "correlation_id", "function_request_id", "cold_start"} <= set(done)
+    assert (done["status"], done["method"], done["path"]) == (500, "GET", "/items")
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}\+0000", done["timestamp"]), done["timestamp"]
 
 
 def test_worker_reports_only_failed_messages_and_skips_warmup(generate, tmp_path):
