@@ -7,7 +7,7 @@ CloudWatch Logs Insights queries of the rails plugin read these names, so keep t
 
 Why not Powertools Logger itself (measured with slsguard's benchmarks/handler_import.py; its docs/handlers.md):
 importing it costs 40-60 ms of CPU at every cold start (billed since Aug 2025), and one access line through it
-~43 µs of a warm request;
+~40 µs of a warm request;
 this writer imports only json/os/sys/time (already loaded by Python itself or by guard) and writes a line in a
 few µs. It keeps the part of the Logger API the handlers use: debug/info/warning/error/exception(msg, extra=...),
 log(level, ...), isEnabledFor, set_correlation_id/get_correlation_id, append_keys/remove_keys.
