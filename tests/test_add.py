@@ -104,17 +104,17 @@ def test_every_trigger_is_added_and_the_project_tests_pass(generate, answers, da
 def test_path_parameters_reach_the_handler_and_only_get_is_wired(generate, capsys, api):
     # GIVEN a project, WHEN functions with a parameter and a greedy parameter are added
     project = generate(api=api)
-    assert add(project, "orders", "--trigger", "http", "--path", "/orders/{order_id}") == 0
+    assert add(project, "orders", "--trigger", "http", "--path", "/orders/{id}") == 0
     assert add(project, "files", "--trigger", "http", "--path", "/files/{key+}") == 0
 
     # THEN serverless.yml wires GET only (what the written handler serves) on the parameter route
     events = {name: config(project)["functions"][name]["events"] for name in ("orders", "files")}
     if api == "rest":
-        assert events["orders"] == [{"http": {"path": "/orders/{order_id}", "method": "get", "private": True}}]
+        assert events["orders"] == [{"http": {"path": "/orders/{id}", "method": "get", "private": True}}]
     else:
-        assert events["orders"] == [{"httpApi": {"path": "/orders/{order_id}", "method": "GET"}}]
+        assert events["orders"] == [{"httpApi": {"path": "/orders/{id}", "method": "GET"}}]
     # AND the handler takes the parameter as a keyword argument, its sample event is the route API Gateway matched
-    assert "def get(request: Request, order_id: str)" in (project / "my_service/orders.py").read_text()
+    assert "def get(request: Request, id: str)" in (project / "my_service/orders.py").read_text()
     sample = json.loads((project / "tests/events/files.json").read_text())
     assert sample["pathParameters"] == {"key": "example/1"}
     assert (sample["routeKey"] == "GET /files/{key+}") if api == "http" else (sample["resource"] == "/files/{key+}")
@@ -126,8 +126,8 @@ def test_path_parameters_reach_the_handler_and_only_get_is_wired(generate, capsy
     # AND the same route under another parameter name is taken (API Gateway refuses both)
     before = fingerprint(project)
     capsys.readouterr()
-    assert add(project, "other", "--trigger", "http", "--path", "/orders/{id}") == 2
-    assert "--path /orders/{id} is taken: function orders already serves /orders/{order_id}" in capsys.readouterr().err
+    assert add(project, "other", "--trigger", "http", "--path", "/orders/{order_id}") == 2
+    assert "--path /orders/{order_id} is taken: function orders already serves /orders/{id}" in capsys.readouterr().err
     assert fingerprint(project) == before
 
 
