@@ -180,9 +180,9 @@ def test_region_and_concurrency_come_from_the_recorded_answers(tmp_path: Path, c
 @pytest.mark.parametrize(
     ("answers", "expected"),
     [
-        ("{", "answers.json: cannot read aws_region"),
+        ("{", "answers.json: not valid JSON"),
         (json.dumps({"answers": {"aws_region": 7, "account_concurrency": 400}}), "aws_region=7 is not allowed"),
-        (json.dumps({"answers": {"aws_region": "eu-west-1", "account_concurrency": "many"}}), "account_concurrency='many' is not allowed"),
+        (json.dumps({"answers": {"aws_region": "eu-west-1", "account_concurrency": "many"}}), "account_concurrency=many is not allowed"),
     ],
     ids=["damaged", "region-not-a-name", "concurrency-not-a-number"],
 )

@@ -13,7 +13,7 @@ from .. import limits
 from ..errors import UserError
 
 TRIGGERS = ("http", "sqs", "schedule")
-NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+NAME_RE = re.compile(r"[a-z][a-z0-9_]*")
 # Segments: literal (letters, digits, . _ ~ -) or a {parameter} named like a Python argument; a greedy {name+}
 # only last. guard's router hands each parameter to the route function as a keyword argument of that name.
 SEGMENT = r"(?:[A-Za-z0-9._~-]+|\{[A-Za-z_][A-Za-z0-9_]*\})"
@@ -22,7 +22,9 @@ PARAM_RE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(\+?)\}")
 RESERVED_PARAMS = ("request",)  # the route function's first argument
 # The methods the written handler serves (its skeleton defines get()): the only ones serverless.yml wires.
 HANDLER_METHODS = ("GET",)
-SCHEDULE_RE = re.compile(r"^(?:rate\((?:1 (?:minute|hour|day)|(?:[2-9]|[1-9][0-9]+) (?:minutes|hours|days))\)|cron\(\S+(?: \S+){5}\))$")
+SCHEDULE_RE = re.compile(
+    r"(?:rate\((?:1 (?:minute|hour|day)|(?:[2-9]|[1-9][0-9]+) (?:minutes|hours|days))\)|cron\([0-9A-Za-z*?,/#-]+(?: [0-9A-Za-z*?,/#-]+){5}\))"
+)
 DEFAULT_SCHEDULE = "rate(1 hour)"
 GUARD_WRAPPERS = {"http": "http_handler", "sqs": "sqs_handler", "schedule": "scheduled_handler"}
 
@@ -67,7 +69,7 @@ def options(req: Request) -> None:
             "{name+} only last; at most 200 characters.",
             f"--path /{req.name.replace('_', '-')}/{{id}}",
         )
-    if req.schedule is not None and not SCHEDULE_RE.match(req.schedule):
+    if req.schedule is not None and not SCHEDULE_RE.fullmatch(req.schedule):
         raise _refuse(
             f"--schedule {req.schedule!r} is not allowed: use rate(1 hour), rate(N minutes|hours|days) or cron(6 fields).",
             f'--schedule "{DEFAULT_SCHEDULE}"',
@@ -82,7 +84,7 @@ def _params_fit(req: Request) -> bool:
 
 def name(req: Request, slug: str) -> None:
     """A lowercase Python identifier whose deployed name ``<slug>-production-<name>`` fits Lambda's 64 characters."""
-    if not NAME_RE.match(req.name) or keyword.iskeyword(req.name):
+    if not NAME_RE.fullmatch(req.name) or keyword.iskeyword(req.name):
         raise _refuse(
             f"NAME={req.name!r} is not allowed: a function name is also its Python module, so it must be a lowercase "
             "identifier (a letter, then letters, digits or _; not a Python keyword).",

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any, NamedTuple
 
 from .. import limits
-from . import refs
+from ..cfn import refs
 from .fixes import fix
 from .model import ERROR, WARNING, Context, Finding, Template, finding, fn_label, literal_int, literal_true, props
 

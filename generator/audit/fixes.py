@@ -2,14 +2,17 @@
 
 A finding's fix names what to edit: serverless.yml (osls / Serverless Framework), a SAM template.yaml
 (``Globals`` where one setting covers every function) or plain CloudFormation. Rules pick an entry by
-key and fill in its ``{placeholders}``; no rule branches on the source itself.
+key and fill in its ``{placeholders}``; no rule branches on the source itself. A serverless.yml without the rails
+plugin (``origin.has_rails``) is a fourth source: ``plain_fixes.PLAIN`` replaces the texts that rely on it.
 """
 
 from __future__ import annotations
 
 from typing import NamedTuple
 
-from .model import Template
+from .model import SERVERLESS, Template
+from .origin import has_rails
+from .plain_fixes import PLAIN
 
 
 class Fix(NamedTuple):
@@ -188,9 +191,30 @@ FIXES: dict[str, Fix] = {
         "Set `FunctionUrlConfig: {{AuthType: AWS_IAM}}` on the function in template.yaml, or put it behind an API, {exempt}.",
         "Set `AuthType: AWS_IAM` on the AWS::Lambda::Url, or put the function behind an API, {exempt}.",
     ),
+    "lambda-permission-public": Fix(
+        "In `resources:`, give the AWS::Lambda::Permission a SourceArn or SourceAccount (or PrincipalOrgID), or a principal "
+        'of one account or service instead of "*", {exempt}.',
+        "Give the AWS::Lambda::Permission in template.yaml a SourceArn or SourceAccount (or PrincipalOrgID), or a principal "
+        'of one account or service instead of "*", {exempt}.',
+        "Give the AWS::Lambda::Permission a SourceArn or SourceAccount (or PrincipalOrgID), or a principal of one account or "
+        'service instead of "*", {exempt}.',
+    ),
+    "rds-public.default-vpc": Fix(
+        "Set `DBSubnetGroupName` (private subnets) and `PubliclyAccessible: false` on the database in `resources:`.",
+        "Set `DBSubnetGroupName` (private subnets) and `PubliclyAccessible: false` on the database in template.yaml.",
+        "Set `DBSubnetGroupName` (private subnets) and `PubliclyAccessible: false` on the AWS::RDS::DBInstance.",
+    ),
+    "unprovable": Fix(
+        "Write the value in `resources:` as a literal, or give the parameter `AllowedValues` that are all safe, {exempt}.",
+        "Write the value in template.yaml as a literal, or give the parameter `AllowedValues` that are all safe, {exempt}.",
+        "Write the value as a literal, or give the parameter `AllowedValues` that are all safe, {exempt}.",
+    ),
 }
 
 
 def fix(key: str, tpl: Template, **values: object) -> str:
-    """The fix for a rule (``key`` is its id, or ``id.variant``) in the language of ``tpl``'s source."""
-    return str(getattr(FIXES[key], tpl.source)).format(exempt=EXEMPT, **values)
+    """The fix for a rule (``key`` is its id, or ``id.variant``) in the language of ``tpl``'s source; a serverless.yml
+    without the rails plugin gets the wording of ``plain_fixes`` where the rails one names what it does not have."""
+    source = tpl.source
+    text = PLAIN[key] if source == SERVERLESS and key in PLAIN and not has_rails(tpl) else getattr(FIXES[key], source)
+    return str(text).format(exempt=EXEMPT, **values)

@@ -13,7 +13,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from .. import limits
-from . import refs, warmer
+from ..cfn import refs
+from . import warmer
 from .fixes import fix
 from .model import ERROR, FUNCTION, Context, Finding, Index, Template, as_list, finding, fn_label, literal_int, props, rtype
 

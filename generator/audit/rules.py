@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
-from . import api, database, exemptions, exposure, functions, quotas, rails, security, waf
+from . import api, database, exemptions, exposure, functions, lambda_access, network, quotas, rails, security, waf
 from .model import ERROR, WARNING, Context, Finding
 
 
@@ -103,10 +103,10 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "iam-wildcard",
         "3 SQL databases",
-        WARNING,
-        'no Action "*" and no data-service action on Resource "*" (warning)',
+        ERROR,
+        'no Action "*" on Resource "*" (administrator: error), no Action "*" and no data-service action on Resource "*" (warning)',
         security.iam_wildcard,
-        'Action "*" or a data-service action on Resource "*" turns one bug or injected request into access to every table, bucket or secret in the account.',
+        'Action "*" or a data-service action on Resource "*" turns one bug or injected request into access to every table, bucket or secret in the account; both together are administrator access. Policies given as JSON strings and statements behind Fn::If are read too.',
     ),
     Rule(
         "database-tls",
@@ -204,7 +204,7 @@ RULES: tuple[Rule, ...] = (
         "3 SQL databases",
         ERROR,
         "no security group admits 0.0.0.0/0 or ::/0 on ports other than 80 and 443 (error)",
-        exposure.security_group_open,
+        network.security_group_open,
         "Database, cache and SSH ports open to the whole internet are found by scanners within minutes.",
     ),
     Rule(
@@ -220,10 +220,19 @@ RULES: tuple[Rule, ...] = (
         "function-url-public",
         "4 wallet attack",
         ERROR,
-        "no function URL with AuthType NONE (error)",
-        exposure.function_url_public,
+        "no function URL with AuthType NONE in any branch, nor a lambda:InvokeFunctionUrl permission for everyone with FunctionUrlAuthType NONE (error)",
+        lambda_access.function_url_public,
         "A function URL without auth lets anyone invoke the function directly: no authentication, no API Gateway throttling, "
         "every call billed.",
+    ),
+    Rule(
+        "lambda-permission-public",
+        "4 wallet attack",
+        ERROR,
+        'no AWS::Lambda::Permission for Principal "*" without SourceArn, SourceAccount or PrincipalOrgID (error)',
+        lambda_access.lambda_permission_public,
+        'A resource-based permission for Principal "*" that no SourceArn, SourceAccount or PrincipalOrgID narrows lets any AWS '
+        "account invoke the function and run up its bill, outside any API's throttling.",
     ),
     Rule(
         "rest-unauthenticated",

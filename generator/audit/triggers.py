@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import refs
+from ..cfn import refs
 from .model import Index, Template, literal_int, props, rtype
 
 CAPPED_QUEUE = "capped-queue"  # an SQS event source mapping with ScalingConfig.MaximumConcurrency

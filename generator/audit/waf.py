@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from . import refs
+from ..cfn import refs
 from .fixes import fix
 from .model import INFO, WARNING, Context, Finding, finding, props, rtype
 

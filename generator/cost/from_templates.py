@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..audit import refs
-from ..audit.model import Index, Template, literal_int, props, rtype
+from ..audit.model import Index, literal_int
+from ..cfn import refs
+from ..cfn.template import Template, props, rtype
 from . import assumptions as A
 from .model import API, OTHER, QUEUE, SCHEDULE, Api, Function, Service, Trigger, WebAcl, key
 
