@@ -117,6 +117,22 @@ def test_end_db_runs_only_when_the_invocation_loaded_the_db_module(monkeypatch):
     assert ended == [True]
 
 
+def test_log_lines_are_json_with_logging_style_arguments(logs):
+    guard.logger.info("processed %s of %d", "a", 2, extra={"k": 1, "message": "mine", "ratio": float("nan")})
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        guard.logger.error("failed", exc_info=True)
+    guard.logger.info("a lone surrogate \ud800 and a newline\n stay inside the line")
+
+    first, second, third = logs()  # every line parses as JSON
+    assert first["message"] == "processed a of 2" and first["k"] == 1
+    assert first["extra_message"] == "mine"  # an extra cannot overwrite the line's own keys
+    assert first["ratio"] == "nan"  # not JSON's NaN, which Logs Insights cannot parse
+    assert second["level"] == "ERROR" and second["exception_name"] == "ValueError" and "boom" in second["exception"]
+    assert third["message"].startswith("a lone surrogate")
+
+
 def test_end_db_failure_is_logged_not_raised(monkeypatch, logs):
     def broken() -> None:
         raise OSError("connection reset")

@@ -9,8 +9,9 @@ Why not Powertools Logger itself (measured with slsguard's benchmarks/handler_im
 importing it costs 40-60 ms of CPU at every cold start (billed since Aug 2025), and one access line through it
 ~40 µs of a warm request;
 this writer imports only json/os/sys/time (already loaded by Python itself or by guard) and writes a line in a
-few µs. It keeps the part of the Logger API the handlers use: debug/info/warning/error/exception(msg, extra=...),
-log(level, ...), isEnabledFor, set_correlation_id/get_correlation_id, append_keys/remove_keys.
+few µs. It keeps the part of the Logger API the handlers use, with logging's signatures:
+debug/info/warning/error/exception/critical(msg, *args, extra=..., exc_info=...), log(level, ...), isEnabledFor,
+set_correlation_id/get_correlation_id, append_keys/remove_keys.
 
 Extras whose name is one of the line's own keys are written as ``extra_<name>`` (a JSON object has one value
 per key). Non-JSON values are written with str(). Output is ASCII (``\\uXXXX`` escapes), so a lone surrogate
@@ -86,6 +87,17 @@ def level_from_env(default: str = "INFO") -> int:
     return LEVELS.get(name, INFO)
 
 
+def _error(exc_info: Any) -> BaseException | None:
+    """logging's exc_info: True for the exception being handled, or the exception itself."""
+    if not exc_info:
+        return None
+    if isinstance(exc_info, BaseException):
+        return exc_info
+    if isinstance(exc_info, tuple):
+        return exc_info[1]
+    return sys.exc_info()[1]
+
+
 class JsonLogger:
     """One logger per container; the handler wrappers set the invocation's keys with start()."""
 
@@ -142,30 +154,35 @@ class JsonLogger:
         """logging's name and meaning, so db's lines work with this logger or a plain logging one."""
         return level >= self.level
 
-    def debug(self, msg: Any, extra: Mapping[str, Any] | None = None) -> None:
+    # logging's signatures: ``msg % args`` when args are given; exc_info and stack_info as logging reads them.
+    def debug(self, msg: Any, *args: Any, extra: Mapping[str, Any] | None = None, exc_info: Any = None, **_: Any) -> None:
         if self.level <= DEBUG:
-            self._write(DEBUG, msg, extra, None)
+            self._write(DEBUG, msg % args if args else msg, extra, _error(exc_info))
 
-    def info(self, msg: Any, extra: Mapping[str, Any] | None = None) -> None:
+    def info(self, msg: Any, *args: Any, extra: Mapping[str, Any] | None = None, exc_info: Any = None, **_: Any) -> None:
         if self.level <= INFO:
-            self._write(INFO, msg, extra, None)
+            self._write(INFO, msg % args if args else msg, extra, _error(exc_info))
 
-    def warning(self, msg: Any, extra: Mapping[str, Any] | None = None) -> None:
+    def warning(self, msg: Any, *args: Any, extra: Mapping[str, Any] | None = None, exc_info: Any = None, **_: Any) -> None:
         if self.level <= WARNING:
-            self._write(WARNING, msg, extra, None)
+            self._write(WARNING, msg % args if args else msg, extra, _error(exc_info))
 
-    def error(self, msg: Any, extra: Mapping[str, Any] | None = None, exc_info: bool = False) -> None:
+    def error(self, msg: Any, *args: Any, extra: Mapping[str, Any] | None = None, exc_info: Any = None, **_: Any) -> None:
         if self.level <= ERROR:
-            self._write(ERROR, msg, extra, sys.exc_info()[1] if exc_info else None)
+            self._write(ERROR, msg % args if args else msg, extra, _error(exc_info))
 
-    def exception(self, msg: Any, extra: Mapping[str, Any] | None = None) -> None:
+    def exception(self, msg: Any, *args: Any, extra: Mapping[str, Any] | None = None, exc_info: Any = True, **_: Any) -> None:
         """An ERROR line with the exception being handled (its traceback as text)."""
         if self.level <= ERROR:
-            self._write(ERROR, msg, extra, sys.exc_info()[1])
+            self._write(ERROR, msg % args if args else msg, extra, _error(exc_info))
 
-    def log(self, level: int, msg: Any, extra: Mapping[str, Any] | None = None) -> None:
+    def critical(self, msg: Any, *args: Any, extra: Mapping[str, Any] | None = None, exc_info: Any = None, **_: Any) -> None:
+        if self.level <= CRITICAL:
+            self._write(CRITICAL, msg % args if args else msg, extra, _error(exc_info))
+
+    def log(self, level: int, msg: Any, *args: Any, extra: Mapping[str, Any] | None = None, exc_info: Any = None, **_: Any) -> None:
         if level >= self.level:
-            self._write(level, msg, extra, None)
+            self._write(level, msg % args if args else msg, extra, _error(exc_info))
 
     def _write(self, level: int, msg: Any, extra: Mapping[str, Any] | None, error: BaseException | None) -> None:
         frame = sys._getframe(2)
@@ -183,10 +200,11 @@ class JsonLogger:
                 if not RESERVED.isdisjoint(values):
                     values = {(f"extra_{k}" if k in RESERVED else k): v for k, v in values.items()}
                 encoded = _encode(values if type(values) is dict else dict(values))
-                if not encoded.startswith("{"):  # a value JSON cannot hold: every value as text instead
-                    encoded = _encode({str(k): str(v) for k, v in values.items()})
-                if len(encoded) > 2:
-                    parts.append("," + encoded[1:-1])
+                if encoded.startswith("{"):
+                    if len(encoded) > 2:
+                        parts.append("," + encoded[1:-1])
+                else:  # a value JSON cannot hold: that value as text, the others as they are
+                    parts.append("," + ",".join(f"{_string(str(k))}:{_encode(v)}" for k, v in values.items()))
         if error is not None:
             import traceback
 
