@@ -28,7 +28,7 @@ import time
 from . import apigw
 from .apigw import CORRELATION_HEADER, CORRELATION_ID_RE, HttpError, Request, Response, error_response, json_response
 from .budget import Budget, DeadlineExceeded, NoTimeLeft, TimeBudgetError, arm, current_budget, disarm, time_budget
-from .jsonlog import JsonLogger
+from .jsonlog import JsonLogger, cold_start_metric
 from .messages import message_correlation_id, message_id_of, process_one
 from .routing import Router, RouteTableError
 
@@ -120,26 +120,8 @@ def begin(context: Any, cid: str) -> None:
     logger.start(context, cold)
     logger.set_correlation_id(cid)
     if cold and os.environ.get("POWERTOOLS_METRICS_DISABLED", "").lower() != "true":
-        import json
-
-        line = {
-            "_aws": {
-                "Timestamp": int(time.time() * 1000),
-                "CloudWatchMetrics": [
-                    {
-                        "Namespace": METRICS_NAMESPACE,
-                        "Dimensions": [["service", "function_name"]],
-                        "Metrics": [{"Name": "ColdStart", "Unit": "Count"}],
-                    }
-                ],
-            },
-            "service": SERVICE,
-            "function_name": getattr(context, "function_name", "local"),
-            "ColdStart": [1.0],
-        }
-        if cid:
-            line["correlation_id"] = cid
-        print(json.dumps(line, separators=(",", ":")), flush=True)  # stdout, as Powertools' single_metric writes it
+        # stdout, as Powertools' single_metric writes it (not through the logger's stream)
+        print(cold_start_metric(METRICS_NAMESPACE, SERVICE, getattr(context, "function_name", "local"), cid), flush=True)
 
 
 def read_body(event: Mapping[str, Any], max_body: int | None = None) -> bytes:

@@ -215,3 +215,21 @@ class JsonLogger:
         stream = self.stream or sys.stdout
         stream.write("".join(parts))
         stream.flush()
+
+
+def cold_start_metric(namespace: str, service: str, function_name: str, correlation_id: str | None) -> str:
+    """The ColdStart metric as one CloudWatch embedded-metric-format line, as Powertools' single_metric writes it."""
+    line: dict[str, Any] = {
+        "_aws": {
+            "Timestamp": int(time.time() * 1000),
+            "CloudWatchMetrics": [
+                {"Namespace": namespace, "Dimensions": [["service", "function_name"]], "Metrics": [{"Name": "ColdStart", "Unit": "Count"}]}
+            ],
+        },
+        "service": service,
+        "function_name": function_name,
+        "ColdStart": [1.0],
+    }
+    if correlation_id:
+        line["correlation_id"] = correlation_id
+    return _encode(line)
