@@ -75,10 +75,10 @@ def test_every_trigger_is_added_and_the_project_tests_pass(generate, answers, da
         for rel in (f"{package}/{name}.py", f"tests/test_{name}.py", f"tests/events/{name}.json"):
             assert (project / rel).is_file(), rel
     http = cfg["functions"]["pages"]["events"][0]
-    if answers["api"] == "rest":
-        assert http == {"http": {"path": "/pages", "method": "any", "private": True}}
+    if answers["api"] == "rest":  # only the method the written handler serves
+        assert http == {"http": {"path": "/pages", "method": "get", "private": True}}
     else:
-        assert http == {"httpApi": {"path": "/pages", "method": "*"}}
+        assert http == {"httpApi": {"path": "/pages", "method": "GET"}}
     assert cfg["functions"]["nightly"]["events"] == [{"schedule": "cron(0 3 * * ? *)"}]
     sqs = cfg["functions"]["mailer"]["events"][0]["sqs"]
     assert sqs["arn"] == {"Fn::GetAtt": ["MailerQueue", "Arn"]}
@@ -98,6 +98,50 @@ def test_every_trigger_is_added_and_the_project_tests_pass(generate, answers, da
     for name in ("pages", "mailer", "nightly"):
         assert f"tests/test_{name}.py" in collected.stdout
     assert_lint_clean(project)
+
+
+@pytest.mark.parametrize("api", ["rest", "http"])
+def test_path_parameters_reach_the_handler_and_only_get_is_wired(generate, capsys, api):
+    # GIVEN a project, WHEN functions with a parameter and a greedy parameter are added
+    project = generate(api=api)
+    assert add(project, "orders", "--trigger", "http", "--path", "/orders/{id}") == 0
+    assert add(project, "files", "--trigger", "http", "--path", "/files/{key+}") == 0
+
+    # THEN serverless.yml wires GET only (what the written handler serves) on the parameter route
+    events = {name: config(project)["functions"][name]["events"] for name in ("orders", "files")}
+    if api == "rest":
+        assert events["orders"] == [{"http": {"path": "/orders/{id}", "method": "get", "private": True}}]
+    else:
+        assert events["orders"] == [{"httpApi": {"path": "/orders/{id}", "method": "GET"}}]
+    # AND the handler takes the parameter as a keyword argument, its sample event is the route API Gateway matched
+    assert "def get(request: Request, id: str)" in (project / "my_service/orders.py").read_text()
+    sample = json.loads((project / "tests/events/files.json").read_text())
+    assert sample["pathParameters"] == {"key": "example/1"}
+    assert (sample["routeKey"] == "GET /files/{key+}") if api == "http" else (sample["resource"] == "/files/{key+}")
+    # AND the project's own tests (which check the parameter's value in the answer) and linters pass
+    result = run_project_tests(project, "tests/test_orders.py", "tests/test_files.py")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "6 passed" in result.stdout  # three tests per function
+    assert_lint_clean(project)
+    # AND the same route under another parameter name is taken (API Gateway refuses both)
+    before = fingerprint(project)
+    capsys.readouterr()
+    assert add(project, "other", "--trigger", "http", "--path", "/orders/{order_id}") == 2
+    assert "--path /orders/{order_id} is taken: function orders already serves /orders/{id}" in capsys.readouterr().err
+    assert fingerprint(project) == before
+
+
+def test_a_parameter_route_that_stops_matching_fails_its_generated_test(generate):
+    """The generated test checks the parameter's value: a handler that drops it fails."""
+    project = generate(api="http")
+    assert add(project, "orders", "--trigger", "http", "--path", "/orders/{order_id}") == 0
+    module = project / "my_service/orders.py"
+    module.write_text(module.read_text().replace(', "order_id": order_id}', ', "order_id": "7"}'))
+
+    result = run_project_tests(project, "tests/test_orders.py")
+
+    assert result.returncode == 1
+    assert "assert '7' == '1'" in result.stdout
 
 
 def test_the_added_handlers_really_run_through_guard(generate):
@@ -145,7 +189,13 @@ REFUSALS = [
     (["r" * 43, "--trigger", "schedule"], {}, "within Lambda's 64-character function names"),
     (["pages", "--trigger", "http"], {"api": "none"}, "generated with api=none"),
     (["nightly", "--trigger", "schedule", "--database"], {}, "generated with database=none"),
-    (["pages", "--trigger", "http", "--path", "/items/{id}"], {}, "--path '/items/{id}' is not allowed"),
+    (["pages", "--trigger", "http", "--path", "/items/{id"], {}, "--path '/items/{id' is not allowed"),
+    (["pages", "--trigger", "http", "--path", "/items/x{id}"], {}, "--path '/items/x{id}' is not allowed"),
+    (["pages", "--trigger", "http", "--path", "/items/{key+}/x"], {}, "--path '/items/{key+}/x' is not allowed"),
+    (["pages", "--trigger", "http", "--path", "/items/{request}"], {}, "--path '/items/{request}' is not allowed"),
+    (["pages", "--trigger", "http", "--path", "/items/{class}"], {}, "--path '/items/{class}' is not allowed"),
+    (["pages", "--trigger", "http", "--path", "/a/{x}/b/{x}"], {}, "--path '/a/{x}/b/{x}' is not allowed"),
+    (["pages", "--trigger", "http", "--path", "/items/{1st}"], {}, "--path '/items/{1st}' is not allowed"),
     (["pages", "--trigger", "http", "--path", "pages"], {}, "--path 'pages' is not allowed"),
     (["mailer", "--trigger", "sqs", "--path", "/x"], {}, "--path /x applies only to --trigger http"),
     (["nightly", "--trigger", "schedule", "--schedule", "every hour"], {}, "--schedule 'every hour' is not allowed"),
@@ -180,7 +230,7 @@ def test_a_taken_name_module_path_or_resource_is_refused(generate, capsys):
 
     cases = [
         (["pages", "--trigger", "schedule"], "already has a function pages"),
-        (["other", "--trigger", "http", "--path", "/shared"], "--path /shared is taken: function pages already serves it"),
+        (["other", "--trigger", "http", "--path", "/shared"], "--path /shared is taken: function pages already serves /shared"),
         (["loose", "--trigger", "schedule"], "my_service/loose.py already exists"),
         (["orders", "--trigger", "sqs"], "resources.Resources already has OrdersQueue"),
     ]

@@ -83,3 +83,30 @@ def test_a_malformed_setting_names_the_variable(db_server, containers):
     db = containers(db_server, DB_RETRY_CAP_MS="fast")
     with pytest.raises(db.ConfigurationError, match="DB_RETRY_CAP_MS='fast' is not a number"):
         invoke(db, "SELECT 1")
+
+
+def test_secrets_manager_out_of_reach_is_unavailable_not_a_crash(db_server, containers, monkeypatch):
+    """No answer from Secrets Manager (a VPC without its endpoint, an outage): Unavailable, which guard answers 503."""
+    from aws_lambda_powertools.utilities.parameters import base
+    from support.databases import free_port
+
+    monkeypatch.delitem(base.DEFAULT_PROVIDERS, "secrets", raising=False)  # a new container: no client for the moto endpoint
+
+    for key, value in {
+        "AWS_ENDPOINT_URL_SECRETS_MANAGER": f"http://127.0.0.1:{free_port()}",
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_MAX_ATTEMPTS": "1",
+    }.items():
+        monkeypatch.setenv(key, value)
+    db = containers(db_server, DB_SECRET_ARN=f"arn:aws:secretsmanager:{REGION}:123456789012:secret:db-AbCdEf", DB_USER="", DB_PASSWORD="")
+    with pytest.raises(db.Unavailable, match="could not be read: EndpointConnectionError") as info:
+        invoke(db, "SELECT 1")
+    assert info.value.http_status == 503
+
+
+def test_a_secret_that_does_not_exist_is_a_configuration_error(db_server, containers, secretsmanager):
+    db = containers(db_server, DB_SECRET_ARN=f"arn:aws:secretsmanager:{REGION}:123456789012:secret:gone-AbCdEf", DB_USER="", DB_PASSWORD="")
+    with pytest.raises(db.ConfigurationError, match=r"could not be read \(ResourceNotFoundException\)"):
+        invoke(db, "SELECT 1")

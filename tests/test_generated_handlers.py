@@ -9,13 +9,12 @@ import re
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from tests.support.projects import clean_env, run_project_tests
+from tests.support.invoke import body, invoke, load_event, run_as_app
+from tests.support.projects import run_project_tests
 
-DRIVER = Path(__file__).parent / "support" / "handler_driver.py"
 SECRET = "SECRET-INJECTED-FAILURE"
 
 COMBINATIONS = [
@@ -25,44 +24,6 @@ COMBINATIONS = [
     pytest.param({"database": "postgres", "database_access": "rds-proxy"}, id="db:postgres-rds-proxy"),
     pytest.param({"database": "mysql", "database_access": "data-api"}, id="db:mysql-data-api"),
 ]
-
-
-def package_of(project: Path) -> str:
-    (package,) = [p.parent.name for p in project.glob("*/guard.py")]
-    return package
-
-
-def load_event(project: Path, name: str) -> dict[str, Any]:
-    return json.loads((project / "tests" / "events" / f"{name}.json").read_text())
-
-
-def invoke(project: Path, cases: list[dict[str, Any]], tmp_path: Path, **env: str) -> tuple[dict[str, Any], dict[str, list[dict]]]:
-    """Run the cases through the handler driver; returns results and the JSON log lines of each case."""
-    cases_file, results_file = tmp_path / "cases.json", tmp_path / "results.json"
-    cases_file.write_text(json.dumps(cases))
-    run = subprocess.run(
-        [sys.executable, str(DRIVER), str(project), package_of(project), str(cases_file), str(results_file)],
-        cwd=project,
-        env=clean_env(**env),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert run.returncode == 0, run.stderr
-    logs: dict[str, list[dict]] = {}
-    current = None
-    for line in run.stdout.splitlines():
-        if line.startswith("=== case "):
-            current = line.removeprefix("=== case ")
-            logs[current] = []
-        elif line.strip():
-            assert current is not None, f"output before the first case: {line}"
-            logs[current].append(json.loads(line))  # every line the handlers print is JSON
-    return json.loads(results_file.read_text()), logs
-
-
-def body(result: dict[str, Any]) -> Any:
-    return json.loads(result["response"]["body"])
 
 
 @pytest.mark.parametrize("answers", COMBINATIONS)
@@ -138,6 +99,33 @@ def test_api_handler_keeps_its_runtime_promises(generate, tmp_path, api):
     assert results["no_time"]["loaded"] == []
 
 
+def query_fields(project: Path) -> set[str]:
+    """The log fields the rails plugin's saved Logs Insights queries read (CloudWatch's own @fields left out)."""
+    text = (project / ".serverless_plugins/rails/rails/queries.js").read_text()
+    lines = re.findall(r"'((?:fields|\| filter|filter)[^']*)'", text)
+    bare = [re.sub(r'"[^"]*"|/.*/', "", line) for line in lines]  # string literals and /regexes/ are values, not fields
+    words = {w for line in bare for w in re.findall(r"[A-Za-z_@][A-Za-z0-9_.@]*(?![\w(])", line)}  # not functions
+    keywords = {"fields", "filter", "and", "or", "like", "as"}
+    return {w for w in words if not w.startswith("@") and w not in keywords}
+
+
+@pytest.mark.parametrize("api", ["rest", "http"])
+def test_log_lines_carry_every_field_the_saved_queries_read(generate, tmp_path, api):
+    project = generate(api=api)
+    fields = query_fields(project)
+    assert {"correlation_id", "level", "message", "function_name", "exception_name", "exception"} <= fields, fields
+    get = load_event(project, f"{api}_get_items")
+
+    _results, logs = invoke(project, [{"name": "failure", "handler": "api", "event": get, "inject": "raise"}], tmp_path)
+
+    error = next(line for line in logs["failure"] if line.get("level") == "ERROR")
+    assert fields <= set(error), fields - set(error)
+    done = next(line for line in logs["failure"] if line.get("message") == "request done")
+    assert {"status", "method", "path", "duration_ms", "correlation_id", "function_request_id", "cold_start"} <= set(done)
+    assert (done["status"], done["method"], done["path"]) == (500, "GET", "/items")
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}\+0000", done["timestamp"]), done["timestamp"]
+
+
 def test_worker_reports_only_failed_messages_and_skips_warmup(generate, tmp_path):
     project = generate(api="none")
     batch = load_event(project, "sqs_batch")
@@ -186,26 +174,6 @@ def test_database_path_uses_db_and_ends_it_after_every_invocation(generate, tmp_
     assert post_calls[1].startswith("query INSERT INTO items") and "RETURNING" in post_calls[1]
     assert results["batch"]["db_calls"].count("end") == 1
     assert sum(c.startswith("execute INSERT") for c in results["batch"]["db_calls"]) == 2
-
-
-def run_as_app(server: Any, sql: str) -> None:
-    """One statement as the application user, who then owns what it creates (as a migration would)."""
-    if server.engine == "mysql":
-        import pymysql
-
-        conn = pymysql.connect(
-            host=server.host, port=server.port, user=server.user, password=server.password, database=server.database, autocommit=True
-        )
-    else:
-        import psycopg
-
-        conn = psycopg.connect(
-            host=server.host, port=server.port, user=server.user, password=server.password, dbname=server.database, autocommit=True
-        )
-    try:
-        conn.cursor().execute(sql)
-    finally:
-        conn.close()
 
 
 def test_data_path_works_against_a_real_database(generate, tmp_path, db_server):

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from generator import new
+from generator.add import Request, add
 from tests.support.offline import Offline, run_offline
 
 pytestmark = pytest.mark.slow
@@ -24,6 +25,9 @@ def served(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     api = request.param
     out = tmp_path_factory.mktemp(f"offline-{api}")
     project = new({"api": api, "project_name": f"Offline {api}"}, out)
+    # functions with path parameters, wired to their own routes as `slsguard add --path` writes them
+    add(project, Request("orders", "http", path="/orders/{order_id}"))
+    add(project, Request("files", "http", path="/files/{key+}"))
     with run_offline(project, out / "home") as offline:
         yield api, offline
 
@@ -71,6 +75,21 @@ def test_unknown_routes_and_methods_answer_as_the_handler_does(served: tuple[str
     assert offline.request("GET", f"{_prefix(api)}/nothing-here", headers=headers).status == 404
     assert offline.request("DELETE", f"{_prefix(api)}/items", headers=headers).status == 405
     assert offline.request("GET", f"{_prefix(api)}/health", headers=headers).body == {"status": "ok", "service": f"offline-{api}"}
+
+
+def test_path_parameters_reach_the_route_function(served: tuple[str, Offline]) -> None:
+    api, offline = served
+    headers = _headers(api, f"offline-{api}", **{"x-correlation-id": CORRELATION})
+    order = offline.request("GET", f"{_prefix(api)}/orders/42", headers=headers)
+    assert order.status == 200, order
+    assert order.body == {"function": "orders", "correlation_id": CORRELATION, "order_id": "42"}
+    spaced = offline.request("GET", f"{_prefix(api)}/orders/a%20b", headers=headers)
+    assert spaced.status == 200 and spaced.body["order_id"] == "a b", spaced  # decoded, as API Gateway decodes it
+    greedy = offline.request("GET", f"{_prefix(api)}/files/reports/2026/q4.csv", headers=headers)
+    assert greedy.status == 200 and greedy.body["key"] == "reports/2026/q4.csv", greedy
+    # only GET is wired to the function: another method never reaches orders.get (the catch-all api answers 404)
+    other = offline.request("DELETE", f"{_prefix(api)}/orders/42", headers=headers)
+    assert other.status != 200 and "order_id" not in str(other.body), other
 
 
 def test_rest_routes_require_the_api_key_locally_http_routes_do_not(served: tuple[str, Offline]) -> None:

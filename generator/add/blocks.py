@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 
 from .. import limits
-from .checks import DEFAULT_SCHEDULE, Request
+from .checks import DEFAULT_SCHEDULE, HANDLER_METHODS, Request
 
 QUEUE_TYPE = "AWS::SQS::Queue"
 MAX_RECEIVE_COUNT = 5  # deliveries before a message moves to the dead-letter queue (the template's worker uses 5)
@@ -42,10 +42,15 @@ def _event(req: Request, api: str, reserved: int) -> list[tuple[int, str]]:
         expr = req.schedule or DEFAULT_SCHEDULE
         return [(0, f"- schedule: {expr if expr.startswith('rate(') else json.dumps(expr)}")]
     if req.trigger == "http" and api == "rest":
-        # Every REST method needs the API key: the usage plan's throttle covers all traffic.
-        return [(0, "- http:"), (1, f"path: {req.route}"), (1, "method: any"), (1, "private: true")]
+        # Only the methods the written handler serves; every REST method needs the API key (the usage plan's
+        # throttle covers all traffic).
+        return [
+            line
+            for m in HANDLER_METHODS
+            for line in [(0, "- http:"), (1, f"path: {req.route}"), (1, f"method: {m.lower()}"), (1, "private: true")]
+        ]
     if req.trigger == "http":
-        return [(0, "- httpApi:"), (1, f"path: {req.route}"), (1, 'method: "*"')]
+        return [line for m in HANDLER_METHODS for line in [(0, "- httpApi:"), (1, f"path: {req.route}"), (1, f"method: {m}")]]
     queue = queue_ids(req)[0]
     out = [(0, "- sqs:"), (1, "arn:"), (2, f"Fn::GetAtt: [{queue}, Arn]"), (1, f"batchSize: {BATCH_SIZE}")]
     out.append((1, "functionResponseType: ReportBatchItemFailures"))

@@ -14,8 +14,14 @@ from ..errors import UserError
 
 TRIGGERS = ("http", "sqs", "schedule")
 NAME_RE = re.compile(r"[a-z][a-z0-9_]*")
-# Literal path segments only: guard's router matches whole paths (no {parameters}).
-PATH_RE = re.compile(r"/(?:[A-Za-z0-9._~-]+(?:/[A-Za-z0-9._~-]+)*)?")
+# Segments: literal (letters, digits, . _ ~ -) or a {parameter} named like a Python argument; a greedy {name+}
+# only last. guard's router hands each parameter to the route function as a keyword argument of that name.
+SEGMENT = r"(?:[A-Za-z0-9._~-]+|\{[A-Za-z_][A-Za-z0-9_]*\})"
+PATH_RE = re.compile(rf"/(?:{SEGMENT}(?:/{SEGMENT})*(?:/\{{[A-Za-z_][A-Za-z0-9_]*\+\}})?|\{{[A-Za-z_][A-Za-z0-9_]*\+\}})?")
+PARAM_RE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(\+?)\}")
+RESERVED_PARAMS = ("request",)  # the route function's first argument
+# The methods the written handler serves (its skeleton defines get()): the only ones serverless.yml wires.
+HANDLER_METHODS = ("GET",)
 SCHEDULE_RE = re.compile(
     r"(?:rate\((?:1 (?:minute|hour|day)|(?:[2-9]|[1-9][0-9]+) (?:minutes|hours|days))\)|cron\([0-9A-Za-z*?,/#-]+(?: [0-9A-Za-z*?,/#-]+){5}\))"
 )
@@ -38,6 +44,11 @@ class Request:
         """The HTTP path (default: /<name> with hyphens)."""
         return self.path or "/" + self.name.replace("_", "-")
 
+    @property
+    def params(self) -> list[tuple[str, bool]]:
+        """The path's parameters in order: (name, greedy)."""
+        return [(m.group(1), m.group(2) == "+") for m in PARAM_RE.finditer(self.route)]
+
 
 def _refuse(message: str, fix: str) -> UserError:
     return UserError(message, f"Fix: {fix}")
@@ -51,17 +62,24 @@ def options(req: Request) -> None:
         raise _refuse(f"--path {req.path} applies only to --trigger http, not {req.trigger}.", "leave out --path.")
     if req.schedule is not None and req.trigger != "schedule":
         raise _refuse(f"--schedule {req.schedule} applies only to --trigger schedule, not {req.trigger}.", "leave out --schedule.")
-    if req.path is not None and (not PATH_RE.fullmatch(req.path) or len(req.path) > 200):
+    if req.path is not None and (not PATH_RE.fullmatch(req.path) or len(req.path) > 200 or not _params_fit(req)):
         raise _refuse(
-            f"--path {req.path!r} is not allowed: a path starts with / and has literal segments of letters, digits and . _ ~ - "
-            "(no {parameters}: guard's router matches whole paths), at most 200 characters.",
-            f"--path /{req.name.replace('_', '-')}",
+            f"--path {req.path!r} is not allowed: a path starts with / and has segments of letters, digits and . _ ~ - "
+            "or a {parameter} named like a Python argument (not a keyword, not 'request', each name once), a greedy "
+            "{name+} only last; at most 200 characters.",
+            f"--path /{req.name.replace('_', '-')}/{{id}}",
         )
     if req.schedule is not None and not SCHEDULE_RE.fullmatch(req.schedule):
         raise _refuse(
             f"--schedule {req.schedule!r} is not allowed: use rate(1 hour), rate(N minutes|hours|days) or cron(6 fields).",
             f'--schedule "{DEFAULT_SCHEDULE}"',
         )
+
+
+def _params_fit(req: Request) -> bool:
+    """Every parameter name can be a keyword argument of the route function, once."""
+    names = [name for name, _greedy in req.params]
+    return len(set(names)) == len(names) and not any(keyword.iskeyword(n) or n in RESERVED_PARAMS for n in names)
 
 
 def name(req: Request, slug: str) -> None:
@@ -108,12 +126,17 @@ def free(req: Request, project: Path, package: str, functions: Mapping[str, Any]
     if req.trigger == "http":
         for other, fn in functions.items():
             for route in _routes(fn):
-                if route == req.route:
-                    raise _refuse(f"--path {req.route} is taken: function {other} already serves it.", "choose another --path.")
+                if shape(route) == shape(req.route):
+                    raise _refuse(f"--path {req.route} is taken: function {other} already serves {route}.", "choose another --path.")
+
+
+def shape(route: str) -> str:
+    """A path with its parameter names left out: API Gateway refuses two routes that differ only by them."""
+    return PARAM_RE.sub(lambda m: "{+}" if m.group(2) else "{}", route.rstrip("/") or "/")
 
 
 def _routes(fn: Any) -> list[str]:
-    """The literal paths a function's http / httpApi events serve."""
+    """The paths a function's http / httpApi events serve."""
     out = []
     for event in (fn.get("events") or []) if isinstance(fn, dict) else []:
         if not isinstance(event, dict):

@@ -8,7 +8,7 @@ from string import Template
 from typing import Any
 
 from .blocks import MAX_RECEIVE_COUNT, queue_ids
-from .checks import DEFAULT_SCHEDULE, Request
+from .checks import DEFAULT_SCHEDULE, PARAM_RE, Request
 
 SKELETONS = Path(__file__).parent / "skeletons"
 ACCOUNT = "123456789012"  # the documentation account id AWS's own sample events use
@@ -16,6 +16,12 @@ TIME = "2026-11-27T00:00:00Z"
 EPOCH_MS = 1795737600000
 DB_WORK = '    from . import db\n\n    rows = db.query("SELECT 1 AS ok")\n'
 DB_CHECK = '    assert any(call[0] == "query" for call in no_database.calls)\n'
+
+
+def example_path(req: Request) -> tuple[str, dict[str, str]]:
+    """A concrete path for the sample event and the parameters API Gateway decodes from it."""
+    values = {name: "example/1" if greedy else "1" for name, greedy in req.params}
+    return PARAM_RE.sub(lambda m: values[m.group(1)], req.route), values
 
 
 def _render(kind: str, values: dict[str, str]) -> str:
@@ -40,6 +46,11 @@ def sources(req: Request, package: str) -> dict[str, str]:
     }
     if req.database and req.trigger != "http":
         values["work"] = DB_WORK.replace("rows = ", "")
+    # Path parameters: keyword arguments of get(), echoed in its answer, checked by its test.
+    example = example_path(req)[1]
+    values["params"] = "".join(f", {name}: str" for name, _greedy in req.params)
+    values["echo"] = "".join(f', "{name}": {name}' for name, _greedy in req.params)
+    values["check"] += "".join(f'    assert json.loads(response["body"])["{name}"] == "{example[name]}"\n' for name, _greedy in req.params)
     return {
         f"{package}/{req.name}.py": _render(f"{req.trigger}.py", values),
         f"tests/test_{req.name}.py": _render(f"{req.trigger}_test.py", values),
@@ -47,29 +58,33 @@ def sources(req: Request, package: str) -> dict[str, str]:
 
 
 def _http(req: Request, api: str, region: str) -> dict[str, Any]:
+    """A GET through API Gateway to the route the function is wired to (its parameters decoded, as API Gateway does)."""
     host = f"abcdef1234.execute-api.{region}.amazonaws.com"
     cid = f"{req.name}-corr-0001"
+    path, params = example_path(req)
     if api == "http":
-        http = {"method": "GET", "path": req.route, "protocol": "HTTP/1.1", "sourceIp": "198.51.100.7", "userAgent": "curl/8.5.0"}
+        http = {"method": "GET", "path": path, "protocol": "HTTP/1.1", "sourceIp": "198.51.100.7", "userAgent": "curl/8.5.0"}
+        route_key = f"GET {req.route}"
         return {
             "version": "2.0",
-            "routeKey": f"ANY {req.route}",
-            "rawPath": req.route,
+            "routeKey": route_key,
+            "rawPath": path,
             "rawQueryString": "",
             "headers": {"accept": "application/json", "host": host, "x-correlation-id": cid},
+            **({"pathParameters": params} if params else {}),
             "requestContext": {
                 **{"accountId": ACCOUNT, "apiId": "abcdef1234", "domainName": host, "http": http},
-                **{"requestId": "Gx1AbCdEoAMEVhA=", "routeKey": f"ANY {req.route}", "stage": "$default", "timeEpoch": EPOCH_MS},
+                **{"requestId": "Gx1AbCdEoAMEVhA=", "routeKey": route_key, "stage": "$default", "timeEpoch": EPOCH_MS},
             },
             "isBase64Encoded": False,
         }
     return {
         "resource": req.route,
-        "path": req.route,
+        "path": path,
         "httpMethod": "GET",
         "headers": {"Accept": "application/json", "Host": host, "X-Correlation-Id": cid},
         "queryStringParameters": None,
-        "pathParameters": None,
+        "pathParameters": params or None,
         "requestContext": {
             **{"accountId": ACCOUNT, "apiId": "abcdef1234", "resourcePath": req.route, "httpMethod": "GET", "stage": "dev"},
             **{"requestId": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef", "requestTimeEpoch": EPOCH_MS},

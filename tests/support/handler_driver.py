@@ -3,9 +3,10 @@
 Run as a script (not imported by pytest): ``python handler_driver.py PROJECT PACKAGE CASES RESULTS``.
 The handlers are imported from the project root, as Lambda imports them from the zip root.
 CASES is a JSON list of ``{"name", "handler": "api"|"worker", "event", "remaining_ms", "inject", "fake_db"}``;
-``inject`` is null, "raise" (the business function raises) or "tripwire" (every business function
-records a call). Log lines go to stdout, each case after a line ``=== case <name>``; RESULTS gets
-one JSON object per case: the response, business calls, database calls and which heavy modules loaded.
+``inject`` is null, "raise" (the business function raises), "tripwire" (every business function
+records a call) or "db_echo" (GET /items selects its ``v`` query parameter through the real db module).
+Log lines go to stdout, each case after a line ``=== case <name>``; RESULTS gets one JSON object per case:
+the response, business calls, database calls and which heavy modules loaded.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ import types
 from pathlib import Path
 from typing import Any
 
-HEAVY = ("boto3", "botocore.client", "psycopg", "pymysql")  # Powertools itself imports the light botocore package
+# Nothing of these loads before the code that needs them: guard writes its log lines and metric itself.
+HEAVY = ("aws_lambda_powertools", "boto3", "botocore", "psycopg", "pymysql")
 SECRET = "SECRET-INJECTED-FAILURE"
 
 
@@ -68,10 +70,17 @@ def run_case(package: str, case: dict[str, Any]) -> dict[str, Any]:
         calls.append("raise")
         raise RuntimeError(SECRET)
 
+    def db_echo(request: Any) -> Any:
+        calls.append("db_echo")
+        db = importlib.import_module(f"{package}.db")
+        return db.query("SELECT %s AS v", [request.query.get("v", "")])
+
     if case.get("fake_db"):
         fake_db(package, db_calls)
     inject = case.get("inject")
-    if case["handler"] == "api" and inject:
+    if case["handler"] == "api" and inject == "db_echo":
+        swap(module.ROUTES["/items"], "GET", db_echo)
+    elif case["handler"] == "api" and inject:
         for path, methods in module.ROUTES.items():
             for method in methods:
                 if inject == "tripwire" or (path, method) == ("/items", "GET"):

@@ -88,9 +88,9 @@ def context() -> Callable[..., FakeContext]:
 def logs() -> Iterator[Callable[[], list[dict[str, Any]]]]:
     """The JSON log lines written during the test, parsed (every line must be JSON)."""
     stream = io.StringIO()
-    previous = guard.logger.registered_handler.setStream(stream)
+    previous, guard.logger.stream = guard.logger.stream, stream
     yield lambda: [json.loads(line) for line in stream.getvalue().splitlines() if line.strip()]
-    guard.logger.registered_handler.setStream(previous)
+    guard.logger.stream = previous
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 
@@ -10,6 +11,53 @@ import pytest
 from {{ cookiecutter.package_name }} import api, guard
 
 FORMATS = ["rest", "http"]
+DEEP = "[" * 100_000 + "]" * 100_000
+
+
+def set_method(request, method):
+    if request.get("version") == "2.0":
+        request["requestContext"]["http"]["method"] = method
+    else:
+        request["httpMethod"] = method
+
+
+# A client's bytes (or a crafted invocation's event) that cannot be used: always 4xx with the correlation ID, never 500.
+CRAFTED = {
+    "json-100000-deep": ({"body": DEEP, "isBase64Encoded": False}, 400, "nested too deeply"),
+    "invalid-utf8": ({"body": base64.b64encode(b'{"name": "caf\xe9"}').decode(), "isBase64Encoded": True}, 400, "not usable"),
+    "raw-lone-surrogate": ({"body": '{"name": "a\ud800b"}', "isBase64Encoded": False}, 400, "lone surrogate"),
+    "escaped-lone-surrogate": ({"body": '{"name": "a\\udc00b"}', "isBase64Encoded": False}, 400, "lone surrogate"),
+    "bad-base64": ({"body": "%%% not base64", "isBase64Encoded": True}, 400, "base64"),
+    "body-a-number": ({"body": 42}, 400, "body must be a string"),
+    "isBase64Encoded-a-string": ({"isBase64Encoded": "yes"}, 400, "isBase64Encoded"),
+    "query-a-list": ({"queryStringParameters": ["a", "b"]}, 400, "query string"),
+    "query-values-not-strings": ({"queryStringParameters": {"page": 2}}, 400, "query string"),
+    "headers-a-list": ({"headers": ["x-correlation-id"]}, 400, "headers"),
+    "nul-in-name": ({"body": '{"name": "a\\u0000b"}', "isBase64Encoded": False}, 422, "control characters"),
+}
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("case", CRAFTED, ids=list(CRAFTED))
+def test_unusable_client_input_is_4xx_never_500(fmt, case, event, context, no_database):
+    change, status, words = CRAFTED[case]
+    request = event(f"{fmt}_post_item")
+    request.update(change)
+
+    response = api.handler(request, context())
+
+    assert response["statusCode"] == status, response
+    assert words in body_of(response)["error"]
+    assert body_of(response)["correlation_id"] == response["headers"]["x-correlation-id"]
+    assert not [call for call in no_database.calls if call[0] != "set_deadline"], "the input reached the database"
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_method_or_path_of_the_wrong_type_is_400(fmt, event, context):
+    request = event(f"{fmt}_get_items")
+    set_method(request, ["GET"])
+
+    assert api.handler(request, context())["statusCode"] == 400
 
 
 def body_of(response):
@@ -117,6 +165,27 @@ def test_slow_work_is_answered_504_before_the_function_timeout(event, context, m
 
     assert response["statusCode"] == 504
     assert response["headers"]["x-correlation-id"] == "http-corr-0001"
+
+
+def test_a_route_that_catches_exception_still_answers_504(event, context, monkeypatch):
+    """The deadline is not an Exception: the route's ``except Exception`` cannot swallow it and run on."""
+    ran_on = []
+
+    def careless(request):
+        try:
+            time.sleep(5)
+        except Exception as err:
+            ran_on.append(f"swallowed {err!r}")
+        ran_on.append("ran on")
+        return {"late": True}
+
+    monkeypatch.setitem(api.ROUTES["/items"], "GET", careless)
+    monkeypatch.setattr(guard, "TIME_BUDGET_MARGIN_MS", 500)
+
+    response = api.handler(event("rest_get_items"), context(remaining_ms=800))
+
+    assert response["statusCode"] == 504
+    assert ran_on == []
 
 
 def test_no_time_left_is_503_and_the_route_never_runs(event, context, monkeypatch):

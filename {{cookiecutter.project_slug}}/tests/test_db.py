@@ -93,6 +93,13 @@ def test_database_errors_map_to_the_db_error_classes(stub):
         db.query("SELECT pg_sleep(60)")
 
 
+@pytest.mark.parametrize("value", ["a\x00b", "a\ud800b", ["ok", "a\x00b"], {"n": "\udfff"}], ids=["nul", "surrogate", "in-list", "in-dict"])
+def test_nul_and_lone_surrogates_are_refused_before_anything_is_sent(value):
+    with pytest.raises(db.InvalidValue) as info:  # no stub response: nothing may reach the Data API
+        db.query("SELECT %(n)s" if isinstance(value, dict) else "SELECT %s", value if isinstance(value, (list, dict)) else [value])
+    assert info.value.http_status == 422
+
+
 def test_unsupported_parameter_types_are_named():
     with pytest.raises(db.QueryError, match="parameter p1: object"):
         _data_api.to_sql("SELECT %s", [object()])
@@ -141,6 +148,15 @@ def test_tls_is_verified_by_default_against_the_shipped_bundle():
     assert settings.tls == "verify-full"
     bundle = _tls.bundle(settings)  # shipped inside the package, so inside the deployment zip
     assert ssl.create_default_context(cafile=bundle).cert_store_stats()["x509_ca"] > 0
+
+
+@pytest.mark.parametrize("value", ["a\x00b", "a\ud800b", ["ok", "a\x00b"], {"n": "\udfff"}], ids=["nul", "surrogate", "in-list", "in-dict"])
+def test_nul_and_lone_surrogates_are_refused_before_anything_is_sent(value):
+    before = db.stats()
+    with pytest.raises(db.InvalidValue) as info:
+        db.query("SELECT %(n)s" if isinstance(value, dict) else "SELECT %s", value if isinstance(value, (list, dict)) else [value])
+    assert info.value.http_status == 422
+    assert db.stats() == before  # refused before a connection was even opened
 
 
 @needs_server

@@ -53,7 +53,40 @@ def test_time_budget_leaves_no_timer_behind(context):
     with guard.time_budget(context(remaining_ms=3000), margin_ms=500) as budget:
         assert 0 < budget.remaining() <= 2.5
     assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
-    assert signal.getsignal(signal.SIGALRM) in (signal.SIG_DFL, signal.default_int_handler, None)
+    assert guard.current_budget() is None
+    signal.raise_signal(signal.SIGALRM)  # a stray alarm between invocations: guard's handler ignores it
+
+
+def test_the_deadline_cannot_be_swallowed_by_except_exception(context):
+    """DeadlineExceeded is a BaseException: a broad ``except Exception`` in the work does not stop it."""
+    swallowed = []
+    with pytest.raises(guard.DeadlineExceeded), guard.time_budget(context(remaining_ms=700), margin_ms=500):
+        try:
+            time.sleep(5)
+        except Exception as err:  # what a route or a retry loop often has
+            swallowed.append(err)
+    assert swallowed == []
+
+
+def test_outside_the_main_thread_the_budget_is_checked_not_signalled(context):
+    import threading
+
+    seen = []
+
+    def work():
+        with guard.time_budget(context(remaining_ms=600), margin_ms=500) as budget:
+            seen.append(budget.alarm)
+            time.sleep(0.2)
+            try:
+                budget.check()
+            except guard.DeadlineExceeded:
+                seen.append("spent")
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join()
+    assert seen == [False, "spent"]
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
 
 
 def test_oversized_body_is_refused_with_413():
@@ -82,6 +115,22 @@ def test_end_db_runs_only_when_the_invocation_loaded_the_db_module(monkeypatch):
     monkeypatch.setitem(sys.modules, guard.DB_MODULE, fake)
     guard.end_db()
     assert ended == [True]
+
+
+def test_log_lines_are_json_with_logging_style_arguments(logs):
+    guard.logger.info("processed %s of %d", "a", 2, extra={"k": 1, "message": "mine", "ratio": float("nan")})
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        guard.logger.error("failed", exc_info=True)
+    guard.logger.info("a lone surrogate \ud800 and a newline\n stay inside the line")
+
+    first, second, third = logs()  # every line parses as JSON
+    assert first["message"] == "processed a of 2" and first["k"] == 1
+    assert first["extra_message"] == "mine"  # an extra cannot overwrite the line's own keys
+    assert first["ratio"] == "nan"  # not JSON's NaN, which Logs Insights cannot parse
+    assert second["level"] == "ERROR" and second["exception_name"] == "ValueError" and "boom" in second["exception"]
+    assert third["message"].startswith("a lone surrogate")
 
 
 def test_end_db_failure_is_logged_not_raised(monkeypatch, logs):
@@ -117,7 +166,7 @@ def test_scheduled_handler_logs_with_the_event_id_and_raises_on_failure(context,
 
     with pytest.raises(RuntimeError):  # raised, so Lambda retries and then the failure destination receives it
         guard.scheduled_handler(fail)(scheduled, context())
-    with pytest.raises(guard.NoTimeLeft):
+    with pytest.raises(guard.TimeBudgetError):  # an ordinary exception for Lambda's runtime, which then retries
         guard.scheduled_handler(seen.append)(scheduled, context(remaining_ms=100))
     assert len(seen) == 1
     assert guard.scheduled_handler(fail)({"source": guard.WARMUP_SOURCE}, context()) == guard.WARMUP_RESPONSE

@@ -59,6 +59,60 @@ def test_messages_left_when_the_budget_runs_out_go_back_to_the_queue(event, cont
     assert len(result["batchItemFailures"]) == 3
 
 
+# Message bodies no code can use: each fails alone, its good neighbours are processed and not retried.
+UNUSABLE = {
+    "json-100000-deep": "[" * 100_000 + "]" * 100_000,
+    "escaped-lone-surrogate": '{"name": "a\\ud800b"}',
+    "raw-lone-surrogate": '{"name": "a\ud800b"}',
+    "not-a-string": 42,
+    "absent": None,
+}
+
+
+@pytest.mark.parametrize("case", UNUSABLE, ids=list(UNUSABLE))
+def test_an_unusable_message_fails_alone(case, event, context, no_database):
+    batch = event("sqs_batch")
+    batch["Records"][1]["body"] = UNUSABLE[case]
+
+    result = worker.handler(batch, context())
+
+    assert result == {"batchItemFailures": [{"itemIdentifier": batch["Records"][1]["messageId"]}]}
+{%- if cookiecutter.database != "none" %}
+    assert sum(call[0] == "execute" for call in no_database.calls) == 2, "the good neighbours were not processed"
+{%- endif %}
+
+
+def test_crafted_records_never_fail_the_whole_batch(event, context):
+    batch = event("sqs_batch")
+    good = batch["Records"][0]
+    good["messageAttributes"] = ["not", "an", "object"]
+    good["attributes"] = "not an object"
+    batch["Records"].extend(["not a record", {"body": "{}"}])  # neither can be reported back: logged and skipped
+
+    result = worker.handler(batch, context())
+
+    assert result == {"batchItemFailures": [{"itemIdentifier": batch["Records"][1]["messageId"]}]}
+    assert worker.handler({"Records": "not a list"}, context()) == {"batchItemFailures": []}
+
+
+def test_the_deadline_is_not_swallowed_by_the_message_functions_except(event, context, monkeypatch):
+    seen = []
+
+    def careless(body, record):
+        try:
+            time.sleep(5)
+        except Exception as err:
+            seen.append(f"swallowed {err!r}")
+        seen.append("ran on")
+
+    monkeypatch.setattr(guard, "TIME_BUDGET_MARGIN_MS", 500)
+
+    result = guard.sqs_handler(careless)(event("sqs_batch"), context(remaining_ms=800))
+
+    assert len(result["batchItemFailures"]) == 3
+    assert seen == []
+
+
 def test_warmup_returns_before_any_work(event, context, logs, no_database):
     assert worker.handler(event("warmup"), context()) == guard.WARMUP_RESPONSE
     assert logs() == [] and no_database.ended == 0

@@ -7,8 +7,9 @@
         db.execute(...); db.execute(...)        # nested blocks become savepoints
 
 Placeholders are ``%s`` (with a list) or ``%(name)s`` (with a dict) on every engine and access path.
-Errors are db.errors classes (Unavailable, QueryTimeout, IntegrityError, QueryError, ConfigurationError),
-re-exported here, with the driver's exception chained.
+Errors are db.errors classes (Unavailable, QueryTimeout, IntegrityError, InvalidValue, QueryError, ConfigurationError),
+re-exported here, with the driver's exception chained. A string parameter with a NUL character or a lone surrogate
+is refused before it is sent (InvalidValue; guard answers 422); see errors.py for the HTTP status of each.
 
 Contract with the handler wrapper (guard.py):
   * The invocation's remaining time bounds connect attempts, retries and statements. db takes it from
@@ -49,7 +50,7 @@ How each access path behaves:
   data-api   The RDS Data API over HTTPS (boto3 "rds-data"): no connection, no driver, no VPC. TLS is botocore's,
              verified against its CA store: DB_TLS and DB_CA_BUNDLE do not apply.
 
-Log lines (Powertools Logger child: they carry the handler's correlation ID): "db connect" (reason,
+Log lines (through guard's JSON logger when the handlers run, so they carry the correlation ID): "db connect" (reason,
 retries, duration_ms), "db reuse" (debug), "db retry" (debug), "db cleanup" (killed, utilisation),
 "db close" (reason), "db refused" (host, cause), "db tls disabled" (once). ``db.stats()`` returns this
 container's counters; end() writes those that moved as one CloudWatch embedded-metric line (_metrics.py):
@@ -73,12 +74,22 @@ from typing import Any
 
 from . import _metrics
 from ._config import Deadline, Settings
-from .errors import ConfigurationError, DatabaseError, IntegrityError, QueryError, QueryTimeout, TlsRefused, Unavailable
+from .errors import (
+    ConfigurationError,
+    DatabaseError,
+    IntegrityError,
+    InvalidValue,
+    QueryError,
+    QueryTimeout,
+    TlsRefused,
+    Unavailable,
+)
 
 __all__ = [
     "ConfigurationError",
     "DatabaseError",
     "IntegrityError",
+    "InvalidValue",
     "QueryError",
     "QueryTimeout",
     "TlsRefused",
@@ -140,14 +151,42 @@ def set_deadline(source: Any = None) -> None:
     _deadline = Deadline.of(source, settings)
 
 
+def _unstorable(value: Any) -> bool:
+    """A string (or one inside a list, tuple or dict) with a NUL character or a lone surrogate."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            return True
+        if value.isascii():
+            return False
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:  # only a lone surrogate fails to encode
+            return True
+        return False
+    if isinstance(value, (list, tuple)):
+        return any(_unstorable(item) for item in value)
+    if isinstance(value, dict):
+        return any(_unstorable(item) for item in value.values())
+    return False
+
+
+def _check(params: Any) -> None:
+    """Refuse what no engine stores as text before anything is sent: PostgreSQL refuses NUL in text, no driver
+    encodes a lone surrogate, and MySQL would store a NUL silently. InvalidValue is a client's mistake (guard: 422)."""
+    if params is not None and _unstorable(params):
+        raise InvalidValue("a parameter contains a NUL character or a lone surrogate")
+
+
 def query(sql: str, params: Any = None) -> list[dict[str, Any]]:
     """Rows of a statement as dicts (column name -> value)."""
+    _check(params)
     client = _get()
     return client.run(sql, params, _now())[0]
 
 
 def execute(sql: str, params: Any = None) -> int:
     """Run a statement for its effect; returns the number of rows it affected (matched, for UPDATE)."""
+    _check(params)
     client = _get()
     return client.run(sql, params, _now())[1]
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 import logging
 import os
 import random
+import sys
 import time
 from dataclasses import dataclass, fields
 from typing import Any
 
-from .errors import ConfigurationError
+from .errors import ConfigurationError, DatabaseError, Unavailable
 
 DEFAULT_ENGINE = "{{ cookiecutter.database if cookiecutter.database != 'none' else 'postgres' }}"
 DEFAULT_ACCESS = "{{ cookiecutter.database_access }}"
@@ -132,24 +133,40 @@ def credentials(settings: Settings, refresh: bool = False) -> dict[str, Any]:
         secret = parameters.get_secret(settings.secret_arn, transform="json", max_age=int(settings.secret_max_age_s), force_fetch=refresh)
     except parameters.exceptions.TransformParameterError as err:
         raise ConfigurationError(f"the secret {settings.secret_arn} is not JSON with username and password") from err
+    except parameters.exceptions.GetParameterError as err:
+        raise _secret_error(settings.secret_arn, err.__context__ or err) from err
     if not isinstance(secret, dict) or "username" not in secret or "password" not in secret:
         raise ConfigurationError(f"the secret {settings.secret_arn} has no username and password keys")
     return secret
 
 
-def _logger() -> Any:
-    """The Powertools Logger's child when available, so db lines carry the handler's correlation ID."""
-    try:
-        from aws_lambda_powertools import Logger
-    except ImportError:  # a plain script without Powertools
-        return logging.getLogger(__name__.rpartition(".")[0])
-    return Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME") or "{{ cookiecutter.project_slug }}", child=True)
+_GUARD = f"{__name__.split('.')[0]}.guard"  # the handlers' guard module (its JSON logger), when it is loaded
+_fallback = logging.getLogger(__name__.rpartition(".")[0])
 
 
-log = _logger()
+def log() -> Any:
+    """guard's JSON logger when the handlers loaded it, so db lines carry the correlation ID; else plain logging (scripts).
+
+    Looked up on every line rather than once at import: db may be imported before guard (migrate_resource).
+    """
+    return getattr(sys.modules.get(_GUARD), "logger", None) or _fallback
 
 
 def event(name: str, level: int = logging.INFO, **values: Any) -> None:
     """One structured line per connection event (connect, reuse, retry, cleanup, close)."""
-    if log.isEnabledFor(level):
-        log.log(level, f"db {name}", extra={"db_event": name, **values})
+    target = log()
+    if target.isEnabledFor(level):
+        target.log(level, f"db {name}", extra={"db_event": name, **values})
+
+
+SECRET_TRANSIENT = ("ThrottlingException", "InternalServiceError", "InternalServiceErrorException", "RequestTimeout")
+
+
+def _secret_error(arn: str, cause: BaseException) -> DatabaseError:
+    """Secrets Manager unreachable or busy: Unavailable (503, retry later); anything else it answers: ConfigurationError."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    code = cause.response.get("Error", {}).get("Code", "") if isinstance(cause, ClientError) else ""
+    if isinstance(cause, BotoCoreError) or code in SECRET_TRANSIENT:
+        return Unavailable(f"the secret {arn} could not be read: {type(cause).__name__}: {cause}")
+    return ConfigurationError(f"the secret {arn} could not be read ({code or type(cause).__name__}): {cause}", code or None)
