@@ -63,7 +63,7 @@ def ceiling_lines(answers: Mapping[str, Any]) -> list[str]:
 
 def next_commands(answers: Mapping[str, Any], project: Path) -> list[str]:
     """What to run in a fresh project: install, test, package offline."""
-    cli = "osls" if answers["framework"] == "osls" else "serverless"
+    cli = "serverless" if answers["framework"] == "serverless" else "osls"
     return [
         f"cd {project}",
         "npm ci",
