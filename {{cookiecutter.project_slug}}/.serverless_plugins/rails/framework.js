@@ -8,13 +8,14 @@ const fs = require('fs');
 const path = require('path');
 const { createRequire } = require('module');
 
-/** true where the framework removed the AWS SDK v2 plugin surface (osls 4: provider.request/sdk/getCredentials). */
-function sdkV2Removed(provider) {
+/** true where the framework offers AWS SDK v3 clients to plugins (osls 3.77.1 and 4: getAwsSdkV3Config, client-lambda). */
+function sdkV3Offered(provider) {
   if (typeof provider.getAwsSdkV3Config !== 'function') return false;
   try {
-    return !provider.sdk; // osls 4's guarded stub throws AWS_SDK_V2_SURFACE_REMOVED
-  } catch {
+    requireFromFramework('@aws-sdk/client-lambda');
     return true;
+  } catch {
+    return false;
   }
 }
 
@@ -65,4 +66,4 @@ function pythonArtifacts(serverless) {
   return [...files].map((file) => ({ file: path.relative(dir, file) || file, path: file, exists: fs.existsSync(file) }));
 }
 
-module.exports = { sdkV2Removed, requireFromFramework, lambdaInvoker, warmupPlugin, pythonArtifacts };
+module.exports = { sdkV3Offered, requireFromFramework, lambdaInvoker, warmupPlugin, pythonArtifacts };

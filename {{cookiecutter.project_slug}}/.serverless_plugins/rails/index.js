@@ -85,10 +85,11 @@ class Rails {
     }
     const provider = this.serverless.getProvider('aws');
     const warmup = framework.warmupPlugin(this.serverless);
-    if (warmup && framework.sdkV2Removed(provider)) this.takeOverPrewarm(warmup, provider);
+    if (warmup && framework.sdkV3Offered(provider)) this.takeOverPrewarm(warmup, provider);
   }
 
-  // serverless-plugin-warmup's invokeWarmer calls provider.request(), gone in osls 4: its prewarm (after deploy, and
+  // serverless-plugin-warmup's invokeWarmer calls the AWS SDK v2 request API, gone in osls 4: wherever the framework
+  // offers SDK v3 clients (osls 4 and 3.77.1; one code path on both lines) its prewarm (after deploy, and
   // `osls warmup prewarm`) goes through rails/prewarm.js and the SDK v3 Lambda client instead.
   takeOverPrewarm(warmup, provider) {
     const invoke = framework.lambdaInvoker(provider);

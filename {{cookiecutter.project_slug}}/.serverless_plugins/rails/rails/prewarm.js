@@ -3,7 +3,8 @@
 // [cold start] The pings right after a deploy (serverless-plugin-warmup's `prewarm`) on a framework without the AWS
 // SDK v2 surface. serverless-plugin-warmup 8.4.1 prewarms through provider.request(), which osls 4 removed: there it
 // logs an error, the deploy exits 0 and the first requests after every deploy hit cold functions. The rails replace
-// the plugin's invokeWarmer with this (index.js, only where provider.request is gone): each function the warmer
+// the plugin's invokeWarmer with this (index.js, wherever the framework offers SDK v3 clients: osls 4 and 3.77.1,
+// one code path on both lines; Serverless v4 keeps the plugin's own call): each function the warmer
 // pings is invoked from the deploying machine with the SDK v3 Lambda client (provider.getAwsSdkV3Config()), exactly
 // as the warmer's own code invokes it: its payload, client context, alias and concurrency. Invoking the functions
 // directly, not the warmer, gives the same warm environments without depending on the warmer's first run.

@@ -109,7 +109,7 @@ function check({ requirementsText, pythonVersion, artifacts }) {
           'list it again, or fix the build that skipped the module',
       );
     }
-    lines.push(`requirements: ${file} holds all ${required.length} runtime requirement${required.length === 1 ? '' : 's'} of requirements.txt`);
+    if (required.length) lines.push(`requirements: ${file} holds all ${required.length} runtime requirement${required.length === 1 ? '' : 's'} of requirements.txt`);
   }
   if (skipped.length) lines.push(`requirements: not judged (environment markers): ${skipped.join(', ')}`);
   return lines;
