@@ -9,6 +9,7 @@ below read the results. Run them alone with ``pytest -m slow tests/test_packagin
 from __future__ import annotations
 
 import json
+import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,7 +49,15 @@ REPRESENTATIVE: dict[str, dict[str, Any]] = {
     "cold:provisioned": {"cold_start": "provisioned"},
     "cold:snapstart": {"cold_start": "snapstart"},
     "split_stacks:false": {"split_stacks": False},
+    # The osls 3.x line (framework=osls3; every set above runs on osls 4): its compiled templates equal osls 4's.
+    "framework:osls3": {"framework": "osls3"},
+    "cold:provisioned-osls3": {"framework": "osls3", "cold_start": "provisioned"},
 }
+# Each osls 3.x set and the osls 4 set it must compile the same as.
+SAME_ON_BOTH_LINES = {"framework:osls3": "defaults", "cold:provisioned-osls3": "cold:provisioned"}
+# What differs between two packagings of the same service: the artifact folder's timestamp in S3 keys and the
+# millisecond timestamp in the REST API deployment's logical id.
+TIMESTAMP = re.compile(r"\d{13}-\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z|(?<=ApiGatewayDeployment)\d{13}")
 # Every check a generated project skips, each with its reason in the template's Metadata: keep it short.
 ALLOWED_SKIPS = {
     "CKV_AWS_18",  # deployment bucket access logging
@@ -332,3 +341,20 @@ def test_the_default_rest_api_has_a_waf_rate_rule_and_the_account_a_monthly_budg
     assert budgets["Effect"] == "Allow" and budgets["Action"] in ("sns:Publish", ["sns:Publish"])
     assert budgets["Resource"] == target
     assert budgets["Condition"] == {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}
+
+
+@pytest.mark.parametrize(("older", "newer"), list(SAME_ON_BOTH_LINES.items()))
+def test_osls_3_and_osls_4_compile_the_same_templates(packaged: dict[str, Packaged], older: str, newer: str) -> None:
+    """Apart from packaging timestamps (and the service's name, which differs per rendered project)."""
+    three, four = packaged[older].ok(), packaged[newer].ok()
+    assert json.loads((three.project / "package.json").read_text())["devDependencies"]["osls"].startswith("3.")
+    assert json.loads((four.project / "package.json").read_text())["devDependencies"]["osls"].startswith("4.")
+
+    def normalized(p: Packaged, path: Path) -> Any:
+        text = TIMESTAMP.sub("<timestamp>", path.read_text())
+        text = text.replace(p.answers["project_slug"], "<slug>").replace(p.answers["package_name"], "<package>")
+        return json.loads(text)
+
+    assert [t.name for t in three.templates] == [t.name for t in four.templates]
+    for a, b in zip(three.templates, four.templates, strict=True):
+        assert normalized(three, a) == normalized(four, b), a.name
