@@ -75,10 +75,8 @@ def main(argv: list[str]) -> int:
     try:
         overridden = next((name for name in OVERRIDES if os.environ.get(name)), None)
         if overridden:
-            print(
-                f"package: CloudFormation endpoint from {overridden}={os.environ[overridden]} (set by you): split-stacks reads stacks there",
-                flush=True,
-            )
+            endpoint = os.environ[overridden]
+            print(f"package: CloudFormation endpoint from {overridden}={endpoint} (set by you): split-stacks asks it", flush=True)
             return subprocess.call(argv)
         source = credential_source()
         if source is not None:
