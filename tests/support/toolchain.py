@@ -126,10 +126,12 @@ def node_modules(line: str = "osls") -> Path:
 
 
 def framework_line(project: Path) -> str:
-    """Which toolchain a generated project pins: ``osls3`` when its package.json pins osls 3.x, else ``osls``."""
-    package = json.loads((project / "package.json").read_text())
-    version = package.get("devDependencies", {}).get("osls", "")
-    return "osls3" if version.startswith("3.") else "osls"
+    """Which toolchain a project pins: ``osls`` when its package.json pins osls 4, else ``osls3`` (osls 3.x pinned,
+    or a service slsguard did not generate, such as the adopted ones: written for Serverless v3)."""
+    manifest = project / "package.json"
+    package = json.loads(manifest.read_text()) if manifest.is_file() else {}
+    version = str(package.get("devDependencies", {}).get("osls", ""))
+    return "osls" if version.startswith("4.") else "osls3"
 
 
 def link_node_modules(project: Path) -> None:
