@@ -55,6 +55,16 @@ function warmedBy(fn, name, defaults, stage) {
   return enabled === true || enabled === 'true' || enabled === stage || (Array.isArray(enabled) && enabled.includes(stage));
 }
 
+// The shared AWS config file the SDK reads (AWS_CONFIG_FILE or ~/.aws/config), if there is one.
+function sharedConfig(env) {
+  const file = env.AWS_CONFIG_FILE || path.join(require('os').homedir(), '.aws', 'config');
+  try {
+    return { text: fs.readFileSync(file, 'utf8'), where: env.AWS_CONFIG_FILE ? file : '~/.aws/config' };
+  } catch {
+    return undefined;
+  }
+}
+
 class Rails {
   constructor(serverless, options, utils) {
     this.serverless = serverless;
@@ -79,7 +89,7 @@ class Rails {
   initialize() {
     const command = ((this.serverless.processedInput || {}).commands || [])[0];
     try {
-      endpoints.guard({ command, env: process.env, log: this.say });
+      endpoints.guard({ command, env: process.env, log: this.say, config: sharedConfig(process.env) });
     } catch (error) {
       this.fail('endpoints', error);
     }

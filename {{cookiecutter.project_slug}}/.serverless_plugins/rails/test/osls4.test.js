@@ -150,3 +150,33 @@ test('requirements: names normalised as pip writes them, options and comments ig
   assert.equal(requirements.markerHolds('python_version >= "3.12" and python_version < "3.14"', '3.13'), true);
   assert.equal(requirements.markerHolds('python_version < "3.11"', '3.13'), false);
 });
+
+test('endpoints: an endpoint_url of the active profile in ~/.aws/config counts too, and is named', () => {
+  const text = [
+    '[default]',
+    'region = us-east-1',
+    '[profile local]',
+    'endpoint_url = http://localhost:4566  # an emulator',
+    '[profile dev]',
+    'services = dev-endpoints',
+    '[services dev-endpoints]',
+    'cloudformation =',
+    '  endpoint_url = http://127.0.0.1:5000',
+    's3 =',
+    '  endpoint_url = https://s3.example.com',
+  ].join('\n');
+  assert.deepEqual(endpoints.configOverrides(text, 'default', '~/.aws/config'), []);
+  assert.deepEqual(endpoints.configOverrides(text, 'local', '~/.aws/config'), [
+    { name: '~/.aws/config [profile local] endpoint_url', value: 'http://localhost:4566' },
+  ]);
+  assert.deepEqual(endpoints.configOverrides(text, 'dev', '~/.aws/config'), [
+    { name: '~/.aws/config [services dev-endpoints] cloudformation.endpoint_url', value: 'http://127.0.0.1:5000' },
+  ]);
+  const config = { text, where: '~/.aws/config' };
+  assert.throws(
+    () => endpoints.guard({ command: 'deploy', env: { AWS_PROFILE: 'dev' }, log: () => {}, config }),
+    /deploy refused: ~\/\.aws\/config \[services dev-endpoints\] cloudformation\.endpoint_url=http:\/\/127\.0\.0\.1:5000 .*remove the endpoint_url from ~\/\.aws\/config/,
+  );
+  endpoints.guard({ command: 'deploy', env: { AWS_PROFILE: 'dev', AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: 'true' }, log: () => assert.fail(), config });
+  endpoints.guard({ command: 'deploy', env: {}, log: () => assert.fail(), config });
+});
