@@ -28,6 +28,7 @@
 // ColdStartsQuery, SlowestRequestsQuery. The shared IamRoleLambdaExecution is removed when unused.
 
 const fs = require('fs');
+const os = require('os');
 const path = require('path');
 const { functionRecords } = require('./context');
 const framework = require('./framework');
@@ -57,7 +58,7 @@ function warmedBy(fn, name, defaults, stage) {
 
 // The shared AWS config file the SDK reads (AWS_CONFIG_FILE or ~/.aws/config), if there is one.
 function sharedConfig(env) {
-  const file = env.AWS_CONFIG_FILE || path.join(require('os').homedir(), '.aws', 'config');
+  const file = env.AWS_CONFIG_FILE || path.join(os.homedir(), '.aws', 'config');
   try {
     return { text: fs.readFileSync(file, 'utf8'), where: env.AWS_CONFIG_FILE ? file : '~/.aws/config' };
   } catch {
@@ -106,8 +107,8 @@ class Rails {
     warmup.invokeWarmer = async (warmerName, warmerConfig) => {
       const functions = warmerConfig.functions || [];
       if (!functions.length) return;
-      const alias = ((this.serverless.service.getFunction(`warmUpPlugin${warmerName[0].toUpperCase()}${warmerName.slice(1)}`) || {}).environment || {})
-        .SERVERLESS_ALIAS;
+      const warmer = (this.serverless.service.functions || {})[`warmUpPlugin${warmerName[0].toUpperCase()}${warmerName.slice(1)}`];
+      const alias = ((warmer || {}).environment || {}).SERVERLESS_ALIAS;
       const [summary, ...failures] = prewarm.report(warmerName, functions.length, await prewarm.prewarm({ functions, invoke, alias }));
       this.say(summary);
       failures.forEach(this.warn);

@@ -132,6 +132,11 @@ test('requirements: a zip without the packaged driver stops package, naming the 
   );
 });
 
+test('requirements: zipped requirements (pythonRequirements.zip) are said to be not judged, not refused', () => {
+  const lines = requirements.check({ requirementsText: 'PyMySQL==1.2.4\n', pythonVersion: '3.13', artifacts: [{ file: 'a.zip', entries: ['.requirements.zip', 'unzip_requirements.py'] }] });
+  assert.deepEqual(lines, ['requirements: not judged in a.zip: the requirements travel zipped (pythonRequirements.zip)']);
+});
+
 test('requirements: names normalised as pip writes them, options and comments ignored, markers judged by python_version', () => {
   const text = [
     '--index-url https://example.invalid/simple',
