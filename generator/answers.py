@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from . import rules
 from .errors import UserError
+from .printable import printable
 from .questions import BY_NAME, QUESTIONS, Answers
+from .recorded import ANSWERS_MAX_BYTES
 
 
 def parse_set(pairs: Iterable[str]) -> Answers:
@@ -26,22 +25,20 @@ def parse_set(pairs: Iterable[str]) -> Answers:
 
 
 def load_file(path: Path) -> Answers:
-    """Answers from a YAML or JSON file with the same keys as cookiecutter.json."""
+    """Answers from a YAML or JSON file with the same keys as cookiecutter.json, read within slsguard's bounds
+    (size, nesting depth, alias expansion, number length, duplicate keys: ``generator.safe_load``)."""
+    from . import safe_load
+
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as err:
-        raise UserError(f"cannot read answers file {path}: {err.strerror}.", "Fix: pass an existing file to --answers.") from err
-    kind = "JSON" if path.suffix == ".json" else "YAML"
-    try:
-        data = json.loads(text) if kind == "JSON" else yaml.safe_load(text)
-    except (ValueError, yaml.YAMLError) as err:
-        first = " ".join(str(err).split())
-        raise UserError(f"answers file {path} is not valid {kind}: {first}.", "Fix: check the file's syntax.") from err
+        data = safe_load.load(path, fix="Fix: check the file's syntax.", max_bytes=ANSWERS_MAX_BYTES)
+    except UserError as err:
+        hint = "Fix: pass an existing file to --answers." if err.hint == safe_load.READ_FIX else err.hint
+        raise UserError(f"answers file {err.message}", hint) from err
     if data is None:
         return {}
     if not isinstance(data, dict):
         raise UserError(
-            f"answers file {path} must hold a mapping of KEY: VALUE, not {type(data).__name__}.",
+            f"answers file {printable(path)} must hold a mapping of KEY: VALUE, not {type(data).__name__}.",
             "Fix: write one key per line, e.g. database: postgres.",
         )
     return {str(k): _yaml_word(str(k), v) for k, v in data.items()}
@@ -76,9 +73,10 @@ def render_default(name: str, answers: Mapping[str, Any]) -> Any:
     q = BY_NAME[name]
     if not q.derived:
         return q.default
-    from jinja2 import Environment, StrictUndefined
+    from jinja2 import StrictUndefined
+    from jinja2.sandbox import SandboxedEnvironment  # the expression is ours; the answers it reads are data
 
-    return Environment(undefined=StrictUndefined).from_string(q.default).render(cookiecutter=dict(answers))
+    return SandboxedEnvironment(undefined=StrictUndefined).from_string(q.default).render(cookiecutter=dict(answers))
 
 
 def complete(given: Mapping[str, Any]) -> Answers:

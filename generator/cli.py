@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from . import __version__
-from .errors import SlsguardError
+from .errors import INTERNAL_ERROR, STOPPED, SlsguardError, UserError
 
 
 class _Parser(argparse.ArgumentParser):
@@ -46,6 +47,7 @@ def _answers_help() -> str:
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="slsguard", description="Start and keep an AWS serverless service safe from day one.")
     parser.add_argument("--version", action="version", version=f"slsguard {__version__}")
+    parser.add_argument("--debug", action="store_true", help=DEBUG_HELP)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     new = sub.add_parser(
@@ -81,6 +83,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     init.add_argument("project_dir", nargs="?", default=".", metavar="PROJECT_DIR", help="the service's folder (default: .)")
     init.add_argument("--force", action="store_true", help="adopt again: refresh the plugin in an adopted project (keeps its baseline)")
+    init.add_argument(
+        "--rails",
+        action="store_true",
+        help="also give the service the rails plugin (alarms, a role per function, failure queues): shows the changes, writes on confirmation",
+    )
+    init.add_argument("--yes", action="store_true", help="with --rails: write the changes it shows without asking")
 
     add = sub.add_parser(
         "add",
@@ -120,6 +128,9 @@ def _parser() -> argparse.ArgumentParser:
         help="the account's Lambda concurrency limit (default: the project's answer, else 1000)",
     )
     audit.add_argument("--warn-only", action="store_true", help="report errors but exit 0")
+    audit.add_argument(
+        "--show-accepted", action="store_true", help="text: list the findings the baseline accepts too (default: one line sums them up)"
+    )
 
     cost = sub.add_parser(
         "cost",
@@ -139,13 +150,15 @@ def _parser() -> argparse.ArgumentParser:
         metavar="N",
         help="the account's Lambda concurrency limit (default: the project's answer, else 1000)",
     )
+    for command in sub.choices.values():  # --debug after the command too: `slsguard audit --debug`
+        command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=DEBUG_HELP)
     return parser
 
 
 def _new(args: argparse.Namespace) -> int:
     from .answers import complete, load_file, parse_set
     from .render import new
-    from .summary import next_commands
+    from .summary import next_commands, requirement_note
 
     given = load_file(args.answers) if args.answers else {}
     given.update(parse_set(args.set))
@@ -157,6 +170,8 @@ def _new(args: argparse.Namespace) -> int:
     print(f"Created {project}\nNext:")
     for command in next_commands(complete(given), project):
         print(f"  {command}")
+    for line in requirement_note(project):
+        print(line)
     return 0
 
 
@@ -167,22 +182,45 @@ def _upgrade(args: argparse.Namespace) -> int:
 
 
 def _init(args: argparse.Namespace) -> int:
-    from .adopt import BASELINE_FILE, adopt
+    from .adopt import BASELINE_FILE, adopt, plan
 
-    done = adopt(args.project_dir, force=args.force)
+    if args.yes and not args.rails:
+        raise UserError("--yes is only for --rails (init alone writes at once).", "Fix: slsguard init --rails --yes")
+    if args.rails:
+        from .adopt import preview
+
+        planned = plan(args.project_dir, force=args.force, rails=True)
+        if not preview.run(planned, args.yes):
+            return 0
+        done = planned.outcome
+    else:
+        done = adopt(args.project_dir, force=args.force)
     if done.generated:
         print(f"Refreshed .slsguard/plugin.js of {done.project}, a generated project (`slsguard upgrade` refreshes everything).")
         return 0
-    print(f"Adopted {done.project}: .slsguard/plugin.js" + (f" listed in {done.config.name}'s plugins" if done.plugin_listed else ""))
-    if done.baseline is not None:
-        print(f"Recorded {done.baseline} findings of the last package in {BASELINE_FILE}: `package` now fails only on new ones.")
-    elif done.kept_baseline:
-        print(f"Kept {BASELINE_FILE}; refresh it with `slsguard audit .serverless --write-baseline {BASELINE_FILE}`.")
-    else:
+    if done.bridge:
+        print(f"Adopted {done.project}: .slsguard/plugin.js" + (f" listed in {done.config.name}'s plugins" if done.plugin_listed else ""))
+        if done.baseline is not None:
+            print(f"Recorded {done.baseline} findings of the last package in {BASELINE_FILE}: `package` now fails only on new ones.")
+        elif done.kept_baseline:
+            print(f"Kept {BASELINE_FILE}; refresh it with `slsguard audit .serverless --write-baseline {BASELINE_FILE}`.")
+        else:
+            print(
+                f"No package in .serverless/ yet, so no baseline: run `npx osls package` (it reports, without failing, until a baseline "
+                f"exists), then `slsguard audit .serverless --write-baseline {BASELINE_FILE}`."
+            )
+    if done.rails is None:
         print(
-            f"No package in .serverless/ yet, so no baseline: run `npx osls package` (it reports, without failing, until a baseline "
-            f"exists), then `slsguard audit .serverless --write-baseline {BASELINE_FILE}`."
+            "The rails plugin (alarms, a role and a failure queue for every function, also those added later) is not added: "
+            "`slsguard init --rails` shows what it would change."
         )
+        return 0
+    topic = f"; custom.rails.alarmTopic: {done.rails.topic}" if done.rails.topic else ""
+    print(f"Gave {done.project} the rails: .serverless_plugins/rails/ listed in {done.config.name}'s plugins{topic}.")
+    print(
+        f"Next: npx osls package. What the rails fix drops out of the report; "
+        f"`slsguard audit .serverless --write-baseline {BASELINE_FILE}` then records what is left."
+    )
     return 0
 
 
@@ -210,13 +248,38 @@ def _cost(args: argparse.Namespace) -> int:
     return run_cli(args)
 
 
+DEBUG_HELP = f"on an internal error (exit {INTERNAL_ERROR}), print the traceback too (or set SLSGUARD_DEBUG=1)"
+
+
+def _internal_error(command: str, err: BaseException, debug: bool) -> int:
+    """A bug, not a finding: one line naming what failed, its own exit code, the traceback only on request."""
+    from .printable import printable
+
+    if debug:
+        import traceback
+
+        traceback.print_exception(err, file=sys.stderr)
+    what = f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
+    detail = "" if debug else "; run it again with --debug (or SLSGUARD_DEBUG=1) for the traceback"
+    print(
+        f"slsguard: internal error in `slsguard {command}`: {printable(what)[:300]} (a bug in slsguard, not a finding; "
+        f"nothing was left half-written{detail}, and please report it).",
+        file=sys.stderr,
+    )
+    return INTERNAL_ERROR
+
+
 COMMANDS = {"new": _new, "upgrade": _upgrade, "init": _init, "add": _add, "audit": _audit, "cost": _cost}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``slsguard`` command; returns the exit code."""
+    """Entry point of the ``slsguard`` command; returns the exit code (see ``generator.errors``)."""
+    from .signals import Terminated, install
+
     args = _parser().parse_args(argv)
+    debug = getattr(args, "debug", False) or os.environ.get("SLSGUARD_DEBUG", "") not in ("", "0")
     logging.getLogger("cookiecutter").setLevel(logging.CRITICAL)  # its hook failures log tracebacks
+    install()  # SIGTERM, SIGINT, SIGHUP become exceptions: every cleanup runs
     try:
         return COMMANDS[args.command](args)
     except SlsguardError as err:
@@ -224,4 +287,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return err.exit_code
     except KeyboardInterrupt:
         print("slsguard: interrupted; nothing was written.", file=sys.stderr)
-        return 130
+        return STOPPED
+    except Terminated as err:
+        print(f"slsguard: stopped by {err}; nothing was left half-written.", file=sys.stderr)
+        return 128 + err.signum
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # the reader went away (`slsguard audit | head`)
+        return 128 + 13
+    except Exception as err:  # the one place a bug becomes one line instead of a traceback
+        return _internal_error(args.command, err, debug)

@@ -1,5 +1,6 @@
-"""An upgrade stays inside its project: it never reads as yours, writes or deletes a path that passes
-through a symbolic link, whatever the link points to (``git apply`` refuses the same paths)."""
+"""A command that writes into an existing project (``upgrade``, ``add``, ``new --force``) stays inside it: it never
+reads as yours, writes or deletes a path that passes through a symbolic link, whatever the link points to
+(``git apply`` refuses the same paths)."""
 
 from __future__ import annotations
 
@@ -34,11 +35,12 @@ def links(root: Path, paths: Iterable[str]) -> dict[str, str]:
     return {rel: link for rel, link in found.items() if link is not None}
 
 
-def refuse_links(root: Path, paths: Iterable[str]) -> None:
+def refuse_links(root: Path, paths: Iterable[str], command: str = "upgrade") -> None:
     """The last guard before writing: a path through a link could change files outside the project."""
+    who = "an upgrade" if command == "upgrade" else f"slsguard {command}"
     for rel, link in sorted(links(root, paths).items()):
         where = "is a symbolic link" if link == rel else f"lies behind the symbolic link {link}"
         raise UserError(
-            f"{root / rel} {where}: an upgrade never writes through a link (it could change files outside the project); nothing was changed.",
-            f"Fix: replace {link} with a real {'file' if link == rel else 'folder'}, or run the upgrade without it.",
+            f"{root / rel} {where}: {who} never writes through a link (it could change files outside the project); nothing was changed.",
+            f"Fix: replace {link} with a real {'file' if link == rel else 'folder'}, or run {who.removeprefix('an ')} without it.",
         )

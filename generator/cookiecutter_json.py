@@ -15,6 +15,7 @@ from .questions import QUESTIONS
 
 PROJECT_TEMPLATE = Path(__file__).resolve().parent.parent / "{{cookiecutter.project_slug}}"
 JINJA_MARKER = re.compile(rb"\{\{|\{%|\{#")
+JINJA_SANDBOX = "generator.jinja_sandbox.AnswersAreData"
 
 
 def cookiecutter_context() -> dict[str, Any]:
@@ -31,6 +32,7 @@ def cookiecutter_context() -> dict[str, Any]:
         prompts[q.name] = {"__prompt__": text, **q.choice_help} if q.choice_help and not q.derived else text
     context["__prompts__"] = prompts
     context["_copy_without_render"] = copy_without_render(PROJECT_TEMPLATE)
+    context["_extensions"] = [JINJA_SANDBOX]  # answers are data: cookiecutter's Jinja environment is a sandbox
     context.update(pins.CONTEXT)
     return context
 

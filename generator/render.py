@@ -10,12 +10,14 @@ import contextlib
 import os
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from .answers import validate
 from .errors import UserError
+from .signals import held
+from .snapshot import drop_caches
 
 PACKAGED_TEMPLATE = Path(__file__).parent / "_template"
 
@@ -33,6 +35,19 @@ def _context(answers: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v if isinstance(v, bool) else str(v) for k, v in answers.items()}
 
 
+@contextlib.contextmanager
+def _temporary_files_in(staging: Path) -> Iterator[None]:
+    """cookiecutter writes each rendered hook to a temporary file it never deletes: keep them in the staging folder,
+    which goes away with the render, instead of leaving two files in the system's temporary folder per render."""
+    hooks = staging / ".hooks"
+    hooks.mkdir()
+    saved, tempfile.tempdir = tempfile.tempdir, str(hooks)
+    try:
+        yield
+    finally:
+        tempfile.tempdir = saved
+
+
 def render(answers: Mapping[str, Any], output_dir: Path, *, template: Path | None = None) -> Path:
     """Render ``answers`` (already complete and valid) into a fresh folder under ``output_dir``.
 
@@ -44,13 +59,14 @@ def render(answers: Mapping[str, Any], output_dir: Path, *, template: Path | Non
     output_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".slsguard-render-", dir=output_dir))
     try:
-        project = cookiecutter(
-            str(template or template_dir()),
-            no_input=True,
-            extra_context=_context(answers),
-            output_dir=str(staging),
-            default_config=True,
-        )
+        with held(), _temporary_files_in(staging):  # a signal waits for cookiecutter's hooks, then cleans up
+            project = cookiecutter(
+                str(template or template_dir()),
+                no_input=True,
+                extra_context=_context(answers),
+                output_dir=str(staging),
+                default_config=True,
+            )
     except FailedHookException as err:
         shutil.rmtree(staging, ignore_errors=True)
         raise UserError(f"the template refused these answers: {err}.", "Fix: see the message above.") from err
@@ -60,23 +76,34 @@ def render(answers: Mapping[str, Any], output_dir: Path, *, template: Path | Non
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    drop_caches(Path(project))  # pip compiled the installed template's .py files: bytecode is never part of a project
     return Path(project)
 
 
 def _overlay(source: Path, target: Path) -> None:
-    """Copy every rendered file over ``target``; files only the user has are left alone."""
+    """Write every rendered file over ``target``, all or nothing and never through a symbolic link (the
+    upgrade's transaction: a ``README.md`` linked to a file outside the project is refused, not followed);
+    files only the user has are left alone."""
+    from .merge import ADDED, Change
+    from .snapshot import Entry
+    from .transaction import apply
+
+    changes = []
     for path in sorted(source.rglob("*")):
-        dest = target / path.relative_to(source)
-        if path.is_dir():
-            dest.mkdir(parents=True, exist_ok=True)
-        else:
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(path, dest)
+        if path.is_file() and not path.is_symlink():
+            entry = Entry(path.read_bytes(), bool(path.stat().st_mode & 0o111))
+            changes.append(Change(path.relative_to(source).as_posix(), ADDED, entry))
+    apply(target, changes, command="new --force")
 
 
 def target_dir(output_dir: str | os.PathLike[str], slug: str, *, force: bool = False) -> Path:
     """Where the project goes; an existing folder is refused unless ``force`` (the wizard asks this before any question)."""
     target = Path(output_dir).resolve() / slug
+    if target.is_symlink():
+        raise UserError(
+            f"{target} is a symbolic link: slsguard never writes a project through a link (it could change files elsewhere).",
+            "Fix: replace the link with a real folder, or choose another output folder.",
+        )
     if target.exists() and not force:
         raise UserError(
             f"{target} already exists: slsguard never overwrites a project without being asked.",
@@ -103,11 +130,20 @@ def new(answers: Mapping[str, Any], output_dir: str | os.PathLike[str] = ".", *,
                 out.rmdir()  # the output folder this call made, now empty again: a failure leaves nothing
         raise
     staging = project.parent
+    placed = False
     try:
-        if target.exists():
-            _overlay(project, target)
-        else:
-            os.replace(project, target)
-    finally:
+        with held():  # the last step runs whole; a signal that came meanwhile undoes it below
+            if target.exists():
+                _overlay(project, target)
+            else:
+                os.replace(project, target)
+                placed = True
+    except BaseException:
+        shutil.rmtree(target if placed else staging, ignore_errors=True)
         shutil.rmtree(staging, ignore_errors=True)
+        if created:
+            with contextlib.suppress(OSError):
+                out.rmdir()
+        raise
+    shutil.rmtree(staging, ignore_errors=True)
     return target

@@ -13,14 +13,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import limits
+from .answer_text import FREE_TEXT_MAX, free_text_problem, shown
 from .questions import BY_NAME, QUESTIONS, Answers, Question
 
-SLUG_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
-PACKAGE_RE = re.compile(r"^[a-z_][a-z0-9_]*$")
+# Matched with fullmatch, never match: "$" also matches before a trailing newline.
+SLUG_RE = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
+PACKAGE_RE = re.compile(r"[a-z_][a-z0-9_]*")
 # Standard partition only: the Powertools layer account differs in GovCloud and China.
 REGION_RE = re.compile(
-    r"^(af|ap|ca|eu|il|me|mx|sa|us)-"
-    r"(central|north|south|east|west|northeast|northwest|southeast|southwest)-[1-9]$"
+    r"(af|ap|ca|eu|il|me|mx|sa|us)-"
+    r"(central|north|south|east|west|northeast|northwest|southeast|southwest)-[1-9]"
 )
 TRUE_WORDS = frozenset({"true", "yes", "y", "1", "on"})
 FALSE_WORDS = frozenset({"false", "no", "n", "0", "off"})
@@ -66,6 +68,8 @@ def allowed_text(q: Question) -> str:
         low = q.minimum if q.minimum is not None else "-inf"
         high = q.maximum if q.maximum is not None else "any"
         return f"a whole number from {low} to {high}" if q.maximum else f"a whole number >= {low}"
+    if q.name in FREE_TEXT_MAX:
+        return f"one line of text, at most {FREE_TEXT_MAX[q.name]} characters, no template syntax ({{{{ {{% {{# ${{)"
     return "text"
 
 
@@ -77,7 +81,7 @@ def coerce(name: str, raw: Any) -> Any:
     q = BY_NAME[name]
     example = q.default if not q.derived else "..."
     example = str(example).lower() if isinstance(example, bool) else example
-    bad = BadValue(Problem((name,), f"{name}={raw!s} is not allowed: {name} must be {allowed_text(q)}.", f"--set {name}={example}"))
+    bad = BadValue(Problem((name,), f"{name}={shown(raw)} is not allowed: {name} must be {allowed_text(q)}.", f"--set {name}={example}"))
     if q.kind == "bool":
         if isinstance(raw, bool):
             return raw
@@ -99,9 +103,14 @@ def coerce(name: str, raw: Any) -> Any:
         if q.maximum is not None and value > q.maximum:
             raise bad
         return value
+    if isinstance(raw, dict | list | tuple | set) or raw is None:
+        raise bad
     value = str(raw)
     if q.kind == "choice" and value not in q.choices:
         raise bad
+    why = free_text_problem(name, value) if name in FREE_TEXT_MAX else None
+    if why:
+        raise BadValue(Problem((name,), f"{name}={shown(value)} is not allowed: {why}.", f"--set {name}={example!r}"))
     return value
 
 
@@ -163,49 +172,44 @@ def _typed(answers: Mapping[str, Any]) -> tuple[Answers, list[Problem]]:
     return typed, problems
 
 
+# Answers limited to a character set that needs no escaping anywhere the template writes them: key -> (pattern,
+# what is allowed, the fix).
+PATTERNS = {
+    "project_slug": (SLUG_RE, "use lowercase letters, digits and single hyphens, starting with a letter", "--set project_slug=my-service"),
+    "package_name": (PACKAGE_RE, "use a lowercase Python identifier (letters, digits, underscores)", "--set package_name=my_service"),
+    "aws_region": (REGION_RE, "use a standard AWS region name (like us-east-1 or eu-west-2)", "--set aws_region=us-east-1"),
+}
+
+
+def _pattern_problem(name: str, value: str) -> Problem | None:
+    pattern, allowed, fix = PATTERNS[name]
+    if pattern.fullmatch(value) and not (name == "package_name" and keyword.iskeyword(value)):
+        return None
+    return Problem((name,), f"{name}={shown(value)} is not allowed: {allowed}.", fix)
+
+
+def value_problem(name: str, value: Any) -> Problem | None:
+    """What is wrong with ``value`` as the answer ``name`` on its own (type, range, characters), or None.
+
+    Recorded answers (a cloned project's ``.slsguard/answers.json``) pass through this before any use.
+    """
+    try:
+        typed = coerce(name, value)
+    except BadValue as err:
+        return err.problem
+    return _pattern_problem(name, typed) if name in PATTERNS else None
+
+
 def _text_problems(a: Answers) -> list[Problem]:
-    problems = []
+    problems = [p for p in (_pattern_problem(name, a[name]) for name in PATTERNS) if p is not None]
     slug = a["project_slug"]
-    if not SLUG_RE.match(slug):
+    if not problems and len(slug) > max_slug_length(a):
         problems.append(
             Problem(
                 ("project_slug",),
-                f"project_slug={slug!r} is not allowed: use lowercase letters, digits and single hyphens, starting with a letter.",
-                "--set project_slug=my-service",
-            )
-        )
-    elif REGION_RE.match(a["aws_region"]) and len(slug) > max_slug_length(a):
-        problems.append(
-            Problem(
-                ("project_slug",),
-                f"project_slug={slug!r} is {len(slug)} characters: at most {max_slug_length(a)} keep "
+                f"project_slug={shown(slug)} is {len(slug)} characters: at most {max_slug_length(a)} keep "
                 f"'{slug}-{limits.LONGEST_STAGE}-...' function and role names within 64 characters.",
                 "choose a shorter --set project_slug=...",
-            )
-        )
-    pkg = a["package_name"]
-    if not PACKAGE_RE.match(pkg) or keyword.iskeyword(pkg):
-        problems.append(
-            Problem(
-                ("package_name",),
-                f"package_name={pkg!r} is not allowed: use a lowercase Python identifier (letters, digits, underscores).",
-                "--set package_name=my_service",
-            )
-        )
-    if not REGION_RE.match(a["aws_region"]):
-        problems.append(
-            Problem(
-                ("aws_region",),
-                f"aws_region={a['aws_region']!r} is not a standard AWS region name (like us-east-1 or eu-west-2).",
-                "--set aws_region=us-east-1",
-            )
-        )
-    if "\n" in a["description"] or '"' in a["description"]:
-        problems.append(
-            Problem(
-                ("description",),
-                "description must be one line without double quotes.",
-                "--set description='A short description'",
             )
         )
     return problems

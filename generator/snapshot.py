@@ -16,6 +16,7 @@ import io
 import json
 import os
 import re
+import shutil
 import tarfile
 import zlib
 from collections.abc import Mapping
@@ -23,8 +24,11 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from . import safe_load
 from .errors import UserError
+from .printable import printable
 from .questions import BY_NAME, QUESTIONS
+from .recorded import ANSWERS_MAX_BYTES, read_answers, refuse_link
 
 RECORD_DIR = ".slsguard"
 ANSWERS_FILE = f"{RECORD_DIR}/answers.json"
@@ -32,6 +36,10 @@ BASE_FILE = f"{RECORD_DIR}/base.tar.gz"
 ADOPTED_FILE = f"{RECORD_DIR}/adopted.json"  # written by 'slsguard init' in a service it adopted (never generated)
 RECORDING = frozenset({ANSWERS_FILE, BASE_FILE})  # never part of the merge base itself
 SKIPPED_DIRS = frozenset({".git"})
+# Made by installing or running Python, never generated: pip compiles the template's .py files into __pycache__ when
+# it installs the wheel, and running the tests leaves caches. A render never copies them and the base never records them.
+CACHE_DIRS = frozenset({"__pycache__", ".pytest_cache", ".ruff_cache", ".mypy_cache"})
+CACHE_SUFFIXES = (".pyc", ".pyo")
 
 
 @dataclass(frozen=True)
@@ -62,12 +70,31 @@ def safe_relpath(name: str) -> str:
     return name
 
 
+def is_cache(rel: str) -> bool:
+    """Whether a relative path is compiled bytecode or a tool cache (see ``CACHE_DIRS``)."""
+    path = PurePosixPath(rel)
+    return path.suffix in CACHE_SUFFIXES or any(part in CACHE_DIRS for part in path.parts)
+
+
+def drop_caches(root: Path) -> None:
+    """Delete compiled files and caches under ``root`` (a fresh render): they are never part of a project slsguard writes."""
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in [d for d in dirnames if d in CACHE_DIRS]:
+            dirnames.remove(name)
+            shutil.rmtree(Path(dirpath, name))
+        for name in filenames:
+            if name.endswith(CACHE_SUFFIXES):
+                Path(dirpath, name).unlink()
+
+
 def read_tree(root: Path) -> Tree:
-    """Every regular file under ``root`` except the recording itself and ``.git``; sorted by path."""
+    """Every regular file under ``root`` except the recording itself, ``.git`` and caches; sorted by path."""
     tree: Tree = {}
     for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if d not in SKIPPED_DIRS)
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIPPED_DIRS and d not in CACHE_DIRS)
         for filename in sorted(filenames):
+            if filename.endswith(CACHE_SUFFIXES):
+                continue
             path = Path(dirpath, filename)
             rel = path.relative_to(root).as_posix()
             if rel in RECORDING or path.is_symlink() or not path.is_file():
@@ -95,16 +122,46 @@ def pack(tree: Mapping[str, Entry]) -> bytes:
     return out.getvalue()
 
 
-def unpack(data: bytes) -> Tree:
-    """The tree inside a base archive; refuses anything but plain files with safe paths."""
+# Bounds of a merge base (a generated project's files, about 1 MB with its CA bundles): the archive is
+# decompressed as a stream and given up as soon as it passes one of them, so a gzip bomb costs at most this.
+BASE_MAX_BYTES = 64 << 20  # decompressed tar stream, headers included
+BASE_MAX_FILES = 20_000
+
+
+class _Capped(io.RawIOBase):
+    """A read-only stream that fails once more than ``limit`` bytes have come out of ``source``."""
+
+    def __init__(self, source: Any, limit: int) -> None:
+        self.source, self.left = source, limit
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.source.read(min(len(buffer), self.left + 1))
+        if len(data) > self.left:
+            raise ValueError(f"it holds more than {BASE_MAX_BYTES >> 20} MB once decompressed (a merge base is about 1 MB)")
+        self.left -= len(data)
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def unpack(source: bytes | Any) -> Tree:
+    """The tree inside a base archive (bytes or a binary file), decompressed as a stream within BASE_MAX_BYTES;
+    refuses anything but plain files with safe paths."""
+    raw = io.BytesIO(source) if isinstance(source, bytes | bytearray) else source
     tree: Tree = {}
-    with tarfile.open(fileobj=io.BytesIO(gzip.decompress(data)), mode="r:") as tar:
-        for info in tar:
-            if not info.isfile():
-                raise ValueError(f"{info.name!r} is not a regular file")
-            handle = tar.extractfile(info)
-            assert handle is not None  # a regular file always has a body
-            tree[safe_relpath(info.name)] = Entry(handle.read(), bool(info.mode & 0o111))
+    with gzip.GzipFile(fileobj=raw, mode="rb") as gz:
+        stream = io.BufferedReader(_Capped(gz, BASE_MAX_BYTES), buffer_size=64 * 1024)
+        with tarfile.open(fileobj=stream, mode="r|") as tar:
+            for info in tar:
+                if not info.isfile():
+                    raise ValueError(f"{info.name!r} is not a regular file")
+                if len(tree) >= BASE_MAX_FILES:
+                    raise ValueError(f"it holds more than {BASE_MAX_FILES:,} files")
+                handle = tar.extractfile(info)
+                assert handle is not None  # a regular file always has a body
+                tree[safe_relpath(info.name)] = Entry(handle.read(), bool(info.mode & 0o111))
     return dict(sorted(tree.items()))
 
 
@@ -138,9 +195,9 @@ def template_names(template_root: Path, answers: Mapping[str, Any]) -> set[str] 
         return None
     names: set[str] = set()
     for path in folders[0].rglob("*"):
-        if not path.is_file():
-            continue
         rel = path.relative_to(folders[0]).as_posix()
+        if not path.is_file() or is_cache(rel):
+            continue
         rendered = _NAME_VAR.sub(lambda m: str(answers.get(m.group(1), m.group(0))), rel)
         if "{{" in rendered or "{%" in rendered:
             return None
@@ -163,10 +220,11 @@ def record(root: Path, answers: Mapping[str, Any], version: str, template_root: 
 def _adopted_by(path: Path) -> str:
     """`` (slsguard X)`` from ``adopted.json``, or nothing when it does not say."""
     try:
-        version = json.loads(path.read_text(encoding="utf-8")).get("slsguard")
-    except (OSError, ValueError, AttributeError):
+        refuse_link(path)
+        version = safe_load.load_json(path, max_bytes=ANSWERS_MAX_BYTES).get("slsguard")
+    except (UserError, AttributeError):
         return ""
-    return f" (slsguard {version})" if isinstance(version, str) and version else ""
+    return f" (slsguard {printable(version[:40])})" if isinstance(version, str) and version else ""
 
 
 def read(root: Path) -> Record:
@@ -178,25 +236,26 @@ def read(root: Path) -> Record:
             "base to merge, so 'slsguard upgrade' has nothing to do here.",
             "To refresh its bridge plugin (.slsguard/plugin.js), run 'slsguard init' again.",
         )
-    if not answers_path.is_file():
+    if not answers_path.is_file() and not answers_path.is_symlink():
         raise UserError(
             f"{answers_path} not found: {root} was not generated by slsguard, or its recording was deleted.",
             "Fix: run slsguard upgrade in the project folder (the one holding .slsguard/), or restore the file from version control.",
         )
-    try:
-        doc = json.loads(answers_path.read_text(encoding="utf-8"))
-        version, answers = doc["slsguard_version"], doc["answers"]
-        if not isinstance(version, str) or not isinstance(answers, dict):
-            raise TypeError("slsguard_version must be a string and answers a mapping")
-    except (OSError, ValueError, KeyError, TypeError) as err:
-        raise UserError(f"{answers_path} is damaged: {err}.", "Fix: restore it from version control.") from err
-    if not base_path.is_file():
+    found = read_answers(root)
+    assert found is not None  # the file exists (checked above)
+    version, answers = found
+    if version is None:
         raise UserError(
-            f"{base_path} not found: it is the merge base of every upgrade.",
+            f"{answers_path} is damaged: it does not say which slsguard version wrote it.", "Fix: restore it from version control."
+        )
+    if not base_path.is_file() or base_path.is_symlink():
+        raise UserError(
+            f"{base_path} not found (or not a plain file): it is the merge base of every upgrade.",
             "Fix: restore it from version control (it is committed with the project).",
         )
     try:
-        base = unpack(base_path.read_bytes())
+        with base_path.open("rb") as handle:
+            base = unpack(handle)
     except (OSError, ValueError, EOFError, zlib.error, tarfile.TarError) as err:
-        raise UserError(f"{base_path} is damaged: {err}.", "Fix: restore it from version control.") from err
+        raise UserError(f"{base_path} is damaged: {printable(err)}.", "Fix: restore it from version control.") from err
     return Record(version, answers, base)

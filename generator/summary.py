@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import rules
 from .errors import UserError
 from .questions import QUESTIONS, Question
+
+if TYPE_CHECKING:
+    from .cost.typical import Typical
 
 
 def as_text(value: Any) -> str:
@@ -51,6 +54,8 @@ def ceiling_lines(answers: Mapping[str, Any]) -> list[str]:
         f"  {'cost ceiling':<38} ${ceiling.usd_per_hour:,.2f} per hour, ${month:,.2f} per 30-day month with every entry point "
         "at its cap (`slsguard cost` after packaging; docs/cost.md)"
     ]
+    if ceiling.typical is not None:
+        lines.append(f"  {'':<38} {typical_sentence(ceiling.typical)}")
     budget = answers.get("monthly_budget")
     if isinstance(budget, int | float) and not isinstance(budget, bool) and budget > 0:
         if budget >= month:
@@ -61,13 +66,33 @@ def ceiling_lines(answers: Mapping[str, Any]) -> list[str]:
     return lines
 
 
+def typical_sentence(typical: Typical) -> str:
+    """The ceiling read as a ceiling, next to the same service at a modest traffic (``generator.cost.typical``)."""
+    from .cost.typical import TRAFFIC
+
+    return f"a ceiling, not a bill; at {TRAFFIC}: about ${typical.usd_per_month:,.2f} per 30-day month"
+
+
 def next_commands(answers: Mapping[str, Any], project: Path) -> list[str]:
-    """What to run in a fresh project: install, test, package offline."""
-    cli = "serverless" if answers["framework"] == "serverless" else "osls"
+    """What to run in a fresh project, in the generated README's order: set up, test, package, add a function, package."""
+    from .first_steps import commands
+
+    return [f"cd {project}", *commands(answers)]
+
+
+def requirement_note(project: Path) -> list[str]:
+    """A warning when requirements-dev.txt installs slsguard from a local path: this machine has it, a CI runner does not."""
+    from . import pins
+
+    try:
+        lines = (project / "requirements-dev.txt").read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return []
+    local = [line for line in lines if pins.machine_only(line)]
+    if not local:
+        return []
     return [
-        f"cd {project}",
-        "npm ci",
-        "python3 -m venv .venv && . .venv/bin/activate && pip install -r requirements-dev.txt",
-        "pytest",
-        f"npx {cli} package",
+        f"Note: requirements-dev.txt installs slsguard from {local[0].split(' @ ', 1)[1]},",
+        "  which only this machine has, so the generated CI cannot install it yet. Once slsguard is installed from a package",
+        "  index or from a git checkout whose commit is on its origin, `slsguard upgrade` in the project rewrites that line.",
     ]

@@ -2,7 +2,7 @@
 
 Every new content is first written into a hidden staging folder inside the project (same file
 system, so the final moves are atomic renames); only then are files swapped in one by one, each
-original moved aside. Any failure, Ctrl-C included, moves the originals back: the project ends
+original moved aside. Any failure, Ctrl-C or SIGTERM included, moves the originals back: the project ends
 byte-identical to how it started. No path that passes through a symbolic link is written or
 deleted: the project's real root is the limit, whatever its links point to.
 """
@@ -18,6 +18,7 @@ from pathlib import Path
 from .confine import refuse_links
 from .errors import UserError
 from .merge import Change
+from .signals import held, take
 from .snapshot import safe_relpath
 
 STAGING_PREFIX = ".slsguard-upgrade-"
@@ -77,7 +78,7 @@ def apply(root: Path, changes: Sequence[Change], command: str = "upgrade") -> No
         return
     for change in writing:
         safe_relpath(change.path)
-    refuse_links(root, (c.path for c in writing))
+    refuse_links(root, (c.path for c in writing), command)
     try:
         stage = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=root))
     except OSError as err:
@@ -86,34 +87,38 @@ def apply(root: Path, changes: Sequence[Change], command: str = "upgrade") -> No
         ) from err
     journal = _Journal(root, stage)
     try:
-        staged: list[tuple[Change, Path | None]] = []
-        for i, change in enumerate(writing):
-            if change.entry is None:
-                staged.append((change, None))
-                continue
-            tmp = stage / f"new-{i}"
-            _write(tmp, change.entry.data, change.entry.executable)
-            if (root / change.path).is_file():
-                _keep_mode(root / change.path, tmp, change)
-            staged.append((change, tmp))
-        emptied: set[Path] = set()
-        for i, (change, tmp) in enumerate(staged):
-            target = root / change.path
-            if target.exists() or target.is_symlink():
-                saved = stage / f"old-{i}"
-                _move(target, saved)
-                journal.steps.append(("moved", target, saved))
-            if tmp is None:
-                emptied.add(target.parent)
-                continue
-            journal.mkdirs(target.parent)
-            _move(tmp, target)
-            journal.steps.append(("new", target, None))
-        for directory in sorted(emptied, key=lambda d: len(d.parts), reverse=True):
-            while directory != root and directory.is_dir() and not any(directory.iterdir()):
-                directory.rmdir()
-                journal.steps.append(("rmdir", directory, None))
-                directory = directory.parent
+        with held():  # a signal waits for the swap to end, then undoes it (below) before stopping
+            staged: list[tuple[Change, Path | None]] = []
+            for i, change in enumerate(writing):
+                if change.entry is None:
+                    staged.append((change, None))
+                    continue
+                tmp = stage / f"new-{i}"
+                _write(tmp, change.entry.data, change.entry.executable)
+                if (root / change.path).is_file():
+                    _keep_mode(root / change.path, tmp, change)
+                staged.append((change, tmp))
+            emptied: set[Path] = set()
+            for i, (change, tmp) in enumerate(staged):
+                target = root / change.path
+                if target.exists() or target.is_symlink():
+                    saved = stage / f"old-{i}"
+                    _move(target, saved)
+                    journal.steps.append(("moved", target, saved))
+                if tmp is None:
+                    emptied.add(target.parent)
+                    continue
+                journal.mkdirs(target.parent)
+                _move(tmp, target)
+                journal.steps.append(("new", target, None))
+            for directory in sorted(emptied, key=lambda d: len(d.parts), reverse=True):
+                while directory != root and directory.is_dir() and not any(directory.iterdir()):
+                    directory.rmdir()
+                    journal.steps.append(("rmdir", directory, None))
+                    directory = directory.parent
+            stopped = take()
+            if stopped is not None:
+                raise stopped
     except BaseException as err:
         journal.rollback()
         shutil.rmtree(stage, ignore_errors=True)

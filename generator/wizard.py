@@ -17,7 +17,7 @@ from prompt_toolkit.output import Output
 
 from . import rules
 from .answers import complete, render_default
-from .errors import Interrupted, SlsguardError, UserError
+from .errors import Interrupted, UserError
 from .questions import QUESTIONS, Answers, Question
 from .render import target_dir
 from .summary import as_text, summary_lines
@@ -148,7 +148,7 @@ class Wizard:
         for line in summary_lines(answers):
             self.echo(line)
         if not questionary.confirm("Create the project?", default=True, **self.io).unsafe_ask():
-            raise SlsguardError("cancelled at the summary; nothing was written.")
+            raise Interrupted("cancelled at the summary; nothing was written.")
 
     def run(self) -> Answers:
         """Core questions, then the recommended-settings offer, then the summary: what matters first, details only on request."""

@@ -9,8 +9,11 @@ import shutil
 import sys
 from pathlib import Path
 
+# The answers arrive as one JSON document (jsonify escapes every quote and backslash, so no value can end the
+# raw string); nothing else in this file is rendered: no answer is ever written into its code.
 ANSWERS = json.loads(r"""{{ cookiecutter | jsonify }}""")
-REPO_DIR = Path("{{ cookiecutter._repo_dir }}").resolve()  # where generator/ lives (a checkout or the wheel)
+REPO_DIR = Path(ANSWERS["_repo_dir"]).resolve()  # where generator/ lives (a checkout or the wheel)
+PACKAGE = ANSWERS["package_name"]
 
 # (reason, predicate over the answers, paths relative to the project root)
 UNUSED = (
@@ -18,10 +21,10 @@ UNUSED = (
         "no database",
         lambda a: a["database"] == "none",
         [
-            "{{ cookiecutter.package_name }}/db",
-            "{{ cookiecutter.package_name }}/migrate.py",
-            "{{ cookiecutter.package_name }}/migrate_resource.py",
-            "{{ cookiecutter.package_name }}/sqlsplit.py",
+            f"{PACKAGE}/db",
+            f"{PACKAGE}/migrate.py",
+            f"{PACKAGE}/migrate_resource.py",
+            f"{PACKAGE}/sqlsplit.py",
             "migrations",
             ".env.example",
             "tests/test_db.py",
@@ -32,30 +35,30 @@ UNUSED = (
         "Data API: no connection to manage, no driver, no CA bundle (HTTPS, verified by botocore)",
         lambda a: a["database"] != "none" and a["database_access"] == "data-api",
         [
-            *(f"{{ cookiecutter.package_name }}/db/{name}.py" for name in ("_direct", "_mysql", "_postgres", "_tls")),
-            "{{ cookiecutter.package_name }}/db/certs",
+            *(f"{PACKAGE}/db/{name}.py" for name in ("_direct", "_mysql", "_postgres", "_tls")),
+            f"{PACKAGE}/db/certs",
         ],
     ),
     (
         "a driver connection: no Data API client",
         lambda a: a["database"] != "none" and a["database_access"] != "data-api",
-        ["{{ cookiecutter.package_name }}/db/_data_api.py"],
+        [f"{PACKAGE}/db/_data_api.py"],
     ),
     (
         "PostgreSQL: no MySQL driver code or migrations",
         lambda a: a["database"] == "postgres",
-        ["{{ cookiecutter.package_name }}/db/_mysql.py", "migrations/mysql"],
+        [f"{PACKAGE}/db/_mysql.py", "migrations/mysql"],
     ),
     (
         "MySQL: no PostgreSQL driver code or migrations",
         lambda a: a["database"] == "mysql",
-        ["{{ cookiecutter.package_name }}/db/_postgres.py", "migrations/postgres"],
+        [f"{PACKAGE}/db/_postgres.py", "migrations/postgres"],
     ),
     (
         "no HTTP API: the worker is the only function",
         lambda a: a["api"] == "none",
         [
-            "{{ cookiecutter.package_name }}/api.py",
+            f"{PACKAGE}/api.py",
             "tests/test_api.py",
             *(f"tests/events/{api}_{name}.json" for api in ("rest", "http") for name in ("get_items", "post_item", "post_malformed")),
         ],
@@ -97,6 +100,29 @@ def state_cost_ceiling(root: Path, answers: dict) -> None:
     readme.write_text(text.replace(COST_MARK, readme_bullet(answers)), encoding="utf-8")
 
 
+def state_first_steps(root: Path, answers: dict) -> None:
+    """Put the first steps into the README: the same table as `slsguard new`'s "Next:" lines (generator.first_steps)."""
+    readme = root / "README.md"
+    if not readme.is_file():
+        return
+    sys.path.insert(0, str(REPO_DIR))
+    from generator import first_steps
+
+    text = readme.read_text(encoding="utf-8")
+    readme.write_text(text.replace(first_steps.README_MARK, first_steps.readme_block(answers)), encoding="utf-8")
+
+
+def pin_slsguard(root: Path) -> None:
+    """Make requirements-dev.txt's slsguard line resolve where no index serves this version yet (generator.pins)."""
+    path = root / "requirements-dev.txt"
+    if not path.is_file():
+        return
+    sys.path.insert(0, str(REPO_DIR))
+    from generator import pins
+
+    path.write_bytes(pins.resolve(path.read_bytes().decode("utf-8"), REPO_DIR).encode("utf-8"))
+
+
 def record(root: Path, answers: dict) -> None:
     """Keep the answers, slsguard's version and this pristine render: the next upgrade's merge base."""
     sys.path.insert(0, str(REPO_DIR))
@@ -109,6 +135,8 @@ def main() -> int:
     root = Path.cwd()
     remove_unused(root, ANSWERS)
     state_cost_ceiling(root, ANSWERS)
+    state_first_steps(root, ANSWERS)
+    pin_slsguard(root)
     record(root, ANSWERS)  # last: the recording must see the finished project
     return 0
 

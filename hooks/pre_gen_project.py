@@ -8,11 +8,12 @@ import json
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path("{{ cookiecutter._repo_dir }}").resolve()))
-
-from generator import rules
-
+# The answers as one JSON document (jsonify escapes every quote and backslash, so no value can end the raw
+# string); no answer is written into this file's code.
 ANSWERS = json.loads(r"""{{ cookiecutter | jsonify }}""")
+sys.path.insert(0, str(Path(ANSWERS["_repo_dir"]).resolve()))
+
+from generator import rules  # noqa: E402
 
 
 def main() -> int:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import shutil
 import subprocess
@@ -13,7 +14,7 @@ import yaml
 
 from generator.adopt import PLUGIN_ENTRY, adopt
 from generator.adopt.plugins import add_plugin
-from generator.audit.cfn_yaml import CfnLoader
+from generator.cfn.yaml_tags import CfnLoader
 from generator.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
@@ -125,7 +126,7 @@ def snapshot(folder: Path) -> dict[str, bytes]:
         ),
         (
             lambda f: ((f / ".slsguard").mkdir(), (f / ".slsguard" / "adopted.json").write_text("{}")),
-            "already adopted (.slsguard/adopted.json exists). Fix: pass --force to refresh the plugin.",
+            "already adopted (.slsguard/adopted.json exists). Fix: pass --force to refresh the plugin (or --rails to add the rails).",
         ),
     ],
     ids=["no-serverless-yml", "bad-yaml", "not-a-mapping", "plugins-scalar", "generated", "adopted"],
@@ -197,3 +198,181 @@ def test_a_written_null_plugins_value_becomes_a_list_holding_the_bridge(written:
     plugins = yaml.safe_load(edited)["plugins"]
     assert (plugins["modules"] if isinstance(plugins, dict) else plugins) == [PLUGIN_ENTRY]
     assert yaml.safe_load(edited)["custom"] == {} and ("# none yet" in edited) == ("# none yet" in written)
+
+
+# --- slsguard init --rails -------------------------------------------------------------------------------------------
+
+RAILS = REPO / "{{cookiecutter.project_slug}}" / ".serverless_plugins" / "rails"
+
+
+def test_init_rails_previews_and_writes_nothing_without_yes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "orders"
+    shutil.copytree(SERVICE, folder)
+    before = snapshot(folder)
+    assert main(["init", str(folder), "--rails"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == f"slsguard init --rails: what it would change in {folder} (nothing is written yet)"
+    assert "  add   .slsguard/plugin.js" in out and "  add   .slsguard/adopted.json" in out  # adopted at the same time
+    assert "  edit  serverless.yml (comments and layout kept):" in out
+    added = [line.strip()[1:] for line in out if line.startswith("        +") and not line.startswith("        +++")]
+    assert added == [
+        "  - ./.slsguard/plugin.js",
+        "  - ./.serverless_plugins/rails",
+        "  rails:",
+        "    # slsguard's rails plugin (.serverless_plugins/rails/index.js says what each key does): alarms, log queries,",
+        "    # a role per function and failure queues for every function; add waf: {rateLimit: N} for a REST API's web ACL.",
+        "    alarmTopic: AlarmTopic",
+        "    AlarmTopic:",
+        "      # The topic every alarm of the rails notifies: subscribe your e-mail or chat to it.",
+        "      Type: AWS::SNS::Topic",
+        "      Properties:",
+        "        DisplayName: ${self:service}-${sls:stage} alarms",
+    ]
+    assert "  alarms: errors, throttles, duration alarms; dead-letter queue alarms" in out  # from the plugin's own table
+    assert out[-1] == "Nothing written: run it again with --yes to write these changes."
+    assert snapshot(folder) == before
+
+
+def test_init_rails_yes_writes_what_it_showed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "orders"
+    shutil.copytree(SERVICE, folder)
+    assert main(["init", str(folder), "--rails"]) == 0
+    shown = [
+        line[9:] for line in capsys.readouterr().out.splitlines() if line.startswith("        +") and not line.startswith("        +++")
+    ]
+    before = (folder / "serverless.yml").read_text().splitlines()
+    assert main(["init", str(folder), "--rails", "--yes"]) == 0
+    after = (folder / "serverless.yml").read_text().splitlines()
+    diff = list(difflib.unified_diff(before, after, lineterm=""))[2:]
+    assert [line[1:] for line in diff if line.startswith("+")] == shown and not [line for line in diff if line.startswith("-")]
+    text = (folder / "serverless.yml").read_text()
+    config = yaml.load(text, Loader=CfnLoader)
+    assert plugin_list(text) == ["serverless-python-requirements", ENTRY, "./.serverless_plugins/rails"]
+    assert config["custom"]["rails"] == {"alarmTopic": "AlarmTopic"} and config["custom"]["pythonRequirements"] == {"dockerizePip": False}
+    assert config["resources"]["Resources"]["AlarmTopic"]["Type"] == "AWS::SNS::Topic" and "OrdersTable" in config["resources"]["Resources"]
+    copied = {p.relative_to(folder / ".serverless_plugins" / "rails") for p in (folder / ".serverless_plugins" / "rails").rglob("*.js")}
+    shipped = {p.relative_to(RAILS) for p in RAILS.rglob("*.js") if p.relative_to(RAILS).parts[0] != "test"}
+    assert copied == shipped and all(
+        (folder / ".serverless_plugins" / "rails" / p).read_bytes() == (RAILS / p).read_bytes() for p in shipped
+    )
+    out = capsys.readouterr().out
+    assert (
+        f"Gave {folder} the rails: .serverless_plugins/rails/ listed in serverless.yml's plugins; custom.rails.alarmTopic: AlarmTopic."
+        in out
+    )
+
+
+def test_init_rails_asks_and_writes_only_on_yes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from generator.adopt import plan, preview
+
+    folder = tmp_path / "orders"
+    shutil.copytree(SERVICE, folder)
+    before = snapshot(folder)
+    asked: list[str] = []
+    for answer in ("", "n", "no thanks"):
+        assert preview.run(plan(folder, rails=True), yes=False, ask=lambda prompt, a=answer: asked.append(prompt) or a) is False
+        assert capsys.readouterr().out.endswith("Nothing written.\n") and snapshot(folder) == before
+    assert asked == [preview.PROMPT] * 3
+    assert preview.run(plan(folder, rails=True), yes=False, ask=lambda _: "Y") is True
+    assert (folder / ".serverless_plugins" / "rails" / "index.js").is_file()
+
+
+def test_rails_go_ahead_of_split_stacks_in_an_adopted_service(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = project(tmp_path, "plugins:\n  - a\n  # splits the stack last\n  - serverless-plugin-split-stacks\n")
+    adopt(folder)
+    (folder / ".slsguard" / "baseline.json").write_text('{"schema": "slsguard-baseline/1", "findings": []}\n')
+    bridge = {k: v for k, v in snapshot(folder).items() if k.startswith(".slsguard/")}
+    assert main(["init", str(folder), "--rails", "--yes"]) == 0
+    text = (folder / "serverless.yml").read_text()
+    assert (
+        "  - a\n  - ./.serverless_plugins/rails\n  # splits the stack last\n  - serverless-plugin-split-stacks\n  - ./.slsguard/plugin.js\n"
+        in text
+    )
+    assert {k: v for k, v in snapshot(folder).items() if k.startswith(".slsguard/")} == bridge  # the adoption is left as it was
+    assert "Adopted" not in capsys.readouterr().out
+
+
+def test_a_custom_rails_of_the_user_s_own_is_left_alone(tmp_path: Path) -> None:
+    folder = project(tmp_path, "custom:\n  rails:\n    alarmTopic: OpsTopic  # ours\n")
+    adopt(folder, rails=True)
+    text = (folder / "serverless.yml").read_text()
+    assert "    alarmTopic: OpsTopic  # ours\n" in text and "AlarmTopic" not in text and "./.serverless_plugins/rails" in text
+
+
+@pytest.mark.parametrize(
+    ("setup", "argv", "message"),
+    [
+        (
+            lambda f: ((f / ".slsguard").mkdir(), (f / ".slsguard" / "answers.json").write_text("{}")),
+            ["--rails"],
+            "generated by slsguard (it has .slsguard/answers.json), so it has the rails already. Fix: run `slsguard upgrade`",
+        ),
+        (
+            lambda f: (
+                (f / ".serverless_plugins" / "rails").mkdir(parents=True),
+                (f / ".serverless_plugins" / "rails" / "index.js").write_text(""),
+            ),
+            ["--rails"],
+            "has the rails already (.serverless_plugins/rails/). Fix: pass --force with --rails",
+        ),
+        (lambda f: None, ["--yes"], "--yes is only for --rails (init alone writes at once). Fix: slsguard init --rails --yes"),
+        (
+            lambda f: (f / "serverless.yml").write_text(HEAD + "custom: {a: 1}\n" + TAIL),
+            ["--rails", "--yes"],
+            "serverless.yml: custom is not a block mapping, so slsguard cannot add rails to it without rewriting it.",
+        ),
+    ],
+    ids=["generated", "rails-present", "yes-without-rails", "flow-custom"],
+)
+def test_init_rails_refusals_are_one_line_exit_2_and_write_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], setup, argv: list[str], message: str
+) -> None:  # type: ignore[no-untyped-def]
+    folder = project(tmp_path, "plugins:\n  - a\n")
+    setup(folder)
+    before = snapshot(folder)
+    code = main(["init", str(folder), *argv])
+    out, err = capsys.readouterr()
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and message in err
+    assert snapshot(folder) == before
+
+
+@pytest.mark.parametrize(("typed", "written"), [("y", True), ("n", False)], ids=["yes", "no"])
+def test_init_rails_asks_on_a_real_terminal(tmp_path: Path, typed: str, written: bool) -> None:
+    """In a pseudo-terminal (pexpect) the preview ends with the question; only y writes."""
+    import os
+    import sys
+
+    import pexpect
+
+    folder = tmp_path / "orders"
+    shutil.copytree(SERVICE, folder)
+    before = snapshot(folder)
+    child = pexpect.spawn(
+        sys.executable, ["-m", "generator", "init", str(folder), "--rails"], env={**os.environ}, encoding="utf-8", timeout=60
+    )
+    child.expect_exact("+    alarmTopic: AlarmTopic")
+    child.expect_exact("Write these changes? [y/N] ")
+    assert snapshot(folder) == before  # nothing written while it asks
+    child.sendline(typed)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert (folder / ".serverless_plugins" / "rails" / "index.js").is_file() is written
+    assert (snapshot(folder) == before) is not written
+
+
+def test_the_preview_of_a_packaged_service_counts_the_findings_the_baseline_will_accept(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = project(tmp_path, "")
+    build = folder / ".serverless"
+    build.mkdir()
+    function = {"Type": "AWS::Lambda::Function", "Properties": {"Timeout": 6, "TracingConfig": {"Mode": "Active"}}}
+    (build / "cloudformation-template-update-stack.json").write_text(json.dumps({"Resources": {"ApiLambdaFunction": function}}))
+    before = snapshot(folder)
+    assert main(["init", str(folder), "--rails"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    # api has no timeout of its own, no reserved concurrency and no errors alarm; its log group is unmanaged
+    assert "  add   .slsguard/baseline.json  (4 findings of the last package, accepted)" in out
+    assert snapshot(folder) == before

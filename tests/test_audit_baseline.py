@@ -94,8 +94,52 @@ def test_round_trip_reports_recorded_findings_and_passes(tmp_path: Path, capsys:
     assert [f["baseline"] for f in doc["findings"]] == [True, True, True]
     assert doc["summary"] == {"errors": 0, "warnings": 0, "exempted": 0, "by_rule": {"iam-wildcard": 2, "plain-secret": 1}, "baseline": 3}
     code, out, _ = audit(capsys, str(build), "--baseline", str(file))
+    assert out.splitlines()[0] == (
+        f"accepted: 3 findings in the baseline (1 error, 2 warnings) not shown; `slsguard audit {build} --baseline {file} "
+        "--show-accepted` lists them."
+    )
+    assert out.endswith("slsguard audit: 0 errors, 0 warnings, 0 exempted, 3 in the baseline in 1 stack.\n")
+    code, out, _ = audit(capsys, str(build), "--baseline", str(file), "--show-accepted")
+    assert out.startswith("Accepted by the baseline (3 findings):\nroot (")
     assert "ERROR   plain-secret  Resources.ApiLambdaFunction.Properties.Environment.Variables.DB_PASSWORD  (baseline)" in out
     assert out.endswith("slsguard audit: 0 errors, 0 warnings, 0 exempted, 3 in the baseline in 1 stack.\n")
+
+
+def test_text_shows_new_findings_first_and_sums_the_accepted_up_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The accepted finding is in the root stack, the new one in a nested stack: the new one still comes first."""
+    file = tmp_path / "baseline.json"
+    audit(capsys, str(write(tmp_path / "before", template())), "--write-baseline", str(file))
+    worse = template(
+        QueueNestedStack={"Type": "AWS::CloudFormation::Stack", "Properties": {"TemplateURL": "https://b.s3.amazonaws.com/nested.json"}}
+    )
+    after = write(tmp_path / "after", worse)
+    nested = copy.deepcopy(FUNCTION)
+    nested["Properties"]["Environment"]["Variables"] = {"API_TOKEN": "x9Fq2LmP0rT7"}
+    write(after, {"Resources": {"WorkerLambdaFunction": nested}}, "nested.json")  # a new function: also no errors alarm
+    code, out, _ = audit(capsys, str(after), "--baseline", str(file))
+    assert code == 1
+    lines = out.splitlines()
+    assert lines[:2] == [
+        f"QueueNestedStack ({after / 'nested.json'})",
+        "  ERROR   plain-secret  Resources.WorkerLambdaFunction.Properties.Environment.Variables.API_TOKEN",
+    ]
+    assert "(baseline)" not in out and [line for line in lines if line.startswith("accepted:")] == [
+        f"accepted: 3 findings in the baseline (1 error, 2 warnings) not shown; `slsguard audit {after} --baseline {file} "
+        "--show-accepted` lists them."
+    ]
+    assert lines[-1] == "slsguard audit: 2 errors, 0 warnings, 0 exempted, 3 in the baseline in 2 stacks."
+    # --show-accepted lists them too, after every new finding, under their own heading.
+    code, out, _ = audit(capsys, str(after), "--baseline", str(file), "--show-accepted")
+    lines = out.splitlines()
+    heading = lines.index("Accepted by the baseline (3 findings):")
+    assert [i for i, line in enumerate(lines) if "(baseline)" in line] and min(
+        i for i, line in enumerate(lines) if "(baseline)" in line
+    ) > heading
+    assert lines[1] == "  ERROR   plain-secret  Resources.WorkerLambdaFunction.Properties.Environment.Variables.API_TOKEN" and heading > 1
+    # JSON is unchanged by it: every finding, in the same order as before.
+    _, as_json, _ = audit(capsys, str(after), "--baseline", str(file), "--format", "json")
+    _, shown, _ = audit(capsys, str(after), "--baseline", str(file), "--format", "json", "--show-accepted")
+    assert as_json == shown and len(json.loads(as_json)["findings"]) == 5
 
 
 def test_only_a_new_finding_fails(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

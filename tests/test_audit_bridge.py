@@ -96,6 +96,11 @@ def test_max_hourly_below_the_ceiling_stops_package_after_printing_it(
     text = output(result)
     ceiling = cost([project / ".serverless"]).usd_per_hour
     assert f"slsguard cost: ${ceiling:,.2f} per hour" in result.stdout
+    typical = cost([project / ".serverless"]).typical
+    assert (
+        f"  a ceiling, not a bill; typical: ${typical.usd_per_hour:,.4f} per hour, ${typical.usd_per_month:,.2f} per 30-day month"
+        in result.stdout
+    )
     assert f"the ceiling ${ceiling:,.2f}/hour is above --max-hourly 1: package stopped." in text and not STACK_TRACE.search(text)
 
 

@@ -94,12 +94,15 @@ def test_exemptions_land_on_functions_resources_and_the_stack(plugin: Path) -> N
         },
     )
     template = out["template"]
-    assert template["Metadata"] == {"slsguard": {"exempt": {"tracing": "batch only"}}}
+    assert template["Metadata"] == {
+        "slsguard": {"exempt": {"tracing": "batch only"}, "exemptFrom": {"tracing": "custom.slsguard.exempt.stack.tracing"}}
+    }
     assert template["Resources"]["WorkerLambdaFunction"]["Metadata"]["slsguard"] == {
         "implicit": ["Timeout"],
         "exempt": {"vpc-without-need": "reaches the VPN"},
+        "exemptFrom": {"vpc-without-need": "custom.slsguard.exempt.worker.vpc-without-need"},
     }
-    assert out["queue"]["Metadata"] == {"slsguard": {"exempt": {"iam-wildcard": "shared queue"}}}
+    assert out["queue"]["Metadata"]["slsguard"]["exempt"] == {"iam-wildcard": "shared queue"}
 
 
 @pytest.mark.parametrize(
@@ -108,7 +111,7 @@ def test_exemptions_land_on_functions_resources_and_the_stack(plugin: Path) -> N
         ({"worker": {"tracing": " "}}, "custom.slsguard.exempt.worker.tracing needs a reason: say why the rule does not apply here."),
         ({"worker": {"Not A Rule": "x"}}, "custom.slsguard.exempt.worker.Not A Rule is not a rule id (see `slsguard audit --help`)."),
         ({"worker": ["tracing"]}, 'custom.slsguard.exempt.worker must map rule ids to reasons, e.g. tracing: "why it is safe here".'),
-        ({"nobody": {"tracing": "x"}}, "custom.slsguard.exempt.nobody names no function or resource of this service"),
+        ({"nobody": {"tracing": "x"}}, "custom.slsguard.exempt.nobody names no function, API or resource of this service"),
     ],
     ids=["no-reason", "bad-rule-id", "not-a-mapping", "unknown-target"],
 )
@@ -127,6 +130,7 @@ if sys.argv[3] == "cost":  # after a passing audit: its own record, a ceiling of
         print("slsguard: region='eu-west-2' has no price table: tables exist for us-east-1. Fix: ...", file=sys.stderr)
         sys.exit(2)
     print("Ceiling: $2.77 per hour, $1,994.40 per 30-day month.")
+    print("Typical: $0.0845 per hour, $60.86 per 30-day month at 1 request/s per API and 1 message/s per queue, 100 ms each.")
     if "--max-hourly" in sys.argv and float(sys.argv[sys.argv.index("--max-hourly") + 1]) < 2.77:
         print("slsguard cost: the ceiling $2.77/hour is above --max-hourly " + sys.argv[-1] + ".", file=sys.stderr)
         sys.exit(1)
@@ -239,6 +243,8 @@ def test_the_ceiling_is_printed_after_a_passing_audit(plugin: Path, tmp_path: Pa
         output[0].index("slsguard cost: $2.77 per hour, $1,994.40 per 30-day month (`slsguard cost .serverless` shows the table"),
     )
     assert audit_at < cost_at
+    typical = "\n  a ceiling, not a bill; typical: $0.0845 per hour, $60.86 per 30-day month at 1 request/s per API and 1 message/s"
+    assert output[0].index(typical) > cost_at
 
 
 def test_no_ceiling_when_the_audit_stops_package(plugin: Path, tmp_path: Path) -> None:

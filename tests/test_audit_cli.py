@@ -93,7 +93,7 @@ BAD_INPUT = [
     (["bad"], "slsguard: bad: no compiled templates (no cloudformation-template-update-stack.json here or in .serverless/). Fix: run"),
     (["bad/not-a-template.json"], "slsguard: bad/not-a-template.json: not a CloudFormation template (it has no Resources section)."),
     (["bad/broken.json"], "slsguard: bad/broken.json: not valid JSON (line 4, column 1: Expecting value)."),
-    (["bad/broken.yaml"], "slsguard: bad/broken.yaml: not valid JSON or YAML (line 3, column 1)."),
+    (["bad/broken.yaml"], "slsguard: bad/broken.yaml: not valid YAML (line 3, column 1): did not find expected node content."),
     (["good.yaml", "--account-concurrency", "0"], "slsguard: --account-concurrency=0 is not allowed: it must be a whole number >= 1."),
 ]
 
@@ -114,7 +114,7 @@ def test_damaged_recorded_answers_are_named(capsys: pytest.CaptureFixture[str], 
     (tmp_path / ".slsguard" / "answers.json").write_text("{")
     code, _, err = run(capsys, str(tmp_path))
     assert code == 2
-    assert f"{tmp_path}/.slsguard/answers.json: cannot read account_concurrency" in err and "--account-concurrency" in err
+    assert f"{tmp_path}/.slsguard/answers.json: not valid JSON" in err and "--account-concurrency" in err
 
 
 def test_installed_command_prints_no_traceback() -> None:

@@ -58,7 +58,18 @@ def test_the_secret_rule_leaves_urls_and_endpoint_names_alone() -> None:
 
 
 def test_every_fix_is_written_for_every_source() -> None:
-    placeholders = {"exempt": "x", "limit": 29, "most": 900, "top": "a=1", "function": "Fn", "seconds": 60, "factor": 6, "reserved": 5}
+    placeholders = {
+        "exempt": "x",
+        "limit": 29,
+        "most": 900,
+        "top": "a=1",
+        "function": "Fn",
+        "seconds": 60,
+        "factor": 6,
+        "reserved": 5,
+        "warmer": "default",
+        "concurrency": 3,
+    }
     for key, entry in FIXES.items():
         texts = [entry.serverless.format(**placeholders), entry.sam.format(**placeholders), entry.cloudformation.format(**placeholders)]
         assert len(set(texts)) >= 2, key  # at least one source is told something of its own

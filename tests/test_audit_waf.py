@@ -39,7 +39,12 @@ def test_without_the_association_the_same_api_is_a_warning(tmp_path: Path) -> No
     root.write_text(json.dumps(body))
     [found] = [f for f in audit([tmp_path / "svc"]) if f.rule == "rest-api-waf"]
     assert (found.severity, found.stack, found.logical_id) == (WARNING, "APINestedStack", "ApiGatewayRestApi")
-    assert "custom.rails.waf: {rateLimit: N}" in found.fix  # a serverless.yml build is told the rails setting
+    assert "slsguard init --rails" in found.fix and "custom.rails" not in found.fix  # a service without the rails plugin
+    rails = tmp_path / "svc" / ".serverless_plugins" / "rails" / "index.js"  # a generated project has it
+    rails.parent.mkdir(parents=True)
+    rails.write_text("module.exports = class Rails {};\n")
+    [found] = [f for f in audit([tmp_path / "svc"]) if f.rule == "rest-api-waf"]
+    assert "custom.rails.waf: {rateLimit: N}" in found.fix  # a serverless.yml build with the rails is told their setting
 
 
 def test_a_rest_api_without_a_web_acl_is_a_warning() -> None:

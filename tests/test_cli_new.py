@@ -86,9 +86,9 @@ ERRORS = [
     ("combination-timeout", ["--set", "function_timeout=60"], {}, ["function_timeout=60 exceeds the 29 s integration limit of api=rest"]),
     ("combination-reserved", ["--set", "reserved_concurrency=500"], {}, ["reserved_concurrency=500", "account_concurrency=1000"]),
     ("bad-slug", ["--set", "project_slug=Bad Slug"], {}, ["project_slug='Bad Slug' is not allowed", "Fix: --set project_slug=my-service"]),
-    ("answers-missing", ["--answers", "{tmp}/nope.yml"], {}, ["cannot read answers file", "nope.yml", "Fix: pass an existing file"]),
-    ("answers-bad-yaml", ["--answers", "{tmp}/a.yml"], {"a.yml": "database: [postgres\n"}, ["a.yml is not valid YAML", "Fix: check"]),
-    ("answers-bad-json", ["--answers", "{tmp}/a.json"], {"a.json": '{"database": }'}, ["a.json is not valid JSON", "Fix: check"]),
+    ("answers-missing", ["--answers", "{tmp}/nope.yml"], {}, ["answers file", "nope.yml: cannot be read", "Fix: pass an existing file"]),
+    ("answers-bad-yaml", ["--answers", "{tmp}/a.yml"], {"a.yml": "database: [postgres\n"}, ["a.yml: not valid YAML", "Fix: check"]),
+    ("answers-bad-json", ["--answers", "{tmp}/a.json"], {"a.json": '{"database": }'}, ["a.json: not valid JSON", "Fix: check"]),
     ("answers-not-mapping", ["--answers", "{tmp}/a.yml"], {"a.yml": "- database\n"}, ["must hold a mapping of KEY: VALUE, not list"]),
     ("answers-unknown-key", ["--answers", "{tmp}/a.yml"], {"a.yml": "databse: postgres\n"}, ["unknown key 'databse'"]),
     (
@@ -184,17 +184,24 @@ def test_a_real_process_prints_no_traceback_for_bad_input(tmp_path):
     )
 
 
-def test_next_commands_follow_the_framework(capsys, tmp_path):
+def test_next_steps_are_the_generated_readmes_first_steps_in_order(capsys, tmp_path):
     code, out, _ = run(capsys, str(tmp_path), "--no-input", "--set", "framework=serverless")
     assert code == 0
-    assert out.splitlines()[1:] == [
-        "Next:",
-        f"  cd {tmp_path / 'my-service'}",
-        "  npm ci",
-        "  python3 -m venv .venv && . .venv/bin/activate && pip install -r requirements-dev.txt",
-        "  pytest",
-        "  npx serverless package",
+    lines = out.splitlines()
+    readme = (tmp_path / "my-service" / "README.md").read_text()
+    block = readme.split("## First steps", 1)[1].split("```bash\n", 1)[1].split("```", 1)[0]
+    from_readme = [line.split("  # ", 1)[0].rstrip() for line in block.splitlines()]
+    assert lines[1:3] == ["Next:", f"  cd {tmp_path / 'my-service'}"]
+    assert [line.strip() for line in lines[3 : 3 + len(from_readme)]] == from_readme
+    assert from_readme[:5] == [
+        "python3 -m venv .venv && . .venv/bin/activate",
+        "pip install -r requirements-dev.txt",
+        "npm ci",
+        "python -m pytest",
+        "npm run package",
     ]
+    assert from_readme[5].startswith("slsguard add ") and from_readme[6] == "python -m pytest && npm run package"
+    assert "# serverless and the plugins" in block  # the comments speak of the project's framework
 
 
 def test_new_help_snapshot(capsys, monkeypatch):

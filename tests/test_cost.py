@@ -180,9 +180,9 @@ def test_region_and_concurrency_come_from_the_recorded_answers(tmp_path: Path, c
 @pytest.mark.parametrize(
     ("answers", "expected"),
     [
-        ("{", "answers.json: cannot read aws_region"),
+        ("{", "answers.json: not valid JSON"),
         (json.dumps({"answers": {"aws_region": 7, "account_concurrency": 400}}), "aws_region=7 is not allowed"),
-        (json.dumps({"answers": {"aws_region": "eu-west-1", "account_concurrency": "many"}}), "account_concurrency='many' is not allowed"),
+        (json.dumps({"answers": {"aws_region": "eu-west-1", "account_concurrency": "many"}}), "account_concurrency=many is not allowed"),
     ],
     ids=["damaged", "region-not-a-name", "concurrency-not-a-number"],
 )
@@ -247,3 +247,104 @@ def test_public_api_name() -> None:
 def test_a_region_is_a_name_never_a_path(capsys: pytest.CaptureFixture[str], region: str) -> None:
     code, _out, err = run(capsys, str(FIXTURES / "rest-api.yaml"), "--region", region)
     assert code == 2 and err.count("\n") == 1 and "has no price table" in err
+
+
+# --- values through conditions and parameters (the evaluation layer) ------------------------------
+
+
+def test_conditions_and_parameters_are_priced_at_their_largest_value_and_named() -> None:
+    ceiling = cost([FIXTURES / "conditions.yaml"], region="us-east-1")
+    got = lines("conditions.yaml")
+    # Reserved 20 (IsProd), 3008 MB (Big): not the 5 x 512 MB of the other branches.
+    assert near(got[("Lambda compute", "Fn")], 20 * 3008 / 1024 * H * P["lambda_gb_second_x86_64"])
+    assert near(got[("API Gateway REST", "Api")], 100 * H / M * P["apigateway_rest_requests"])  # 100/s when IsProd
+    [compute] = [i for i in ceiling.items if i.service == "Lambda compute"]
+    assert compute.inputs["timeout_s"] == 30  # the larger allowed value of parameter Seconds
+    assert compute.inputs["chosen"] == [
+        "MemorySize 3008: when Big is true",
+        "Timeout 30: parameter Seconds = 30",
+        "ReservedConcurrentExecutions 20: when IsProd is true",
+    ]
+    [api] = [i for i in ceiling.items if i.service == "API Gateway REST"]
+    assert api.inputs["chosen"] == ["stage live 100/s: when IsProd is true"]
+    assert ceiling.unbounded == () and ceiling.limited_by_account == []
+
+
+def test_a_value_only_the_deployer_bounds_is_priced_at_the_aws_maximum_and_flagged(capsys: pytest.CaptureFixture[str]) -> None:
+    ceiling = cost([FIXTURES / "deployer.yaml"], region="us-east-1")
+    [compute] = [i for i in ceiling.items if i.service == "Lambda compute"]
+    assert compute.inputs["memory_mb"] == 10240  # parameter Mem: no AllowedValues, no MaxValue
+    assert compute.inputs["timeout_s"] == 60  # parameter Seconds: MaxValue 60 bounds it, no flag
+    assert compute.inputs["concurrency"] == 1000  # no reservation when IsProd is false: the account's pool
+    assert "ReservedConcurrentExecutions none: when IsProd is false" in compute.inputs["chosen"]
+    [http] = [i for i in ceiling.items if i.service == "API Gateway HTTP"]
+    assert http.inputs["requests_per_s"] == 10_000
+    flagged = {f["logical_id"]: f["reason"] for f in ceiling.unbounded}
+    assert flagged["Fn"].startswith("MemorySize is parameter Mem") and "10,240" in flagged["Fn"]
+    assert flagged["Http"].startswith("stage $default ThrottlingRateLimit is parameter Rate")
+    code, out, _ = run(capsys, str(FIXTURES / "deployer.yaml"), "--region", "us-east-1")
+    assert code == 0 and "Priced at AWS's maximum" in out and "Fn: MemorySize is parameter Mem" in out
+    code, out, _ = run(capsys, str(FIXTURES / "deployer.yaml"), "--region", "us-east-1", "--format", "json")
+    assert {f["logical_id"] for f in json.loads(out)["unbounded"]} == {"Fn", "Http"}
+
+
+@pytest.mark.parametrize(
+    ("fixture", "expected"),
+    [
+        ("negative.yaml", "Fn MemorySize=-128 (when IsProd is false) is not allowed: it must be a number >= 0."),
+        ("not-a-number.yaml", "Fn Timeout='ten' is not allowed: it must be a number >= 0."),
+        ("infinite.yaml", "Fn MemorySize=inf is not allowed: it must be a number >= 0."),
+    ],
+)
+def test_negative_or_non_numeric_values_exit_2_with_one_line(capsys: pytest.CaptureFixture[str], fixture: str, expected: str) -> None:
+    code, out, err = run(capsys, str(FIXTURES / fixture), "--region", "us-east-1")
+    assert code == 2 and out == "" and expected in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_every_live_stage_is_priced_as_the_audit_sees_it() -> None:
+    """The audit's evasion shapes: a throttled decoy beside an open stage, one throttled method, a quick-created stage."""
+    shapes = Path(__file__).parent / "fixtures" / "evasion" / "api"
+    open_apis = {
+        shape: {f["logical_id"] for f in cost([shapes / shape / "fail.yaml"], region="us-east-1").limited_by_account}
+        for shape in ("decoy-stage", "one-method", "quick-create", "rate-absent", "usage-plan")
+    }
+    assert open_apis == {
+        "decoy-stage": {"Api"},
+        "one-method": {"Api"},
+        "quick-create": {"Http", "Fn"},
+        "rate-absent": {"Http"},
+        "usage-plan": {"Api"},  # a second plan without a throttle: its keys call at any rate
+    }
+    [rest] = [i for i in cost([shapes / "decoy-stage" / "pass.yaml"], region="us-east-1").items if i.service == "API Gateway REST"]
+    assert rest.inputs["requests_per_s"] == 50 + 10  # the deployment's stage and the other stage, each at its throttle
+    [http] = [i for i in cost([shapes / "rate-absent" / "pass.yaml"], region="us-east-1").items if i.service == "API Gateway HTTP"]
+    assert http.inputs["requests_per_s"] == 50 and http.inputs["chosen"] == ["stage $default 50/s: when IsProd is true"]
+
+
+def _wrapped(path: Path, out: Path) -> Path:
+    """The template with every resource property behind an Fn::If whose branches are equal (a condition nobody can decide)."""
+    import yaml
+
+    from generator.cfn.yaml_tags import CfnLoader
+
+    body = yaml.load(path.read_text(), Loader=CfnLoader)
+    body["Parameters"] = {**body.get("Parameters", {}), "Flip": {"Type": "String", "AllowedValues": ["a", "b"]}}
+    body["Conditions"] = {**body.get("Conditions", {}), "Either": {"Fn::Equals": [{"Ref": "Flip"}, "a"]}}
+    for resource in body["Resources"].values():
+        props = resource.get("Properties", {})
+        for name, value in list(props.items()):
+            props[name] = {"Fn::If": ["Either", value, value]}
+    out.write_text(json.dumps(body))
+    return out
+
+
+@pytest.mark.parametrize(
+    "fixture", ["rest-api.yaml", "http-api.yaml", "queue.yaml", "schedule.yaml", "provisioned.yaml", "usage-plan.yaml"]
+)
+def test_a_property_behind_an_undecided_condition_prices_as_the_plain_one(tmp_path: Path, fixture: str) -> None:
+    plain = cost([FIXTURES / fixture], region="us-east-1")
+    wrapped = cost([_wrapped(FIXTURES / fixture, tmp_path / "wrapped.json")], region="us-east-1")
+    assert [(i.service, i.logical_id, round(i.usd_per_hour, 9)) for i in wrapped.items] == [
+        (i.service, i.logical_id, round(i.usd_per_hour, 9)) for i in plain.items
+    ]
+    assert wrapped.limited_by_account == plain.limited_by_account

@@ -35,7 +35,6 @@ def test_defaults_pass_every_rule():
         ({"log_retention_days": 15}, ("log_retention_days",), "CloudWatch Logs accepts"),
         ({"reserved_concurrency": 450}, ("reserved_concurrency", "account_concurrency"), "unreserved"),
         ({"account_concurrency": 110, "reserved_concurrency": 10}, ("reserved_concurrency", "account_concurrency"), "unreserved"),
-        ({"description": 'say "hi"'}, ("description",), "double quotes"),
         ({"api": "http", "waf": "rate-limit"}, ("waf", "api"), "HTTP APIs"),
         ({"api": "none", "waf": "rate-limit"}, ("waf", "api"), "no API to protect"),
     ],

@@ -333,7 +333,7 @@ def test_end_of_input_is_an_interruption(tmp_path):
 def test_declining_the_summary_writes_nothing(tmp_path):
     with pytest.raises(SlsguardError, match="nothing was written") as err:
         drive(tmp_path, ENTER * 6 + NO)
-    assert err.value.exit_code == 1
+    assert err.value.exit_code == 130  # stopped by the user, like Ctrl-C: not a finding (1), not bad input (2)
     assert list(tmp_path.iterdir()) == []
 
 

@@ -99,7 +99,7 @@ def test_pressing_enter_everywhere_makes_the_default_project(tmp_path):
     term.answer(CREATE, ENTER)
     code, screen = term.finish()
     assert code == 0, screen
-    assert "Next:" in screen and "npm ci" in screen and "npx osls package" in screen
+    assert "Next:" in screen and "npm ci" in screen and "npm run package" in screen
     assert_same_project(tmp_path / "out" / "my-service", {}, tmp_path)
 
 

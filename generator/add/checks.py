@@ -13,10 +13,12 @@ from .. import limits
 from ..errors import UserError
 
 TRIGGERS = ("http", "sqs", "schedule")
-NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+NAME_RE = re.compile(r"[a-z][a-z0-9_]*")
 # Literal path segments only: guard's router matches whole paths (no {parameters}).
-PATH_RE = re.compile(r"^/(?:[A-Za-z0-9._~-]+(?:/[A-Za-z0-9._~-]+)*)?$")
-SCHEDULE_RE = re.compile(r"^(?:rate\((?:1 (?:minute|hour|day)|(?:[2-9]|[1-9][0-9]+) (?:minutes|hours|days))\)|cron\(\S+(?: \S+){5}\))$")
+PATH_RE = re.compile(r"/(?:[A-Za-z0-9._~-]+(?:/[A-Za-z0-9._~-]+)*)?")
+SCHEDULE_RE = re.compile(
+    r"(?:rate\((?:1 (?:minute|hour|day)|(?:[2-9]|[1-9][0-9]+) (?:minutes|hours|days))\)|cron\([0-9A-Za-z*?,/#-]+(?: [0-9A-Za-z*?,/#-]+){5}\))"
+)
 DEFAULT_SCHEDULE = "rate(1 hour)"
 GUARD_WRAPPERS = {"http": "http_handler", "sqs": "sqs_handler", "schedule": "scheduled_handler"}
 
@@ -49,13 +51,13 @@ def options(req: Request) -> None:
         raise _refuse(f"--path {req.path} applies only to --trigger http, not {req.trigger}.", "leave out --path.")
     if req.schedule is not None and req.trigger != "schedule":
         raise _refuse(f"--schedule {req.schedule} applies only to --trigger schedule, not {req.trigger}.", "leave out --schedule.")
-    if req.path is not None and (not PATH_RE.match(req.path) or len(req.path) > 200):
+    if req.path is not None and (not PATH_RE.fullmatch(req.path) or len(req.path) > 200):
         raise _refuse(
             f"--path {req.path!r} is not allowed: a path starts with / and has literal segments of letters, digits and . _ ~ - "
             "(no {parameters}: guard's router matches whole paths), at most 200 characters.",
             f"--path /{req.name.replace('_', '-')}",
         )
-    if req.schedule is not None and not SCHEDULE_RE.match(req.schedule):
+    if req.schedule is not None and not SCHEDULE_RE.fullmatch(req.schedule):
         raise _refuse(
             f"--schedule {req.schedule!r} is not allowed: use rate(1 hour), rate(N minutes|hours|days) or cron(6 fields).",
             f'--schedule "{DEFAULT_SCHEDULE}"',
@@ -64,7 +66,7 @@ def options(req: Request) -> None:
 
 def name(req: Request, slug: str) -> None:
     """A lowercase Python identifier whose deployed name ``<slug>-production-<name>`` fits Lambda's 64 characters."""
-    if not NAME_RE.match(req.name) or keyword.iskeyword(req.name):
+    if not NAME_RE.fullmatch(req.name) or keyword.iskeyword(req.name):
         raise _refuse(
             f"NAME={req.name!r} is not allowed: a function name is also its Python module, so it must be a lowercase "
             "identifier (a letter, then letters, digits or _; not a Python keyword).",

@@ -82,15 +82,12 @@ def child(node: yaml.Node | None, key: str) -> yaml.Node | None:
 
 def compose(path: Path) -> tuple[str, yaml.Node]:
     """The file's text and its node tree (tags such as !Ref are kept as tags, never resolved)."""
+    from .. import safe_load
+
+    text = safe_load.read_text(path)  # bounded: size, strict UTF-8
+    safe_load.check_yaml(text, path, yaml.SafeLoader)  # depth, alias expansion, long numbers, duplicate keys
     try:
-        text = path.read_text(encoding="utf-8")
         node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except OSError as err:
-        raise UserError(f"cannot read {path}: {err.strerror}.", "Fix: run slsguard add in the project folder.") from err
-    except UnicodeDecodeError as err:
-        raise UserError(
-            f"{path} is not UTF-8 text ({err.reason} at byte {err.start}).", "Fix: save it as UTF-8, then run slsguard add again."
-        ) from err
     except yaml.YAMLError as err:
         raise UserError(
             f"{path} is not valid YAML: {str(err).splitlines()[0]}.", "Fix: repair the file, then run slsguard add again."

@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from ..audit.cfn_yaml import CfnLoader
+from ..cfn.yaml_tags import CfnLoader
 from ..errors import UserError
 
 FIX = "Fix: make `plugins:` a list of plugin names (or `{localPath, modules: [...]}`), then run `slsguard init` again."
@@ -64,15 +64,31 @@ def _listed(text: str, entry: str) -> bool:
     return isinstance(modules, list) and entry in modules
 
 
-def add_plugin(text: str, root: Any, entry: str, where: Path) -> str | None:
-    """serverless.yml's text with ``entry`` added to its plugins; None when it is listed already."""
-    edited = _add(text, root, entry, where)
+def _before_item(text: str, seq: Any, item: Any, entry: str) -> str:
+    """Insert ``entry`` into a block or flow sequence just before ``item`` (above the comment lines that lead to it)."""
+    if seq.flow_style:
+        return text[: item.start_mark.index] + entry + ", " + text[item.start_mark.index :]
+    start = text.rfind("\n", 0, item.start_mark.index) + 1
+    while start > 0:
+        above = text.rfind("\n", 0, start - 1) + 1
+        if not text[above : start - 1].lstrip().startswith("#"):
+            break
+        start = above
+    dash = seq.start_mark.column
+    gap = max(1, seq.value[0].start_mark.column - dash - 1)
+    return text[:start] + " " * dash + "-" + " " * gap + entry + "\n" + text[start:]
+
+
+def add_plugin(text: str, root: Any, entry: str, where: Path, before: tuple[str, ...] = ()) -> str | None:
+    """serverless.yml's text with ``entry`` added to its plugins (ahead of the first of ``before`` that is listed, else
+    last); None when it is listed already."""
+    edited = _add(text, root, entry, where, before)
     if edited is not None and not _listed(edited, entry):
         raise UserError(f"{where}: slsguard could not add {entry} to `plugins:` without changing what else it says.", FIX)
     return edited
 
 
-def _add(text: str, root: Any, entry: str, where: Path) -> str | None:
+def _add(text: str, root: Any, entry: str, where: Path, before: tuple[str, ...] = ()) -> str | None:
     key, plugins = _get(root, "plugins")
     if key is None:
         sep = "" if text.endswith("\n") or not text else "\n"
@@ -98,4 +114,5 @@ def _add(text: str, root: Any, entry: str, where: Path) -> str | None:
         return None
     if not plugins.value and not plugins.flow_style:
         raise UserError(f"{where}: plugins is an empty list that is not written as [].", FIX)
-    return _into_sequence(text, plugins, entry)
+    ahead = next((item for item in plugins.value if getattr(item, "value", None) in before), None)
+    return _into_sequence(text, plugins, entry) if ahead is None else _before_item(text, plugins, ahead, entry)

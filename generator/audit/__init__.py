@@ -12,8 +12,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from .. import limits, recorded
+from ..cfn.load import load
 from . import exemptions, grouping, report
-from .loader import load
 from .model import Context, Finding, Index, Template
 from .rules import RULES, run
 
@@ -50,6 +50,14 @@ def audit(paths: Sequence[str | Path], account_concurrency: int | None = None) -
     return _prepare(paths, account_concurrency)[0]
 
 
+def _show_command(args: argparse.Namespace) -> str:
+    """The command that lists what the baseline accepted, as the user would type it."""
+    import shlex
+
+    paths = " ".join(shlex.quote(str(p)) for p in args.paths)
+    return f"slsguard audit {paths} --baseline {shlex.quote(str(args.baseline or args.write_baseline))} --show-accepted"
+
+
 def run_cli(args: argparse.Namespace) -> int:
     """``slsguard audit``: print the report, exit 1 when an error is neither exempted nor in the baseline (0 with --warn-only)."""
     if args.baseline or args.write_baseline:
@@ -70,6 +78,6 @@ def run_cli(args: argparse.Namespace) -> int:
 
         sys.stdout.write(sarif.dumps(findings, templates, baseline_used=accepted is not None))
     else:
-        sys.stdout.write(report.text(findings, templates))
+        sys.stdout.write(report.text(findings, templates, args.show_accepted, _show_command(args)))
     errors = report.summary(findings)["errors"]
     return 1 if errors and not args.warn_only else 0

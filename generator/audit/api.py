@@ -6,35 +6,43 @@ from collections.abc import Iterator
 from typing import Any, NamedTuple
 
 from .. import limits
-from . import refs
-from .fixes import fix
-from .model import ERROR, WARNING, Context, Finding, Template, finding, fn_label, literal_int, literal_true, props
+from ..cfn import refs, stages
+from ..cfn.numbers import number
+from ..cfn.values import ABSENT, Unknown, merge, possible, property_values, shallow, why
+from .model import ERROR, WARNING, Context, Finding, Template, fn_label, literal_true, props
+from .rule import Fix, Rule
 
 
 def _api_limits(ctx: Context) -> Iterator[tuple[Template, str, str, float, list[refs.Ref]]]:
     """(template, integration id, API kind, limit in seconds, functions it invokes) per API Gateway integration."""
     for tpl, lid, method in ctx.index.of_type("AWS::ApiGateway::Method"):
-        integration = props(method).get("Integration")
-        if isinstance(integration, dict) and integration.get("Type") in ("AWS_PROXY", "AWS"):
-            limit = _limit(integration.get("TimeoutInMillis"), limits.REST_API_MAX_INTEGRATION_TIMEOUT_S)
-            yield tpl, lid, "REST API", limit, refs.functions(integration.get("Uri"), tpl)
+        for integration in (p.value for p in shallow(props(method).get("Integration"), tpl) if isinstance(p.value, dict)):
+            if _lambda(integration.get("Type"), tpl):
+                limit = _limit(integration.get("TimeoutInMillis"), tpl, limits.REST_API_MAX_INTEGRATION_TIMEOUT_S)
+                yield tpl, lid, "REST API", limit, refs.functions(integration.get("Uri"), tpl)
     for tpl, lid, integration in ctx.index.of_type("AWS::ApiGatewayV2::Integration"):
         p = props(integration)
-        if p.get("IntegrationType") in ("AWS_PROXY", "AWS"):
-            websocket = any(props(t.resources.get(a)).get("ProtocolType") == "WEBSOCKET" for t, a in refs.targets(p.get("ApiId"), tpl))
+        if _lambda(p.get("IntegrationType"), tpl):
+            apis = list(refs.targets(p.get("ApiId"), tpl))
+            websocket = bool(apis) and all(k.value == "WEBSOCKET" for t, a in apis for k in stages.protocols(t, t.resources.get(a)))
             kind, default = (
                 ("WebSocket API", limits.WEBSOCKET_API_MAX_INTEGRATION_TIMEOUT_S)
                 if websocket
                 else ("HTTP API", limits.HTTP_API_MAX_INTEGRATION_TIMEOUT_S)
             )
-            yield tpl, lid, kind, _limit(p.get("TimeoutInMillis"), default), refs.functions(p.get("IntegrationUri"), tpl)
+            yield tpl, lid, kind, _limit(p.get("TimeoutInMillis"), tpl, default), refs.functions(p.get("IntegrationUri"), tpl)
     bodies = (("AWS::ApiGateway::RestApi", "REST API", limits.REST_API_MAX_INTEGRATION_TIMEOUT_S),)
     bodies += (("AWS::ApiGatewayV2::Api", "HTTP API", limits.HTTP_API_MAX_INTEGRATION_TIMEOUT_S),)
     for api_type, kind, default in bodies:
         for tpl, lid, api in ctx.index.of_type(api_type):
             for integration in _body_integrations(props(api).get("Body")):
-                limit = _limit(integration.get("timeoutInMillis"), default)
+                limit = _limit(integration.get("timeoutInMillis"), tpl, default)
                 yield tpl, lid, kind, limit, refs.functions(integration.get("uri"), tpl)
+
+
+def _lambda(kind: Any, tpl: Template) -> bool:
+    """An integration type that invokes a Lambda function (AWS_PROXY or AWS) in some branch."""
+    return any(isinstance(p.value, str) and p.value.upper() in ("AWS_PROXY", "AWS") for p in possible(kind, tpl))
 
 
 def _body_integrations(body: Any) -> Iterator[dict[str, Any]]:
@@ -47,15 +55,45 @@ def _body_integrations(body: Any) -> Iterator[dict[str, Any]]:
                 yield integration
 
 
-def _protocol(api: dict[str, Any]) -> str:
-    """An ApiGatewayV2 API's protocol; one imported from an OpenAPI body (SAM's HttpApi) is always HTTP."""
-    p = props(api)
-    return str(p.get("ProtocolType") or ("HTTP" if "Body" in p or "BodyS3Location" in p else ""))
+def _limit(millis: Any, tpl: Template, default: int) -> float:
+    """The integration's timeout in seconds: the smallest a deploy can give it (the default when absent or not known)."""
+    found = [number(p.value) for p in possible(millis, tpl)]
+    return min((v / 1000 for v in found if v), default=float(default))
 
 
-def _limit(millis: Any, default: int) -> float:
-    value = literal_int(millis)
-    return value / 1000 if value else float(default)
+class Timeout(NamedTuple):
+    """The longest a function may run, why (the branch or parameter), and what cannot be proven about it."""
+
+    seconds: float | None
+    because: str
+    unproven: str | None
+
+
+def longest(tpl: Template, fn: dict[str, Any]) -> Timeout:
+    """A function's largest possible Timeout (Lambda's 3 s where absent); a parameter bounded only by the deployer is unproven."""
+    best: float | None = None
+    because, unproven = "", None
+    for p in property_values(tpl, fn, "Timeout"):
+        if isinstance(p.value, Unknown):
+            bound = maximum(p.value)
+            if bound is None:
+                unproven = unproven or f"{p.value.detail}{why(p.because)}"
+                continue
+            value, reason = bound, f" ({p.value.detail.split(' (')[0]}'s MaxValue)"
+        else:
+            value = float(limits.LAMBDA_DEFAULT_TIMEOUT_S) if p.value is ABSENT else number(p.value)
+            reason = why(p.because)
+        if value is not None and (best is None or value > best):
+            best, because = value, reason
+    return Timeout(best, because, unproven)
+
+
+def maximum(value: Unknown) -> float | None:
+    """The MaxValue of the Number parameter an Unknown stands for."""
+    if value.kind != "parameter" or value.target is None:
+        return None
+    spec = value.target[0].section("Parameters").get(value.target[1])
+    return number(spec.get("MaxValue")) if isinstance(spec, dict) else None
 
 
 def api_timeout(ctx: Context) -> Iterator[Finding]:
@@ -64,67 +102,33 @@ def api_timeout(ctx: Context) -> Iterator[Finding]:
     for api_tpl, api_id, kind, limit, fns in _api_limits(ctx):
         for fn_tpl, fn_id in fns:
             fn = fn_tpl.resources[fn_id]
-            timeout = literal_int(props(fn).get("Timeout"))
             key = (id(fn_tpl), fn_id)
-            if timeout is None or timeout < limit or key in reported:
+            timeout = longest(fn_tpl, fn)
+            over = timeout.seconds is not None and timeout.seconds >= limit
+            if key in reported or not (over or timeout.unproven):
                 continue
             reported.add(key)
             shown = f"{limit:g}"
             where = api_id if api_tpl is fn_tpl else f"{api_id} in stack {api_tpl.name}"
-            if timeout > limit:
-                yield finding(
-                    "api-timeout",
-                    ERROR,
-                    fn_tpl,
-                    fn_id,
-                    "Properties.Timeout",
-                    f"Function {fn_label(fn, fn_id)} may run {timeout} s but its {kind} integration ({where}) gives up after {shown} s: "
-                    "callers get a 504 while the function keeps running and billing.",
-                    fix("api-timeout", fn_tpl, limit=shown),
+            label, seconds = fn_label(fn, fn_id), f"{timeout.seconds:g}" if timeout.seconds is not None else ""
+            if not over:
+                message = (
+                    f"Function {label}: that it stops before its {kind} integration ({where}) gives up after {shown} s cannot be "
+                    f"proven: its Timeout is {timeout.unproven}, which the deployer may set up to 900 s."
                 )
+                yield API_TIMEOUT.finding(ERROR, fn_tpl, fn_id, "Properties.Timeout", message, variant="unproven", limit=shown)
+            elif timeout.seconds is not None and timeout.seconds > limit:
+                message = (
+                    f"Function {label} may run {seconds} s{timeout.because} but its {kind} integration ({where}) gives up after "
+                    f"{shown} s: callers get a 504 while the function keeps running and billing."
+                )
+                yield API_TIMEOUT.finding(ERROR, fn_tpl, fn_id, "Properties.Timeout", message, limit=shown)
             else:
-                yield finding(
-                    "api-timeout",
-                    WARNING,
-                    fn_tpl,
-                    fn_id,
-                    "Properties.Timeout",
-                    f"Function {fn_label(fn, fn_id)} has a {timeout} s timeout, equal to its {kind} integration limit ({where}): "
-                    "a request that uses it all still gets a 504.",
-                    fix("api-timeout", fn_tpl, limit=shown),
+                message = (
+                    f"Function {label} has a {seconds} s timeout{timeout.because}, equal to its {kind} integration limit ({where}): "
+                    "a request that uses it all still gets a 504."
                 )
-
-
-def _both(mapping: Any, rate: str, burst: str) -> bool:
-    return isinstance(mapping, dict) and mapping.get(rate) is not None and mapping.get(burst) is not None
-
-
-def _method_settings_throttled(settings: Any) -> bool:
-    return isinstance(settings, list) and any(_both(s, "ThrottlingRateLimit", "ThrottlingBurstLimit") for s in settings)
-
-
-def _rest_throttled(ctx: Context, api: refs.Ref) -> bool:
-    for tpl, _lid, stage in ctx.index.of_type("AWS::ApiGateway::Stage"):
-        p = props(stage)
-        if refs.points_to(p.get("RestApiId"), tpl, api) and _method_settings_throttled(p.get("MethodSettings")):
-            return True
-    for tpl, _lid, deployment in ctx.index.of_type("AWS::ApiGateway::Deployment"):
-        p = props(deployment)
-        described = p.get("StageDescription")
-        if refs.points_to(p.get("RestApiId"), tpl, api) and (
-            _both(described, "ThrottlingRateLimit", "ThrottlingBurstLimit")
-            or (isinstance(described, dict) and _method_settings_throttled(described.get("MethodSettings")))
-        ):
-            return True
-    if not _all_keyed(ctx, api):
-        return False  # a usage plan throttles only requests that carry one of its API keys
-    for tpl, _lid, plan in ctx.index.of_type("AWS::ApiGateway::UsagePlan"):
-        p = props(plan)
-        stages = p.get("ApiStages")
-        throttled = _both(p.get("Throttle"), "RateLimit", "BurstLimit") and isinstance(stages, list)
-        if throttled and any(isinstance(s, dict) and refs.points_to(s.get("ApiId"), tpl, api) for s in stages):
-            return True
-    return False
+                yield API_TIMEOUT.finding(WARNING, fn_tpl, fn_id, "Properties.Timeout", message, limit=shown)
 
 
 class Method(NamedTuple):
@@ -134,8 +138,9 @@ class Method(NamedTuple):
     logical_id: str
     where: str
     verb: str
-    keyed: bool  # requires an API key
-    authorized: bool  # has an authorizer (IAM, Cognito, Lambda)
+    keyed: bool  # requires an API key (in every branch)
+    authorized: bool  # has an authorizer (IAM, Cognito, Lambda) in every branch
+    open: str | None = None  # None: never open; else the branches where it has neither ("" when always)
 
 
 def _body_methods(tpl: Template, api_id: str, body: Any) -> Iterator[Method]:
@@ -155,14 +160,9 @@ def _body_methods(tpl: Template, api_id: str, body: Any) -> Iterator[Method]:
                 continue
             required = {n for req in (op.get("security", body.get("security")) or []) if isinstance(req, dict) for n in req}
             shown = "ANY" if verb == "x-amazon-apigateway-any-method" else verb.upper()
-            yield Method(
-                tpl,
-                api_id,
-                f"Properties.Body.paths.{path}.{verb}",
-                f"{shown} {path}",
-                bool(required & key_schemes),
-                bool(required - key_schemes),
-            )
+            keyed, authorized = bool(required & key_schemes), bool(required - key_schemes)
+            where = f"Properties.Body.paths.{path}.{verb}"
+            yield Method(tpl, api_id, where, f"{shown} {path}", keyed, authorized, None if keyed or authorized else "")
 
 
 def methods(ctx: Context, api: refs.Ref) -> Iterator[Method]:
@@ -172,85 +172,87 @@ def methods(ctx: Context, api: refs.Ref) -> Iterator[Method]:
         p = props(method)
         verb = str(p.get("HttpMethod", "")).upper()
         if verb != "OPTIONS" and refs.points_to(p.get("RestApiId"), tpl, api):
-            auth = str(p.get("AuthorizationType", "NONE")).upper()
-            yield Method(tpl, lid, "Properties.AuthorizationType", f"{verb} {lid}", literal_true(p.get("ApiKeyRequired")), auth != "NONE")
+            auths = [(a, _no_auth(a.value)) for a in possible(p.get("AuthorizationType"), tpl)]
+            keys = [(k, literal_true(k.value)) for k in possible(p.get("ApiKeyRequired"), tpl)]
+            open_when = next(
+                (
+                    reasons
+                    for a, none in auths
+                    if none
+                    for k, key in keys
+                    if not key
+                    if (reasons := merge(a.because, k.because)) is not None
+                ),
+                None,
+            )
+            keyed, authorized = all(key for _k, key in keys), not any(none for _a, none in auths)
+            where = "Properties.AuthorizationType"
+            yield Method(tpl, lid, where, f"{verb} {lid}", keyed, authorized, None if open_when is None else why(open_when))
 
 
-def _all_keyed(ctx: Context, api: refs.Ref) -> bool:
+def _no_auth(value: Any) -> bool:
+    """An AuthorizationType that lets anyone in: NONE, absent, or one the template cannot pin down."""
+    return value is ABSENT or isinstance(value, Unknown) or (isinstance(value, str) and value.upper() == "NONE")
+
+
+def all_keyed(ctx: Context, api: refs.Ref) -> bool:
     found = list(methods(ctx, api))
     return bool(found) and all(m.keyed for m in found)
-
-
-def _v2_throttled(ctx: Context, api: refs.Ref) -> bool:
-    for tpl, _lid, stage in ctx.index.of_type("AWS::ApiGatewayV2::Stage"):
-        p = props(stage)
-        if refs.points_to(p.get("ApiId"), tpl, api) and _both(p.get("DefaultRouteSettings"), "ThrottlingRateLimit", "ThrottlingBurstLimit"):
-            return True
-    return False
-
-
-def api_throttling(ctx: Context) -> Iterator[Finding]:
-    """Challenge 4: without throttling a flood of requests reaches the functions at the account's 10,000 rps."""
-    rps = f"{limits.API_ACCOUNT_THROTTLE_RPS:,}"
-    for tpl, lid, _api in ctx.index.of_type("AWS::ApiGateway::RestApi"):
-        if not _rest_throttled(ctx, (tpl, lid)):
-            yield finding(
-                "api-throttling",
-                ERROR,
-                tpl,
-                lid,
-                "",
-                f"REST API {lid} has no throttling (no stage method setting; a usage plan throttle counts only when every "
-                f"method requires an API key): a flood reaches the functions at up to the account's {rps} requests per second.",
-                fix("api-throttling.rest", tpl),
-            )
-    for tpl, lid, api in ctx.index.of_type("AWS::ApiGatewayV2::Api"):
-        if _protocol(api) != "HTTP" or _v2_throttled(ctx, (tpl, lid)):
-            continue
-        yield finding(
-            "api-throttling",
-            ERROR,
-            tpl,
-            lid,
-            "",
-            f"HTTP API {lid} has no stage default-route throttling: a flood reaches the functions at up to the account's {rps} "
-            "requests per second.",
-            fix("api-throttling.http", tpl),
-        )
-
-
-def websocket_throttling(ctx: Context) -> Iterator[Finding]:
-    """Challenge 4: every WebSocket message invokes a function; without stage throttling a client floods them."""
-    rps = f"{limits.API_ACCOUNT_THROTTLE_RPS:,}"
-    for tpl, lid, api in ctx.index.of_type("AWS::ApiGatewayV2::Api"):
-        if props(api).get("ProtocolType") == "WEBSOCKET" and not _v2_throttled(ctx, (tpl, lid)):
-            yield finding(
-                "websocket-throttling",
-                ERROR,
-                tpl,
-                lid,
-                "",
-                f"WebSocket API {lid} has no stage default-route throttling: connected clients can send messages, each one a "
-                f"function invocation, at up to the account's {rps} per second.",
-                fix("websocket-throttling", tpl),
-            )
 
 
 def rest_unauthenticated(ctx: Context) -> Iterator[Finding]:
     """Challenge 4: a method with neither an API key nor an authorizer is open to anyone who finds the URL."""
     for api_tpl, api_id, _api in ctx.index.of_type("AWS::ApiGateway::RestApi"):
         for m in methods(ctx, (api_tpl, api_id)):
-            if m.keyed or m.authorized:
+            if m.open is None:
                 continue
-            yield finding(
-                "rest-unauthenticated",
-                WARNING,
-                m.tpl,
-                m.logical_id,
-                m.where,
-                f"REST API {api_id}: method {m.verb} requires neither an API key nor an authorizer: anyone who finds the URL "
-                "can call it (fine for a public API, say so with an exemption).",
-                fix("rest-unauthenticated", m.tpl),
-                group=f"api:{api_id}",
-                subject=f"method {m.verb} requires",
+            subject = f"method {m.verb}{m.open} requires"
+            message = (
+                f"REST API {api_id}: {subject} neither an API key nor an authorizer: anyone who finds the URL "
+                "can call it (fine for a public API, say so with an exemption)."
             )
+            yield REST_UNAUTHENTICATED.finding(WARNING, m.tpl, m.logical_id, m.where, message, group=f"api:{api_id}", subject=subject)
+
+
+API_TIMEOUT = Rule(
+    id="api-timeout",
+    challenge="4 wallet attack",
+    severity=ERROR,
+    summary="functions behind API Gateway time out before it does: 29 s REST, 30 s HTTP API (error)",
+    help="API Gateway gives up after 29 s (REST, WebSocket) or 30 s (HTTP API), or the integration's own timeout; a function allowed to run longer keeps running and billing after the caller got a 504.",
+    checks="a function behind API Gateway times out before the integration does: 29 s REST, 30 s HTTP API, 29 s WebSocket API, or the integration's own `TimeoutInMillis` (through aliases, versions and nested stacks; integrations written in an API's OpenAPI `Body`, as SAM does, count too); the function's largest possible `Timeout` in any `Fn::If` branch or parameter value, named in the message; one the deployer chooses without a `MaxValue` cannot be proven",
+    levels="error above (and unprovable), warning equal",
+    fixes={
+        "": Fix(
+            "Set the function's `timeout:` below {limit} s in serverless.yml, or move long work behind a queue.",
+            "Set the function's `Timeout` below {limit} s in template.yaml, or move long work behind a queue.",
+            "Set the function's `Timeout` below {limit} s, or move long work behind a queue.",
+        ),
+        "unproven": Fix(
+            "Write `timeout:` as a number below {limit} s on the function in serverless.yml (or give the parameter a MaxValue below it).",
+            "Give the Timeout parameter in template.yaml a MaxValue or AllowedValues below {limit} s, or write the number.",
+            "Give the Timeout parameter a MaxValue or AllowedValues below {limit} s, or write the number.",
+        ),
+    },
+    check=api_timeout,
+)
+
+REST_UNAUTHENTICATED = Rule(
+    id="rest-unauthenticated",
+    challenge="4 wallet attack",
+    severity=WARNING,
+    summary="every REST method (OPTIONS excepted) requires an API key or an authorizer (warning)",
+    help="A method with neither an API key nor an authorizer can be called by anyone who finds its URL; exempt APIs that are public on purpose, with the reason.",
+    checks="every REST method (OPTIONS excepted; `AWS::ApiGateway::Method` or an operation of the API's OpenAPI `Body`, as SAM writes) requires an API key or an authorizer; in every `Fn::If` branch of `AuthorizationType` and `ApiKeyRequired` (the message names the branch where it has neither); one finding per API lists the methods; exempt APIs that are public on purpose",
+    levels="warning",
+    fixes={
+        "": Fix(
+            "Give each http event an `authorizer:` or `private: true` (API key) in serverless.yml, {exempt} if the API is public on purpose.",
+            "Set `Auth: {{DefaultAuthorizer: ..., ApiKeyRequired: true}}` on the AWS::Serverless::Api (or `Globals: Api:`), {exempt} if public on purpose.",
+            "Set AuthorizationType (AWS_IAM, COGNITO_USER_POOLS, CUSTOM) or ApiKeyRequired: true on the method, {exempt} if public on purpose.",
+        )
+    },
+    check=rest_unauthenticated,
+)
+
+RULES = (API_TIMEOUT, REST_UNAUTHENTICATED)

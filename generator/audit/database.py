@@ -12,9 +12,10 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from ..cfn.values import Unknown, why
 from .fixes import fix
-from .model import ERROR, FUNCTION, Context, Finding, finding, fn_label, props
-from .security import _strings  # every literal string in a value, Fn::Sub / Fn::Join included
+from .model import ERROR, FUNCTION, Context, Finding, finding, fn_label
+from .security import env_values
 
 # Variables whose value is a TLS mode: slsguard's DB_TLS, libpq's PGSSLMODE, DATABASE_SSLMODE, MYSQL_SSL_MODE, ...
 DB_PREFIX = r"(?:DB|DATABASE|RDS|AURORA|PG|POSTGRES|POSTGRESQL|MYSQL|MARIADB|SQL)"
@@ -54,7 +55,7 @@ def _weak(name: str, value: Any) -> str | None:
             return f"{name}={value} connects without verifying the server's certificate"
         if CHECK_NAME.search(name) and text in OFF:
             return f"{name}={value} turns the certificate check off"
-    text = value if isinstance(value, str) else "".join(_strings(value))  # Fn::Join / Fn::Sub parts, joined
+    text = value.detail if isinstance(value, Unknown) else value if isinstance(value, str) else ""  # known parts of a built string
     if DSN_LIKE.search(text):
         for match in DSN_SETTING.finditer(text):
             key, setting = match["key"].lower(), match["value"].lower()
@@ -67,13 +68,12 @@ def _weak(name: str, value: Any) -> str | None:
 def database_tls(ctx: Context) -> Iterator[Finding]:
     """Challenge 3: a database connection that skips certificate verification can be intercepted; verification stays on."""
     for tpl, lid, fn in ctx.index.of_type(FUNCTION):
-        env = props(fn).get("Environment")
-        variables = env.get("Variables") if isinstance(env, dict) else None
-        if not isinstance(variables, dict):
-            continue
-        for name, value in variables.items():
-            reason = _weak(str(name), value)
+        reported: set[str] = set()
+        for name, _raw, p in env_values(tpl, fn):
+            reason = None if name in reported else _weak(name, p.value)
             if reason:
+                reported.add(name)
+                reason += why(p.because)
                 yield finding(
                     "database-tls",
                     ERROR,

@@ -3,29 +3,40 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from .. import limits
-from . import refs, triggers, warmer
+from ..cfn import refs
+from ..cfn.values import ABSENT, Unknown, deployed, merge, property_values, why
+from . import triggers, warmer
 from .fixes import fix
-from .model import ERROR, FUNCTION, WARNING, Context, Finding, finding, fn_label, implicit, literal_int, props
+from .model import ERROR, FUNCTION, WARNING, Context, Finding, Template, finding, fn_label, implicit, literal_int, props
 
 # --- 4 wallet attack: timeouts ------------------------------------------------------------------
+
+
+def _absent_in(tpl: Template, fn: dict[str, Any], name: str) -> tuple[str, ...] | None:
+    """Why the property may be missing in a deploy (``()``: always), None when every deploy sets it."""
+    if name not in props(fn):
+        return deployed(tpl, fn)
+    return next((p.because for p in property_values(tpl, fn, name) if p.value is ABSENT), None)
 
 
 def function_timeout(ctx: Context) -> Iterator[Finding]:
     """Challenge 4: a timeout bounds what one runaway invocation can cost; it must be chosen, not defaulted."""
     for tpl, lid, fn in ctx.index.of_type(FUNCTION):
         label = fn_label(fn, lid)
-        if "Timeout" not in props(fn):
+        missing = _absent_in(tpl, fn, "Timeout")
+        if missing is not None:
             yield finding(
                 "function-timeout",
                 ERROR,
                 tpl,
                 lid,
                 "Properties.Timeout",
-                f"Function {label} has no Timeout: Lambda applies its {limits.LAMBDA_DEFAULT_TIMEOUT_S} s default, which nobody chose.",
+                f"Function {label} has no Timeout{why(missing)}: Lambda applies its {limits.LAMBDA_DEFAULT_TIMEOUT_S} s default, which nobody chose.",
                 fix("function-timeout", tpl),
-                group="no-timeout",
+                group=f"no-timeout{why(missing)}",
                 subject=f"Function {label} has",
             )
         elif "Timeout" in implicit(fn):
@@ -50,7 +61,8 @@ def reserved_concurrency(ctx: Context) -> Iterator[Finding]:
     """Challenge 4: reserved concurrency caps how far one function can scale (and bill) in a flood."""
     found: dict[triggers.Key, set[str]] | None = None
     for tpl, lid, fn in ctx.index.of_type(FUNCTION):
-        if "ReservedConcurrentExecutions" in props(fn):
+        missing = _absent_in(tpl, fn, "ReservedConcurrentExecutions")
+        if missing is None:
             continue
         if found is None:
             found = triggers.triggers(ctx.index)  # only read when some function has no reservation
@@ -62,7 +74,7 @@ def reserved_concurrency(ctx: Context) -> Iterator[Finding]:
             tpl,
             lid,
             "Properties.ReservedConcurrentExecutions",
-            f"Function {fn_label(fn, lid)} has no reserved concurrency: "
+            f"Function {fn_label(fn, lid)} has no reserved concurrency{why(missing)}: "
             + (
                 bounded
                 or "a flood or a loop scales it to all of the account's unreserved concurrency, billing every instance "
@@ -86,9 +98,9 @@ BOUNDED = {
 def concurrency_budget(ctx: Context) -> Iterator[Finding]:
     """Challenge 4: AWS refuses reservations that leave fewer than 100 unreserved; counted across every stack."""
     reserved: list[tuple[int, str]] = []
-    for _tpl, lid, fn in ctx.index.of_type(FUNCTION):
-        value = literal_int(props(fn).get("ReservedConcurrentExecutions"))
-        if value:
+    for tpl, lid, fn in ctx.index.of_type(FUNCTION):
+        value = max((literal_int(p.value) or 0 for p in property_values(tpl, fn, "ReservedConcurrentExecutions")), default=0)
+        if value:  # the largest reservation any deploy can make
             reserved.append((value, fn_label(fn, lid)))
     total = sum(v for v, _ in reserved)
     account = ctx.account_concurrency
@@ -173,39 +185,64 @@ def tracing(ctx: Context) -> Iterator[Finding]:
     for tpl, lid, fn in ctx.index.of_type(FUNCTION):
         if (id(tpl), lid) in warmers:
             continue  # a warmer only pings; tracing it would make the plugin bundle the X-Ray SDK
-        config = props(fn).get("TracingConfig")
-        if not (isinstance(config, dict) and config.get("Mode") == "Active"):
+        off = next(
+            (
+                p.because
+                for p in property_values(tpl, fn, "TracingConfig")
+                if not (isinstance(p.value, dict) and p.value.get("Mode") == "Active")
+            ),
+            None,
+        )
+        if off is not None:
             yield finding(
                 "tracing",
                 WARNING,
                 tpl,
                 lid,
                 "Properties.TracingConfig.Mode",
-                f"Function {fn_label(fn, lid)} has active tracing off: its part of a slow or failing request is invisible.",
+                f"Function {fn_label(fn, lid)} has active tracing off{why(off)}: its part of a slow or failing request is invisible.",
                 fix("tracing", tpl),
-                group="tracing",
+                group=f"tracing{why(off)}",
                 subject=f"Function {fn_label(fn, lid)} has",
             )
 
 
 def _managed(ctx: Context) -> tuple[set[str], set[tuple[int, str]]]:
-    """Log group names the stacks create, and functions whose generated name a log group's ``!Sub /aws/lambda/${Fn}`` uses."""
+    """Log group names the stacks create (in any branch), and functions whose generated name a log group's
+    ``!Sub /aws/lambda/${Fn}`` uses."""
     names: set[str] = set()
     functions: set[tuple[int, str]] = set()
     for tpl, _lid, group in ctx.index.of_type("AWS::Logs::LogGroup"):
-        name = props(group).get("LogGroupName")
-        if isinstance(name, str):
-            names.add(name)
-        elif name is not None:
-            functions.update((id(t), fid) for t, fid in refs.functions(name, tpl))
+        names.update(p.value for p in property_values(tpl, group, "LogGroupName") if isinstance(p.value, str))
+        functions.update((id(t), fid) for t, fid in refs.functions(props(group).get("LogGroupName"), tpl))
     return names, functions
+
+
+def _unmanaged(tpl: Template, lid: str, fn: dict[str, Any], names: set[str], covered: set[tuple[int, str]]) -> str | None:
+    """The first log group a deploy can make the function write to that no stack manages, with why."""
+    for config in property_values(tpl, fn, "LoggingConfig"):
+        group = config.value.get("LogGroup", ABSENT) if isinstance(config.value, dict) else ABSENT
+        if isinstance(group, Unknown):
+            continue  # a reference to a log group resource, checked above
+        if group is ABSENT and (id(tpl), lid) in covered:
+            continue
+        if group is not ABSENT:
+            if group not in names:
+                return f"{group}{why(config.because)}"
+            continue
+        for fname in property_values(tpl, fn, "FunctionName"):
+            default = f"/aws/lambda/{fname.value}" if isinstance(fname.value, str) else f"/aws/lambda/<generated name of {lid}>"
+            if default not in names:
+                return f"{default}{why(merge(config.because, fname.because) or config.because)}"
+    return None
 
 
 def log_retention(ctx: Context) -> Iterator[Finding]:
     """Challenge 2 (and 4): logs kept forever cost more every month and are rarely read after weeks."""
     for tpl, lid, group in ctx.index.of_type("AWS::Logs::LogGroup"):
         name = props(group).get("LogGroupName")
-        if "RetentionInDays" not in props(group):
+        missing = _absent_in(tpl, group, "RetentionInDays")
+        if missing is not None:
             shown = name if isinstance(name, str) else lid
             yield finding(
                 "log-retention",
@@ -213,24 +250,15 @@ def log_retention(ctx: Context) -> Iterator[Finding]:
                 tpl,
                 lid,
                 "Properties.RetentionInDays",
-                f"Log group {shown} keeps logs forever (no RetentionInDays).",
+                f"Log group {shown} keeps logs forever (no RetentionInDays{', ' + why(missing)[2:-1] if missing else ''}).",
                 fix("log-retention.group", tpl),
-                group="no-retention",
+                group=f"no-retention{why(missing)}",
                 subject=f"Log group {shown} keeps",
             )
     names, covered = _managed(ctx)
     for tpl, lid, fn in ctx.index.of_type(FUNCTION):
-        p = props(fn)
-        logging = p.get("LoggingConfig")
-        group = logging.get("LogGroup") if isinstance(logging, dict) else None
-        if group is not None and not isinstance(group, str):
-            continue  # a reference to a log group resource, checked above
-        fname = p.get("FunctionName")
-        if group is None and (id(tpl), lid) in covered:
-            continue
-        if group is None:
-            group = f"/aws/lambda/{fname}" if isinstance(fname, str) else f"/aws/lambda/<generated name of {lid}>"
-        if group not in names:
+        group = _unmanaged(tpl, lid, fn, names, covered)
+        if group is not None:
             yield finding(
                 "log-retention",
                 WARNING,

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, NamedTuple
+
+# The template model and the Index live in generator/cfn (shared with cost and init); the rule modules keep importing them from here.
+from ..cfn.index import Index as Index
+from ..cfn.template import CLOUDFORMATION as CLOUDFORMATION
+from ..cfn.template import SAM as SAM
+from ..cfn.template import SERVERLESS as SERVERLESS
+from ..cfn.template import Template as Template
+from ..cfn.template import props as props
+from ..cfn.template import rtype as rtype
 
 ERROR = "error"
 WARNING = "warning"
 INFO = "info"  # a known gap the project chose on purpose (its reason is in the message): never fails, never counts as a warning
 SEVERITIES = (ERROR, WARNING, INFO)
 FUNCTION = "AWS::Lambda::Function"
-SERVERLESS, SAM, CLOUDFORMATION = "serverless", "sam", "cloudformation"  # where a template came from: fixes speak its language
 
 
 @dataclass(frozen=True)
@@ -53,102 +59,6 @@ class Finding:
             **({"baseline": True} if self.baseline else {}),
             "resources": list(self.resources or ([self.logical_id] if self.logical_id else [])),
         }
-
-
-class Template:
-    """One CloudFormation template: a root stack or a nested stack of one."""
-
-    def __init__(self, name: str, path: Path, body: dict[str, Any], size: int, via_s3: bool) -> None:
-        self.name = name
-        self.path = path
-        self.body = body
-        self.size = size
-        self.via_s3 = via_s3  # deployed through an S3 TemplateURL (the framework does that), so 1 MB applies, not 51,200 B
-        self.parent: Template | None = None
-        self.parent_id: str | None = None  # logical id of the AWS::CloudFormation::Stack resource in the parent
-        self.children: dict[str, Template] = {}
-        resources = body.get("Resources")
-        self.resources: dict[str, Any] = resources if isinstance(resources, dict) else {}
-        self.sam = False  # transformed from a SAM template (AWS::Serverless-2016-10-31) by the loader
-
-    def __repr__(self) -> str:
-        return f"Template({self.name!r}, {str(self.path)!r})"
-
-    def section(self, name: str) -> dict[str, Any]:
-        """A top-level mapping section such as Outputs or Parameters (empty when absent)."""
-        value = self.body.get(name)
-        return value if isinstance(value, dict) else {}
-
-    @property
-    def root(self) -> Template:
-        """The top of this template's stack tree."""
-        tpl = self
-        while tpl.parent is not None:
-            tpl = tpl.parent
-        return tpl
-
-    @property
-    def source(self) -> str:
-        """What the user wrote: ``serverless`` (serverless.yml), ``sam`` (template.yaml) or ``cloudformation``."""
-        root = self.root
-        if root.sam:
-            return SAM
-        outputs = root.section("Outputs")
-        if "ServerlessDeploymentBucket" in root.resources or "ServerlessDeploymentBucketName" in outputs:
-            return SERVERLESS
-        return CLOUDFORMATION
-
-    def walk(self) -> Iterator[Template]:
-        """This template, then its nested stacks depth first."""
-        yield self
-        for child in self.children.values():
-            yield from child.walk()
-
-
-def props(resource: Any) -> dict[str, Any]:
-    """A resource's Properties (empty when absent or malformed)."""
-    if isinstance(resource, dict):
-        value = resource.get("Properties")
-        if isinstance(value, dict):
-            return value
-    return {}
-
-
-def rtype(resource: Any) -> str:
-    """A resource's Type, or '' when malformed."""
-    return resource.get("Type", "") if isinstance(resource, dict) else ""
-
-
-class Index:
-    """Every resource of every loaded template, by type, so rules never rescan the templates."""
-
-    def __init__(self, roots: list[Template]) -> None:
-        self.roots = roots
-        self.templates = [tpl for root in roots for tpl in root.walk()]
-        self.by_type: dict[str, list[tuple[Template, str, dict[str, Any]]]] = {}
-        for tpl in self.templates:
-            for logical_id, resource in tpl.resources.items():
-                if isinstance(resource, dict):
-                    self.by_type.setdefault(rtype(resource), []).append((tpl, logical_id, resource))
-        self._names: dict[str, tuple[Template, str, dict[str, Any]]] | None = None
-        self.derived: dict[str, Any] = {}  # views several rules need, computed once per audit (e.g. the warmers)
-
-    def of_type(self, *types: str) -> list[tuple[Template, str, dict[str, Any]]]:
-        """Resources of the given types across all stacks, in template order."""
-        out: list[tuple[Template, str, dict[str, Any]]] = []
-        for t in types:
-            out.extend(self.by_type.get(t, ()))
-        return out
-
-    def function_by_name(self, name: str) -> tuple[Template, str, dict[str, Any]] | None:
-        """The Lambda function whose literal FunctionName is ``name``, in any stack."""
-        if self._names is None:
-            self._names = {}
-            for entry in self.of_type(FUNCTION):
-                fn_name = props(entry[2]).get("FunctionName")
-                if isinstance(fn_name, str):
-                    self._names[fn_name] = entry
-        return self._names.get(name)
 
 
 class Context(NamedTuple):

@@ -13,13 +13,14 @@ from collections.abc import Iterator
 from typing import Any
 
 from .. import limits
-from . import refs, warmer
+from ..cfn import invokers as inv
+from ..cfn import refs
+from . import warmer
 from .fixes import fix
 from .model import ERROR, FUNCTION, Context, Finding, Index, Template, as_list, finding, fn_label, literal_int, props, rtype
 
 ALARM = "AWS::CloudWatch::Alarm"
 QUEUE = "AWS::SQS::Queue"
-MAPPING = "AWS::Lambda::EventSourceMapping"
 INVOKE = "lambda:invokefunction"  # IAM action names match case-insensitively, with * and ? wildcards
 # Services that invoke Lambda asynchronously through a resource-based permission (Principal <service>.amazonaws.com).
 # The framework's own custom-resource function (existing S3 buckets, Cognito pools, event buses): deploy-time only.
@@ -39,12 +40,7 @@ def _warmers(index: Index) -> set[Key]:
     return {_key(w.tpl, w.logical_id) for w in warmer.find(index)}
 
 
-def _named(index: Index, value: Any, tpl: Template) -> list[Key]:
-    """The functions an expression names: by reference (through nested stacks, aliases, versions) or literal name."""
-    if isinstance(value, str):
-        found = index.function_by_name(value.rsplit(":function:", 1)[-1].split(":", 1)[0])
-        return [_key(found[0], found[1])] if found else []
-    return [_key(t, lid) for t, lid in refs.functions(value, tpl)]
+_named = inv.named  # by reference or literal name/ARN, as the shared walk reads invokers
 
 
 # --- 2 observability: every function has an errors alarm ---------------------------------------
@@ -94,15 +90,17 @@ def errors_alarm(ctx: Context) -> Iterator[Finding]:
 def _sqs_mappings(
     ctx: Context,
 ) -> Iterator[tuple[Template, str, dict[str, Any], tuple[Template, str], tuple[Template, str, dict[str, Any]]]]:
-    """Each event source mapping from an in-template SQS queue: the mapping, its queue and its function."""
-    for tpl, lid, mapping in ctx.index.of_type(MAPPING):
-        p = props(mapping)
-        queue = next((r for r in refs.targets(p.get("EventSourceArn"), tpl) if rtype(r[0].resources.get(r[1])) == QUEUE), None)
-        functions = refs.functions(p.get("FunctionName"), tpl)
-        if queue is None or not functions:
-            continue
-        ftpl, flid = functions[0]
-        yield tpl, lid, mapping, queue, (ftpl, flid, ftpl.resources[flid])
+    """Each event source mapping from an in-template SQS queue: the mapping, its queue and its function (read from the
+    shared walk of what invokes each function)."""
+    invoked = inv.invokers(ctx.index)
+    for ftpl, flid, fn in ctx.index.of_type(FUNCTION):
+        for i in invoked.get(inv.key(ftpl, flid), ()):
+            if i.type != inv.MAPPING:
+                continue
+            targets = refs.targets(i.part.get("EventSourceArn"), i.tpl)
+            queue = next((r for r in targets if rtype(r[0].resources.get(r[1])) == QUEUE), None)
+            if queue is not None:
+                yield i.tpl, i.logical_id, i.tpl.resources[i.logical_id], queue, (ftpl, flid, fn)
 
 
 def queue_visibility(ctx: Context) -> Iterator[Finding]:
@@ -224,39 +222,28 @@ def warmer_permission(ctx: Context) -> Iterator[Finding]:
 # --- 2 observability: asynchronous invocations keep their failures ----------------------------
 
 
+# What an asynchronous invoker is called in a message, by resource type (the shared walk: generator/cfn/invokers.py).
+ASYNC_TYPES = {
+    inv.RULE: "EventBridge rule",
+    inv.SCHEDULE: "EventBridge schedule",
+    inv.SNS_SUBSCRIPTION: "SNS subscription",
+    inv.SNS_TOPIC: "SNS topic",
+    inv.BUCKET: "S3 bucket",
+}
+
+
 def _async_callers(ctx: Context) -> dict[Key, str]:
     """Functions invoked asynchronously, each with what invokes it (the first found)."""
     callers: dict[Key, str] = {}
-
-    def note(keys: list[Key], what: str) -> None:
-        for key in keys:
-            callers.setdefault(key, what)
-
-    for tpl, lid, rule in ctx.index.of_type("AWS::Events::Rule"):
-        for target in props(rule).get("Targets") or []:
-            if isinstance(target, dict):
-                note(_named(ctx.index, target.get("Arn"), tpl), f"EventBridge rule {lid}")
-    for tpl, lid, schedule in ctx.index.of_type("AWS::Scheduler::Schedule"):
-        target = props(schedule).get("Target")
-        if isinstance(target, dict):
-            note(_named(ctx.index, target.get("Arn"), tpl), f"EventBridge schedule {lid}")
-    for tpl, lid, sub in ctx.index.of_type("AWS::SNS::Subscription"):
-        if props(sub).get("Protocol") == "lambda":
-            note(_named(ctx.index, props(sub).get("Endpoint"), tpl), f"SNS subscription {lid}")
-    for tpl, lid, topic in ctx.index.of_type("AWS::SNS::Topic"):
-        for sub in props(topic).get("Subscription") or []:
-            if isinstance(sub, dict) and sub.get("Protocol") == "lambda":
-                note(_named(ctx.index, sub.get("Endpoint"), tpl), f"SNS topic {lid}")
-    for tpl, lid, bucket in ctx.index.of_type("AWS::S3::Bucket"):
-        config = props(bucket).get("NotificationConfiguration")
-        for entry in config.get("LambdaConfigurations") or [] if isinstance(config, dict) else []:
-            if isinstance(entry, dict):
-                note(_named(ctx.index, entry.get("Function"), tpl), f"S3 bucket {lid}")
-    for tpl, lid, permission in ctx.index.of_type("AWS::Lambda::Permission"):
-        principal = json.dumps(props(permission).get("Principal"))
-        service = next((s for s in ASYNC_PRINCIPALS if f'"{s}.' in principal), None)
-        if service is not None:
-            note(_named(ctx.index, props(permission).get("FunctionName"), tpl), f"{service} (permission {lid})")
+    for fn, found in inv.invokers(ctx.index).items():
+        for i in found:
+            if i.type in ASYNC_TYPES:
+                callers.setdefault(fn, f"{ASYNC_TYPES[i.type]} {i.logical_id}")
+            elif i.type == inv.PERMISSION:
+                principal = json.dumps(i.part.get("Principal"))
+                service = next((s for s in ASYNC_PRINCIPALS if f'"{s}.' in principal), None)
+                if service is not None:
+                    callers.setdefault(fn, f"{service} (permission {i.logical_id})")
     return callers
 
 

@@ -1,5 +1,9 @@
 """Two views of the same findings: text grouped by stack for people, JSON for tools.
 
+The text view escapes every control, line-breaking and bidi character a template value carries (``printable``):
+a function name holding ``\n::error::`` cannot forge a CI annotation, nor an ANSI sequence recolour the terminal.
+JSON escapes them by itself (``ensure_ascii``).
+
 The JSON schema (``slsguard-audit/1``) is documented in docs/audit.md; fields are only ever
 added, never renamed or removed, without changing the schema name.
 """
@@ -10,6 +14,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from ..printable import printable
 from .model import ERROR, INFO, WARNING, Finding, Template
 
 SCHEMA = "slsguard-audit/1"
@@ -71,23 +76,45 @@ def summary_line(findings: Sequence[Finding], templates: Sequence[Template]) -> 
     )
 
 
-def text(findings: Sequence[Finding], templates: Sequence[Template]) -> str:
-    """Readable report grouped by stack, stacks without findings left out."""
+def _by_stack(findings: Sequence[Finding], templates: Sequence[Template]) -> list[str]:
     lines: list[str] = []
     for tpl in templates:
         mine = [f for f in findings if f.stack == tpl.name]
         if not mine:
             continue
-        lines.append(tpl.name if tpl.name == str(tpl.path) else f"{tpl.name} ({tpl.path})")
-        for f in mine:
+        heading = tpl.name if tpl.name == str(tpl.path) else f"{tpl.name} ({tpl.path})"
+        lines.append(printable(heading))
+        for f in mine:  # every text from a template is escaped: no value may start a line or print an escape sequence
             label = "EXEMPT" if f.exempt is not None else f.severity.upper()
-            lines.append(f"  {label:<8}{f.rule}  {f.path}{'  (baseline)' if f.baseline else ''}")
-            lines.append(f"          {f.message}")
-            lines.append(f"          exempt: {f.exempt}" if f.exempt is not None else f"          fix: {f.fix}")
+            lines.append(f"  {label:<8}{printable(f.rule)}  {printable(f.path)}{'  (baseline)' if f.baseline else ''}")
+            lines.append(f"          {printable(f.message)}")
+            lines.append(f"          exempt: {printable(f.exempt)}" if f.exempt is not None else f"          fix: {printable(f.fix)}")
         lines.append("")
+    return lines
+
+
+def accepted_line(accepted: Sequence[Finding], show: str) -> str:
+    """One line for the findings a baseline accepted, instead of listing each (``show``: the command that lists them)."""
+    kinds = [
+        _plural(n, word)
+        for word, n in ((w, sum(1 for f in accepted if f.severity == s)) for w, s in (("error", ERROR), ("warning", WARNING)))
+        if n
+    ]
+    return f"accepted: {_plural(len(accepted), 'finding')} in the baseline ({', '.join(kinds) or 'info'}) not shown; `{show}` lists them."
+
+
+def text(findings: Sequence[Finding], templates: Sequence[Template], show_accepted: bool = False, show: str = "--show-accepted") -> str:
+    """Readable report grouped by stack, stacks without findings left out: new findings first, then the ones a baseline
+    accepted, listed only with ``show_accepted`` and otherwise summed up in one line (``show`` says how to list them)."""
+    accepted = [f for f in findings if f.baseline]
+    lines = _by_stack([f for f in findings if not f.baseline], templates)
+    if accepted and show_accepted:
+        lines += [f"Accepted by the baseline ({_plural(len(accepted), 'finding')}):", *_by_stack(accepted, templates)]
+    elif accepted:
+        lines.append(accepted_line(accepted, show))
     counts = summary(findings)["by_rule"]
     if counts:
-        lines.append("by rule: " + ", ".join(f"{rule} {n}" for rule, n in counts.items()))
+        lines.append("by rule: " + ", ".join(f"{printable(rule)} {n}" for rule, n in counts.items()))
     lines.append(summary_line(findings, templates))
     return "\n".join(lines) + "\n"
 

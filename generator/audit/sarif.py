@@ -24,7 +24,10 @@ from .rules import RULES
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 FINGERPRINT = "slsguard/v1"
 LEVELS = {ERROR: "error", WARNING: "warning", INFO: "note"}  # SARIF result.level for each severity
-EXEMPTION_HELP = "every exemption names a real rule and gives a reason (error; cannot be exempted)"
+EXEMPTION_HELP = (
+    "every exemption names a real rule and gives a reason (error; cannot be exempted); "
+    "an exemption that covers no finding is a warning naming where the rule does report"
+)
 
 
 @functools.lru_cache(maxsize=256)

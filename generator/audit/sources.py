@@ -138,9 +138,14 @@ def load(project: Path) -> ServerlessYml | None:
     for name in NAMES:
         path = project / name
         if path.is_file():
+            from .. import safe_load
+            from ..errors import UserError
+
             try:
                 loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when PyYAML was built with it: 10x faster, same marks
-                return ServerlessYml(path, yaml.compose(path.read_text(encoding="utf-8"), Loader=loader))
-            except (OSError, UnicodeDecodeError, yaml.YAMLError):
-                return None
+                text = safe_load.read_text(path)  # bounded, and checked below before any node is built
+                safe_load.check_yaml(text, path, loader)
+                return ServerlessYml(path, yaml.compose(text, Loader=loader))
+            except (UserError, yaml.YAMLError):
+                return None  # the audit judges the compiled templates; without this file it only loses line numbers
     return None

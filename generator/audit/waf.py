@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from . import refs
-from .fixes import fix
-from .model import INFO, WARNING, Context, Finding, finding, props, rtype
+from ..cfn import refs
+from .model import INFO, WARNING, Context, Finding, props, rtype
+from .rule import Fix, Rule
 
 ASSOCIATIONS = ("AWS::WAFv2::WebACLAssociation", "AWS::WAFRegional::WebACLAssociation")
 
@@ -45,13 +45,29 @@ def rest_api_waf(ctx: Context) -> Iterator[Finding]:
         if (id(tpl), lid) in protected or _private(api):
             continue
         declined = _declined(api)
-        yield finding(
-            "rest-api-waf",
-            INFO if declined else WARNING,
-            tpl,
-            lid,
-            "",
+        message = (
             f"REST API {lid} has no AWS WAF web ACL: its stage throttle is shared by every client, so one client can take all of it"
-            + (f" ({declined})." if declined else "."),
-            fix("rest-api-waf", tpl),
+            + (f" ({declined})." if declined else ".")
         )
+        yield REST_API_WAF.finding(INFO if declined else WARNING, tpl, lid, "", message)
+
+
+REST_API_WAF = Rule(
+    id="rest-api-waf",
+    challenge="4 wallet attack",
+    severity=WARNING,
+    summary="every public REST API is associated with an AWS WAF web ACL (warning)",
+    help="Stage throttling caps the whole API: one client can use all of it and lock everyone else out. A WAF rate-based rule blocks that client alone (429), and AWS managed rules drop known-bad requests before a function is billed. Reported as info where the project chose no web ACL (custom.rails.waf: none); PRIVATE APIs are not asked.",
+    checks="every REST API (PRIVATE ones excepted: no internet client reaches them) has an AWS WAF web ACL: a `WAFv2` (or `WAFRegional`) `WebACLAssociation` whose `ResourceArn` names the API or its stage, by `Ref`, `Fn::Sub` or `Fn::GetAtt`, also through a nested stack's output or parameter as split-stacks rewrites them (see [below](#rest-api-waf))",
+    levels="warning; info where the project chose no web ACL",
+    fixes={
+        "": Fix(
+            "Set `custom.rails.waf: {{rateLimit: N}}` (slsguard's rails plugin; `slsguard upgrade --set waf=rate-limit` in a generated project), or add an AWS::WAFv2::WebACL with a rate-based rule and its WebACLAssociation with the stage under `resources:`.",
+            "Add an AWS::WAFv2::WebACL with a rate-based rule and an AWS::WAFv2::WebACLAssociation with the API's stage ARN to template.yaml.",
+            "Add an AWS::WAFv2::WebACL with a rate-based rule and an AWS::WAFv2::WebACLAssociation with the REST API stage's ARN.",
+        )
+    },
+    check=rest_api_waf,
+)
+
+RULES = (REST_API_WAF,)

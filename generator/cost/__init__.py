@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import UserError
-from . import formulas, prices, report
+from . import formulas, prices, report, typical
 from .report import Ceiling
 
 __all__ = ["Ceiling", "ceiling_of_answers", "cost", "readme_bullet", "run_cli"]
@@ -25,8 +25,8 @@ DEFAULT_REGION = "us-east-1"
 def cost(paths: Sequence[str | Path], region: str | None = None, account_concurrency: int | None = None) -> Ceiling:
     """The ceiling of the templates the paths name (root and nested stacks)."""
     from .. import limits, recorded
-    from ..audit.loader import load
-    from ..audit.model import Index
+    from ..cfn.index import Index
+    from ..cfn.load import load
     from .from_templates import build
 
     recorded.check_account_concurrency(account_concurrency)
@@ -43,7 +43,15 @@ def cost(paths: Sequence[str | Path], region: str | None = None, account_concurr
     for _parent, stack_id, file in loaded.unresolved:
         notes.append(f"nested stack {stack_id} ({file}) not found: its resources are not priced")
     service = build(Index(loaded.roots), account_concurrency)
-    return Ceiling(formulas.items(service, table), formulas.limited_by_account(service), table, account_concurrency, tuple(notes))
+    return Ceiling(
+        formulas.items(service, table),
+        formulas.limited_by_account(service),
+        table,
+        account_concurrency,
+        tuple(notes),
+        typical=typical.price(service, table),
+        unbounded=tuple(service.unbounded),
+    )
 
 
 def ceiling_of_answers(answers: Mapping[str, Any]) -> Ceiling:
@@ -52,7 +60,14 @@ def ceiling_of_answers(answers: Mapping[str, Any]) -> Ceiling:
 
     service = build(answers)
     table = prices.load(str(answers["aws_region"]))
-    return Ceiling(formulas.items(service, table), formulas.limited_by_account(service), table, service.account_concurrency)
+    return Ceiling(
+        formulas.items(service, table),
+        formulas.limited_by_account(service),
+        table,
+        service.account_concurrency,
+        (),
+        typical.price(service, table),
+    )
 
 
 def readme_bullet(answers: Mapping[str, Any]) -> str:

@@ -92,7 +92,8 @@ def function_items(fn: Function, service: Service, p: Prices) -> Iterator[Item]:
     rate = invocations_per_s(fn, service, b)
     base = {"concurrency": b.concurrency, "concurrency_basis": b.basis, "memory_mb": fn.memory_mb, "timeout_s": fn.timeout_s}
     arch = {"architecture": fn.architecture}
-    yield Item("Lambda compute", fn.stack, fn.logical_id, lambda_compute(fn, b.concurrency, p), {**base, **arch})
+    chosen = {"chosen": list(fn.chosen)} if fn.chosen else {}
+    yield Item("Lambda compute", fn.stack, fn.logical_id, lambda_compute(fn, b.concurrency, p), {**base, **arch, **chosen})
     yield Item("Lambda requests", fn.stack, fn.logical_id, per_million(rate, p["lambda_requests"]), {"invocations_per_s": rate})
     if fn.provisioned:
         inputs = {"provisioned": fn.provisioned, "memory_mb": fn.memory_mb, **arch}
@@ -127,7 +128,9 @@ def api_items(api: Api, p: Prices, acls: dict[str, WebAcl]) -> Iterator[Item]:
     """Requests at the throttle, WAF inspection of them, access logs and traces of one API."""
     rate = api.effective_rate
     price = p["apigateway_rest_requests"] if api.kind == "rest" else p["apigateway_http_requests"]
-    inputs = {"kind": api.kind, "requests_per_s": rate, "throttled": api.rate_per_s is not None}
+    inputs: dict[str, Any] = {"kind": api.kind, "requests_per_s": rate, "throttled": api.rate_per_s is not None}
+    if api.basis:
+        inputs["chosen"] = list(api.basis)
     service = "API Gateway REST" if api.kind == "rest" else "API Gateway HTTP"
     yield Item(service, api.stack, api.logical_id, per_million(rate, price), inputs)
     for acl_key in api.web_acls:

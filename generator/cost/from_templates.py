@@ -10,28 +10,24 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..audit import refs
-from ..audit.model import Index, Template, literal_int, props, rtype
+from .. import limits
+from ..cfn import invokers as inv
+from ..cfn import refs
+from ..cfn.index import Index
+from ..cfn.invokers import Invoker
+from ..cfn.template import Template, props, rtype
+from ..cfn.values import ABSENT, Possible, possible, shallow
+from . import apis
 from . import assumptions as A
+from .largest import largest, pick
 from .model import API, OTHER, QUEUE, SCHEDULE, Api, Function, Service, Trigger, WebAcl, key
 
 FUNCTION = "AWS::Lambda::Function"
+MAX_POLLERS = 1000  # ScalingConfig.MaximumConcurrency accepts 2..1000 (Lambda EventSourceMapping docs)
+MAX_BATCH = 10_000  # SQS BatchSize accepts up to 10,000 (with a batching window)
 _RATE = re.compile(r"^rate\(\s*(\d+)\s+(minute|minutes|hour|hours|day|days)\s*\)$")
 _UNIT_S = {"minute": 60, "hour": 3600, "day": 86400}
 Ref = refs.Ref
-
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value)
-        except ValueError:
-            return None
-    return None
 
 
 def schedule_rate(expression: Any) -> float | None:
@@ -48,102 +44,78 @@ def _rid(ref: Ref) -> tuple[int, str]:
     return id(ref[0]), ref[1]
 
 
-def _function(tpl: Template, lid: str, resource: dict[str, Any]) -> Function:
+def _function(tpl: Template, lid: str, resource: dict[str, Any], flags: list[dict[str, str]], account: int) -> Function:
+    """A function as billed: memory, timeout and reserved concurrency at the largest value a deploy can give them."""
     p = props(resource)
-    arch = p.get("Architectures")
-    snap = p.get("SnapStart")
-    tracing = p.get("TracingConfig")
+    chosen: list[str] = []
+
+    def read(name: str, aws_max: float, absent: float | None) -> float | None:
+        picked = largest(tpl, p.get(name), _label(tpl, lid), name, aws_max, absent)
+        if picked.unbounded:
+            flags.append({"stack": tpl.name, "logical_id": lid, "reason": picked.unbounded})
+        if picked.because:
+            chosen.append(f"{name} {'none' if picked.value is None else f'{picked.value:g}'}: {picked.because}")
+        return picked.value
+
+    memory = read("MemorySize", limits.LAMBDA_MAX_MEMORY_MB, limits.LAMBDA_MIN_MEMORY_MB)
+    timeout = read("Timeout", limits.LAMBDA_MAX_TIMEOUT_S, limits.LAMBDA_DEFAULT_TIMEOUT_S)
+    reserved = read("ReservedConcurrentExecutions", account - limits.LAMBDA_UNRESERVED_MINIMUM, None)  # the most AWS lets one reserve
     return Function(
         stack=tpl.name,
         logical_id=lid,
-        memory_mb=literal_int(p.get("MemorySize")) or 128,
-        timeout_s=literal_int(p.get("Timeout")) or 3,
-        architecture="arm64" if isinstance(arch, list) and "arm64" in arch else "x86_64",
-        reserved=literal_int(p.get("ReservedConcurrentExecutions")),
-        snapstart=isinstance(snap, dict) and snap.get("ApplyOn") == "PublishedVersions",
-        tracing=isinstance(tracing, dict) and tracing.get("Mode") == "Active",
+        memory_mb=int(memory or limits.LAMBDA_MIN_MEMORY_MB),
+        timeout_s=max(int(timeout or limits.LAMBDA_DEFAULT_TIMEOUT_S), 1),
+        # The dearer choice where a branch decides: x86_64 unless every branch is arm64; SnapStart and tracing if any branch has them.
+        architecture="arm64" if all(isinstance(a, list) and "arm64" in a for a in _values(p.get("Architectures"), tpl)) else "x86_64",
+        reserved=None if reserved is None else int(reserved),
+        snapstart=any(_at(s, "ApplyOn") == "PublishedVersions" for s in _values(p.get("SnapStart"), tpl)),
+        tracing=any(_at(t, "Mode") == "Active" for t in _values(p.get("TracingConfig"), tpl)),
+        chosen=chosen,
     )
 
 
-def _stage_settings(settings: Any) -> float | None:
-    """The stage-wide rate of a MethodSettings list (resource path /*, method *)."""
-    if not isinstance(settings, list):
-        return None
-    rates = [
-        _number(s.get("ThrottlingRateLimit"))
-        for s in settings
-        if isinstance(s, dict) and s.get("ResourcePath", "/*") == "/*" and s.get("HttpMethod", "*") == "*"
-    ]
-    found = [r for r in rates if r is not None]
-    return min(found) if found else None
+def _values(raw: Any, tpl: Template) -> list[Any]:
+    """Every value a deploy can give a property (ABSENT where it may be missing)."""
+    return [p.value for p in possible(raw, tpl)]
 
 
-def _rest_api(index: Index, api: Ref) -> Api:
-    stages: list[float | None] = []
-    tracing = access = False
-    for tpl, _lid, res in index.of_type("AWS::ApiGateway::Deployment", "AWS::ApiGateway::Stage"):
-        p = props(res)
-        if not refs.points_to(p.get("RestApiId"), tpl, api):
-            continue
-        stage = p.get("StageDescription") if rtype(res) == "AWS::ApiGateway::Deployment" else p
-        if not isinstance(stage, dict):
-            if p.get("StageName"):  # a deployment that creates a stage with no settings: unthrottled
-                stages.append(None)
-            continue
-        rates = [r for r in (_number(stage.get("ThrottlingRateLimit")), _stage_settings(stage.get("MethodSettings"))) if r is not None]
-        stages.append(min(rates) if rates else None)
-        tracing = tracing or stage.get("TracingEnabled") is True
-        access = access or isinstance(stage.get("AccessLogSetting"), dict)
-    rate: float | None = sum(r for r in stages if r is not None) if stages and all(r is not None for r in stages) else None
-    if rate is None:
-        rate = _usage_plan_rate(index, api)
-    return Api(api[0].name, api[1], "rest", rate, tracing, access)
+def _at(value: Any, key: str) -> Any:
+    return value.get(key) if isinstance(value, dict) else None
 
 
-def _usage_plan_rate(index: Index, api: Ref) -> float | None:
-    """Usage plans throttle per API key: the plan's rate times its keys."""
-    total = None
-    for tpl, lid, plan in index.of_type("AWS::ApiGateway::UsagePlan"):
-        p = props(plan)
-        stages = p.get("ApiStages")
-        rate = _number(p.get("Throttle", {}).get("RateLimit")) if isinstance(p.get("Throttle"), dict) else None
-        if rate is None or not isinstance(stages, list):
-            continue
-        if any(isinstance(s, dict) and refs.points_to(s.get("ApiId"), tpl, api) for s in stages):
-            keys = sum(
-                1
-                for t, _l, k in index.of_type("AWS::ApiGateway::UsagePlanKey")
-                if refs.points_to(props(k).get("UsagePlanId"), t, (tpl, lid))
-            )
-            total = (total or 0.0) + rate * max(keys, 1)
-    return total
+def _label(tpl: Template, lid: str) -> str:
+    return lid if tpl.name == "root" else f"{tpl.name}/{lid}"
 
 
-def _http_api(index: Index, api: Ref) -> Api:
-    stages: list[float | None] = []
-    access = False
-    for tpl, _lid, res in index.of_type("AWS::ApiGatewayV2::Stage"):
-        p = props(res)
-        if refs.points_to(p.get("ApiId"), tpl, api):
-            settings = p.get("DefaultRouteSettings")
-            stages.append(_number(settings.get("ThrottlingRateLimit")) if isinstance(settings, dict) else None)
-            access = access or isinstance(p.get("AccessLogSettings"), dict)
-    rate = sum(r for r in stages if r is not None) if stages and all(r is not None for r in stages) else None
-    return Api(api[0].name, api[1], "http", rate, False, access)
+# The order a function's invokers are read in (a permission is judged against the triggers found before it), and
+# the method that reads each; SNS and S3 invoke through the permission they need, which is read instead.
+ORDER = {inv.METHOD: 0, inv.V2_INTEGRATION: 0, inv.MAPPING: 1, inv.RULE: 2, inv.SCHEDULE: 2, inv.URL: 3, inv.PERMISSION: 4}
+ORDER_HANDLERS = {
+    inv.METHOD: "_api",
+    inv.V2_INTEGRATION: "_api",
+    inv.MAPPING: "_mapping",
+    inv.RULE: "_schedule",
+    inv.SCHEDULE: "_schedule",
+    inv.URL: "_url",
+    inv.PERMISSION: "_permission",
+}
 
 
 class _Builder:
-    def __init__(self, index: Index) -> None:
+    def __init__(self, index: Index, account_concurrency: int) -> None:
         self.index = index
         self.functions: dict[tuple[int, str], Function] = {}
         self.apis: dict[tuple[int, str], Api] = {}
+        self.flags: list[dict[str, str]] = []
+        self.located: dict[tuple[int, str], tuple[Template, str]] = {}
         for tpl, lid, res in index.of_type(FUNCTION):
-            self.functions[(id(tpl), lid)] = _function(tpl, lid, res)
+            self.functions[(id(tpl), lid)] = _function(tpl, lid, res, self.flags, account_concurrency)
+            self.located[(id(tpl), lid)] = (tpl, lid)
         for tpl, lid, _res in index.of_type("AWS::ApiGateway::RestApi"):
-            self.apis[(id(tpl), lid)] = _rest_api(index, (tpl, lid))
+            self.apis[(id(tpl), lid)] = apis.rest_api(index, tpl, lid, self.flags)
         for tpl, lid, res in index.of_type("AWS::ApiGatewayV2::Api"):
-            if props(res).get("ProtocolType") == "HTTP":
-                self.apis[(id(tpl), lid)] = _http_api(index, (tpl, lid))
+            if apis.is_http(tpl, res):
+                self.apis[(id(tpl), lid)] = apis.http_api(index, tpl, lid, self.flags)
 
     def add(self, fn_ref: Ref, trigger: Trigger) -> None:
         fn = self.functions.get(_rid(fn_ref))
@@ -166,70 +138,82 @@ class _Builder:
             api.functions.append(fn_key)
         self.add(fn_ref, Trigger(API, key(api.stack, api.logical_id)))
 
-    def integrations(self) -> None:
-        for tpl, _lid, method in self.index.of_type("AWS::ApiGateway::Method"):
-            p = props(method)
-            integration = p.get("Integration")
-            api = self.api_of(p.get("RestApiId"), tpl)
-            if api is not None and isinstance(integration, dict) and integration.get("Type") in ("AWS_PROXY", "AWS"):
-                for fn in refs.functions(integration.get("Uri"), tpl):
-                    self.link_api(api, fn)
-        for tpl, _lid, integration in self.index.of_type("AWS::ApiGatewayV2::Integration"):
-            p = props(integration)
-            api = self.api_of(p.get("ApiId"), tpl)
-            for fn in refs.functions(p.get("IntegrationUri"), tpl):
-                if api is not None:
-                    self.link_api(api, fn)
-                else:  # a WebSocket API: priced per message and minute, not modelled: uncapped
-                    self.add(fn, Trigger(OTHER, "WebSocket API"))
+    def triggers(self) -> None:
+        """Each function's triggers from the shared walk of what invokes it: APIs first, then queues, schedules, permissions."""
+        for fn_key, found in inv.invokers(self.index).items():
+            if fn_key not in self.located:
+                continue
+            fn_ref = self.located[fn_key]
+            for invoker in sorted(found, key=lambda i: ORDER.get(i.type, len(ORDER))):
+                handle = getattr(self, ORDER_HANDLERS.get(invoker.type, ""), None)
+                if handle is not None:
+                    handle(fn_ref, invoker)
 
-    def mappings(self) -> None:
-        for tpl, _lid, mapping in self.index.of_type("AWS::Lambda::EventSourceMapping"):
-            p = props(mapping)
-            sources = list(refs.targets(p.get("EventSourceArn"), tpl))
-            arn = p.get("EventSourceArn")
-            sqs = any(rtype(t.resources.get(lid)) == "AWS::SQS::Queue" for t, lid in sources) or (isinstance(arn, str) and ":sqs:" in arn)
-            source = key(sources[0][0].name, sources[0][1]) if sources else str(arn)
-            scaling = p.get("ScalingConfig")
-            maximum = literal_int(scaling.get("MaximumConcurrency")) if isinstance(scaling, dict) else None
-            batch = literal_int(p.get("BatchSize")) or A.DEFAULT_BATCH_SIZE
-            trigger = Trigger(QUEUE, source, maximum, None, batch) if sqs else Trigger(OTHER, f"event source {source}")
-            for fn in refs.functions(p.get("FunctionName"), tpl):
-                self.add(fn, trigger)
+    def _api(self, fn_ref: Ref, i: Invoker) -> None:
+        api = self.api_of(i.part.get("RestApiId" if i.type == inv.METHOD else "ApiId"), i.tpl)
+        if api is not None:
+            self.link_api(api, fn_ref)
+        elif i.type == inv.V2_INTEGRATION:  # a WebSocket API: priced per message and minute, not modelled: uncapped
+            self.add(fn_ref, Trigger(OTHER, "WebSocket API"))
 
-    def rules(self) -> None:
-        for tpl, lid, rule in self.index.of_type("AWS::Events::Rule"):
-            p = props(rule)
-            rate = schedule_rate(p.get("ScheduleExpression"))
-            trigger = Trigger(SCHEDULE, key(tpl.name, lid), None, rate) if rate else Trigger(OTHER, f"events rule {key(tpl.name, lid)}")
-            for target in p.get("Targets") or []:
-                if isinstance(target, dict):
-                    for fn in refs.functions(target.get("Arn"), tpl):
-                        self.add(fn, trigger)
+    def _mapping(self, fn_ref: Ref, i: Invoker) -> None:
+        p, tpl = i.part, i.tpl
+        sources = list(refs.targets(p.get("EventSourceArn"), tpl))
+        arn = p.get("EventSourceArn")
+        sqs = any(rtype(t.resources.get(lid)) == "AWS::SQS::Queue" for t, lid in sources) or (isinstance(arn, str) and ":sqs:" in arn)
+        source = key(sources[0][0].name, sources[0][1]) if sources else str(arn)
+        scaling = p.get("ScalingConfig")
+        label = _label(tpl, i.logical_id)
+        caps = [
+            Possible(v.value.get("MaximumConcurrency", ABSENT) if isinstance(v.value, dict) else v.value, v.because)
+            for v in possible(scaling, tpl)
+        ]
+        cap = pick(caps, label, "MaximumConcurrency", MAX_POLLERS, None)
+        batch = largest(tpl, p.get("BatchSize"), label, "BatchSize", MAX_BATCH, A.DEFAULT_BATCH_SIZE)
+        self.flags.extend({"stack": tpl.name, "logical_id": i.logical_id, "reason": c.unbounded} for c in (cap, batch) if c.unbounded)
+        maximum = None if cap.value is None else int(cap.value)
+        trigger = Trigger(QUEUE, source, maximum, None, int(batch.value or A.DEFAULT_BATCH_SIZE))
+        self.add(fn_ref, trigger if sqs else Trigger(OTHER, f"event source {source}"))
 
-    def permissions(self) -> None:
-        for tpl, _lid, permission in self.index.of_type("AWS::Lambda::Permission"):
-            p = props(permission)
-            principal = p.get("Principal") if isinstance(p.get("Principal"), str) else "another principal"
-            for fn_ref in refs.functions(p.get("FunctionName"), tpl):
-                fn = self.functions.get(_rid(fn_ref))
-                if fn is None:
-                    continue
-                sources = list(refs.targets(p.get("SourceArn"), tpl))
-                api = next((self.apis[_rid(s)] for s in sources if _rid(s) in self.apis), None)
-                if api is not None:
-                    self.link_api(api, fn_ref)
-                    continue
-                rule_ids = {key(s[0].name, s[1]) for s in sources if rtype(s[0].resources.get(s[1])) == "AWS::Events::Rule"}
-                known = principal.startswith("apigateway.") and any(t.kind == API for t in fn.triggers)
-                if known or (rule_ids and any(t.source in rule_ids for t in fn.triggers)):
-                    continue
-                self.add(fn_ref, Trigger(OTHER, f"invoke permission for {principal}"))
+    def _schedule(self, fn_ref: Ref, i: Invoker) -> None:
+        p = props(i.tpl.resources.get(i.logical_id))
+        rates = [schedule_rate(v) for v in _values(p.get("ScheduleExpression"), i.tpl)]
+        rate = None if None in rates else max(rates, default=None)  # the fastest schedule; a branch without one is uncapped
+        if i.type == inv.RULE and any(v is not ABSENT for v in _values(p.get("EventPattern"), i.tpl)):
+            rate = None
+        where = key(i.tpl.name, i.logical_id)
+        self.add(fn_ref, Trigger(SCHEDULE, where, None, rate) if rate else Trigger(OTHER, f"events rule {where}"))
+
+    def _url(self, fn_ref: Ref, i: Invoker) -> None:
+        self.add(fn_ref, Trigger(OTHER, f"function URL {key(i.tpl.name, i.logical_id)}"))
+
+    def _permission(self, fn_ref: Ref, i: Invoker) -> None:
+        p, tpl = i.part, i.tpl
+        fn = self.functions[_rid(fn_ref)]
+        principals = [v if isinstance(v, str) else "another principal" for v in _values(p.get("Principal"), tpl)]
+        principal = " or ".join(dict.fromkeys(principals)) or "another principal"
+        sources = list(refs.targets(p.get("SourceArn"), tpl))
+        api = next((self.apis[_rid(s)] for s in sources if _rid(s) in self.apis), None)
+        if api is not None:
+            self.link_api(api, fn_ref)
+            return
+        rule_ids = {key(s[0].name, s[1]) for s in sources if rtype(s[0].resources.get(s[1])) == "AWS::Events::Rule"}
+        known = all(v.startswith("apigateway.") for v in principals) and any(t.kind == API for t in fn.triggers)
+        if known or (rule_ids and any(t.source in rule_ids for t in fn.triggers)):
+            return
+        url = "InvokeFunctionUrl" in str(p.get("Action"))  # the permission a function URL needs: the URL is the trigger
+        if url and any(t.source.startswith("function URL") for t in fn.triggers):
+            return
+        self.add(fn_ref, Trigger(OTHER, f"invoke permission for {principal}"))
 
     def provisioned(self) -> None:
         for tpl, lid, res in self.index.of_type("AWS::Lambda::Alias", "AWS::Lambda::Version"):
-            config = props(res).get("ProvisionedConcurrencyConfig")
-            count = literal_int(config.get("ProvisionedConcurrentExecutions")) if isinstance(config, dict) else None
+            configs = [c.value for c in shallow(props(res).get("ProvisionedConcurrencyConfig"), tpl) if isinstance(c.value, dict)]
+            label, most = _label(tpl, lid), limits.LAMBDA_DEFAULT_ACCOUNT_CONCURRENCY
+            picked = [
+                largest(tpl, c.get("ProvisionedConcurrentExecutions"), label, "ProvisionedConcurrentExecutions", most, 0) for c in configs
+            ]
+            count = int(max((c.value or 0 for c in picked), default=0))
             fn_ref = refs.function_of((tpl, lid)) if count else None
             fn = self.functions.get(_rid(fn_ref)) if fn_ref else None
             if fn is not None and count:
@@ -238,8 +222,8 @@ class _Builder:
     def web_acls(self) -> list[WebAcl]:
         acls: dict[tuple[int, str], WebAcl] = {}
         for tpl, lid, res in self.index.of_type("AWS::WAFv2::WebACL"):
-            rules = props(res).get("Rules")
-            acls[(id(tpl), lid)] = WebAcl(tpl.name, lid, len(rules) if isinstance(rules, list) else 0)
+            rules = max((len(r.value) for r in shallow(props(res).get("Rules"), tpl) if isinstance(r.value, list)), default=0)
+            acls[(id(tpl), lid)] = WebAcl(tpl.name, lid, rules)
         for tpl, _lid, res in self.index.of_type("AWS::WAFv2::WebACLAssociation"):
             p = props(res)
             acl = next((acls[_rid(r)] for r in refs.targets(p.get("WebACLArn"), tpl) if _rid(r) in acls), None)
@@ -257,11 +241,8 @@ class _Builder:
 
 def build(index: Index, account_concurrency: int) -> Service:
     """The service the templates describe."""
-    b = _Builder(index)
-    b.integrations()
-    b.mappings()
-    b.rules()
-    b.permissions()
+    b = _Builder(index, account_concurrency)
+    b.triggers()
     b.provisioned()
     acls = b.web_acls()
-    return Service(list(b.functions.values()), list(b.apis.values()), acls, account_concurrency)
+    return Service(list(b.functions.values()), list(b.apis.values()), acls, account_concurrency, b.flags)

@@ -42,6 +42,7 @@ class Function:
     snapstart: bool = False
     tracing: bool = False
     triggers: list[Trigger] = field(default_factory=list)
+    chosen: list[str] = field(default_factory=list)  # which branch or parameter gave a priced value ("MemorySize 3008 when Big is true")
 
 
 @dataclass
@@ -56,6 +57,7 @@ class Api:
     access_logs: bool = False
     functions: list[str] = field(default_factory=list)  # Function.logical_id, stack-qualified by key()
     web_acls: list[str] = field(default_factory=list)
+    basis: list[str] = field(default_factory=list)  # which branch or parameter gave each stage's rate
 
     @property
     def effective_rate(self) -> float:
@@ -80,6 +82,7 @@ class Service:
     apis: list[Api]
     web_acls: list[WebAcl]
     account_concurrency: int
+    unbounded: list[dict[str, str]] = field(default_factory=list)  # values only the deployer bounds, priced at AWS's maximum
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,12 @@
 //
 // custom.slsguard:
 //   warnOnly: true            report errors but let package/deploy go on
+//   showAccepted: true        list the findings .slsguard/baseline.json accepts (default: one line sums them up)
 //   maxHourly: 5              stop when `slsguard cost` (printed after the audit) is above 5 USD per hour
 //   command: slsguard         how to run the tool (a string split on spaces, or a list)
-//   exempt:                   per function name (or CloudFormation logical id, or `stack` for the
-//     worker:                 whole stack): rule id -> why it is safe here (a reason is required)
-//       vpc-without-need: "reaches the on-premises API over the VPN"
+//   exempt:                   per function (its key or FunctionName), API (logical id, deployed name, or the
+//     worker:                 service name for the framework's API), logical id, or `stack` for the whole
+//       vpc-without-need: "reaches the on-premises API over the VPN"    stack: rule id -> why it is safe here
 //
 // The exemptions and the functions whose timeout serverless.yml leaves to a default are written
 // into the compiled template as Metadata.slsguard, so `slsguard audit .serverless` alone gives the
@@ -26,7 +27,10 @@ const path = require('path');
 const INSTALL_HINT =
   'install it with `pip install -r requirements-dev.txt` in the virtualenv on PATH (it pins slsguard), ' +
   'or `pip install slsguard`, or point custom.slsguard.command at it';
+// An adopted service has no requirements-dev.txt of slsguard's.
+const ADOPTED_INSTALL_HINT = 'install it with `pip install slsguard` in the virtualenv on PATH, or point custom.slsguard.command at it';
 const RULE_ID = /^[a-z][a-z0-9-]*$/;
+const API_TYPES = ['AWS::ApiGateway::RestApi', 'AWS::ApiGatewayV2::Api'];
 const SUMMARY = /^slsguard audit: .*$/m;
 const ADOPTED = path.join('.slsguard', 'adopted.json');
 const BASELINE = path.join('.slsguard', 'baseline.json');
@@ -47,6 +51,7 @@ class SlsguardBridge {
             type: 'object',
             properties: {
               warnOnly: { type: 'boolean' },
+              showAccepted: { type: 'boolean' },
               maxHourly: { type: 'number', minimum: 0 },
               command: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] },
               exempt: {
@@ -102,7 +107,11 @@ class SlsguardBridge {
 
   async checkInstalled() {
     const result = await this.run(['--version'], { capture: true });
-    if (result.code !== 0) throw this.fail(`\`${this.command().join(' ')} --version\` exited with ${result.code}: ${INSTALL_HINT}.`);
+    if (result.code !== 0) throw this.fail(`\`${this.command().join(' ')} --version\` exited with ${result.code}: ${this.installHint()}.`);
+  }
+
+  installHint() {
+    return this.adopted ? ADOPTED_INSTALL_HINT : INSTALL_HINT;
   }
 
   config() {
@@ -153,17 +162,51 @@ class SlsguardBridge {
         if (!RULE_ID.test(rule)) throw this.fail(`${where}.${rule} is not a rule id (see \`slsguard audit --help\`).`);
         if (typeof reason !== 'string' || !reason.trim()) throw this.fail(`${where}.${rule} needs a reason: say why the rule does not apply here.`);
       }
-      let holder;
-      if (key === 'stack') {
-        holder = template;
-      } else {
-        const id = this.serverless.service.functions && this.serverless.service.functions[key] ? naming.getLambdaLogicalId(key) : key;
-        holder = template.Resources[id] || userResources[id];
+      const holders = this.exemptHolders(key, template, userResources);
+      if (!holders.length) {
+        const near = nearest(key, this.exemptNames(template, userResources));
+        const meant = near.length ? ` Did you mean ${near.map((n) => `\`${n}\``).join(' or ')}?` : '';
+        throw this.fail(
+          `${where} names no function, API or resource of this service (use a function name, an API name, a logical id or \`stack\`).${meant}`
+        );
       }
-      if (!holder) throw this.fail(`${where} names no function or resource of this service (use a function name, a logical id or \`stack\`).`);
-      const meta = slsguardMetadata(holder);
-      meta.exempt = { ...(meta.exempt || {}), ...rules };
+      for (const holder of holders) {
+        const meta = slsguardMetadata(holder);
+        meta.exempt = { ...(meta.exempt || {}), ...rules };
+        meta.exemptFrom = { ...(meta.exemptFrom || {}), ...Object.fromEntries(Object.keys(rules).map((rule) => [rule, `${where}.${rule}`])) };
+      }
     }
+  }
+
+  // What a key of custom.slsguard.exempt names, in this order: `stack`; a function (its serverless.yml key or its
+  // deployed FunctionName); a logical id; an API by its deployed name; the service name: every API the framework made.
+  exemptHolders(key, template, userResources) {
+    if (key === 'stack') return [template];
+    const naming = this.serverless.getProvider('aws').naming;
+    const service = this.serverless.service;
+    if (service.functions && service.functions[key]) return [template.Resources[naming.getLambdaLogicalId(key)]].filter(Boolean);
+    const resources = Object.values(template.Resources || {});
+    const byFunctionName = resources.find((r) => r && r.Type === 'AWS::Lambda::Function' && (r.Properties || {}).FunctionName === key);
+    if (byFunctionName) return [byFunctionName];
+    const byId = template.Resources[key] || userResources[key];
+    if (byId) return [byId];
+    const apis = resources.filter((r) => r && API_TYPES.includes(r.Type));
+    const byApiName = apis.filter((r) => (r.Properties || {}).Name === key);
+    if (byApiName.length) return byApiName;
+    return key === service.service ? apis : [];
+  }
+
+  exemptNames(template, userResources) {
+    const service = this.serverless.service;
+    const resources = Object.values(template.Resources || {});
+    return [
+      ...Object.keys(service.functions || {}),
+      ...resources.filter((r) => r && r.Type === 'AWS::Lambda::Function').map((r) => (r.Properties || {}).FunctionName),
+      ...resources.filter((r) => r && API_TYPES.includes(r.Type)).map((r) => (r.Properties || {}).Name),
+      ...Object.keys(template.Resources || {}),
+      ...Object.keys(userResources),
+      service.service,
+    ].filter((n) => typeof n === 'string');
   }
 
   async audit(dir, outcome) {
@@ -172,6 +215,7 @@ class SlsguardBridge {
     if (baseline) args.push('--baseline', BASELINE);
     const reportOnly = this.adopted && !baseline; // adopted, no baseline yet: today's findings must not stop the first package
     if (this.config().warnOnly || reportOnly) args.push('--warn-only');
+    if (this.config().showAccepted) args.push('--show-accepted');
     const result = await this.run(args, { capture: true });
     if (result.stdout) process.stdout.write(result.stdout);
     if (reportOnly && result.code === 0) {
@@ -226,7 +270,7 @@ class SlsguardBridge {
       try {
         child = spawn(cmd, [...pre, ...args], { cwd: this.serviceDir(), stdio: capture ? ['ignore', 'pipe', 'pipe'] : 'inherit' });
       } catch (error) {
-        reject(this.fail(`slsguard could not be started (${error.message}): ${INSTALL_HINT}.`));
+        reject(this.fail(`slsguard could not be started (${error.message}): ${this.installHint()}.`));
         return;
       }
       const out = [];
@@ -237,7 +281,7 @@ class SlsguardBridge {
       }
       child.on('error', (error) => {
         const missing = error.code === 'ENOENT';
-        reject(this.fail(missing ? `slsguard was not found (no \`${cmd}\` on PATH): ${INSTALL_HINT}.` : `slsguard could not be started (${error.message}).`));
+        reject(this.fail(missing ? `slsguard was not found (no \`${cmd}\` on PATH): ${this.installHint()}.` : `slsguard could not be started (${error.message}).`));
       });
       child.on('close', (code, signal) => {
         resolve({
@@ -265,7 +309,26 @@ function costSummary(text) {
   const flagged = [];
   for (let i = start + 1; start >= 0 && i < lines.length && lines[i].trim(); i += 1) flagged.push(lines[i]);
   const more = '(`slsguard cost .serverless` shows the table and its assumptions)';
-  return [`${ceiling.slice('Ceiling: '.length).replace(/\.$/, '')} ${more}`, ...(flagged.length ? [lines[start], ...flagged] : [])].join('\n');
+  const typical = lines.find((l) => l.startsWith('Typical: '));
+  const beside = typical ? [`  a ceiling, not a bill; typical: ${typical.slice('Typical: '.length).replace(/\.$/, '')}`] : [];
+  return [`${ceiling.slice('Ceiling: '.length).replace(/\.$/, '')} ${more}`, ...beside, ...(flagged.length ? [lines[start], ...flagged] : [])].join('\n');
+}
+
+// Up to three names closest to what was written (case-insensitive edit distance), for a key that names nothing.
+function nearest(key, names) {
+  const distance = (a, b) => {
+    let row = Array.from({ length: b.length + 1 }, (_, i) => i);
+    for (let i = 1; i <= a.length; i += 1) {
+      const next = [i];
+      for (let j = 1; j <= b.length; j += 1) next.push(Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1)));
+      row = next;
+    }
+    return row[b.length];
+  };
+  const wanted = key.toLowerCase();
+  const scored = [...new Set(names)].map((n) => [distance(wanted, n.toLowerCase()), n]);
+  const close = scored.filter(([d, n]) => d <= Math.max(2, Math.floor(n.length / 3)) || n.toLowerCase().includes(wanted) || wanted.includes(n.toLowerCase()));
+  return close.sort((a, b) => a[0] - b[0]).slice(0, 3).map(([, n]) => n);
 }
 
 function lastLine(text) {

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from .model import Template, props, rtype
+from .template import Template, props, rtype
 
 Ref = tuple[Template, str]  # (template, logical id)
 _SUB_VAR = re.compile(r"\$\{([^}!][^}]*)\}")

@@ -12,9 +12,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from .. import safe_load
 from ..errors import UserError
-from . import sam
-from .model import Template, props, rtype
+from ..printable import printable
+from . import transforms
+from .template import Template, props, rtype
 
 ROOT_TEMPLATE = "cloudformation-template-update-stack.json"
 BUILD_DIR = ".serverless"
@@ -38,7 +40,7 @@ def load(paths: Sequence[str | Path]) -> Loaded:
     for raw in paths or ["."]:
         path = Path(raw)
         if not path.exists():
-            raise UserError(f"{path}: no such file or folder.", GIVE)
+            raise UserError(f"{printable(path)}: no such file or folder.", GIVE)
         if path.is_dir():
             build = _build_dir(path)
             projects.append(build.parent)
@@ -69,7 +71,7 @@ def _build_dir(path: Path) -> Path:
     if (path / BUILD_DIR / ROOT_TEMPLATE).is_file():
         return path / BUILD_DIR
     raise UserError(
-        f"{path}: no compiled templates (no {ROOT_TEMPLATE} here or in {BUILD_DIR}/).",
+        f"{printable(path)}: no compiled templates (no {ROOT_TEMPLATE} here or in {BUILD_DIR}/).",
         "Fix: run `npx osls package` (or `npx serverless package`) first, or give template files.",
     )
 
@@ -80,38 +82,28 @@ def _projects_of_file(path: Path) -> list[Path]:
 
 
 def _read(path: Path, via_s3: bool) -> Template:
-    try:
-        data = path.read_bytes()
-    except OSError as err:
-        raise UserError(f"{path}: cannot be read ({err.strerror}).", GIVE) from err
+    data = safe_load.read_bytes(path)
     body = _parse(path, data)
     if not isinstance(body, dict) or not isinstance(body.get("Resources"), dict):
-        raise UserError(f"{path}: not a CloudFormation template (it has no Resources section).", GIVE)
-    if sam.is_sam(body):
-        tpl = Template(name=str(path), path=path, body=sam.transform(body, path), size=len(data), via_s3=via_s3)
-        tpl.sam = True
-        return tpl
-    return Template(name=str(path), path=path, body=body, size=len(data), via_s3=via_s3)
+        raise UserError(f"{printable(path)}: not a CloudFormation template (it has no Resources section).", GIVE)
+    body, from_sam = transforms.apply(body, data, path)  # what CloudFormation deploys; macros refused
+    tpl = Template(name=str(path), path=path, body=body, size=len(data), via_s3=via_s3)
+    tpl.sam = from_sam
+    return tpl
 
 
 def _parse(path: Path, data: bytes) -> Any:
-    text = data.decode("utf-8-sig", errors="replace")
+    """JSON or YAML within safe_load's limits (size, depth, aliases, numbers, duplicate keys, strict UTF-8)."""
+    text = safe_load.decode(data, path)
     if path.suffix.lower() == ".json" or text.lstrip().startswith("{"):
         try:
-            return json.loads(text)
-        except json.JSONDecodeError as err:
-            if path.suffix.lower() == ".json":
-                raise UserError(f"{path}: not valid JSON (line {err.lineno}, column {err.colno}: {err.msg}).", GIVE) from err
-    import yaml
+            return safe_load.parse_json(text, path, fix=GIVE)
+        except UserError as err:  # a limit or a duplicate key is final; a syntax error in a non-.json file may be YAML
+            if path.suffix.lower() == ".json" or not isinstance(err.__cause__, json.JSONDecodeError):
+                raise
+    from .yaml_tags import CfnLoader  # PyYAML is imported only when a YAML file is read
 
-    from .cfn_yaml import CfnLoader
-
-    try:
-        return yaml.load(text, Loader=CfnLoader)  # a SafeLoader subclass: only CloudFormation tags added
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        raise UserError(f"{path}: not valid JSON or YAML{where}.", GIVE) from err
+    return safe_load.parse_yaml(text, path, CfnLoader, fix=GIVE)  # a SafeLoader subclass: only CloudFormation tags added
 
 
 def template_file(url: Any) -> str | None:
