@@ -30,11 +30,25 @@ CFN_LINT = "1.58.0"  # what pyproject.toml's dev extra (cfn-lint>=1.20) installs
 CHECKOV = "3.3.30"  # .ci/run's isolated checkov venv
 MOTO = "5.2.5"  # the local CloudFormation endpoint of offline packaging (split-stacks asks it which stacks exist)
 
+# The framework lines a project can be on (the `framework` answer): the CLI package and version its package.json pins.
+# osls 4 is the open-source line's current stable major; osls 3.x gets bug and security fixes only; Serverless v4
+# needs a login. tests/node (osls 4) and tests/node-osls3 hold the same pins; a test keeps them equal.
+OSLS = "4.3.1"
+OSLS3 = "3.77.1"
+SERVERLESS = "4.43.0"
+OFFLINE = "14.8.5"  # serverless-offline for both osls lines (13.x declares a `serverless ^3` peer)
+OFFLINE_SERVERLESS = "14.8.2"
+
 CONTEXT = {
     "_slsguard_version": __version__,
     "_cfn_lint_version": CFN_LINT,
     "_checkov_version": CHECKOV,
     "_moto_version": MOTO,
+    "_osls_version": OSLS,
+    "_osls3_version": OSLS3,
+    "_serverless_version": SERVERLESS,
+    "_offline_version": OFFLINE,
+    "_offline_serverless_version": OFFLINE_SERVERLESS,
 }
 
 DISTRIBUTION = "slsguard"

@@ -310,11 +310,19 @@ QUESTIONS: tuple[Question, ...] = (
     Question(
         "framework",
         "Serverless Framework CLI",
-        "osls is the open-source v3 line (no login); Serverless Framework v4 needs a login or licence key.",
+        "osls 4 is the open-source line's current major (no login); osls3 stays on 3.x; Serverless v4 needs a login.",
         "osls",
         kind="choice",
-        choices=("osls", "serverless"),
-        costs={"serverless": "Serverless Framework v4 needs a login or licence key for every command (free under $2M revenue)"},
+        choices=("osls", "osls3", "serverless"),
+        choice_help={
+            "osls": "osls 4 (no login): AWS SDK v3 inside, version pruning built in",
+            "osls3": "osls 3.x (no login): bug and security fixes only; for teams whose plugins need the AWS SDK v2 surface",
+            "serverless": "Serverless Framework v4: needs a login or licence key for every command",
+        },
+        costs={
+            "osls3": "osls 3.x gets bug and security fixes only: plan the move to osls 4 (`slsguard upgrade --set framework=osls`)",
+            "serverless": "Serverless Framework v4 needs a login or licence key for every command (free under $2M revenue)",
+        },
     ),
 )
 

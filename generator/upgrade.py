@@ -21,6 +21,7 @@ from .gitrepo import git_dirty, mark_unmerged, unmerged_paths
 from .merge import BINARY_CONFLICT, CONFLICT, RECORDED, Change, plan
 from .questions import BY_NAME, QUESTIONS
 from .render import render
+from .tool_pins import pin_changes
 from .upgrade_result import Upgrade
 
 if TYPE_CHECKING:
@@ -141,6 +142,7 @@ def upgrade(
         result.changes = plan(root, record.base, fresh.base, labels)
         if not in_git:
             result.changes += conflicts.side_files(result.changes)
+        result.tools = pin_changes(record.base, fresh.base)
         result.generated_changed = sum(record.base.get(p) != fresh.base.get(p) for p in set(record.base) | set(fresh.base))
         for rel in (snapshot.ANSWERS_FILE, snapshot.BASE_FILE):
             data = (rendered / rel).read_bytes()

@@ -70,6 +70,8 @@ def summary(result: Upgrade) -> str:
     if not result.changes:
         return "\n".join([head, f"{name} is up to date: nothing to do.", *left])
     lines = [head, *_answers_lines(result)]
+    if result.tools:
+        lines += ["Node tools pinned in package.json (run `npm ci` afterwards):", *(f"  {line}" for line in result.tools)]
     if files:
         width = max(len(c.action) for c in files)
         path_width = max(len(c.path) for c in files)

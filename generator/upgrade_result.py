@@ -25,6 +25,7 @@ class Upgrade:
     in_git: bool = False  # the project is in a git work tree: binary conflicts go to the index, not side files
     marked_unmerged: bool = False  # conflicts registered in the git index, as after 'git merge'
     unresolved: list[tuple[str, str]] = field(default_factory=list)  # (path, how) left by the last upgrade
+    tools: list[str] = field(default_factory=list)  # package.json pins slsguard changed: "osls 3.77.1 -> 4.3.1"
 
     @property
     def conflicts(self) -> list[str]:

@@ -32,6 +32,7 @@ SUPPORTED = [
     {"database": "postgres", "database_access": "data-api", "vpc": "yes", "api": "none"},
     {"vpc": "yes", "split_stacks": "false"},
     {"framework": "serverless", "log_retention_days": "30"},
+    {"framework": "osls3", "cold_start": "provisioned"},
     {"project_name": "Billing API", "aws_region": "eu-west-2", "function_timeout": "29", "memory_size": "512"},
     {"reserved_concurrency": "449", "throttle_rate": "5", "throttle_burst": "10"},
 ]

@@ -1,5 +1,6 @@
 """A generated project against a local database, as its README "Run it locally" tells: `.env` with the
-`DB_*` of a local server, `npm run migrate`, then `npm run offline` with `.env` loaded into the shell; a row
+`DB_*` of a local server, `npm run migrate`, then `npm run offline` (which reads `.env` for itself: nothing is
+loaded into the shell, so nothing stays there for a later deploy); a row
 POSTed through HTTP persists in the database and comes back on GET.
 """
 
@@ -52,7 +53,7 @@ def test_migrate_then_offline_persists_and_returns_a_row(case: str, tmp_path: Pa
         assert migrated.returncode == 0, migrated.stdout + migrated.stderr
         assert "applied 0001_create_items.sql" in migrated.stdout
         prefix, key = ("/dev", {"x-api-key": f"{slug}-dev-default"}) if api == "rest" else ("", {})
-        with run_offline(project, tmp_path / "home", env=env) as offline:
+        with run_offline(project, tmp_path / "home") as offline:  # .env only: the shell has no DB_* at all
             created = offline.request(
                 "POST", f"{prefix}/items", json.dumps({"name": "from offline"}).encode(), {**key, "content-type": "application/json"}
             )

@@ -9,6 +9,7 @@ below read the results. Run them alone with ``pytest -m slow tests/test_packagin
 from __future__ import annotations
 
 import json
+import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,7 +49,15 @@ REPRESENTATIVE: dict[str, dict[str, Any]] = {
     "cold:provisioned": {"cold_start": "provisioned"},
     "cold:snapstart": {"cold_start": "snapstart"},
     "split_stacks:false": {"split_stacks": False},
+    # The osls 3.x line (framework=osls3; every set above runs on osls 4): its compiled templates equal osls 4's.
+    "framework:osls3": {"framework": "osls3"},
+    "cold:provisioned-osls3": {"framework": "osls3", "cold_start": "provisioned"},
 }
+# Each osls 3.x set and the osls 4 set it must compile the same as.
+SAME_ON_BOTH_LINES = {"framework:osls3": "defaults", "cold:provisioned-osls3": "cold:provisioned"}
+# What differs between two packagings of the same service: the artifact folder's timestamp in S3 keys and the
+# millisecond timestamp in the REST API deployment's logical id.
+TIMESTAMP = re.compile(r"\d{13}-\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z|(?<=ApiGatewayDeployment)\d{13}")
 # Every check a generated project skips, each with its reason in the template's Metadata: keep it short.
 ALLOWED_SKIPS = {
     "CKV_AWS_18",  # deployment bucket access logging
@@ -117,9 +126,12 @@ def packaged(moto: MotoServer, tmp_path_factory: pytest.TempPathFactory) -> dict
     root = tmp_path_factory.mktemp("packaged")
     cache = tmp_path_factory.mktemp("package-cache")
     results = {}
-    for i, (name, given) in enumerate(REPRESENTATIVE.items()):
-        answers = complete({"project_name": f"Svc {i}", **given})
-        results[name] = Packaged(answers, new(answers, root))
+    index = {name: i for i, name in enumerate(REPRESENTATIVE)}
+    for name, given in REPRESENTATIVE.items():
+        # an osls 3.x set is named like its osls 4 counterpart (in a folder of its own): the same service on two lines
+        twin = SAME_ON_BOTH_LINES.get(name)
+        answers = complete({"project_name": f"Svc {index[twin or name]}", **given})
+        results[name] = Packaged(answers, new(answers, root / "osls3" if twin else root))
     with ThreadPoolExecutor(max_workers=2) as pool:
         list(pool.map(lambda result: _package(result, moto, cache), results.values()))
     _scan(results)
@@ -332,3 +344,20 @@ def test_the_default_rest_api_has_a_waf_rate_rule_and_the_account_a_monthly_budg
     assert budgets["Effect"] == "Allow" and budgets["Action"] in ("sns:Publish", ["sns:Publish"])
     assert budgets["Resource"] == target
     assert budgets["Condition"] == {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}
+
+
+@pytest.mark.parametrize(("older", "newer"), list(SAME_ON_BOTH_LINES.items()))
+def test_osls_3_and_osls_4_compile_the_same_templates(packaged: dict[str, Packaged], older: str, newer: str) -> None:
+    """The same service (same name, same code) compiled by both lines: equal apart from packaging timestamps."""
+    three, four = packaged[older].ok(), packaged[newer].ok()
+    assert json.loads((three.project / "package.json").read_text())["devDependencies"]["osls"].startswith("3.")
+    assert json.loads((four.project / "package.json").read_text())["devDependencies"]["osls"].startswith("4.")
+
+    assert three.answers["project_slug"] == four.answers["project_slug"]
+
+    def normalized(p: Packaged, path: Path) -> Any:
+        return json.loads(TIMESTAMP.sub("<timestamp>", path.read_text()))
+
+    assert [t.name for t in three.templates] == [t.name for t in four.templates]
+    for a, b in zip(three.templates, four.templates, strict=True):
+        assert normalized(three, a) == normalized(four, b), a.name

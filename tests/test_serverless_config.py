@@ -19,7 +19,7 @@ from jinja2 import FileSystemLoader
 
 from generator import __version__, limits, pins, rules
 from generator.answers import complete
-from tests.support.toolchain import NODE_DIR, NPM_TEMPLATES, REPO, lock_as_template
+from tests.support.toolchain import NODE_DIRS, NPM_TEMPLATES, REPO, lock_as_template
 
 PROJECT_TEMPLATE = REPO / "{{cookiecutter.project_slug}}"
 LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -30,7 +30,7 @@ ROTATING = {
     "tracing": [True, False],
     "architecture": ["arm64", "x86_64"],
     "runtime": ["python3.13", "python3.12", "python3.14"],
-    "framework": ["osls", "serverless"],
+    "framework": ["osls", "serverless", "osls3"],
     "reserved_concurrency": [10, 1],
     "waf_rate_limit": [1000, 10, 2_000_000_000],
     "monthly_budget": [50, 0, 1200],
@@ -120,8 +120,12 @@ def check_config(a: dict[str, Any], config: dict[str, Any]) -> None:
         assert rails["provisionedConcurrency"] == rules.PROVISIONED_CONCURRENCY <= a["reserved_concurrency"]
     versions = cold in ("provisioned", "snapstart")
     assert provider["versionFunctions"] is versions
-    assert ("serverless-prune-plugin" in plugins) == versions
-    if versions:
+    # Pruning: osls 4's own provider.pruneFunctionVersions; serverless-prune-plugin on 3.x and Serverless v4.
+    builtin = a["framework"] == "osls"
+    assert ("serverless-prune-plugin" in plugins) == (versions and not builtin)
+    assert ("prune" in custom) == (versions and not builtin)
+    assert provider.get("pruneFunctionVersions") == ({"number": 3} if versions and builtin else None)
+    if versions and not builtin:
         assert custom["prune"] == {"automatic": True, "number": 3}
     if cold == "warmer":
         warmer = custom["warmup"]["default"]
@@ -184,7 +188,7 @@ def check_config(a: dict[str, Any], config: dict[str, Any]) -> None:
     bucket = provider["deploymentBucket"]
     assert bucket["blockPublicAccess"] and bucket["versioning"]
     # Serverless Framework v4 uses a shared bucket outside the stack: extending the in-stack one would fail.
-    assert ("ServerlessDeploymentBucket" in extensions) == (a["framework"] == "osls")
+    assert ("ServerlessDeploymentBucket" in extensions) == (a["framework"] != "serverless")
 
     # [SQL] the worker's queue with its dead-letter queue
     queue = resources["WorkQueue"]["Properties"]
@@ -218,17 +222,29 @@ def test_serverless_yml_matches_the_rules(api: str, database: str, access: str) 
             raise AssertionError(f"serverless.yml is wrong for {shape}: {err}") from err
 
 
-@pytest.mark.parametrize("framework", ["osls", "serverless"])
+# framework answer -> (CLI package, its pin, serverless-offline's pin, whether serverless-prune-plugin is pinned)
+LINES = {
+    "osls": ("osls", pins.OSLS, pins.OFFLINE, False),  # osls 4 prunes versions itself (provider.pruneFunctionVersions)
+    "osls3": ("osls", pins.OSLS3, pins.OFFLINE, True),
+    "serverless": ("serverless", pins.SERVERLESS, pins.OFFLINE_SERVERLESS, True),
+}
+
+
+@pytest.mark.parametrize("framework", list(LINES))
 def test_package_json_pins_the_cli_and_every_plugin(framework: str) -> None:
     answers = dict(complete({}), framework=framework, description="Say 'hi' & \"bye\"")
     package = json.loads(render("package.json", answers))
     lock = json.loads(render("package-lock.json", answers))
     deps = package["devDependencies"]
-    assert framework in deps and ({"osls", "serverless"} - {framework}).isdisjoint(deps)
+    cli, version, offline, prune_plugin = LINES[framework]
+    assert deps[cli] == version and ({"osls", "serverless"} - {cli}).isdisjoint(deps)
+    assert deps["serverless-offline"] == offline
+    assert ("serverless-prune-plugin" in deps) == prune_plugin
+    if cli == "osls":  # plugins whose peer is `serverless` get this osls, never a second framework
+        assert package["overrides"] == {"serverless": f"npm:osls@{version}"}
     assert all(re.fullmatch(r"\d+\.\d+\.\d+", version) for version in deps.values()), "exact versions only"
     assert {"serverless-plugin-warmup", "serverless-plugin-split-stacks", "serverless-python-requirements"} <= set(deps)
-    assert deps["serverless" if framework == "serverless" else "osls"].split(".")[0] == ("4" if framework == "serverless" else "3")
-    assert {"package", "deploy", "test"} <= set(package["scripts"]) and package["scripts"]["package"].startswith(f"{framework} ")
+    assert {"package", "deploy", "test"} <= set(package["scripts"])
     assert package["description"] == answers["description"]
     assert lock["name"] == package["name"] == answers["project_slug"]
     assert lock["packages"][""]["devDependencies"] == deps, "npm ci refuses a lock out of sync with package.json"
@@ -236,23 +252,31 @@ def test_package_json_pins_the_cli_and_every_plugin(framework: str) -> None:
         assert lock["packages"][f"node_modules/{name}"]["version"] == version
 
 
-def test_tests_node_holds_the_template_osls_toolchain() -> None:
-    """CI installs tests/node once and links it into generated projects: it must be the template's toolchain."""
-    package = json.loads((NODE_DIR / "package.json").read_text())
-    rendered = json.loads(render("package.json", dict(complete({}), framework="osls")))
+@pytest.mark.parametrize("line", list(NODE_DIRS))
+def test_tests_node_holds_the_template_toolchain_of_each_osls_line(line: str) -> None:
+    """CI installs tests/node (osls 4) and tests/node-osls3 once each and links them into generated projects:
+    each must be its line's toolchain, and the template's lock of that line must be its lock."""
+    folder = NODE_DIRS[line]
+    package = json.loads((folder / "package.json").read_text())
+    rendered = json.loads(render("package.json", dict(complete({}), framework=line)))
     assert package["devDependencies"] == rendered["devDependencies"]
-    lock = (NODE_DIR / "package-lock.json").read_text()
-    assert (NPM_TEMPLATES / "package-lock.osls.json").read_text() == lock_as_template(lock), (
-        "templates/npm/package-lock.osls.json is stale: regenerate it from tests/node/package-lock.json with lock_as_template()"
+    assert package["overrides"] == rendered["overrides"]
+    lock = (folder / "package-lock.json").read_text()
+    assert (NPM_TEMPLATES / f"package-lock.{line}.json").read_text() == lock_as_template(lock), (
+        f"templates/npm/package-lock.{line}.json is stale: regenerate it from {folder.name}/package-lock.json with lock_as_template()"
     )
 
 
-def test_pinned_osls_keeps_what_the_warmup_plugin_calls() -> None:
-    """serverless-plugin-warmup's prewarm calls provider.request(), which osls 4 removed; 3.x keeps it."""
-    warmup = (NODE_DIR / "node_modules" / "serverless-plugin-warmup" / "src" / "index.js").read_text()
-    provider = (NODE_DIR / "node_modules" / "osls" / "lib" / "plugins" / "aws" / "provider.js").read_text()
-    if "this.provider.request(" in warmup:
-        assert "AWS_SDK_V2_SURFACE_REMOVED" not in provider and re.search(r"\n  async request\(", provider)
+def test_osls_4_removed_the_sdk_v2_surface_the_warmup_plugin_calls_and_3_keeps_it() -> None:
+    """serverless-plugin-warmup's prewarm calls provider.request(): osls 4 throws AWS_SDK_V2_SURFACE_REMOVED (the rails
+    take the prewarm over there), 3.x keeps it. If either stops being true, the rails' prewarm rail is revisited."""
+    for line, removed in (("osls", True), ("osls3", False)):
+        modules = NODE_DIRS[line] / "node_modules"
+        warmup = (modules / "serverless-plugin-warmup" / "src" / "index.js").read_text()
+        provider = (modules / "osls" / "lib" / "plugins" / "aws" / "provider.js").read_text()
+        assert "this.provider.request(" in warmup
+        assert ("AWS_SDK_V2_SURFACE_REMOVED" in provider) == removed, line
+        assert bool(re.search(r"\n  async request\(", provider)) == (not removed), line
 
 
 @pytest.mark.parametrize("framework", ["osls", "serverless"])

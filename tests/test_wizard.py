@@ -125,7 +125,7 @@ def test_a_custom_walk_through_sets_every_kind_of_answer(tmp_path):
         + NO  # tracing
         + typed("30")
         + NO  # split stacks
-        + DOWN + ENTER  # serverless
+        + DOWN + DOWN + ENTER  # serverless (after osls and osls3)
         + ENTER
     )  # fmt: skip
     answers, _ = drive(tmp_path, keys)

@@ -27,7 +27,9 @@ from typing import IO
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-NODE_DIR = REPO / "tests" / "node"
+NODE_DIR = REPO / "tests" / "node"  # framework=osls: the osls 4 line
+# The node toolchain of each framework line a generated project can pin (npm ci once each, shared by the tests).
+NODE_DIRS = {"osls": NODE_DIR, "osls3": REPO / "tests" / "node-osls3"}
 NPM_TEMPLATES = REPO / "templates" / "npm"
 CHECKOV_DEFAULT = REPO / ".venv-checkov" / "bin" / "checkov"
 PACKAGE_TIMEOUT_S = 300
@@ -113,20 +115,31 @@ def moto() -> Iterator[MotoServer]:
         yield server
 
 
-def node_modules() -> Path:
-    """``tests/node/node_modules``: osls and the plugins, installed once by ``npm ci --prefix tests/node``."""
-    modules = NODE_DIR / "node_modules"
+def node_modules(line: str = "osls") -> Path:
+    """``tests/node/node_modules`` (osls 4) or ``tests/node-osls3/node_modules``: osls and the plugins of one
+    framework line, installed once by ``npm ci --prefix <folder>``."""
+    folder = NODE_DIRS[line]
+    modules = folder / "node_modules"
     if not (modules / ".bin" / "osls").exists():
-        raise ToolchainError(f"{modules} has no osls: run `npm ci --prefix tests/node` first.")
+        raise ToolchainError(f"{modules} has no osls: run `npm ci --prefix {folder.relative_to(REPO)}` first.")
     return modules
 
 
+def framework_line(project: Path) -> str:
+    """Which toolchain a project pins: ``osls`` when its package.json pins osls 4, else ``osls3`` (osls 3.x pinned,
+    or a service slsguard did not generate, such as the adopted ones: written for Serverless v3)."""
+    manifest = project / "package.json"
+    package = json.loads(manifest.read_text()) if manifest.is_file() else {}
+    version = str(package.get("devDependencies", {}).get("osls", ""))
+    return "osls" if version.startswith("4.") else "osls3"
+
+
 def link_node_modules(project: Path) -> None:
-    """Give a generated project the shared node_modules (a symlink: no npm install per project)."""
+    """Give a generated project the shared node_modules of its line (a symlink: no npm install per project)."""
     link = project / "node_modules"
     if link.is_symlink() or link.exists():
         return
-    link.symlink_to(node_modules(), target_is_directory=True)
+    link.symlink_to(node_modules(framework_line(project)), target_is_directory=True)
 
 
 def package_env(server: MotoServer, cache: Path, home: Path) -> dict[str, str]:

@@ -27,8 +27,15 @@
 // <Prefix>FailureQueueAlarm, <QueueId>Alarm for dead-letter queues, OneCorrelationIdQuery, ErrorsQuery,
 // ColdStartsQuery, SlowestRequestsQuery. The shared IamRoleLambdaExecution is removed when unused.
 
+const fs = require('fs');
+const os = require('os');
 const path = require('path');
 const { functionRecords } = require('./context');
+const framework = require('./framework');
+const endpoints = require('./rails/endpoints');
+const prewarm = require('./rails/prewarm');
+const requirementsInZip = require('./rails/requirements-in-zip');
+const { zipEntries } = require('./rails/zip-entries');
 const { RAILS } = require('./table');
 const schema = require('./schema');
 
@@ -49,14 +56,81 @@ function warmedBy(fn, name, defaults, stage) {
   return enabled === true || enabled === 'true' || enabled === stage || (Array.isArray(enabled) && enabled.includes(stage));
 }
 
+// The shared AWS config file the SDK reads (AWS_CONFIG_FILE or ~/.aws/config), if there is one.
+function sharedConfig(env) {
+  const file = env.AWS_CONFIG_FILE || path.join(os.homedir(), '.aws', 'config');
+  try {
+    return { text: fs.readFileSync(file, 'utf8'), where: env.AWS_CONFIG_FILE ? file : '~/.aws/config' };
+  } catch {
+    return undefined;
+  }
+}
+
 class Rails {
-  constructor(serverless) {
+  constructor(serverless, options, utils) {
     this.serverless = serverless;
+    const log = (utils && utils.log) || {};
+    this.say = (line) => (log.notice ? log.notice(line) : console.log(line));
+    this.warn = (line) => (log.warning ? log.warning(line) : console.warn(line));
     const schemas = serverless.configSchemaHandler;
     schemas.defineCustomProperties({ properties: { rails: schema.CUSTOM, restStageThrottling: schema.REST_THROTTLING } });
     schemas.defineFunctionProperties('aws', { properties: { slsguard: schema.FUNCTION } });
     const hooks = Object.entries(HOOKS).flatMap(([stage, names]) => [].concat(names).map((hook) => [hook, () => this.run(stage)]));
     this.hooks = Object.fromEntries(hooks);
+    // Beyond the templates: the command guard and the prewarm takeover (initialize, every command), and the
+    // requirements check once the artifacts are written (before:package:finalize, also inside deploy).
+    this.hooks.initialize = () => this.initialize();
+    this.hooks['before:package:finalize'] = () => this.checkRequirements();
+  }
+
+  fail(name, error) {
+    throw new this.serverless.classes.Error(`rails (${name}): ${error.message}`, 'SLSGUARD_RAILS');
+  }
+
+  initialize() {
+    const command = ((this.serverless.processedInput || {}).commands || [])[0];
+    try {
+      endpoints.guard({ command, env: process.env, log: this.say, config: sharedConfig(process.env) });
+    } catch (error) {
+      this.fail('endpoints', error);
+    }
+    const provider = this.serverless.getProvider('aws');
+    const warmup = framework.warmupPlugin(this.serverless);
+    if (warmup && framework.sdkV3Offered(provider)) this.takeOverPrewarm(warmup, provider);
+  }
+
+  // serverless-plugin-warmup's invokeWarmer calls the AWS SDK v2 request API, gone in osls 4: wherever the framework
+  // offers SDK v3 clients (osls 4 and 3.77.1; one code path on both lines) its prewarm (after deploy, and
+  // `osls warmup prewarm`) goes through rails/prewarm.js and the SDK v3 Lambda client instead.
+  takeOverPrewarm(warmup, provider) {
+    const invoke = framework.lambdaInvoker(provider);
+    warmup.invokeWarmer = async (warmerName, warmerConfig) => {
+      const functions = warmerConfig.functions || [];
+      if (!functions.length) return;
+      const warmer = (this.serverless.service.functions || {})[`warmUpPlugin${warmerName[0].toUpperCase()}${warmerName.slice(1)}`];
+      const alias = ((warmer || {}).environment || {}).SERVERLESS_ALIAS;
+      const [summary, ...failures] = prewarm.report(warmerName, functions.length, await prewarm.prewarm({ functions, invoke, alias }));
+      this.say(summary);
+      failures.forEach(this.warn);
+    };
+  }
+
+  checkRequirements() {
+    const service = this.serverless.service;
+    const file = ((service.custom || {}).pythonRequirements || {}).fileName || 'requirements.txt';
+    const requirementsPath = path.join(this.serverless.serviceDir, file);
+    if (!fs.existsSync(requirementsPath)) return;
+    try {
+      const artifacts = framework.pythonArtifacts(this.serverless).map((artifact) => {
+        if (!artifact.exists) throw new Error(`${artifact.file} was not written: nothing to compare with ${file}`);
+        return { file: artifact.file, entries: zipEntries(fs.readFileSync(artifact.path)) };
+      });
+      const runtime = String(service.provider.runtime || '').replace(/^python/, '');
+      const lines = requirementsInZip.check({ requirementsText: fs.readFileSync(requirementsPath, 'utf8'), pythonVersion: runtime, artifacts });
+      lines.forEach(this.say);
+    } catch (error) {
+      this.fail('requirements', error);
+    }
   }
 
   context() {

@@ -27,7 +27,9 @@ test('the plugin declares custom.rails and the function property slsguard with e
     'before:aws:package:finalize:stripNullPropsFromTemplateResources',
     'before:offline:start',
     'before:offline:start:init',
+    'before:package:finalize', // the runtime requirements are in the zip
     'before:package:initialize',
+    'initialize', // the deploy guard on endpoint overrides, the SDK v3 prewarm where the framework has no SDK v2
   ]);
   assert.ok(RAILS.every((r) => typeof r.rail.apply === 'function' && r.gives));
 });
