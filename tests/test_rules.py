@@ -39,7 +39,11 @@ def test_defaults_pass_every_rule():
         ({"api": "none", "waf": "rate-limit"}, ("waf", "api"), "no API to protect"),
         ({"api": "none", "waf": "none", "auth": "cognito"}, ("auth", "api"), "no route to protect"),
         ({"api": "http", "auth": "api-key"}, ("auth", "api"), "HTTP APIs have no API keys"),
-        ({"api": "rest", "auth": "jwt", "jwt_issuer": "https://id.example.com/", "jwt_audience": "api"}, ("auth", "api"), "no JWT authorizer"),
+        (
+            {"api": "rest", "auth": "jwt", "jwt_issuer": "https://id.example.com/", "jwt_audience": "api"},
+            ("auth", "api"),
+            "no JWT authorizer",
+        ),
         ({"api": "http", "auth": "jwt"}, ("jwt_issuer", "jwt_audience"), "auth=jwt needs"),
         ({"api": "http", "auth": "jwt", "jwt_issuer": "http://id.example.com/", "jwt_audience": "api"}, ("jwt_issuer",), "plain http"),
         ({"api": "http", "auth": "jwt", "jwt_issuer": "https://id.example.com/ x", "jwt_audience": "api"}, ("jwt_issuer",), "https URL"),
