@@ -59,7 +59,9 @@ def _grow(project: Path, answers: dict[str, Any]) -> None:
         ("health", "/health", f'    slsguard:\n      public: "{PUBLIC_REASON}"\n'),
         ("orders", "/orders", "    slsguard:\n      scopes: [orders/read]\n" if scoped else ""),
     ):
-        blocks += f"  {name}:\n    handler: {pkg}/api.handler\n    timeout: 6\n    reservedConcurrency: 1\n{extra}    events:\n{event(path)}"
+        blocks += (
+            f"  {name}:\n    handler: {pkg}/api.handler\n    timeout: 6\n    reservedConcurrency: 1\n{extra}    events:\n{event(path)}"
+        )
     config = project / "serverless.yml"
     config.write_text(config.read_text().replace("\nplugins:\n", "\n" + blocks + "\nplugins:\n", 1))
     assert cli.main(["add", "pages", "--trigger", "http", "--path", "/pages", "--project", str(project)]) == 0

@@ -28,6 +28,8 @@ import time
 from . import apigw
 from .apigw import CORRELATION_HEADER, CORRELATION_ID_RE, HttpError, Request, Response, error_response, json_response
 from .budget import Budget, DeadlineExceeded, NoTimeLeft, TimeBudgetError, arm, current_budget, disarm, time_budget
+from .identity import Caller, requires
+from .identity import check as check_scopes
 from .jsonlog import JsonLogger, cold_start_metric
 from .messages import message_correlation_id, message_id_of, process_one
 from .routing import Router, RouteTableError
@@ -42,6 +44,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Budget",
+    "Caller",
     "DeadlineExceeded",
     "HttpError",
     "NoTimeLeft",
@@ -52,6 +55,7 @@ __all__ = [
     "current_budget",
     "http_handler",
     "logger",
+    "requires",
     "scheduled_handler",
     "sqs_handler",
     "time_budget",
@@ -183,6 +187,9 @@ def http_handler(routes: Mapping[str, Mapping[str, Route]]) -> Callable[[Any, An
                     raise HttpError(405, f"{method[:20]} is not allowed on {path[:200]}; allowed: {allowed}", {"allow": allowed})
                 body = apigw.read_body(event, MAX_BODY_BYTES)
                 request = Request(method, path, parts.headers, apigw.query(event), body, cid, budget, event, params, route)
+                needed = getattr(function, "required_scopes", None)  # @requires(...): 401 or 403 before the route runs
+                if needed is not None:
+                    check_scopes(request.caller, needed)
                 result = function(request, **params) if params else function(request)
                 answer = result if isinstance(result, Response) else Response(body=result)
                 response = json_response(answer.status, answer.body, cid, answer.headers)
