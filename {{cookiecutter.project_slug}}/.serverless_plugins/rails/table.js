@@ -27,6 +27,7 @@ const RAILS = [
   { name: 'budget', stage: 'template', rail: require('./rails/budget'), gives: 'a monthly cost budget notifying the alarm topic (and e-mail)' },
   { name: 'authRecord', stage: 'template', rail: require('./rails/auth').recorder, gives: 'public routes: the reason in their Metadata, for the audit' },
   { name: 'dependsOn', stage: 'final', rail: require('./rails/depends-on'), gives: 'no DependsOn that a Ref or GetAtt already implies (cfn-lint W3005)' },
+  { name: 'authOffline', stage: 'offline', rail: require('./rails/auth').offlineRail, gives: 'npm run offline: every protected route checks tokens of the local issuer as API Gateway would' },
   { name: 'offlineEnv', stage: 'offline', rail: require('./rails/offline-env'), gives: 'npm run offline: the shell (.env) wins over serverless.yml; deploy-time references left out' },
 ];
 

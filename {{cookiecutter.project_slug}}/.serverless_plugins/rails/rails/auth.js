@@ -116,4 +116,18 @@ function record({ functions, config, template }) {
   }
 }
 
-module.exports = { apply, record, forEvent, httpApiAuthorizer, protectedEvents, routesOf, AUTHORIZER, PUBLIC_BY_ANSWER, recorder: { apply: record } };
+// `npm run offline`: the same authorizers on the same events, checked by offline-auth.js against the local issuer
+// (local-issuer.js) instead of Cognito or the OIDC issuer, which a laptop cannot reach or sign for.
+const OFFLINE_PROVIDER = './.serverless_plugins/rails/offline-auth.js';
+
+function offline(ctx) {
+  const auth = ctx.config.auth;
+  if (!auth || auth === 'none' || ['none', 'api-key'].includes(auth.type)) return;
+  apply(ctx);
+  const { issuerOf, audienceOf } = require('../local-issuer');
+  const custom = ctx.service.custom;
+  custom.offline = { ...(custom.offline || {}), customAuthenticationProvider: OFFLINE_PROVIDER };
+  process.env.SLSGUARD_LOCAL_AUTH = JSON.stringify({ type: auth.type, issuer: issuerOf(ctx.service.name), audience: audienceOf(ctx.service.name), root: ctx.service.dir });
+}
+
+module.exports = { apply, record, offline, offlineRail: { apply: offline }, forEvent, httpApiAuthorizer, protectedEvents, routesOf, AUTHORIZER, PUBLIC_BY_ANSWER, recorder: { apply: record } };

@@ -118,3 +118,26 @@ test('record: the public reason lands in the Metadata of the routes and methods 
   auth.record({ functions: records, config: { auth: 'none' }, template });
   assert.equal(template.Resources.HttpApiRouteDefault.Metadata.slsguard.public, auth.PUBLIC_BY_ANSWER);
 });
+
+test('the local issuer: API Gateway JWT checks on tokens signed with the local key (what npm run offline trusts)', () => {
+  const fs = require('fs');
+  const os = require('os');
+  const path = require('path');
+  const issuer = require('../local-issuer');
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'issuer-'));
+  fs.writeFileSync(path.join(root, 'package.json'), JSON.stringify({ name: 'svc' }));
+  const token = (...args) => issuer.cli(args, root);
+  const { publicKey } = issuer.keys(root);
+  const check = (t, scopes) => issuer.verify(t, { publicKey, issuer: issuer.issuerOf('svc'), audience: issuer.audienceOf('svc'), scopes });
+  assert.equal(fs.statSync(path.join(root, issuer.DIR, 'private.pem')).mode & 0o777, 0o600);
+  const good = check(`Bearer ${token('--sub', 'alice', '--scope', 'orders/read')}`, ['orders/read']);
+  assert.equal(good.claims.sub, 'alice');
+  assert.deepEqual(check(token(), ['orders/read']), { status: 403, reason: 'missing scope' });
+  assert.deepEqual(check(token('--expired')), { status: 401, reason: 'expired' });
+  assert.deepEqual(check(token('--audience', 'other')), { status: 401, reason: 'wrong audience' });
+  assert.deepEqual(check(token('--issuer', 'https://elsewhere.example/')), { status: 401, reason: 'wrong issuer' });
+  assert.equal(check(token('--unsigned')).status, 401);
+  assert.deepEqual(check(token('--foreign-key')), { status: 401, reason: 'bad signature' });
+  assert.deepEqual(check(undefined), { status: 401, reason: 'no token' });
+  assert.equal(check('a.b').status, 401);
+});
