@@ -102,7 +102,11 @@ def test_http_api_scopes_from_the_authorizer_list(event, context):
     assert status == 200
 
 
-@pytest.mark.parametrize("authorizer", [None, "text", {"jwt": "x"}, {"jwt": {"claims": ["sub"]}}, {"claims": {}}, {"iam": {"userArn": 7}}])
+MALFORMED = [None, "text", {"jwt": "x"}, {"jwt": {"claims": ["sub"]}}, {"claims": {}}, {"iam": {"userArn": 7}}]
+MALFORMED.append({"iam": {"userArn": "offlineContext_userArn"}})  # serverless-offline's placeholder, not an ARN
+
+
+@pytest.mark.parametrize("authorizer", MALFORMED)
 def test_malformed_authorizer_contexts_mean_no_caller(event, context, authorizer):
     e = http_api(event)
     e["requestContext"]["authorizer"] = authorizer

@@ -61,7 +61,7 @@ def _from_iam(values: Any) -> Caller | None:
     if not isinstance(values, dict):
         return None
     arn = values.get("userArn")
-    if not isinstance(arn, str) or not arn:
+    if not isinstance(arn, str) or not arn.startswith("arn:"):  # serverless-offline writes "offlineContext_userArn"
         return None
     claims = {k: v for k, v in values.items() if isinstance(v, str)}
     return Caller("iam", arn, _EMPTY, _EMPTY, claims)
