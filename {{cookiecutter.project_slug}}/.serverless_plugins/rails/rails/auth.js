@@ -122,8 +122,9 @@ const OFFLINE_PROVIDER = './.serverless_plugins/rails/offline-auth.js';
 
 function offline(ctx) {
   const auth = ctx.config.auth;
-  if (!auth || auth === 'none' || ['none', 'api-key'].includes(auth.type)) return;
-  apply(ctx);
+  if (!auth || auth === 'none' || auth.type === 'none') return;
+  apply(ctx); // api-key: private: true, which serverless-offline checks itself
+  if (auth.type === 'api-key') return;
   const { issuerOf, audienceOf } = require('../local-issuer');
   const custom = ctx.service.custom;
   custom.offline = { ...(custom.offline || {}), customAuthenticationProvider: OFFLINE_PROVIDER };

@@ -141,3 +141,20 @@ test('the local issuer: API Gateway JWT checks on tokens signed with the local k
   assert.deepEqual(check(undefined), { status: 401, reason: 'no token' });
   assert.equal(check('a.b').status, 401);
 });
+
+test('offline: api-key routes get private: true (serverless-offline checks the key); token routes the local provider', () => {
+  const fns = functions('http');
+  delete fns.orders.slsguard;
+  const svc = service(fns);
+  const custom = {};
+  const ctx = { functions: functionRecords({ service: svc, naming, template: compiled(fns) }), config: { auth: { type: 'api-key' } }, service: { functions: fns, custom, name: 'svc', dir: '/tmp' }, provider: svc.provider };
+  auth.offline(ctx);
+  assert.equal(events(fns, 'api')[0].http.private, true);
+  assert.equal(custom.offline, undefined);
+  const { fns: httpFns, ctx: httpCtx } = run('httpApi', COGNITO);
+  Object.assign(httpCtx.service, { custom, name: 'svc', dir: '/tmp' });
+  auth.offline(httpCtx);
+  assert.equal(custom.offline.customAuthenticationProvider, './.serverless_plugins/rails/offline-auth.js');
+  assert.equal(JSON.parse(process.env.SLSGUARD_LOCAL_AUTH).issuer, 'https://local-issuer.invalid/svc');
+  assert.equal(httpFns.api.events[0].httpApi.authorizer.name, auth.AUTHORIZER);
+});
