@@ -68,6 +68,10 @@ def allowed_text(q: Question) -> str:
         low = q.minimum if q.minimum is not None else "-inf"
         high = q.maximum if q.maximum is not None else "any"
         return f"a whole number from {low} to {high}" if q.maximum else f"a whole number >= {low}"
+    if q.name == "jwt_issuer":
+        return "with auth=jwt: the issuer's https URL"
+    if q.name == "jwt_audience":
+        return "with auth=jwt: the audience tokens carry (letters, digits, . _ ~ : / @ + -)"
     if q.name in FREE_TEXT_MAX:
         return f"one line of text, at most {FREE_TEXT_MAX[q.name]} characters, no template syntax ({{{{ {{% {{# ${{)"
     return "text"
