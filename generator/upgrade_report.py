@@ -22,7 +22,7 @@ EXPLAIN = {
 
 
 def _value(value: Any) -> str:
-    return json.dumps(value) if isinstance(value, bool) or value is None else str(value)
+    return json.dumps(value) if isinstance(value, bool) or value is None or value == "" else str(value)
 
 
 def _count(n: int, noun: str) -> str:
