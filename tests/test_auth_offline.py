@@ -52,11 +52,16 @@ def _functions(pkg: str, rest: bool) -> str:
     return blocks
 
 
-@pytest.fixture(scope="module", params=["rest", "http"], ids=["api:rest", "api:http"])
+JWT = {"auth": "jwt", "jwt_issuer": "https://login.example.com/", "jwt_audience": "https://api.example.com"}
+SETS = {"rest:cognito": {"api": "rest"}, "http:cognito": {"api": "http"}, "http:jwt": {"api": "http", **JWT}}
+
+
+@pytest.fixture(scope="module", params=list(SETS))
 def served(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path, Offline]]:
-    api = request.param
-    out = tmp_path_factory.mktemp(f"auth-offline-{api}")
-    project = new({"api": api, "project_name": f"Auth Offline {api}", "reserved_concurrency": 5}, out)
+    given = SETS[request.param]
+    api = given["api"]
+    out = tmp_path_factory.mktemp("auth-offline")
+    project = new({**given, "project_name": f"Auth Offline {request.param.replace(':', ' ')}", "reserved_concurrency": 5}, out)
     pkg = next(p.name for p in project.iterdir() if (p / "guard.py").exists())
     (project / pkg / "whoami.py").write_text(WHOAMI.format(pkg=pkg))
     config = project / "serverless.yml"

@@ -47,6 +47,7 @@ PLAIN: dict[str, str] = {
         "Give each httpApi event an `authorizer:` (a JWT authorizer under `provider.httpApi.authorizers`, or `type: aws_iam`) in "
         "serverless.yml, {exempt} if the route is public on purpose; " + INIT_RAILS + "."
     ),
+    "jwt-issuer-http": "Set the authorizer's `issuerUrl` under `provider.httpApi.authorizers` in serverless.yml to the issuer's https URL.",
     "rest-unauthenticated.key-only": (
         "Give each http event an `authorizer:` (COGNITO_USER_POOLS with the pool's ARN, or aws_iam) besides `private: true` in "
         "serverless.yml, {exempt} if a shared key is all this API needs; " + INIT_RAILS + "."
