@@ -28,8 +28,6 @@ import time
 from . import apigw
 from .apigw import CORRELATION_HEADER, CORRELATION_ID_RE, HttpError, Request, Response, error_response, json_response
 from .budget import Budget, DeadlineExceeded, NoTimeLeft, TimeBudgetError, arm, current_budget, disarm, time_budget
-from .identity import Caller, requires
-from .identity import check as check_scopes
 from .jsonlog import JsonLogger, cold_start_metric
 from .messages import message_correlation_id, message_id_of, process_one
 from .routing import Router, RouteTableError
@@ -44,7 +42,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Budget",
-    "Caller",
     "DeadlineExceeded",
     "HttpError",
     "NoTimeLeft",
@@ -55,11 +52,20 @@ __all__ = [
     "current_budget",
     "http_handler",
     "logger",
-    "requires",
     "scheduled_handler",
     "sqs_handler",
     "time_budget",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """``guard.Caller`` and ``guard.requires`` (identity.py) load on first use: unused, they cost no cold start."""
+    if name in ("Caller", "requires"):
+        from . import identity
+
+        return getattr(identity, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME") or "{{ cookiecutter.project_slug }}"
 METRICS_NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or SERVICE
@@ -189,7 +195,9 @@ def http_handler(routes: Mapping[str, Mapping[str, Route]]) -> Callable[[Any, An
                 request = Request(method, path, parts.headers, apigw.query(event), body, cid, budget, event, params, route)
                 needed = getattr(function, "required_scopes", None)  # @requires(...): 401 or 403 before the route runs
                 if needed is not None:
-                    check_scopes(request.caller, needed)
+                    from .identity import check  # loaded only where a route asks for scopes
+
+                    check(request.caller, needed)
                 result = function(request, **params) if params else function(request)
                 answer = result if isinstance(result, Response) else Response(body=result)
                 response = json_response(answer.status, answer.body, cid, answer.headers)
