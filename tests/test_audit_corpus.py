@@ -41,7 +41,10 @@ EXPECTED = {
         "rest-api-waf": 1,
     },
     "py-cron": {"errors-alarm": 2, "async-failure-destination": 2, "reserved-concurrency": 2, "log-retention": 1, "tracing": 1},
-    "py-http-dynamodb": {"errors-alarm": 5, "reserved-concurrency": 5, "api-throttling": 1, "log-retention": 1, "tracing": 1},
+    "py-http-dynamodb": {
+        **{"errors-alarm": 5, "reserved-concurrency": 5, "api-throttling": 1, "log-retention": 1, "tracing": 1},
+        "http-api-unauthenticated": 1,
+    },
     "py-rest-dynamodb": {
         "errors-alarm": 5,
         "reserved-concurrency": 5,
