@@ -6,14 +6,13 @@ the local issuer the README shows.
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from generator import new
-from tests.support.offline import Offline, offline_env, run_offline
+from tests.support.offline import Offline, run_offline, token
 
 pytestmark = pytest.mark.slow
 
@@ -68,20 +67,6 @@ def served(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     config.write_text(config.read_text().replace("\nplugins:\n", "\n" + _functions(pkg, api == "rest") + "\nplugins:\n", 1))
     with run_offline(project, out / "home") as offline:
         yield api, project, offline
-
-
-def token(project: Path, *args: str) -> str:
-    """A token from the local issuer, as the README gets one (`npm run --silent token -- ...`)."""
-    result = subprocess.run(
-        ["npm", "run", "--silent", "token", "--", *args],
-        cwd=project,
-        env=offline_env(project / ".home"),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stdout.strip()
 
 
 def _get(served: tuple[str, Path, Offline], path: str, bearer: str | None = None):

@@ -15,7 +15,7 @@ import pytest
 from generator import new
 from tests.support.databases import running
 from tests.support.migrations import fresh_database, rows
-from tests.support.offline import offline_env, run_offline
+from tests.support.offline import offline_env, run_offline, token
 
 pytestmark = pytest.mark.slow
 
@@ -34,7 +34,6 @@ def example_lines(project: Path) -> list[str]:
 def test_migrate_then_offline_persists_and_returns_a_row(case: str, tmp_path: Path) -> None:
     engine, api = CASES[case]
     project = new({"database": engine, "database_access": "direct", "api": api, "project_name": f"Local {engine}"}, tmp_path / "out")
-    slug = project.name
     with running(engine) as server:
         database = fresh_database(server)
         # .env as the README says: a copy of .env.example, with this server's port, database and user.
@@ -52,7 +51,10 @@ def test_migrate_then_offline_persists_and_returns_a_row(case: str, tmp_path: Pa
         )
         assert migrated.returncode == 0, migrated.stdout + migrated.stderr
         assert "applied 0001_create_items.sql" in migrated.stdout
-        prefix, key = ("/dev", {"x-api-key": f"{slug}-dev-default"}) if api == "rest" else ("", {})
+        prefix = "/dev" if api == "rest" else ""
+        key = {
+            "authorization": f"Bearer {token(project, '--sub', 'alice')}"
+        }  # the default auth: a local issuer's token, as the README says
         with run_offline(project, tmp_path / "home") as offline:  # .env only: the shell has no DB_* at all
             created = offline.request(
                 "POST", f"{prefix}/items", json.dumps({"name": "from offline"}).encode(), {**key, "content-type": "application/json"}

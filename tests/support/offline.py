@@ -124,3 +124,17 @@ def _wait_ready(process: subprocess.Popen[str], log: list[str], ready: threading
     if ready.is_set():
         return
     raise ToolchainError("npm run offline did not become ready:\n" + "\n".join(log[-40:]))
+
+
+def token(project: Path, *args: str) -> str:
+    """A token from the project's local issuer, as its README gets one (`npm run --silent token -- ...`)."""
+    result = subprocess.run(
+        ["npm", "run", "--silent", "token", "--", *args],
+        cwd=project,
+        env=offline_env(project / ".home"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
