@@ -11,7 +11,7 @@ import pytest
 
 from generator import limits
 from generator.audit import RULES, audit
-from generator.audit.model import ERROR, WARNING
+from generator.audit.model import ERROR, INFO, WARNING
 
 FIXTURES = Path(__file__).parent / "fixtures" / "audit"
 
@@ -64,6 +64,11 @@ CASES = [
     ("function-url-public", "function-url-public", [(ERROR, "ApiLambdaFunctionUrl")]),
     ("rest-unauthenticated", "rest-unauthenticated", [(WARNING, "ApiGatewayMethodGet")]),  # GET and POST, grouped
     ("websocket-throttling", "websocket-throttling", [(ERROR, "WebsocketsApi")]),
+    (
+        "stateful-retention",
+        "stateful-retention",
+        [(WARNING, "DataKey"), (WARNING, "Orders"), (WARNING, "Users"), (WARNING, "WorkQueue"), (INFO, "Scratch")],
+    ),
 ]
 
 

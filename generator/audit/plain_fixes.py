@@ -43,6 +43,10 @@ PLAIN: dict[str, str] = {
         "throttle as a number in serverless.yml (`provider.apiGateway.usagePlan.throttle`, or DefaultRouteSettings under "
         "`resources.extensions`)."
     ),
+    "stateful-retention": (
+        "Add `DeletionPolicy: {policy}` and `UpdateReplacePolicy: {policy}` to {resource} under `resources.Resources` in "
+        "serverless.yml (beside `Type`); " + INIT_RAILS + "."
+    ),
     "database-tls": (
         "Remove the setting from `environment:` in serverless.yml and verify the server: sslmode=verify-full (PostgreSQL) or "
         "a CA with host name verification (MySQL drivers), with the RDS CA bundle (or your CA's) as the root."

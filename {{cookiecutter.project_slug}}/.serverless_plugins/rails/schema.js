@@ -34,6 +34,12 @@ const CUSTOM = {
       required: ['monthlyUsd'],
       additionalProperties: false,
     },
+    // rails/retention.js: {skip: {LogicalId: "reason"}} leaves a stateful resource's deletion to CloudFormation.
+    retention: {
+      type: 'object',
+      properties: { skip: { type: 'object', additionalProperties: reason } },
+      additionalProperties: false,
+    },
     database: {
       type: 'object',
       properties: {

@@ -24,6 +24,7 @@ const RAILS = [
   { name: 'waf', stage: 'template', rail: require('./rails/waf'), gives: 'the REST API: a web ACL with a per-IP rate rule, AWS managed rules and logging' },
   { name: 'migrations', stage: 'template', rail: require('./rails/migrations'), gives: 'Custom::Migrations: the hash of the migrations folder; database functions wait for it' },
   { name: 'budget', stage: 'template', rail: require('./rails/budget'), gives: 'a monthly cost budget notifying the alarm topic (and e-mail)' },
+  { name: 'retention', stage: 'template', rail: require('./rails/retention'), gives: 'stateful resources: DeletionPolicy and UpdateReplacePolicy Retain (Snapshot where supported)' },
   { name: 'dependsOn', stage: 'final', rail: require('./rails/depends-on'), gives: 'no DependsOn that a Ref or GetAtt already implies (cfn-lint W3005)' },
   { name: 'offlineEnv', stage: 'offline', rail: require('./rails/offline-env'), gives: 'npm run offline: the shell (.env) wins over serverless.yml; deploy-time references left out' },
 ];
