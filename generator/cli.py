@@ -150,6 +150,23 @@ def _parser() -> argparse.ArgumentParser:
         metavar="N",
         help="the account's Lambda concurrency limit (default: the project's answer, else 1000)",
     )
+    preview = sub.add_parser(
+        "preview",
+        help="what a deploy would add, change, replace and remove (deployed stacks vs the package)",
+        description="Compare the deployed stacks (root and nested, CloudFormation GetTemplate) with the packaged templates in .serverless/.",
+        epilog="exit codes: 0 nothing stateful lost (or all of it --accept-ed), 1 a stateful resource would be replaced or removed, 2 unusable input.",
+    )
+    preview.add_argument(
+        "build", nargs="?", default=Path(".serverless"), type=Path, metavar="BUILD", help="the package folder (default: .serverless)"
+    )
+    preview.add_argument("--stack", metavar="NAME", help="the deployed root stack (default: <service>-<stage> from the package)")
+    preview.add_argument(
+        "--accept",
+        action="append",
+        default=[],
+        metavar="LOGICAL_ID",
+        help="acknowledge that this stateful resource is replaced or removed (repeatable)",
+    )
     for command in sub.choices.values():  # --debug after the command too: `slsguard audit --debug`
         command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=DEBUG_HELP)
     return parser
@@ -242,6 +259,12 @@ def _audit(args: argparse.Namespace) -> int:
     return run_cli(args)
 
 
+def _preview(args: argparse.Namespace) -> int:
+    from .preview import run_cli
+
+    return run_cli(args)
+
+
 def _cost(args: argparse.Namespace) -> int:
     from .cost import run_cli
 
@@ -269,7 +292,7 @@ def _internal_error(command: str, err: BaseException, debug: bool) -> int:
     return INTERNAL_ERROR
 
 
-COMMANDS = {"new": _new, "upgrade": _upgrade, "init": _init, "add": _add, "audit": _audit, "cost": _cost}
+COMMANDS = {"new": _new, "upgrade": _upgrade, "init": _init, "add": _add, "audit": _audit, "cost": _cost, "preview": _preview}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
