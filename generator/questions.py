@@ -33,6 +33,9 @@ class Question:
     # ("true"/"false" for booleans); "*" applies to any other value and may use {value}.
     costs: dict[str, str] = field(default_factory=dict)
     applies: Callable[[Answers], bool] = lambda answers: True
+    # What `upgrade` gives a project recorded before this question existed, when nobody answers it: today's behaviour
+    # (None: the default, as for any question). The new default is only for new projects, or with --set.
+    upgrade_default: Any = None
 
     @property
     def derived(self) -> bool:
@@ -132,6 +135,25 @@ QUESTIONS: tuple[Question, ...] = (
             "none": "accept cold starts (Python's are usually a few hundred ms)",
         },
         applies=lambda answers: answers.get("api", "rest") != "none",
+    ),
+    Question(
+        "rollout",
+        "How a deploy moves HTTP traffic to new code",
+        "A canary sends 10 % of requests to the new version for 5 minutes and rolls back by itself when the function's errors "
+        "or duration alarm fires; it adds those minutes to every deploy that changes code.",
+        "canary",
+        kind="choice",
+        choices=("canary", "all-at-once"),
+        costs={
+            "canary": "each deploy that changes an HTTP function waits about 6 minutes more (10 % for 5 minutes, then all); published versions kept (last 3)",
+            "all-at-once": "every request goes to new code at once: a bad release reaches all users until someone rolls back",
+        },
+        choice_help={
+            "canary": "CodeDeploy: 10 % for 5 minutes, then 100 %; errors or duration alarm -> automatic rollback",
+            "all-at-once": "the new version takes all traffic as soon as CloudFormation updates the function",
+        },
+        applies=lambda answers: answers.get("api", "rest") != "none",
+        upgrade_default="all-at-once",
     ),
     Question(
         "database",

@@ -84,6 +84,8 @@ def resolve_answers(
     given.update(changes)
     unanswered = [q.name for q in QUESTIONS if q.name not in given]
     asked = _ask_new(given, unanswered, input, output) if interactive and unanswered else set()
+    if not interactive:  # a question new since the recording keeps the project as it was (Question.upgrade_default)
+        given.update({n: BY_NAME[n].upgrade_default for n in unanswered if BY_NAME[n].upgrade_default is not None})
     answers = validate(given)
     changed = [(k, _typed(k, recorded[k]), v) for k, v in answers.items() if k in recorded and _typed(k, recorded[k]) != v]
     new = [(k, v, k in asked) for k, v in answers.items() if k not in recorded]

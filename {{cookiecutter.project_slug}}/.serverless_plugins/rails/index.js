@@ -13,6 +13,7 @@
 //   warmerRole: WarmerRole          logical id of the warmer's role (custom.warmup.<warmer>.role)
 //   waf: {rateLimit: 1000} | none   REST API: a web ACL blocking a client IP above rateLimit requests per 5 minutes
 //   budget: {monthlyUsd: 50}        a monthly AWS Budgets cost budget notifying alarmTopic (and the alarm e-mail)
+//   rollout: {deployment: Canary10Percent5Minutes}   HTTP functions shift traffic through CodeDeploy (rails/rollout.js)
 //   retention: {skip: {Id: reason}} stateful resources are retained (rails/retention.js); skip names one that is not
 //   database:                       only when the service has a database
 //     statements: [...]             IAM statements a `slsguard.database: true` function gets

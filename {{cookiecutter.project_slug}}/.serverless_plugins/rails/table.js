@@ -11,12 +11,14 @@
 
 const RAILS = [
   { name: 'coldStart', stage: 'functions', optOut: true, rail: require('./rails/cold-start'), gives: 'HTTP functions: warmer, provisioned concurrency or SnapStart' },
+  { name: 'rolloutWarmer', stage: 'functions', rail: { apply: require('./rails/rollout').warmAlias }, gives: 'with a rollout and the warmer: pings go to the alias that takes the traffic' },
   { name: 'databaseVpc', stage: 'functions', rail: require('./rails/vpc'), gives: "slsguard.database: true functions: the database's VPC" },
   { name: 'deploymentBucket', stage: 'core', rail: require('./rails/deployment-bucket'), gives: 'the deployment bucket as hardened in both templates' },
   { name: 'unshare', stage: 'template', rail: require('./rails/unshare'), gives: 'each resource its own objects, so split-stacks rewrites only what it moves' },
   { name: 'failureQueue', stage: 'template', rail: require('./rails/failure-queues'), gives: 'asynchronous functions: a failure queue (DeadLetterConfig)' },
   { name: 'roles', stage: 'template', rail: require('./rails/roles'), gives: 'one least-privilege role per function; the warmer may invoke what it pings' },
   { name: 'alarms', stage: 'template', rail: require('./rails/alarms'), gives: 'errors, throttles, duration alarms; dead-letter queue alarms' },
+  { name: 'rollout', stage: 'template', optOut: true, rail: require('./rails/rollout'), gives: 'HTTP functions: traffic shifted by CodeDeploy, rolled back on their errors or duration alarm' },
   { name: 'logQueries', stage: 'template', rail: require('./rails/queries'), gives: 'saved Logs Insights queries over every log group' },
   { name: 'scannerReasons', stage: 'template', rail: require('./rails/scanner'), gives: 'checkov skips with the reason that holds for each function' },
   { name: 'warmerLimits', stage: 'template', rail: require('./rails/warmer-limits'), gives: 'reserved concurrency for the warmer' },
