@@ -98,10 +98,10 @@ def test_no_to_the_recommended_settings_walks_every_remaining_question(tmp_path)
     assert answers == complete({})
 
 
-def test_api_none_skips_cold_start_throttling_and_waf(tmp_path):
+def test_api_none_skips_cold_start_rollout_throttling_and_waf(tmp_path):
     rest_keys = ENTER * 4 + DOWN + DOWN + ENTER  # package, description, region, architecture; api=none
     answers, lines = drive(tmp_path, ENTER * 5 + NO + rest_keys + ENTER * 9 + ENTER)
-    skipped = {"cold_start", "throttle_rate", "throttle_burst", "waf", "waf_rate_limit"}
+    skipped = {"cold_start", "rollout", "throttle_rate", "throttle_burst", "waf", "waf_rate_limit"}
     assert asked(lines) == CORE_DEFAULT + [n for n in REST if n not in skipped]
     assert (answers["api"], answers["waf"]) == ("none", "none")
     assert validate(answers) == answers
@@ -120,6 +120,7 @@ def test_a_custom_walk_through_sets_every_kind_of_answer(tmp_path):
         + DOWN + ENTER  # x86_64
         + DOWN + ENTER  # http
         + DOWN + ENTER  # provisioned
+        + ENTER  # rollout=canary
         + typed("30") + typed("512") + typed("2000") + typed("25") + typed("5") + typed("10")
         + typed("200")  # monthly_budget; waf is never asked for an HTTP API
         + NO  # tracing
@@ -161,7 +162,7 @@ def test_a_custom_walk_through_sets_every_kind_of_answer(tmp_path):
 
 
 def test_waf_is_asked_for_a_rest_api_and_its_rate_only_with_rate_limit(tmp_path):
-    keys = ENTER * 5 + NO + ENTER * 4 + ENTER + ENTER + ENTER * 6 + DOWN + ENTER + ENTER * 5 + ENTER  # api=rest, waf=none
+    keys = ENTER * 5 + NO + ENTER * 4 + ENTER + ENTER + ENTER * 7 + DOWN + ENTER + ENTER * 5 + ENTER  # api=rest, waf=none
     answers, lines = drive(tmp_path, keys)
     assert (answers["api"], answers["waf"]) == ("rest", "none")
     assert "waf" in asked(lines) and "waf_rate_limit" not in asked(lines)
@@ -171,7 +172,7 @@ def test_waf_is_asked_for_a_rest_api_and_its_rate_only_with_rate_limit(tmp_path)
 
 
 def test_waf_is_never_asked_for_an_http_api(tmp_path):
-    keys = ENTER * 5 + NO + ENTER * 4 + DOWN + ENTER + ENTER + ENTER * 6 + ENTER * 5 + ENTER  # api=http
+    keys = ENTER * 5 + NO + ENTER * 4 + DOWN + ENTER + ENTER + ENTER * 7 + ENTER * 5 + ENTER  # api=http
     answers, lines = drive(tmp_path, keys)
     assert (answers["api"], answers["waf"]) == ("http", "none")
     assert not {"waf", "waf_rate_limit"} & set(asked(lines))
@@ -180,7 +181,7 @@ def test_waf_is_never_asked_for_an_http_api(tmp_path):
 
 
 def test_a_given_waf_rate_limit_leaves_rest_as_the_only_api(tmp_path):
-    answers, lines = drive(tmp_path, ENTER * 5 + NO + ENTER * 4 + ENTER + ENTER * 6 + ENTER * 6 + ENTER, {"waf": "rate-limit"})
+    answers, lines = drive(tmp_path, ENTER * 5 + NO + ENTER * 4 + ENTER + ENTER * 7 + ENTER * 6 + ENTER, {"waf": "rate-limit"})
     assert (answers["api"], answers["waf"]) == ("rest", "rate-limit")
     assert "api" not in asked(lines) and "waf" not in asked(lines) and "waf_rate_limit" in asked(lines)
     (line,) = announced(lines)
@@ -203,7 +204,7 @@ def test_every_answer_given_asks_only_for_the_final_confirmation(tmp_path):
 
 
 def test_invalid_numbers_are_refused_at_the_prompt_and_asked_again(tmp_path):
-    rest = ENTER * 6  # package .. cold_start
+    rest = ENTER * 7  # package .. cold_start, rollout
     keys = ENTER * 5 + NO + rest + typed("abc") + typed("0") + typed("30") + typed("29") + ENTER * 12 + ENTER
     answers, lines = drive(tmp_path, keys)
     assert answers["function_timeout"] == 29
@@ -228,21 +229,21 @@ def test_a_combination_is_judged_only_once_both_keys_are_decided(tmp_path):
 
 
 def test_reservations_are_checked_against_the_account_limit_typed_before(tmp_path):
-    keys = ENTER * 5 + NO + ENTER * 6 + ENTER * 2 + typed("200") + typed("50") + typed("40") + ENTER * 9 + ENTER
+    keys = ENTER * 5 + NO + ENTER * 7 + ENTER * 2 + typed("200") + typed("50") + typed("40") + ENTER * 9 + ENTER
     answers, _ = drive(tmp_path, keys)
     assert (answers["account_concurrency"], answers["reserved_concurrency"]) == (200, 40)
     assert rules.reserved_total(answers) <= 200 - 100
 
 
 def test_log_retention_accepts_only_cloudwatch_values(tmp_path):
-    keys = ENTER * 5 + NO + ENTER * 16 + typed("10") + typed("90") + ENTER * 2 + ENTER
+    keys = ENTER * 5 + NO + ENTER * 17 + typed("10") + typed("90") + ENTER * 2 + ENTER
     answers, _ = drive(tmp_path, keys)
     assert answers["log_retention_days"] == 90
 
 
 def test_a_choice_the_rules_refuse_is_disabled_and_the_pointer_starts_on_an_allowed_one(tmp_path):
     # the recommended settings cannot hold (rest + 30 s), so the rest is walked without the offer
-    keys = ENTER * 5 + ENTER * 4 + ENTER + ENTER * 11 + ENTER  # api: the pointer starts on http
+    keys = ENTER * 5 + ENTER * 4 + ENTER + ENTER * 12 + ENTER  # api: the pointer starts on http
     answers, lines = drive(tmp_path, keys, {"function_timeout": "30"})
     assert answers["api"] == "http"
     assert "function_timeout" not in asked(lines)
@@ -338,7 +339,7 @@ def test_declining_the_summary_writes_nothing(tmp_path):
 
 
 def test_the_summary_names_what_each_choice_costs_or_risks(tmp_path):
-    keys = ENTER * 3 + DOWN + ENTER + ENTER + ENTER + NO + ENTER * 5 + DOWN + ENTER + ENTER * 13 + ENTER
+    keys = ENTER * 3 + DOWN + ENTER + ENTER + ENTER + NO + ENTER * 5 + DOWN + ENTER + ENTER * 14 + ENTER
     answers, lines = drive(tmp_path, keys)
     assert answers["cold_start"] == "provisioned"
     summary = "\n".join(lines[lines.index(next(x for x in lines if x.startswith("slsguard will create"))) :])
