@@ -69,7 +69,11 @@ def _parser() -> argparse.ArgumentParser:
     upgrade = sub.add_parser("upgrade", help="re-render a project with this slsguard and merge three ways")
     upgrade.add_argument("project_dir", nargs="?", default=".", metavar="PROJECT_DIR")
     upgrade.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="change an answer (repeatable)")
-    upgrade.add_argument("--no-input", action="store_true", help="do not ask questions new in this version; take their defaults")
+    upgrade.add_argument(
+        "--no-input",
+        action="store_true",
+        help="do not ask questions new in this version; take their defaults (or what keeps the project as it was, where a question says)",
+    )
     upgrade.add_argument("--dry-run", action="store_true", help="print what would change; write nothing")
     upgrade.add_argument("--check", action="store_true", help="exit 1 when the project is behind this slsguard or its answers")
     upgrade.add_argument("--allow-dirty", action="store_true", help="upgrade a git project with uncommitted changes")
