@@ -46,6 +46,9 @@ def test_iam_widening_names_the_new_grants_only() -> None:
     assert "IAM widening: Role would allow\n      s3:* on arn:q" in text
     narrower = compare(new, old, "us-east-1")[""]
     assert narrower[0].widening == ()
+    managed = {"Type": "AWS::IAM::Role", "Properties": {"ManagedPolicyArns": ["arn:aws:iam::aws:policy/AdministratorAccess"]}}
+    [added] = compare({"": {"Resources": {}}}, {"": {"Resources": {"Admin": managed}}}, "us-east-1")[""]
+    assert added.widening == (("managed policy", "arn:aws:iam::aws:policy/AdministratorAccess", "null"),)
 
 
 def test_a_nested_stack_is_compared_on_its_own_and_a_new_one_is_all_added() -> None:

@@ -28,8 +28,13 @@ def _statements(resource: Any) -> Iterator[dict[str, Any]]:
 
 
 def grants(resource: Any) -> set[tuple[str, str, str]]:
-    """(action, resource, condition) of every Allow statement, resources and conditions as canonical JSON."""
+    """(action, resource, condition) of every Allow statement, resources and conditions as canonical JSON; a role's
+    or policy's managed policies as ("managed policy", ARN, "null"): what they allow is not in the template."""
     found = set()
+    props = resource.get("Properties") if isinstance(resource, dict) and isinstance(resource.get("Properties"), dict) else {}
+    if isinstance(resource, dict) and resource.get("Type") in ("AWS::IAM::Role", "AWS::IAM::User", "AWS::IAM::Group"):
+        for arn in _list(props.get("ManagedPolicyArns") or []):
+            found.add(("managed policy", arn if isinstance(arn, str) else json.dumps(arn, sort_keys=True), "null"))
     for statement in _statements(resource):
         if statement.get("Effect") != "Allow":
             continue
