@@ -220,6 +220,7 @@ def test_with_the_rails_plugin_the_same_service_is_told_the_rails_setting(name: 
         "async-failure-destination",
         "warmer-permission",
         "api-throttling",
+        "stateful-retention",
     }
     assert all(".serverless_plugins/rails" in fix for (rule, _), fix in with_rails.items() if rule == "errors-alarm")
 

@@ -8,10 +8,11 @@ only records without creating them (and the custom resources it does not wait fo
 Exit 1 when a stack does not reach *_COMPLETE.
 
 By default it starts moto (from requirements-dev.txt) in this process on a free 127.0.0.1 port, with four
-documented shims for moto 5.2 gaps: it does not create AWS::Lambda::Alias nor answer a version's `Fn::GetAtt Version`
-(the canary rollout's `live` alias; the shims create it with moto's Lambda backend, so a Ref to it is its ARN), it cannot resolve `Fn::GetAtt [<NestedStack>, Outputs.<Name>]` (which
-serverless-plugin-split-stacks writes; the shim answers it from the nested stack's outputs), and deleting a
-stack whose exports an update re-registered raises KeyError (the shim lets the second removal pass). Set
+documented shims for moto 5.2 gaps: it does not create AWS::Lambda::Alias nor answer a version's `Fn::GetAtt
+Version` (the canary rollout's `live` alias; the shims create it with moto's Lambda backend, so a Ref to it is
+its ARN), it cannot resolve `Fn::GetAtt [<NestedStack>, Outputs.<Name>]` (which serverless-plugin-split-stacks
+writes; the shim answers it from the nested stack's outputs), and deleting a stack whose exports an update
+re-registered raises KeyError (the shim lets the second removal pass). Set
 AWS_ENDPOINT_URL to use another emulator instead (no shims, and no list of emulated types).
 """
 
