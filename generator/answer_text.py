@@ -25,7 +25,7 @@ import unicodedata
 
 # The most characters each free-text answer may hold (256 four-byte characters still fit CloudFormation's
 # 1,024-byte stack Description).
-FREE_TEXT_MAX = {"project_name": 128, "description": 256}
+FREE_TEXT_MAX = {"project_name": 128, "description": 256, "jwt_issuer": 512, "jwt_audience": 256}
 TEMPLATE_SYNTAX = ("{{", "}}", "{%", "%}", "{#", "#}", "${")
 REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
 SHOWN_MAX = 80  # characters of a value quoted in a message

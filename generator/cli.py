@@ -40,7 +40,7 @@ def _answers_help() -> str:
     lines = ["answers (KEY for --set KEY=VALUE and --answers FILE; the wizard asks the same):"]
     for q in QUESTIONS:
         default = "derived from the answers above" if q.derived else str(q.default).lower() if isinstance(q.default, bool) else q.default
-        lines.append(f"  {q.name:<21} {allowed_text(q)} (default: {default})")
+        lines.append(f"  {q.name:<21} {allowed_text(q)} (default: {default if default != '' else 'empty'})")
     return "\n".join(lines)
 
 

@@ -33,9 +33,10 @@ class Question:
     # ("true"/"false" for booleans); "*" applies to any other value and may use {value}.
     costs: dict[str, str] = field(default_factory=dict)
     applies: Callable[[Answers], bool] = lambda answers: True
-    # What `upgrade` gives a project recorded before this question existed, when nobody answers it: today's behaviour
-    # (None: the default, as for any question). The new default is only for new projects, or with --set.
-    upgrade_default: Any = None
+    # For a recorded answer set that predates this question (``slsguard upgrade``): a Jinja expression over the
+    # recorded answers giving the value that keeps the project's behaviour, and why (None: use ``default``).
+    upgrade_default: str | None = None
+    upgrade_reason: str = ""
 
     @property
     def derived(self) -> bool:
@@ -115,6 +116,46 @@ QUESTIONS: tuple[Question, ...] = (
         },
     ),
     Question(
+        "auth",
+        "Who may call the API",
+        "cognito or jwt (an OIDC issuer) identify each user; iam is for AWS callers; an API key is metering, not authentication.",
+        "{{ 'none' if cookiecutter.api == 'none' else 'cognito' }}",
+        kind="choice",
+        choices=("cognito", "jwt", "iam", "api-key", "none"),
+        costs={
+            "cognito": "Cognito user pool (Lite tier): 10,000 monthly active users free, then about $0.0055 per MAU",
+            "jwt": "no AWS charge for the HTTP API's JWT authorizer; your identity provider's own pricing applies",
+            "iam": "no charge: callers sign requests with AWS credentials (SigV4)",
+            "api-key": "an API key identifies no user and travels in a clear header: metering, not authentication",
+            "none": "every route is public: anyone on the internet can call (and bill) it",
+        },
+        choice_help={
+            "cognito": "the service's own Cognito user pool: no self sign-up, strong passwords, deletion protection",
+            "jwt": "an existing OIDC issuer (Auth0, Okta, Entra ID, another pool): HTTP API only, issuer and audience as stage params",
+            "iam": "AWS SigV4: for service-to-service callers with IAM credentials",
+            "api-key": "REST only: a shared key per usage plan (metering, not authentication; today's default before auth)",
+            "none": "public on purpose: recorded, and the audit reports it as info",
+        },
+        applies=lambda answers: answers.get("api", "rest") != "none",
+        upgrade_default="{{ 'api-key' if cookiecutter.api == 'rest' else 'none' }}",
+        upgrade_reason="kept what this project did before auth existed, so its clients keep working; "
+        "--set auth=cognito (or jwt, iam) adds real authentication",
+    ),
+    Question(
+        "jwt_issuer",
+        "JWT issuer URL (https)",
+        "The OIDC issuer whose tokens the HTTP API accepts (the `iss` claim); a stage param, so each stage can use its own.",
+        "",
+        applies=lambda answers: answers.get("auth") == "jwt",
+    ),
+    Question(
+        "jwt_audience",
+        "JWT audience",
+        "The `aud` (or `client_id`) a token must carry: your API's identifier at the issuer; a stage param.",
+        "",
+        applies=lambda answers: answers.get("auth") == "jwt",
+    ),
+    Question(
         "cold_start",
         "Cold-start strategy",
         "A warmer keeps only N containers warm and cannot help during scale-out; for a latency SLO use provisioned concurrency "
@@ -154,6 +195,8 @@ QUESTIONS: tuple[Question, ...] = (
         },
         applies=lambda answers: answers.get("api", "rest") != "none",
         upgrade_default="all-at-once",
+        upgrade_reason="kept what this project did before rollout existed: new code takes all traffic at once; "
+        "--set rollout=canary shifts HTTP traffic through CodeDeploy",
     ),
     Question(
         "database",

@@ -68,6 +68,10 @@ def allowed_text(q: Question) -> str:
         low = q.minimum if q.minimum is not None else "-inf"
         high = q.maximum if q.maximum is not None else "any"
         return f"a whole number from {low} to {high}" if q.maximum else f"a whole number >= {low}"
+    if q.name == "jwt_issuer":
+        return "with auth=jwt: the issuer's https URL"
+    if q.name == "jwt_audience":
+        return "with auth=jwt: the audience tokens carry (letters, digits, . _ ~ : / @ + -)"
     if q.name in FREE_TEXT_MAX:
         return f"one line of text, at most {FREE_TEXT_MAX[q.name]} characters, no template syntax ({{{{ {{% {{# ${{)"
     return "text"
@@ -172,6 +176,25 @@ def _typed(answers: Mapping[str, Any]) -> tuple[Answers, list[Problem]]:
     return typed, problems
 
 
+# auth=jwt: the issuer is an https URL (API Gateway fetches its keys over TLS; a plain-http issuer lets anyone on
+# the path swap the keys), the audience an identifier; both in characters YAML and CloudFormation take as they are.
+JWT_ISSUER_RE = re.compile(r"https://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~%/-]*)?")
+JWT_AUDIENCE_RE = re.compile(r"[A-Za-z0-9._~:/@+-]+")
+JWT_EXAMPLE = {"jwt_issuer": "https://login.example.com/", "jwt_audience": "https://api.example.com"}
+
+
+def _jwt_problem(name: str, value: str) -> Problem | None:
+    """What is wrong with a non-empty jwt_issuer / jwt_audience, or None."""
+    fix = f"--set {name}={JWT_EXAMPLE[name]}"
+    if name == "jwt_issuer" and value.lower().startswith("http://"):
+        return Problem((name,), f"jwt_issuer={shown(value)} is plain http: tokens and signing keys must come over https.", fix)
+    pattern = JWT_ISSUER_RE if name == "jwt_issuer" else JWT_AUDIENCE_RE
+    if pattern.fullmatch(value):
+        return None
+    allowed = "an https URL (letters, digits, . - _ ~ % /)" if name == "jwt_issuer" else "letters, digits and . _ ~ : / @ + -"
+    return Problem((name,), f"{name}={shown(value)} is not allowed: use {allowed}.", fix)
+
+
 # Answers limited to a character set that needs no escaping anywhere the template writes them: key -> (pattern,
 # what is allowed, the fix).
 PATTERNS = {
@@ -197,11 +220,14 @@ def value_problem(name: str, value: Any) -> Problem | None:
         typed = coerce(name, value)
     except BadValue as err:
         return err.problem
+    if name in JWT_EXAMPLE and typed:
+        return _jwt_problem(name, typed)
     return _pattern_problem(name, typed) if name in PATTERNS else None
 
 
 def _text_problems(a: Answers) -> list[Problem]:
     problems = [p for p in (_pattern_problem(name, a[name]) for name in PATTERNS) if p is not None]
+    problems += [p for p in (_jwt_problem(n, a[n]) for n in JWT_EXAMPLE if a[n]) if p is not None]
     slug = a["project_slug"]
     if not problems and len(slug) > max_slug_length(a):
         problems.append(
@@ -252,6 +278,7 @@ def _combination_problems(a: Answers) -> list[Problem]:
                 "set waf=none (for an HTTP API, put CloudFront with a web ACL in front of it), or api=rest.",
             )
         )
+    problems += _auth_problems(a)
     if a["log_retention_days"] not in limits.LOG_RETENTION_DAYS:
         problems.append(
             Problem(
@@ -276,6 +303,53 @@ def _combination_problems(a: Answers) -> list[Problem]:
             )
         )
     return problems
+
+
+def _auth_problems(a: Answers) -> list[Problem]:
+    """auth against api, and jwt's issuer and audience (one problem at most: the first that applies)."""
+    auth, api = a["auth"], a["api"]
+    if api == "none" and auth != "none":
+        return [
+            Problem(
+                ("auth", "api"),
+                f"auth={auth} needs an API, but api=none: there is no route to protect.",
+                "set auth=none, or api=rest or api=http.",
+            )
+        ]
+    if api == "http" and auth == "api-key":
+        return [
+            Problem(
+                ("auth", "api"),
+                "auth=api-key needs api=rest: AWS HTTP APIs have no API keys (and a key is metering, not authentication).",
+                "set auth=cognito, jwt or iam, or api=rest.",
+            )
+        ]
+    if api == "rest" and auth == "jwt":
+        return [
+            Problem(
+                ("auth", "api"),
+                "auth=jwt needs api=http: REST APIs have no JWT authorizer, and a Lambda token authorizer would add a "
+                "function (its cold start, its bill under a flood, its JWT code) in front of every request.",
+                "set api=http (native JWT authorizer), or auth=cognito (REST's Cognito user pools authorizer).",
+            )
+        ]
+    if auth == "jwt":
+        missing = [n for n in JWT_EXAMPLE if not a[n]]
+        if missing:
+            return [
+                Problem(
+                    tuple(missing),
+                    f"auth=jwt needs {' and '.join(missing)}: the issuer URL and audience tokens must carry.",
+                    " ".join(f"--set {n}={JWT_EXAMPLE[n]}" for n in missing),
+                )
+            ]
+    else:
+        given = [n for n in JWT_EXAMPLE if a[n]]
+        if given:
+            return [
+                Problem(tuple(given), f"{given[0]} is set, but auth={auth}: only auth=jwt reads it.", f"set auth=jwt, or drop {given[0]}.")
+            ]
+    return []
 
 
 def check(answers: Mapping[str, Any]) -> list[Problem]:

@@ -82,14 +82,26 @@ def resolve_answers(
     dropped = [(k, v) for k, v in recorded.items() if k not in BY_NAME]
     given: dict[str, Any] = {k: v for k, v in recorded.items() if k in BY_NAME}
     given.update(changes)
+    kept = _kept_behaviour(given)
     unanswered = [q.name for q in QUESTIONS if q.name not in given]
     asked = _ask_new(given, unanswered, input, output) if interactive and unanswered else set()
-    if not interactive:  # a question new since the recording keeps the project as it was (Question.upgrade_default)
-        given.update({n: BY_NAME[n].upgrade_default for n in unanswered if BY_NAME[n].upgrade_default is not None})
     answers = validate(given)
     changed = [(k, _typed(k, recorded[k]), v) for k, v in answers.items() if k in recorded and _typed(k, recorded[k]) != v]
-    new = [(k, v, k in asked) for k, v in answers.items() if k not in recorded]
+    new = [(k, v, kept.get(k, k in asked)) for k, v in answers.items() if k not in recorded]
     return answers, changed, new, dropped
+
+
+def _kept_behaviour(given: dict[str, Any]) -> dict[str, str]:
+    """Questions newer than the recorded set whose plain default would change what the project does (``auth``:
+    cognito would lock out today's clients) get their ``upgrade_default`` instead; returns name -> why."""
+    from jinja2.sandbox import SandboxedEnvironment  # the expression is ours; the answers it reads are data
+
+    kept = {}
+    for q in QUESTIONS:
+        if q.name not in given and q.upgrade_default is not None:
+            given[q.name] = SandboxedEnvironment().from_string(q.upgrade_default).render(cookiecutter=dict(given))
+            kept[q.name] = q.upgrade_reason
+    return kept
 
 
 def _typed(key: str, value: Any) -> Any:

@@ -21,18 +21,8 @@ EXPLAIN = {
 }
 
 
-def _default_note(name: str, value: object) -> str:
-    """Why an unasked new answer has its value: the default, or the project's behaviour kept (Question.upgrade_default)."""
-    from .questions import BY_NAME
-
-    question = BY_NAME.get(name)
-    if question is not None and question.upgrade_default is not None and value == question.upgrade_default:
-        return f"as before this question existed; new projects get {_value(question.default)}: --set {name}={_value(question.default)}"
-    return "default"
-
-
 def _value(value: Any) -> str:
-    return json.dumps(value) if isinstance(value, bool) or value is None else str(value)
+    return json.dumps(value) if isinstance(value, bool) or value is None or value == "" else str(value)
 
 
 def _count(n: int, noun: str) -> str:
@@ -60,9 +50,14 @@ def _binary_fix(result: Upgrade) -> str:
 
 def _answers_lines(result: Upgrade) -> list[str]:
     lines = [f"  changed  {k}: {_value(old)} -> {_value(new)}" for k, old, new in result.changed]
-    lines += [f"  new      {k}: {_value(v)} ({'your answer' if asked else _default_note(k, v)})" for k, v, asked in result.new]
+    lines += [f"  new      {k}: {_value(v)} ({_why_new(asked)})" for k, v, asked in result.new]
     lines += [f"  dropped  {k}: {_value(v)} (no longer asked by slsguard)" for k, v in result.dropped]
     return ["Answers:", *lines] if lines else []
+
+
+def _why_new(asked: bool | str) -> str:
+    """How a new answer got its value: asked, defaulted, or (a text) kept what the project did before it existed."""
+    return asked if isinstance(asked, str) else "your answer" if asked else "default"
 
 
 def summary(result: Upgrade) -> str:

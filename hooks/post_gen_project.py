@@ -60,6 +60,7 @@ UNUSED = (
         [
             f"{PACKAGE}/api.py",
             "tests/test_api.py",
+            "tests/test_identity.py",
             *(f"tests/events/{api}_{name}.json" for api in ("rest", "http") for name in ("get_items", "post_item", "post_malformed")),
         ],
     ),

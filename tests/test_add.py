@@ -76,7 +76,7 @@ def test_every_trigger_is_added_and_the_project_tests_pass(generate, answers, da
             assert (project / rel).is_file(), rel
     http = cfg["functions"]["pages"]["events"][0]
     if answers["api"] == "rest":  # only the method the written handler serves
-        assert http == {"http": {"path": "/pages", "method": "get", "private": True}}
+        assert http == {"http": {"path": "/pages", "method": "get"}}
     else:
         assert http == {"httpApi": {"path": "/pages", "method": "GET"}}
     assert cfg["functions"]["nightly"]["events"] == [{"schedule": "cron(0 3 * * ? *)"}]
@@ -110,7 +110,7 @@ def test_path_parameters_reach_the_handler_and_only_get_is_wired(generate, capsy
     # THEN serverless.yml wires GET only (what the written handler serves) on the parameter route
     events = {name: config(project)["functions"][name]["events"] for name in ("orders", "files")}
     if api == "rest":
-        assert events["orders"] == [{"http": {"path": "/orders/{id}", "method": "get", "private": True}}]
+        assert events["orders"] == [{"http": {"path": "/orders/{id}", "method": "get"}}]
     else:
         assert events["orders"] == [{"httpApi": {"path": "/orders/{id}", "method": "GET"}}]
     # AND the handler takes the parameter as a keyword argument, its sample event is the route API Gateway matched

@@ -221,6 +221,8 @@ def test_with_the_rails_plugin_the_same_service_is_told_the_rails_setting(name: 
         "warmer-permission",
         "api-throttling",
         "stateful-retention",
+        "http-api-unauthenticated",
+        "rest-unauthenticated",
     }
     assert all(".serverless_plugins/rails" in fix for (rule, _), fix in with_rails.items() if rule == "errors-alarm")
 

@@ -46,6 +46,7 @@ EXPECTED = {
     "py-http-dynamodb": {
         **{"errors-alarm": 5, "reserved-concurrency": 5, "api-throttling": 1, "log-retention": 1, "tracing": 1},
         "stateful-retention": 1,
+        "http-api-unauthenticated": 1,
     },
     "py-rest-dynamodb": {
         "errors-alarm": 5,

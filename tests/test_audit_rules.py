@@ -62,13 +62,18 @@ CASES = [
         [(ERROR, "AuroraRDSCluster"), (ERROR, "DocsCluster"), (ERROR, "MySqlRDSInstance"), (ERROR, "ReportsCluster")],
     ),
     ("function-url-public", "function-url-public", [(ERROR, "ApiLambdaFunctionUrl")]),
-    ("rest-unauthenticated", "rest-unauthenticated", [(WARNING, "ApiGatewayMethodGet")]),  # GET and POST, grouped
+    # GET and POST grouped; PUT (an API key alone: metering, not authentication) grouped apart
+    ("rest-unauthenticated", "rest-unauthenticated", [(WARNING, "ApiGatewayMethodGet"), (WARNING, "ApiGatewayMethodPut")]),
     ("websocket-throttling", "websocket-throttling", [(ERROR, "WebsocketsApi")]),
     (
         "stateful-retention",
         "stateful-retention",
         [(WARNING, "DataKey"), (WARNING, "Orders"), (WARNING, "Users"), (WARNING, "WorkQueue"), (INFO, "Scratch")],
     ),
+    # NONE, absent and one Fn::If branch grouped on the API; the route recorded public is info; WebSocket routes are not HTTP API routes
+    ("http-api-unauthenticated", "http-api-unauthenticated", [(WARNING, "RouteNone"), (INFO, "RoutePublic")]),
+    ("jwt-issuer-http", "jwt-issuer-http", [(WARNING, "Jwt")]),
+    ("cognito-self-signup", "cognito-self-signup", [(WARNING, "DefaultPool"), (WARNING, "MaybePool"), (WARNING, "OpenPool")]),
 ]
 
 
@@ -253,3 +258,19 @@ def test_a_nested_file_given_with_its_root_is_audited_once() -> None:
     folder = FIXTURES / "nested"
     both = audit([folder / "cloudformation-template-update-stack.json", folder / "cloudformation-template-API-nested-stack.json"])
     assert both == audit([folder / "cloudformation-template-update-stack.json"])
+
+
+def test_auth_messages_say_what_is_open_and_what_a_sign_up_flood_costs() -> None:
+    findings = audit([FIXTURES / "http-api-unauthenticated" / "fail.yaml"])
+    [grouped] = [f for f in findings if f.rule == "http-api-unauthenticated" and f.severity == WARNING]
+    assert "GET /a" in grouped.message and "GET /b" in grouped.message and "GET /c (when IsOpen is true)" in grouped.message
+    [public] = [f for f in findings if f.rule == "http-api-unauthenticated" and f.severity == INFO]
+    assert "load balancer health checks carry no token" in public.message
+    pools = {f.logical_id: f.message for f in audit([FIXTURES / "cognito-self-signup" / "fail.yaml"]) if f.rule == "cognito-self-signup"}
+    assert "$495 a month on the Lite tier" in pools["OpenPool"] and "$1,350 a month on the Essentials tier" in pools["DefaultPool"]
+    [key_only] = [
+        f
+        for f in audit([FIXTURES / "rest-unauthenticated" / "fail.yaml"])
+        if f.rule == "rest-unauthenticated" and f.logical_id == "ApiGatewayMethodPut"
+    ]
+    assert "only an API key, which is metering, not authentication" in key_only.message

@@ -106,6 +106,9 @@ def test_sarif_is_valid_and_carries_rules_levels_and_exit_code(project: Path, ca
     assert [k for k, v in levels.items() if v == "warning"] == [
         "tracing",
         "rest-unauthenticated",
+        "http-api-unauthenticated",  # info where a route is recorded public
+        "jwt-issuer-http",
+        "cognito-self-signup",
         "vpc-without-need",
         "nested-unaudited",
         "rest-api-waf",  # info (SARIF note) where the project chose no web ACL: see test_audit_waf

@@ -348,3 +348,11 @@ def test_a_property_behind_an_undecided_condition_prices_as_the_plain_one(tmp_pa
         (i.service, i.logical_id, round(i.usd_per_hour, 9)) for i in plain.items
     ]
     assert wrapped.limited_by_account == plain.limited_by_account
+
+
+def test_a_lambda_authorizer_runs_on_every_request_of_the_flood() -> None:
+    got = lines("lambda-authorizer.yaml")
+    # the authorizer (256 MB, 3 s, no result cache) on all 20 requests/s: 60 copies; not a share of the API like a route
+    assert near(got[("Lambda requests", "Auth")], 20 * H / M * P["lambda_requests"])
+    assert near(got[("Lambda compute", "Auth")], 20 * 3 * 0.25 * H * P["lambda_gb_second_arm64"])
+    assert near(got[("Lambda requests", "Reader")], 20 * H / M * P["lambda_requests"])  # the only route function

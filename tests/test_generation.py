@@ -35,6 +35,10 @@ SUPPORTED = [
     {"framework": "osls3", "cold_start": "provisioned"},
     {"project_name": "Billing API", "aws_region": "eu-west-2", "function_timeout": "29", "memory_size": "512"},
     {"reserved_concurrency": "449", "throttle_rate": "5", "throttle_burst": "10"},
+    {"auth": "api-key"},
+    {"auth": "iam", "api": "http"},
+    {"api": "http", "auth": "jwt", "jwt_issuer": "https://login.example.com/", "jwt_audience": "https://api.example.com"},
+    {"api": "http", "auth": "none"},
 ]
 
 UNSUPPORTED = [
@@ -54,6 +58,11 @@ WAF_WITHOUT_REST = [
     ({"api": "none", "waf": "rate-limit"}, ("waf", "api")),
 ]
 UNSUPPORTED += WAF_WITHOUT_REST
+UNSUPPORTED += [
+    ({"api": "http", "auth": "api-key"}, ("auth", "api")),
+    ({"auth": "jwt", "jwt_issuer": "https://login.example.com/", "jwt_audience": "api"}, ("auth", "api")),
+    ({"api": "http", "auth": "jwt", "jwt_issuer": "http://login.example.com/", "jwt_audience": "api"}, ("jwt_issuer",)),
+]
 PLAIN_REFUSED = UNSUPPORTED[:4] + WAF_WITHOUT_REST
 
 

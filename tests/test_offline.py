@@ -24,7 +24,8 @@ CORRELATION = "test-correlation-42"
 def served(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Offline]]:
     api = request.param
     out = tmp_path_factory.mktemp(f"offline-{api}")
-    project = new({"api": api, "project_name": f"Offline {api}"}, out)
+    # the API key (REST) and public (HTTP API) answers: test_auth_offline.py serves the default, auth=cognito
+    project = new({"api": api, "auth": "api-key" if api == "rest" else "none", "project_name": f"Offline {api}"}, out)
     # functions with path parameters, wired to their own routes as `slsguard add --path` writes them
     add(project, Request("orders", "http", path="/orders/{order_id}"))
     add(project, Request("files", "http", path="/files/{key+}"))

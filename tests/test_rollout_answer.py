@@ -6,7 +6,6 @@ from __future__ import annotations
 from generator.answers import complete
 from generator.questions import BY_NAME
 from generator.upgrade import resolve_answers
-from generator.upgrade_report import _default_note
 
 
 def test_new_projects_roll_out_by_canary() -> None:
@@ -18,7 +17,7 @@ def test_an_older_recording_keeps_all_at_once_and_is_told_how_to_change() -> Non
     recorded = {k: v for k, v in complete({}).items() if k != "rollout"}
     answers, _changed, new, _dropped = resolve_answers(recorded, {})
     assert answers["rollout"] == "all-at-once"
-    assert ("rollout", "all-at-once", False) in new
-    assert _default_note("rollout", "all-at-once") == "as before this question existed; new projects get canary: --set rollout=canary"
+    [(_, value, why)] = [n for n in new if n[0] == "rollout"]
+    assert value == "all-at-once" and "--set rollout=canary" in why
     chosen, *_ = resolve_answers(recorded, {"rollout": "canary"})
     assert chosen["rollout"] == "canary"

@@ -37,6 +37,18 @@ def test_defaults_pass_every_rule():
         ({"account_concurrency": 110, "reserved_concurrency": 10}, ("reserved_concurrency", "account_concurrency"), "unreserved"),
         ({"api": "http", "waf": "rate-limit"}, ("waf", "api"), "HTTP APIs"),
         ({"api": "none", "waf": "rate-limit"}, ("waf", "api"), "no API to protect"),
+        ({"api": "none", "waf": "none", "auth": "cognito"}, ("auth", "api"), "no route to protect"),
+        ({"api": "http", "auth": "api-key"}, ("auth", "api"), "HTTP APIs have no API keys"),
+        (
+            {"api": "rest", "auth": "jwt", "jwt_issuer": "https://id.example.com/", "jwt_audience": "api"},
+            ("auth", "api"),
+            "no JWT authorizer",
+        ),
+        ({"api": "http", "auth": "jwt"}, ("jwt_issuer", "jwt_audience"), "auth=jwt needs"),
+        ({"api": "http", "auth": "jwt", "jwt_issuer": "http://id.example.com/", "jwt_audience": "api"}, ("jwt_issuer",), "plain http"),
+        ({"api": "http", "auth": "jwt", "jwt_issuer": "https://id.example.com/ x", "jwt_audience": "api"}, ("jwt_issuer",), "https URL"),
+        ({"api": "http", "auth": "jwt", "jwt_issuer": "https://id.example.com/", "jwt_audience": "a b"}, ("jwt_audience",), "letters"),
+        ({"api": "http", "auth": "cognito", "jwt_issuer": "https://id.example.com/"}, ("jwt_issuer",), "only auth=jwt"),
     ],
     ids=lambda v: "-".join(f"{k}:{x}" for k, x in v.items()) if isinstance(v, dict) else None,
 )
@@ -177,3 +189,24 @@ def test_new_answers_out_of_range_are_refused_in_one_line(key, raw):
         validate({key: raw})
     text = str(err.value)
     assert f"{key}={raw} is not allowed" in text and "Fix:" in text and "\n" not in text
+
+
+@pytest.mark.parametrize(
+    ("api", "auths"),
+    [("rest", {"cognito", "iam", "api-key", "none"}), ("http", {"cognito", "jwt", "iam", "none"}), ("none", {"none"})],
+)
+def test_auth_combinations_the_rules_allow(api, auths):
+    jwt = {"jwt_issuer": "https://id.example.com/", "jwt_audience": "https://api.example.com"}
+    allowed = {auth for auth in BY_NAME["auth"].choices if not rules.check(answers(api=api, auth=auth, **(jwt if auth == "jwt" else {})))}
+    assert allowed == auths
+
+
+def test_auth_defaults_to_cognito_with_an_api_and_none_without():
+    assert answers()["auth"] == "cognito"
+    assert answers(api="http")["auth"] == "cognito"
+    assert answers(api="none", waf="none")["auth"] == "none"
+
+
+def test_a_templated_jwt_issuer_is_refused_as_text():
+    problem = rules.value_problem("jwt_issuer", "https://${env:HOME}/")
+    assert problem is not None and "never a template" in problem.message

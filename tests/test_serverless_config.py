@@ -40,6 +40,12 @@ POWERTOOLS_LAYER = re.compile(
     r"^arn:aws:lambda:\$\{aws:region\}:017000801446:layer:AWSLambdaPowertoolsPythonV3-python3(12|13|14)-(arm64|x86_64):\d+$"
 )
 
+# custom.rails.auth beyond its type, per answer (jwt's issuer and audience are stage params)
+AUTH_SETTINGS = {
+    "cognito": {"userPool": "UserPool", "userPoolClient": "UserPoolClient"},
+    "jwt": {"issuer": "${param:jwtIssuer}", "audience": "${param:jwtAudience}"},
+}
+
 
 @functools.cache
 def environment() -> StrictEnvironment:
@@ -183,9 +189,14 @@ def check_config(a: dict[str, Any], config: dict[str, Any]) -> None:
 
     # [wallet attack] API throttling, deployment bucket
     if a["api"] == "rest":
-        assert provider["apiGateway"]["usagePlan"]["throttle"] == {"rateLimit": a["throttle_rate"], "burstLimit": a["throttle_burst"]}
+        # an API key and its usage plan only with auth=api-key (metering); the rails add `private: true` or the authorizer
+        keyed = a["auth"] == "api-key"
+        usage = provider["apiGateway"].get("usagePlan")
+        assert usage == ({"throttle": {"rateLimit": a["throttle_rate"], "burstLimit": a["throttle_burst"]}} if keyed else None)
         assert custom["restStageThrottling"] == {"rateLimit": a["throttle_rate"], "burstLimit": a["throttle_burst"]}
-        assert all(event["http"]["private"] for event in api["events"])
+        assert not any("private" in event["http"] or "authorizer" in event["http"] for event in api["events"])
+    if a["api"] != "none":
+        assert rails["auth"] == ("none" if a["auth"] == "none" else {"type": a["auth"], **AUTH_SETTINGS.get(a["auth"], {})})
     elif a["api"] == "http":
         stage = extensions["HttpApiStage"]["Properties"]["DefaultRouteSettings"]
         assert (stage["ThrottlingRateLimit"], stage["ThrottlingBurstLimit"]) == (a["throttle_rate"], a["throttle_burst"])

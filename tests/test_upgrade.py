@@ -337,3 +337,26 @@ def test_up_to_date_report(tmp_path: Path, mini: Path) -> None:
     assert result.changes == [] and not result.behind
     assert summary(result) == "Upgrade of my-service: slsguard 0.1.0\nmy-service is up to date: nothing to do."
     assert check_report(result) == "my-service is up to date with slsguard 0.1.0 and its answers."
+
+
+@pytest.mark.parametrize(("api", "kept"), [("rest", "api-key"), ("http", "none")])
+def test_a_project_recorded_before_auth_keeps_its_clients(tmp_path: Path, mini: Path, api: str, kept: str) -> None:
+    # GIVEN answers recorded before the auth question existed
+    root = new({"api": api}, tmp_path, template=mini)
+    path = root / snapshot.ANSWERS_FILE
+    doc = json.loads(path.read_text())
+    for name in ("auth", "jwt_issuer", "jwt_audience"):
+        del doc["answers"][name]
+    path.write_text(json.dumps(doc, indent=2))
+    # WHEN upgrading without input
+    result = upgrade(root, template=mini, allow_dirty=True)
+    # THEN auth keeps today's behaviour (not the new default, cognito) and the summary says why
+    assert snapshot.read(root).answers["auth"] == kept
+    text = summary(result)
+    assert f"  new      auth: {kept} (kept what this project did before auth existed" in text
+    # and an explicit --set still chooses real authentication
+    doc["answers"].pop("auth", None)
+    path.write_text(json.dumps(doc, indent=2))
+    assert snapshot.read(root).answers.get("auth") is None
+    upgrade(root, {"auth": "cognito"}, template=mini, allow_dirty=True)
+    assert snapshot.read(root).answers["auth"] == "cognito"

@@ -42,13 +42,9 @@ def _event(req: Request, api: str, reserved: int) -> list[tuple[int, str]]:
         expr = req.schedule or DEFAULT_SCHEDULE
         return [(0, f"- schedule: {expr if expr.startswith('rate(') else json.dumps(expr)}")]
     if req.trigger == "http" and api == "rest":
-        # Only the methods the written handler serves; every REST method needs the API key (the usage plan's
-        # throttle covers all traffic).
-        return [
-            line
-            for m in HANDLER_METHODS
-            for line in [(0, "- http:"), (1, f"path: {req.route}"), (1, f"method: {m.lower()}"), (1, "private: true")]
-        ]
+        # Only the methods the written handler serves; who may call them (an authorizer, or the API key with
+        # auth=api-key) is the rails' auth rail, the same for every function.
+        return [line for m in HANDLER_METHODS for line in [(0, "- http:"), (1, f"path: {req.route}"), (1, f"method: {m.lower()}")]]
     if req.trigger == "http":
         return [line for m in HANDLER_METHODS for line in [(0, "- httpApi:"), (1, f"path: {req.route}"), (1, f"method: {m}")]]
     queue = queue_ids(req)[0]

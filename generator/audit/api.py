@@ -9,7 +9,8 @@ from .. import limits
 from ..cfn import refs, stages
 from ..cfn.numbers import number
 from ..cfn.values import ABSENT, Unknown, merge, possible, property_values, shallow, why
-from .model import ERROR, WARNING, Context, Finding, Template, fn_label, literal_true, props
+from .api_auth import public_reason
+from .model import ERROR, INFO, WARNING, Context, Finding, Template, fn_label, literal_true, props
 from .rule import Fix, Rule
 
 
@@ -201,10 +202,28 @@ def all_keyed(ctx: Context, api: refs.Ref) -> bool:
 
 
 def rest_unauthenticated(ctx: Context) -> Iterator[Finding]:
-    """Challenge 4: a method with neither an API key nor an authorizer is open to anyone who finds the URL."""
+    """Challenge 4: a method with neither an API key nor an authorizer is open to anyone who finds the URL; one whose
+    only protection is an API key is unauthenticated too (a key is metering: shared, in a clear header, no user).
+    A method recorded public with a reason (``Metadata.slsguard.public``) is info."""
     for api_tpl, api_id, _api in ctx.index.of_type("AWS::ApiGateway::RestApi"):
         for m in methods(ctx, (api_tpl, api_id)):
-            if m.open is None:
+            key_only = m.open is None and m.keyed and not m.authorized
+            if m.open is None and not key_only:
+                continue
+            reason = public_reason(m.tpl.resources.get(m.logical_id)) if m.where == "Properties.AuthorizationType" else None
+            if reason:
+                message = f"REST API {api_id}: method {m.verb} is public on purpose: {reason}."
+                yield REST_UNAUTHENTICATED.finding(INFO, m.tpl, m.logical_id, "Metadata.slsguard.public", message, variant="public")
+                continue
+            if key_only:
+                subject = f"method {m.verb} requires"
+                message = (
+                    f"REST API {api_id}: {subject} only an API key, which is metering, not authentication: one key is shared by "
+                    "every caller, travels in a clear header and identifies no user."
+                )
+                yield REST_UNAUTHENTICATED.finding(
+                    WARNING, m.tpl, m.logical_id, m.where, message, variant="key-only", group=f"api:{api_id}:key", subject=subject
+                )
                 continue
             subject = f"method {m.verb}{m.open} requires"
             message = (
@@ -241,16 +260,27 @@ REST_UNAUTHENTICATED = Rule(
     id="rest-unauthenticated",
     challenge="4 wallet attack",
     severity=WARNING,
-    summary="every REST method (OPTIONS excepted) requires an API key or an authorizer (warning)",
-    help="A method with neither an API key nor an authorizer can be called by anyone who finds its URL; exempt APIs that are public on purpose, with the reason.",
-    checks="every REST method (OPTIONS excepted; `AWS::ApiGateway::Method` or an operation of the API's OpenAPI `Body`, as SAM writes) requires an API key or an authorizer; in every `Fn::If` branch of `AuthorizationType` and `ApiKeyRequired` (the message names the branch where it has neither); one finding per API lists the methods; exempt APIs that are public on purpose",
-    levels="warning",
+    summary="every REST method (OPTIONS excepted) requires an authorizer; an API key alone is not authentication (warning)",
+    help="A method with no authorizer can be called by anyone who finds its URL, or by anyone holding the one shared API key (metering, not authentication); exempt APIs that are public on purpose, with the reason.",
+    checks="every REST method (OPTIONS excepted; `AWS::ApiGateway::Method` or an operation of the API's OpenAPI `Body`, as SAM writes) requires an authorizer; in every `Fn::If` branch of `AuthorizationType` and `ApiKeyRequired` (the message names the branch where it has neither); a method whose only protection is an API key is reported as unauthenticated, with that reason; one finding per API lists the methods; a method whose `Metadata.slsguard.public` holds a reason (written by the rails) is info; exempt APIs that are public on purpose",
+    levels="warning; info when recorded public",
     fixes={
         "": Fix(
             "Give each http event an `authorizer:` or `private: true` (API key) in serverless.yml, {exempt} if the API is public on purpose.",
             "Set `Auth: {{DefaultAuthorizer: ..., ApiKeyRequired: true}}` on the AWS::Serverless::Api (or `Globals: Api:`), {exempt} if public on purpose.",
             "Set AuthorizationType (AWS_IAM, COGNITO_USER_POOLS, CUSTOM) or ApiKeyRequired: true on the method, {exempt} if public on purpose.",
-        )
+        ),
+        "key-only": Fix(
+            "Answer `slsguard upgrade --set auth=cognito` (or iam): the rails give every http event the authorizer (keep the usage plan for "
+            "metering if you like), {exempt} if a shared key is all this API needs.",
+            "Set `Auth: {{DefaultAuthorizer: ...}}` (Cognito or IAM) on the AWS::Serverless::Api besides `ApiKeyRequired`, {exempt} if a shared key is enough.",
+            "Set AuthorizationType (COGNITO_USER_POOLS, AWS_IAM, CUSTOM) on the method besides ApiKeyRequired, {exempt} if a shared key is enough.",
+        ),
+        "public": Fix(
+            "Nothing to do while the reason holds; remove `slsguard.public` from the function to put it behind the authorizer.",
+            "Nothing to do while the reason holds.",
+            "Nothing to do while the reason holds.",
+        ),
     },
     check=rest_unauthenticated,
 )

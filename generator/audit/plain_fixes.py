@@ -47,6 +47,15 @@ PLAIN: dict[str, str] = {
         "Add `DeletionPolicy: {policy}` and `UpdateReplacePolicy: {policy}` to {resource} under `resources.Resources` in "
         "serverless.yml (beside `Type`); " + INIT_RAILS + "."
     ),
+    "http-api-unauthenticated": (
+        "Give each httpApi event an `authorizer:` (a JWT authorizer under `provider.httpApi.authorizers`, or `type: aws_iam`) in "
+        "serverless.yml, {exempt} if the route is public on purpose; " + INIT_RAILS + "."
+    ),
+    "jwt-issuer-http": "Set the authorizer's `issuerUrl` under `provider.httpApi.authorizers` in serverless.yml to the issuer's https URL.",
+    "rest-unauthenticated.key-only": (
+        "Give each http event an `authorizer:` (COGNITO_USER_POOLS with the pool's ARN, or aws_iam) besides `private: true` in "
+        "serverless.yml, {exempt} if a shared key is all this API needs; " + INIT_RAILS + "."
+    ),
     "database-tls": (
         "Remove the setting from `environment:` in serverless.yml and verify the server: sslmode=verify-full (PostgreSQL) or "
         "a CA with host name verification (MySQL drivers), with the RDS CA bundle (or your CA's) as the root."

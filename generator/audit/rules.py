@@ -14,13 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from . import api, api_throttling, exemptions, quotas, retention, waf
+from . import api, api_auth, api_throttling, exemptions, quotas, retention, waf
 from .declared import database, exposure, functions, rails, security
 from .fixes import SHARED
 from .model import Context, Finding
 from .rule import Fix, Rule
 
-FAMILIES = (functions, api, api_throttling, security, database, quotas, exposure, waf, rails, retention)
+FAMILIES = (functions, api, api_auth, api_throttling, security, database, quotas, exposure, waf, rails, retention)
 RULES: tuple[Rule, ...] = tuple(rule for family in FAMILIES for rule in family.RULES)
 BY_ID = {rule.id: rule for rule in RULES}
 KNOWN = frozenset(BY_ID)

@@ -20,7 +20,7 @@ from ..cfn.values import ABSENT, Possible, possible, shallow
 from . import apis
 from . import assumptions as A
 from .largest import largest, pick
-from .model import API, OTHER, QUEUE, SCHEDULE, Api, Function, Service, Trigger, WebAcl, key
+from .model import API, AUTHORIZER, OTHER, QUEUE, SCHEDULE, Api, Function, Service, Trigger, WebAcl, key
 
 FUNCTION = "AWS::Lambda::Function"
 MAX_POLLERS = 1000  # ScalingConfig.MaximumConcurrency accepts 2..1000 (Lambda EventSourceMapping docs)
@@ -131,12 +131,20 @@ class _Builder:
 
     def link_api(self, api: Api, fn_ref: Ref) -> None:
         fn = self.functions.get(_rid(fn_ref))
-        if fn is None:
+        if fn is None or any(t.kind == AUTHORIZER for t in fn.triggers):  # an authorizer's permission names the API too
             return
         fn_key = key(fn.stack, fn.logical_id)
         if fn_key not in api.functions:
             api.functions.append(fn_key)
         self.add(fn_ref, Trigger(API, key(api.stack, api.logical_id)))
+
+    def authorizers(self) -> None:
+        """Lambda authorizers (REST TOKEN/REQUEST, HTTP API REQUEST): invoked on every request of their API."""
+        for tpl, _lid, res in self.index.of_type("AWS::ApiGateway::Authorizer", "AWS::ApiGatewayV2::Authorizer"):
+            p = props(res)
+            api = self.api_of(p.get("RestApiId" if rtype(res) == "AWS::ApiGateway::Authorizer" else "ApiId"), tpl)
+            for fn_ref in refs.functions(p.get("AuthorizerUri"), tpl) if api is not None else []:
+                self.add(fn_ref, Trigger(AUTHORIZER, key(api.stack, api.logical_id)))
 
     def triggers(self) -> None:
         """Each function's triggers from the shared walk of what invokes it: APIs first, then queues, schedules, permissions."""
@@ -242,6 +250,7 @@ class _Builder:
 def build(index: Index, account_concurrency: int) -> Service:
     """The service the templates describe."""
     b = _Builder(index, account_concurrency)
+    b.authorizers()
     b.triggers()
     b.provisioned()
     acls = b.web_acls()

@@ -14,6 +14,7 @@ from .. import limits
 API = "api"
 QUEUE = "queue"
 SCHEDULE = "schedule"
+AUTHORIZER = "authorizer"  # a Lambda authorizer of an API: invoked on every request it does not have cached
 OTHER = "other"  # a trigger whose rate nothing in the templates caps (S3, SNS, another account, ...)
 
 
@@ -122,7 +123,7 @@ def bound(fn: Function, service: Service) -> Bound:
         if t.kind == QUEUE and t.max_concurrency is not None:
             total += t.max_concurrency
             parts.append(f"{t.source} MaximumConcurrency {t.max_concurrency}")
-        elif t.kind == API and t.source in apis and apis[t.source].rate_per_s is not None:
+        elif t.kind in (API, AUTHORIZER) and t.source in apis and apis[t.source].rate_per_s is not None:
             rate = apis[t.source].rate_per_s or 0.0
             total += rate * fn.timeout_s
             parts.append(f"{t.source} throttle {rate:g}/s x timeout {fn.timeout_s} s")
@@ -130,7 +131,13 @@ def bound(fn: Function, service: Service) -> Bound:
             total += t.rate_per_s * fn.timeout_s
             parts.append(f"{t.source} schedule {t.rate_per_s:g}/s x timeout {fn.timeout_s} s")
         else:
-            what = "API without a throttle" if t.kind == API else "queue without MaximumConcurrency" if t.kind == QUEUE else t.source
+            what = (
+                "API without a throttle"
+                if t.kind in (API, AUTHORIZER)
+                else "queue without MaximumConcurrency"
+                if t.kind == QUEUE
+                else t.source
+            )
             return Bound(float(pool), f"account unreserved {pool}", f"no reserved concurrency and its trigger ({what}) has no cap")
     if total > pool:
         return Bound(float(pool), f"account unreserved {pool} (below {' + '.join(parts)})")
@@ -138,7 +145,8 @@ def bound(fn: Function, service: Service) -> Bound:
 
 
 def invocations_per_s(fn: Function, service: Service, b: Bound) -> float:
-    """API triggers: the function's share of each API's rate; schedules: their rate; anything else: concurrency / timeout."""
+    """API triggers: the function's share of each API's rate; a Lambda authorizer: all of it; schedules: their rate;
+    anything else: concurrency / timeout."""
     apis = apis_by_key(service)
     rate = 0.0
     paced = not fn.triggers
@@ -146,6 +154,8 @@ def invocations_per_s(fn: Function, service: Service, b: Bound) -> float:
         if t.kind == API and t.source in apis:
             api = apis[t.source]
             rate += api.effective_rate / max(len(api.functions), 1)
+        elif t.kind == AUTHORIZER and t.source in apis:
+            rate += apis[t.source].effective_rate  # every request of the flood, none cached (a flood varies its tokens)
         elif t.kind == SCHEDULE and t.rate_per_s is not None:
             rate += t.rate_per_s
         else:

@@ -15,7 +15,7 @@ from typing import Any
 
 from . import assumptions as A
 from . import formulas as F
-from .model import API, QUEUE, SCHEDULE, Function, Service, apis_by_key, key
+from .model import API, AUTHORIZER, QUEUE, SCHEDULE, Function, Service, apis_by_key, key
 from .prices import Prices
 
 REQUESTS_PER_S = 1.0  # per API, shared by the functions behind it
@@ -51,6 +51,8 @@ def _rate(fn: Function, service: Service) -> float:
     for t in fn.triggers:
         if t.kind == API and t.source in apis:
             rate += REQUESTS_PER_S / max(len(apis[t.source].functions), 1)
+        elif t.kind == AUTHORIZER and t.source in apis:
+            rate += REQUESTS_PER_S
         elif t.kind == QUEUE:
             rate += MESSAGES_PER_S
         elif t.kind == SCHEDULE and t.rate_per_s is not None:

@@ -21,6 +21,7 @@ CORRELATION_HEADER = "x-correlation-id"
 # What a client may send as a correlation ID: short, printable, no spaces (no log or header injection).
 CORRELATION_ID_RE = re.compile(r"[A-Za-z0-9._:@/+=-]{1,128}")  # used with fullmatch: "$" would let a final newline in
 _NO_QUERY: dict[str, str] = {}
+_UNREAD = object()  # Request.caller not read yet
 
 
 class HttpError(Exception):
@@ -76,7 +77,20 @@ class Request:
     Plain classes rather than dataclasses here and below: importing dataclasses costs cold-start time.
     """
 
-    __slots__ = ("_headers", "_raw_headers", "body", "budget", "correlation_id", "event", "method", "path", "path_params", "query", "route")
+    __slots__ = (
+        "_caller",
+        "_headers",
+        "_raw_headers",
+        "body",
+        "budget",
+        "correlation_id",
+        "event",
+        "method",
+        "path",
+        "path_params",
+        "query",
+        "route",
+    )
 
     def __init__(
         self,
@@ -94,6 +108,16 @@ class Request:
         self.method, self.path, self._raw_headers, self._headers, self.query = method, path, headers, None, query
         self.body, self.correlation_id, self.budget, self.event = body, correlation_id, budget, event
         self.path_params, self.route = path_params or {}, route or path
+        self._caller: Any = _UNREAD
+
+    @property
+    def caller(self) -> Any:
+        """The verified caller (identity.Caller: subject, scopes, groups, claims), or None on a public route; read once."""
+        if self._caller is _UNREAD:
+            from .identity import caller_of
+
+            self._caller = caller_of(self.event)
+        return self._caller
 
     @property
     def headers(self) -> dict[str, str]:

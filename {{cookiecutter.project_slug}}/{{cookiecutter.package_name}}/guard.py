@@ -57,6 +57,16 @@ __all__ = [
     "time_budget",
 ]
 
+
+def __getattr__(name: str) -> Any:
+    """``guard.Caller`` and ``guard.requires`` (identity.py) load on first use: unused, they cost no cold start."""
+    if name in ("Caller", "requires"):
+        from . import identity
+
+        return getattr(identity, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME") or "{{ cookiecutter.project_slug }}"
 METRICS_NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or SERVICE
 MAX_BODY_BYTES = int(os.environ.get("MAX_BODY_BYTES") or 256 * 1024)
@@ -183,6 +193,11 @@ def http_handler(routes: Mapping[str, Mapping[str, Route]]) -> Callable[[Any, An
                     raise HttpError(405, f"{method[:20]} is not allowed on {path[:200]}; allowed: {allowed}", {"allow": allowed})
                 body = apigw.read_body(event, MAX_BODY_BYTES)
                 request = Request(method, path, parts.headers, apigw.query(event), body, cid, budget, event, params, route)
+                needed = getattr(function, "required_scopes", None)  # @requires(...): 401 or 403 before the route runs
+                if needed is not None:
+                    from .identity import check  # loaded only where a route asks for scopes
+
+                    check(request.caller, needed)
                 result = function(request, **params) if params else function(request)
                 answer = result if isinstance(result, Response) else Response(body=result)
                 response = json_response(answer.status, answer.body, cid, answer.headers)

@@ -1,7 +1,7 @@
 """Schema migrations: apply ``migrations/<DB_ENGINE>/NNNN_<what>.sql`` in order, each exactly once.
 
-    python -m {{ cookiecutter.package_name }}.migrate [--env-file .env] [--dir migrations] [--status] [--hash]
-    npm run migrate                       # the same, reading DB_* from .env when it exists
+    python -m {{ cookiecutter.package_name }}.migrate [--dir migrations] [--status] [--hash]
+    npm run migrate                       # the same, with DB_* from .env (scripts/local_env.py reads it)
 
 Built on the db module (query/execute/transaction), so one runner works through a direct connection,
 RDS Proxy and the RDS Data API. Each applied file is a row in ``schema_migrations`` (name, checksum,
@@ -234,32 +234,14 @@ def status(path: Path | str | None = None) -> list[tuple[str, str]]:
     return [(m.name, applied.get(m.name, "pending")) for m in migrations]
 
 
-def read_env_file(path: Path) -> None:
-    """KEY=VALUE lines into the environment; variables already set in the environment win."""
-    if not path.is_file():
-        return
-    for raw in path.read_text(encoding="utf-8").splitlines():
-        line = raw.strip()
-        if not line or line.startswith("#") or "=" not in line:
-            continue
-        key, _, value = line.removeprefix("export ").partition("=")
-        value = value.strip()
-        if len(value) > 1 and value[0] == value[-1] and value[0] in "'\"":
-            value = value[1:-1]
-        os.environ.setdefault(key.strip(), value)
-
-
 def main(argv: list[str] | None = None) -> int:
     """CLI: 0 when every migration is applied, 1 when one failed, 2 when the setup is wrong."""
     parser = argparse.ArgumentParser(prog="python -m {{ cookiecutter.package_name }}.migrate", description=__doc__.splitlines()[0])
     parser.add_argument("--dir", help="migrations folder (default: migrations/<DB_ENGINE> next to the package, or MIGRATIONS_DIR)")
-    parser.add_argument("--env-file", type=Path, help="read DB_* variables from this file when it exists (set ones win)")
     parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S, help="seconds for the whole run (default %(default)s)")
     parser.add_argument("--status", action="store_true", help="list each file and when it was applied; change nothing")
     parser.add_argument("--hash", action="store_true", help="print the folder's hash (the deploy-time resource property)")
     args = parser.parse_args(argv)
-    if args.env_file:
-        read_env_file(args.env_file)
     try:
         if args.hash:
             print(folder_hash(folder(args.dir)))

@@ -91,6 +91,8 @@ function functionRecords({ service, naming, template }) {
       database: settings.database === true,
       statements: settings.statements || [],
       skip: settings.skip || {},
+      public: settings.public,
+      scopes: settings.scopes,
       ownRoleNeeds: ownRoleNeeds(fn),
       ownRole: 'role' in fn || Boolean(provider.iam && provider.iam.role && typeof provider.iam.role === 'string'),
       disableLogs: Boolean(fn.disableLogs),

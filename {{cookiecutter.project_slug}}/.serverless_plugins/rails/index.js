@@ -12,6 +12,8 @@
 //   logQueries: true                saved Logs Insights queries over every function's log group
 //   warmerRole: WarmerRole          logical id of the warmer's role (custom.warmup.<warmer>.role)
 //   waf: {rateLimit: 1000} | none   REST API: a web ACL blocking a client IP above rateLimit requests per 5 minutes
+//   auth: {type: cognito, userPool, userPoolClient} | {type: jwt, issuer, audience} | {type: iam | api-key} | none
+//                                   the authorizer every http/httpApi route gets (rails/auth.js)
 //   budget: {monthlyUsd: 50}        a monthly AWS Budgets cost budget notifying alarmTopic (and the alarm e-mail)
 //   rollout: {deployment: Canary10Percent5Minutes}   HTTP functions shift traffic through CodeDeploy (rails/rollout.js)
 //   retention: {skip: {Id: reason}} stateful resources are retained (rails/retention.js); skip names one that is not
@@ -23,6 +25,8 @@
 // Per function (functions.<name>.slsguard):
 //   database: true                  the function uses the database (its statements, and its VPC if any)
 //   skip: { coldStart: "reason" }   opt out of an optional rail, with the reason
+//   public: "reason"                no authorizer on this function's routes; the reason goes into their Metadata
+//   scopes: [orders/read]           OAuth scopes a token must carry on this function's routes (cognito, jwt)
 //
 // Logical ids (<Prefix> = the framework's normalized function name, e.g. SendEmail): <Prefix>IamRole,
 // <Prefix>ErrorsAlarm, <Prefix>ThrottlesAlarm, <Prefix>DurationAlarm, <Prefix>FailureQueue,
@@ -149,6 +153,7 @@ class Rails {
       functions,
       template,
       coreTemplate: provider.coreCloudFormationTemplate,
+      provider,
       config,
       iam: (provider.iam && typeof provider.iam.role === 'object' && provider.iam.role) || {},
       warmed: functions.filter((fn) => !fn.warmer && warmedBy(service.functions[fn.name], 'default', warmDefaults, stage)),

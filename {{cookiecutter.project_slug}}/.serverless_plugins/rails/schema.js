@@ -28,6 +28,29 @@ const CUSTOM = {
         },
       ],
     },
+    // Who may call the API (rails/auth.js): none, or the authorizer every http/httpApi route gets.
+    auth: {
+      anyOf: [
+        { const: 'none' },
+        {
+          type: 'object',
+          properties: {
+            type: { enum: ['cognito', 'jwt', 'iam', 'api-key', 'none'] },
+            userPool: { type: 'string', pattern: '^[A-Za-z0-9]+$' },
+            userPoolClient: { type: 'string', pattern: '^[A-Za-z0-9]+$' },
+            // An issuer over plain http would let anyone on the path swap its signing keys.
+            issuer: { type: 'string', pattern: '^https://\\S+$' },
+            audience: { anyOf: [{ type: 'string', pattern: '\\S' }, { type: 'array', minItems: 1, items: { type: 'string', pattern: '\\S' } }] },
+          },
+          required: ['type'],
+          additionalProperties: false,
+          allOf: [
+            { if: { properties: { type: { const: 'cognito' } } }, then: { required: ['userPool', 'userPoolClient'] } },
+            { if: { properties: { type: { const: 'jwt' } } }, then: { required: ['issuer', 'audience'] } },
+          ],
+        },
+      ],
+    },
     budget: {
       type: 'object',
       properties: { monthlyUsd: { type: 'number', exclusiveMinimum: 0 } },
@@ -80,6 +103,10 @@ const FUNCTION = {
     database: { type: 'boolean' },
     // IAM statements for this function's role only (provider.iam.role.statements go into every role).
     statements: { type: 'array', minItems: 1, items: { type: 'object', required: ['Effect'] } },
+    // This function's routes stay public (no authorizer), with the reason the audit reports.
+    public: reason,
+    // OAuth scopes a token must carry on this function's routes (auth cognito or jwt).
+    scopes: { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'string', pattern: '^\\S+$' } },
     skip: {
       type: 'object',
       properties: Object.fromEntries(OPT_OUTS.map((name) => [name, reason])),
