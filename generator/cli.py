@@ -69,7 +69,11 @@ def _parser() -> argparse.ArgumentParser:
     upgrade = sub.add_parser("upgrade", help="re-render a project with this slsguard and merge three ways")
     upgrade.add_argument("project_dir", nargs="?", default=".", metavar="PROJECT_DIR")
     upgrade.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="change an answer (repeatable)")
-    upgrade.add_argument("--no-input", action="store_true", help="do not ask questions new in this version; take their defaults")
+    upgrade.add_argument(
+        "--no-input",
+        action="store_true",
+        help="do not ask questions new in this version; take their defaults (or what keeps the project as it was, where a question says)",
+    )
     upgrade.add_argument("--dry-run", action="store_true", help="print what would change; write nothing")
     upgrade.add_argument("--check", action="store_true", help="exit 1 when the project is behind this slsguard or its answers")
     upgrade.add_argument("--allow-dirty", action="store_true", help="upgrade a git project with uncommitted changes")
@@ -149,6 +153,23 @@ def _parser() -> argparse.ArgumentParser:
         type=int,
         metavar="N",
         help="the account's Lambda concurrency limit (default: the project's answer, else 1000)",
+    )
+    preview = sub.add_parser(
+        "preview",
+        help="what a deploy would add, change, replace and remove (deployed stacks vs the package)",
+        description="Compare the deployed stacks (root and nested, CloudFormation GetTemplate) with the packaged templates in .serverless/.",
+        epilog="exit codes: 0 nothing stateful lost (or all of it --accept-ed), 1 a stateful resource would be replaced or removed, 2 unusable input.",
+    )
+    preview.add_argument(
+        "build", nargs="?", default=Path(".serverless"), type=Path, metavar="BUILD", help="the package folder (default: .serverless)"
+    )
+    preview.add_argument("--stack", metavar="NAME", help="the deployed root stack (default: <service>-<stage> from the package)")
+    preview.add_argument(
+        "--accept",
+        action="append",
+        default=[],
+        metavar="LOGICAL_ID",
+        help="acknowledge that this stateful resource is replaced or removed (repeatable)",
     )
     for command in sub.choices.values():  # --debug after the command too: `slsguard audit --debug`
         command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=DEBUG_HELP)
@@ -242,6 +263,12 @@ def _audit(args: argparse.Namespace) -> int:
     return run_cli(args)
 
 
+def _preview(args: argparse.Namespace) -> int:
+    from .preview import run_cli
+
+    return run_cli(args)
+
+
 def _cost(args: argparse.Namespace) -> int:
     from .cost import run_cli
 
@@ -269,7 +296,7 @@ def _internal_error(command: str, err: BaseException, debug: bool) -> int:
     return INTERNAL_ERROR
 
 
-COMMANDS = {"new": _new, "upgrade": _upgrade, "init": _init, "add": _add, "audit": _audit, "cost": _cost}
+COMMANDS = {"new": _new, "upgrade": _upgrade, "init": _init, "add": _add, "audit": _audit, "cost": _cost, "preview": _preview}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -178,6 +178,27 @@ QUESTIONS: tuple[Question, ...] = (
         applies=lambda answers: answers.get("api", "rest") != "none",
     ),
     Question(
+        "rollout",
+        "How a deploy moves HTTP traffic to new code",
+        "A canary sends 10 % of requests to the new version for 5 minutes and rolls back by itself when the function's errors "
+        "or duration alarm fires; it adds those minutes to every deploy that changes code.",
+        "canary",
+        kind="choice",
+        choices=("canary", "all-at-once"),
+        costs={
+            "canary": "each deploy that changes an HTTP function waits about 6 minutes more (10 % for 5 minutes, then all); published versions kept (last 3)",
+            "all-at-once": "every request goes to new code at once: a bad release reaches all users until someone rolls back",
+        },
+        choice_help={
+            "canary": "CodeDeploy: 10 % for 5 minutes, then 100 %; errors or duration alarm -> automatic rollback",
+            "all-at-once": "the new version takes all traffic as soon as CloudFormation updates the function",
+        },
+        applies=lambda answers: answers.get("api", "rest") != "none",
+        upgrade_default="all-at-once",
+        upgrade_reason="kept what this project did before rollout existed: new code takes all traffic at once; "
+        "--set rollout=canary shifts HTTP traffic through CodeDeploy",
+    ),
+    Question(
         "database",
         "SQL database",
         "Lambda has nowhere to keep a connection pool: pick how connections are managed next.",

@@ -222,6 +222,7 @@ def test_with_the_rails_plugin_the_same_service_is_told_the_rails_setting(name: 
         "async-failure-destination",
         "warmer-permission",
         "api-throttling",
+        "stateful-retention",
         "http-api-unauthenticated",
         "rest-unauthenticated",
     }

@@ -69,6 +69,8 @@ def test_every_fix_is_written_for_every_source() -> None:
         "reserved": 5,
         "warmer": "default",
         "concurrency": 3,
+        "policy": "Retain",
+        "resource": "WorkQueue",
     }
     for key, entry in FIXES.items():
         texts = [entry.serverless.format(**placeholders), entry.sam.format(**placeholders), entry.cloudformation.format(**placeholders)]

@@ -65,6 +65,11 @@ CASES = [
     # GET and POST grouped; PUT (an API key alone: metering, not authentication) grouped apart
     ("rest-unauthenticated", "rest-unauthenticated", [(WARNING, "ApiGatewayMethodGet"), (WARNING, "ApiGatewayMethodPut")]),
     ("websocket-throttling", "websocket-throttling", [(ERROR, "WebsocketsApi")]),
+    (
+        "stateful-retention",
+        "stateful-retention",
+        [(WARNING, "DataKey"), (WARNING, "Orders"), (WARNING, "Users"), (WARNING, "WorkQueue"), (INFO, "Scratch")],
+    ),
     # NONE, absent and one Fn::If branch grouped on the API; the route recorded public is info; WebSocket routes are not HTTP API routes
     ("http-api-unauthenticated", "http-api-unauthenticated", [(WARNING, "RouteNone"), (INFO, "RoutePublic")]),
     ("jwt-issuer-http", "jwt-issuer-http", [(WARNING, "Jwt")]),

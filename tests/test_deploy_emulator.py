@@ -3,9 +3,10 @@
 A moto server on 127.0.0.1 stands in for every AWS API (osls 4 sends every call through ``AWS_ENDPOINT_URL``),
 with Lambda in its no-Docker mode (``{"lambda": {"use_docker": false}}`` on ``/moto-api/config``: an invoke is
 answered without running code, and the server's request log shows it). ``SLSGUARD_LOCAL_DEPLOY=1`` is the named
-choice the deploy guard asks for. Two documented stand-ins for moto 5.2 gaps:
+choice the deploy guard asks for. Three documented stand-ins for moto 5.2 gaps:
 
 - split-stacks off: moto cannot update a stack that reads a nested stack's outputs (FACTS.md);
+- rollout=all-at-once: moto creates no AWS::Lambda::Alias nor CodeDeploy resources, which the canary needs;
 - the Powertools public layer lives in AWS's account, which moto does not have: the test publishes stand-in
   versions of a layer with the same name (moto looks layers up by name and version).
 
@@ -117,6 +118,9 @@ def _deploy(project: Path, emulator: Emulator, home: Path) -> subprocess.Complet
 
 
 def _project(tmp_path: Path, emulator: Emulator, slug: str, **answers: object) -> Path:
+    # rollout=all-at-once: moto's CloudFormation creates no AWS::Lambda::Alias nor CodeDeploy resources, which the canary
+    # deploys through (tests/test_rollout_packaged.py rehearses it with the rehearsal's shims instead).
+    answers = {"rollout": "all-at-once", **answers}
     project = new({"project_name": slug, "split_stacks": False, **answers}, tmp_path / "out")
     link_node_modules(project)
     _stand_in_layer(emulator, project)

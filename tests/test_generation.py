@@ -30,7 +30,7 @@ SUPPORTED = [
     {"database": "mysql", "database_access": "data-api"},
     {"database": "mysql", "database_access": "rds-proxy", "cold_start": "provisioned"},
     {"database": "postgres", "database_access": "data-api", "vpc": "yes", "api": "none"},
-    {"vpc": "yes", "split_stacks": "false"},
+    {"vpc": "yes", "split_stacks": "false", "rollout": "all-at-once"},
     {"framework": "serverless", "log_retention_days": "30"},
     {"framework": "osls3", "cold_start": "provisioned"},
     {"project_name": "Billing API", "aws_region": "eu-west-2", "function_timeout": "29", "memory_size": "512"},

@@ -34,6 +34,7 @@ ROTATING = {
     "reserved_concurrency": [10, 1],
     "waf_rate_limit": [1000, 10, 2_000_000_000],
     "monthly_budget": [50, 0, 1200],
+    "rollout": ["canary", "all-at-once"],
 }
 POWERTOOLS_LAYER = re.compile(
     r"^arn:aws:lambda:\$\{aws:region\}:017000801446:layer:AWSLambdaPowertoolsPythonV3-python3(12|13|14)-(arm64|x86_64):\d+$"
@@ -124,7 +125,10 @@ def check_config(a: dict[str, Any], config: dict[str, Any]) -> None:
     assert not {"provisionedConcurrency", "snapStart", "warmup"} & {key for fn in functions.values() for key in fn}
     if cold == "provisioned":
         assert rails["provisionedConcurrency"] == rules.PROVISIONED_CONCURRENCY <= a["reserved_concurrency"]
-    versions = cold in ("provisioned", "snapstart")
+    # [observability] the canary rollout shifts HTTP traffic between published versions
+    canary = a["rollout"] == "canary" and a["api"] != "none"
+    assert rails.get("rollout") == ({"deployment": "Canary10Percent5Minutes"} if canary else None)
+    versions = cold in ("provisioned", "snapstart") or canary
     assert provider["versionFunctions"] is versions
     # Pruning: osls 4's own provider.pruneFunctionVersions; serverless-prune-plugin on 3.x and Serverless v4.
     builtin = a["framework"] == "osls"

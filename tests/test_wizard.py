@@ -98,10 +98,10 @@ def test_no_to_the_recommended_settings_walks_every_remaining_question(tmp_path)
     assert answers == complete({})
 
 
-def test_api_none_skips_cold_start_throttling_and_waf(tmp_path):
+def test_api_none_skips_cold_start_rollout_throttling_and_waf(tmp_path):
     rest_keys = ENTER * 4 + DOWN + DOWN + ENTER  # package, description, region, architecture; api=none
     answers, lines = drive(tmp_path, ENTER * 5 + NO + rest_keys + ENTER * 9 + ENTER)
-    skipped = {"auth", "cold_start", "throttle_rate", "throttle_burst", "waf", "waf_rate_limit"}
+    skipped = {"auth", "cold_start", "rollout", "throttle_rate", "throttle_burst", "waf", "waf_rate_limit"}
     assert asked(lines) == CORE_DEFAULT + [n for n in REST if n not in skipped]
     assert (answers["api"], answers["waf"]) == ("none", "none")
     assert validate(answers) == answers
@@ -121,6 +121,7 @@ def test_a_custom_walk_through_sets_every_kind_of_answer(tmp_path):
         + DOWN + ENTER  # http
         + ENTER  # auth=cognito
         + DOWN + ENTER  # provisioned
+        + ENTER  # rollout=canary
         + typed("30") + typed("512") + typed("2000") + typed("25") + typed("5") + typed("10")
         + typed("200")  # monthly_budget; waf is never asked for an HTTP API
         + NO  # tracing
@@ -162,7 +163,7 @@ def test_a_custom_walk_through_sets_every_kind_of_answer(tmp_path):
 
 
 def test_waf_is_asked_for_a_rest_api_and_its_rate_only_with_rate_limit(tmp_path):
-    keys = ENTER * 5 + NO + ENTER * 4 + ENTER + ENTER + ENTER + ENTER * 6 + DOWN + ENTER + ENTER * 5 + ENTER  # api=rest, auth, waf=none
+    keys = ENTER * 5 + NO + ENTER * 4 + ENTER + ENTER + ENTER + ENTER * 7 + DOWN + ENTER + ENTER * 5 + ENTER  # api=rest, auth, waf=none
     answers, lines = drive(tmp_path, keys)
     assert (answers["api"], answers["waf"]) == ("rest", "none")
     assert "waf" in asked(lines) and "waf_rate_limit" not in asked(lines)
@@ -172,7 +173,7 @@ def test_waf_is_asked_for_a_rest_api_and_its_rate_only_with_rate_limit(tmp_path)
 
 
 def test_waf_is_never_asked_for_an_http_api(tmp_path):
-    keys = ENTER * 5 + NO + ENTER * 4 + DOWN + ENTER + ENTER + ENTER + ENTER * 6 + ENTER * 5 + ENTER  # api=http, auth
+    keys = ENTER * 5 + NO + ENTER * 4 + DOWN + ENTER + ENTER + ENTER + ENTER * 7 + ENTER * 5 + ENTER  # api=http, auth
     answers, lines = drive(tmp_path, keys)
     assert (answers["api"], answers["waf"]) == ("http", "none")
     assert not {"waf", "waf_rate_limit"} & set(asked(lines))
@@ -181,7 +182,7 @@ def test_waf_is_never_asked_for_an_http_api(tmp_path):
 
 
 def test_a_given_waf_rate_limit_leaves_rest_as_the_only_api(tmp_path):
-    answers, lines = drive(tmp_path, ENTER * 5 + NO + ENTER * 4 + ENTER + ENTER + ENTER * 6 + ENTER * 6 + ENTER, {"waf": "rate-limit"})
+    answers, lines = drive(tmp_path, ENTER * 5 + NO + ENTER * 4 + ENTER + ENTER + ENTER * 7 + ENTER * 6 + ENTER, {"waf": "rate-limit"})
     assert (answers["api"], answers["waf"]) == ("rest", "rate-limit")
     assert "api" not in asked(lines) and "waf" not in asked(lines) and "waf_rate_limit" in asked(lines)
     (line,) = announced(lines)
@@ -204,7 +205,7 @@ def test_every_answer_given_asks_only_for_the_final_confirmation(tmp_path):
 
 
 def test_invalid_numbers_are_refused_at_the_prompt_and_asked_again(tmp_path):
-    rest = ENTER * 6  # package .. cold_start
+    rest = ENTER * 7  # package .. cold_start, rollout
     keys = ENTER * 5 + NO + rest + typed("abc") + typed("0") + typed("30") + typed("29") + ENTER * 12 + ENTER
     answers, lines = drive(tmp_path, keys)
     assert answers["function_timeout"] == 29
@@ -229,21 +230,21 @@ def test_a_combination_is_judged_only_once_both_keys_are_decided(tmp_path):
 
 
 def test_reservations_are_checked_against_the_account_limit_typed_before(tmp_path):
-    keys = ENTER * 5 + NO + ENTER * 7 + ENTER * 2 + typed("200") + typed("50") + typed("40") + ENTER * 9 + ENTER
+    keys = ENTER * 5 + NO + ENTER * 8 + ENTER * 2 + typed("200") + typed("50") + typed("40") + ENTER * 9 + ENTER
     answers, _ = drive(tmp_path, keys)
     assert (answers["account_concurrency"], answers["reserved_concurrency"]) == (200, 40)
     assert rules.reserved_total(answers) <= 200 - 100
 
 
 def test_log_retention_accepts_only_cloudwatch_values(tmp_path):
-    keys = ENTER * 5 + NO + ENTER * 17 + typed("10") + typed("90") + ENTER * 2 + ENTER
+    keys = ENTER * 5 + NO + ENTER * 18 + typed("10") + typed("90") + ENTER * 2 + ENTER
     answers, _ = drive(tmp_path, keys)
     assert answers["log_retention_days"] == 90
 
 
 def test_a_choice_the_rules_refuse_is_disabled_and_the_pointer_starts_on_an_allowed_one(tmp_path):
     # the recommended settings cannot hold (rest + 30 s), so the rest is walked without the offer
-    keys = ENTER * 5 + ENTER * 4 + ENTER + ENTER * 12 + ENTER  # api: the pointer starts on http
+    keys = ENTER * 5 + ENTER * 4 + ENTER + ENTER * 13 + ENTER  # api: the pointer starts on http
     answers, lines = drive(tmp_path, keys, {"function_timeout": "30"})
     assert answers["api"] == "http"
     assert "function_timeout" not in asked(lines)
@@ -268,7 +269,7 @@ def test_vpc_no_leaves_the_data_api_as_the_only_database_access(tmp_path):
 
 def test_recommended_settings_that_contradict_a_given_answer_are_not_offered(tmp_path):
     # reserved_concurrency=450 fits only a raised account limit: the walk asks for it, and 1000 is refused
-    keys = ENTER * 5 + ENTER * 6 + ENTER * 2 + ENTER + typed("2000") + ENTER * 9 + ENTER
+    keys = ENTER * 5 + ENTER * 7 + ENTER * 2 + ENTER + typed("2000") + ENTER * 9 + ENTER
     answers, lines = drive(tmp_path, keys, {"reserved_concurrency": "450"})
     assert any("do not fit your answers" in line for line in lines)
     assert answers["account_concurrency"] == 2000
@@ -339,7 +340,7 @@ def test_declining_the_summary_writes_nothing(tmp_path):
 
 
 def test_the_summary_names_what_each_choice_costs_or_risks(tmp_path):
-    keys = ENTER * 3 + DOWN + ENTER + ENTER + ENTER + NO + ENTER * 6 + DOWN + ENTER + ENTER * 13 + ENTER
+    keys = ENTER * 3 + DOWN + ENTER + ENTER + ENTER + NO + ENTER * 6 + DOWN + ENTER + ENTER * 14 + ENTER
     answers, lines = drive(tmp_path, keys)
     assert answers["cold_start"] == "provisioned"
     summary = "\n".join(lines[lines.index(next(x for x in lines if x.startswith("slsguard will create"))) :])

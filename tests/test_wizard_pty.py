@@ -116,7 +116,9 @@ def test_a_custom_walk_through_with_a_database(tmp_path):
     for name in ("package_name", "description", "aws_region", "architecture"):
         term.ask(name, ENTER)
     term.ask("api", DOWN + ENTER)  # http
+    term.ask("auth", ENTER)  # the default for an HTTP API
     term.ask("cold_start", DOWN + DOWN + DOWN + ENTER)  # none
+    term.ask("rollout", ENTER)  # canary
     term.ask("function_timeout", CLEAR + "30" + ENTER)
     for name in ("memory_size", "account_concurrency"):
         term.ask(name, ENTER)
@@ -154,7 +156,7 @@ def test_an_invalid_number_is_refused_with_the_set_message_and_asked_again(tmp_p
     for name in ("project_name", "project_slug", "runtime", "database", "vpc"):
         term.ask(name, ENTER)
     term.answer(RECOMMENDED, "n")
-    for name in ("package_name", "description", "aws_region", "architecture", "api", "cold_start"):
+    for name in ("package_name", "description", "aws_region", "architecture", "api", "auth", "cold_start", "rollout"):
         term.ask(name, ENTER)
     term.ask("function_timeout", CLEAR + "abc" + ENTER)
     term.shows(

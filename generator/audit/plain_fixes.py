@@ -43,6 +43,10 @@ PLAIN: dict[str, str] = {
         "throttle as a number in serverless.yml (`provider.apiGateway.usagePlan.throttle`, or DefaultRouteSettings under "
         "`resources.extensions`)."
     ),
+    "stateful-retention": (
+        "Add `DeletionPolicy: {policy}` and `UpdateReplacePolicy: {policy}` to {resource} under `resources.Resources` in "
+        "serverless.yml (beside `Type`); " + INIT_RAILS + "."
+    ),
     "http-api-unauthenticated": (
         "Give each httpApi event an `authorizer:` (a JWT authorizer under `provider.httpApi.authorizers`, or `type: aws_iam`) in "
         "serverless.yml, {exempt} if the route is public on purpose; " + INIT_RAILS + "."

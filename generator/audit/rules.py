@@ -6,7 +6,7 @@ serverless-plugin-split-stacks moved into a nested stack is checked like one in 
 (reserved concurrency, resources per operation) are summed over all of them.
 
 A rule is declared once (``rule.Rule``: id, challenge, severity, texts, fixes per source, check) in its family:
-``api``, ``api_throttling``, ``quotas`` and ``waf`` beside their checks, the others under ``declared/``. The order of ``FAMILIES``
+``api``, ``api_throttling``, ``quotas``, ``retention`` and ``waf`` beside their checks, the others under ``declared/``. The order of ``FAMILIES``
 is the order of the report, ``--help``, SARIF and the rules table of docs/audit.md (written by ``docs.py``).
 """
 
@@ -14,13 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from . import api, api_auth, api_throttling, exemptions, quotas, waf
+from . import api, api_auth, api_throttling, exemptions, quotas, retention, waf
 from .declared import database, exposure, functions, rails, security
 from .fixes import SHARED
 from .model import Context, Finding
 from .rule import Fix, Rule
 
-FAMILIES = (functions, api, api_auth, api_throttling, security, database, quotas, exposure, waf, rails)
+FAMILIES = (functions, api, api_auth, api_throttling, security, database, quotas, exposure, waf, rails, retention)
 RULES: tuple[Rule, ...] = tuple(rule for family in FAMILIES for rule in family.RULES)
 BY_ID = {rule.id: rule for rule in RULES}
 KNOWN = frozenset(BY_ID)

@@ -7,10 +7,12 @@ report every stack's final status (or the failing resource and reason) and which
 only records without creating them (and the custom resources it does not wait for), and delete everything.
 Exit 1 when a stack does not reach *_COMPLETE.
 
-By default it starts moto (from requirements-dev.txt) in this process on a free 127.0.0.1 port, with two
-documented shims for moto 5.2 gaps: it cannot resolve `Fn::GetAtt [<NestedStack>, Outputs.<Name>]` (which
-serverless-plugin-split-stacks writes; the shim answers it from the nested stack's outputs), and deleting a
-stack whose exports an update re-registered raises KeyError (the shim lets the second removal pass). Set
+By default it starts moto (from requirements-dev.txt) in this process on a free 127.0.0.1 port, with four
+documented shims for moto 5.2 gaps: it does not create AWS::Lambda::Alias nor answer a version's `Fn::GetAtt
+Version` (the canary rollout's `live` alias; the shims create it with moto's Lambda backend, so a Ref to it is
+its ARN), it cannot resolve `Fn::GetAtt [<NestedStack>, Outputs.<Name>]` (which serverless-plugin-split-stacks
+writes; the shim answers it from the nested stack's outputs), and deleting a stack whose exports an update
+re-registered raises KeyError (the shim lets the second removal pass). Set
 AWS_ENDPOINT_URL to use another emulator instead (no shims, and no list of emulated types).
 """
 
@@ -83,6 +85,48 @@ def start_moto() -> tuple[str, Any]:
         self.exports = Exports(self.exports)
         original_delete(self, name)
 
+    from moto.awslambda.models import LambdaVersion, lambda_backends
+    from moto.cloudformation import parsing
+    from moto.core.common_models import CloudFormationModel
+
+    class LambdaAliasShim(CloudFormationModel):
+        __module__ = "moto.awslambda.models"  # moto's model registry reads the service from the module name
+
+        def __init__(self, arn: str) -> None:
+            self.arn = arn
+
+        @property
+        def physical_resource_id(self) -> str:
+            return self.arn
+
+        @staticmethod
+        def cloudformation_type() -> str:
+            return "AWS::Lambda::Alias"
+
+        @classmethod
+        def create_from_cloudformation_json(cls, name: str, spec: Any, account_id: str, region_name: str, **kwargs: Any) -> Any:
+            p = spec["Properties"]
+            backend = lambda_backends[account_id][region_name]
+            alias = backend.create_alias(p["Name"], p["FunctionName"], str(p["FunctionVersion"]), p.get("Description", ""), None)
+            return cls(alias.arn)
+
+        @classmethod
+        def update_from_cloudformation_json(cls, original: Any, name: str, spec: Any, account_id: str, region_name: str) -> Any:
+            return original
+
+        @classmethod
+        def delete_from_cloudformation_json(cls, name: str, spec: Any, account_id: str, region_name: str) -> None:
+            return None
+
+    def version_attribute(self: Any, attribute: str) -> Any:
+        if attribute == "Version":
+            return self.version
+        raise UnformattedGetAttTemplateException()
+
+    LambdaVersion.get_cfn_attribute = version_attribute  # Fn::GetAtt [<Version>, Version], the alias's FunctionVersion
+    parsing.get_model_list.cache_clear()
+    parsing.get_model_map.cache_clear()
+    parsing.get_name_type_map.cache_clear()
     Stack.get_cfn_attribute = nested_output  # the shims: see the module docstring
     CloudFormationBackend.delete_stack = delete_stack
     port = free_port()

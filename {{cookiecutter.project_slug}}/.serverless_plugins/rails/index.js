@@ -15,6 +15,8 @@
 //   auth: {type: cognito, userPool, userPoolClient} | {type: jwt, issuer, audience} | {type: iam | api-key} | none
 //                                   the authorizer every http/httpApi route gets (rails/auth.js)
 //   budget: {monthlyUsd: 50}        a monthly AWS Budgets cost budget notifying alarmTopic (and the alarm e-mail)
+//   rollout: {deployment: Canary10Percent5Minutes}   HTTP functions shift traffic through CodeDeploy (rails/rollout.js)
+//   retention: {skip: {Id: reason}} stateful resources are retained (rails/retention.js); skip names one that is not
 //   database:                       only when the service has a database
 //     statements: [...]             IAM statements a `slsguard.database: true` function gets
 //     vpc: {subnetIds, securityGroupIds}   only when reaching the database needs the VPC

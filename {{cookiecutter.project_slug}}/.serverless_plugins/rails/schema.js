@@ -57,6 +57,32 @@ const CUSTOM = {
       required: ['monthlyUsd'],
       additionalProperties: false,
     },
+    // rails/rollout.js: CodeDeploy's predefined Lambda configurations (CodeDeployDefault.Lambda<deployment>).
+    rollout: {
+      type: 'object',
+      properties: {
+        deployment: {
+          enum: [
+            'Canary10Percent5Minutes',
+            'Canary10Percent10Minutes',
+            'Canary10Percent15Minutes',
+            'Canary10Percent30Minutes',
+            'Linear10PercentEvery1Minute',
+            'Linear10PercentEvery2Minutes',
+            'Linear10PercentEvery3Minutes',
+            'Linear10PercentEvery10Minutes',
+          ],
+        },
+      },
+      required: ['deployment'],
+      additionalProperties: false,
+    },
+    // rails/retention.js: {skip: {LogicalId: "reason"}} leaves a stateful resource's deletion to CloudFormation.
+    retention: {
+      type: 'object',
+      properties: { skip: { type: 'object', additionalProperties: reason } },
+      additionalProperties: false,
+    },
     database: {
       type: 'object',
       properties: {

@@ -11,6 +11,7 @@
 
 const RAILS = [
   { name: 'coldStart', stage: 'functions', optOut: true, rail: require('./rails/cold-start'), gives: 'HTTP functions: warmer, provisioned concurrency or SnapStart' },
+  { name: 'rolloutWarmer', stage: 'functions', rail: { apply: require('./rails/rollout').warmAlias }, gives: 'with a rollout and the warmer: pings go to the alias that takes the traffic' },
   { name: 'auth', stage: 'functions', rail: require('./rails/auth'), gives: "HTTP functions: the service's authorizer on every route (public only with slsguard.public: reason)" },
   { name: 'databaseVpc', stage: 'functions', rail: require('./rails/vpc'), gives: "slsguard.database: true functions: the database's VPC" },
   { name: 'deploymentBucket', stage: 'core', rail: require('./rails/deployment-bucket'), gives: 'the deployment bucket as hardened in both templates' },
@@ -25,7 +26,9 @@ const RAILS = [
   { name: 'waf', stage: 'template', rail: require('./rails/waf'), gives: 'the REST API: a web ACL with a per-IP rate rule, AWS managed rules and logging' },
   { name: 'migrations', stage: 'template', rail: require('./rails/migrations'), gives: 'Custom::Migrations: the hash of the migrations folder; database functions wait for it' },
   { name: 'budget', stage: 'template', rail: require('./rails/budget'), gives: 'a monthly cost budget notifying the alarm topic (and e-mail)' },
+  { name: 'retention', stage: 'template', rail: require('./rails/retention'), gives: 'stateful resources: DeletionPolicy and UpdateReplacePolicy Retain (Snapshot where supported)' },
   { name: 'authRecord', stage: 'template', rail: require('./rails/auth').recorder, gives: 'public routes: the reason in their Metadata, for the audit' },
+  { name: 'rollout', stage: 'template', optOut: true, rail: require('./rails/rollout'), gives: 'HTTP functions: traffic shifted by CodeDeploy, rolled back on their errors or duration alarm' },
   { name: 'dependsOn', stage: 'final', rail: require('./rails/depends-on'), gives: 'no DependsOn that a Ref or GetAtt already implies (cfn-lint W3005)' },
   { name: 'authOffline', stage: 'offline', rail: require('./rails/auth').offlineRail, gives: 'npm run offline: every protected route checks tokens of the local issuer as API Gateway would' },
   { name: 'offlineEnv', stage: 'offline', rail: require('./rails/offline-env'), gives: 'npm run offline: the shell (.env) wins over serverless.yml; deploy-time references left out' },
