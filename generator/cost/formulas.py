@@ -18,6 +18,22 @@ S_PER_HOUR = 3600
 MILLION = 1_000_000
 
 
+class Priced:
+    """A priced list of ``items`` (the ceiling, the typical cost): its total per hour and per 30-day month."""
+
+    items: list[Item]
+
+    @property
+    def usd_per_hour(self) -> float:
+        """The sum of every line."""
+        return sum(i.usd_per_hour for i in self.items)
+
+    @property
+    def usd_per_month(self) -> float:
+        """Per hour times the hours of a 30-day month."""
+        return self.usd_per_hour * A.HOURS_PER_MONTH
+
+
 @dataclass(frozen=True)
 class Item:
     """One line of the ceiling: a service's charge for one resource, per hour, with the formula's inputs."""

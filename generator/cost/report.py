@@ -8,7 +8,7 @@ from typing import Any
 
 from ..printable import printable
 from . import assumptions as A
-from .formulas import Item
+from .formulas import Item, Priced
 from .prices import Prices
 from .typical import TRAFFIC, Typical
 
@@ -16,7 +16,7 @@ SCHEMA = "slsguard-cost/1"
 
 
 @dataclass(frozen=True)
-class Ceiling:
+class Ceiling(Priced):
     """The most the service can cost per hour under a flood, line by line, with what it assumed."""
 
     items: list[Item]
@@ -26,16 +26,6 @@ class Ceiling:
     notes: tuple[str, ...] = ()
     typical: Typical | None = None  # the same service at a modest, stated traffic (cost.typical)
     unbounded: tuple[dict[str, str], ...] = ()  # values only the deployer bounds, priced at AWS's maximum
-
-    @property
-    def usd_per_hour(self) -> float:
-        """The sum of every line."""
-        return sum(i.usd_per_hour for i in self.items)
-
-    @property
-    def usd_per_month(self) -> float:
-        """Per hour times the hours of a 30-day month."""
-        return self.usd_per_hour * A.HOURS_PER_MONTH
 
 
 def _basis(item: Item) -> str:

@@ -28,20 +28,10 @@ TRAFFIC = f"{REQUESTS_PER_S:g} request/s per API and {MESSAGES_PER_S:g} message/
 
 
 @dataclass(frozen=True)
-class Typical:
+class Typical(F.Priced):
     """The service's cost per hour at ``TRAFFIC``, line by line."""
 
     items: list[F.Item]
-
-    @property
-    def usd_per_hour(self) -> float:
-        """The sum of every line."""
-        return sum(i.usd_per_hour for i in self.items)
-
-    @property
-    def usd_per_month(self) -> float:
-        """Per hour times the hours of a 30-day month."""
-        return self.usd_per_hour * A.HOURS_PER_MONTH
 
 
 def _rate(fn: Function, service: Service) -> float:
