@@ -165,6 +165,8 @@ class Rehearsal:
         self.region = service["provider"]["region"]
         self.stack_name = f"{service['service']}-{service['provider']['stage']}"
         self.prefix = state["package"]["artifactDirectoryName"]
+        bucket = service["provider"].get("deploymentBucket")
+        self.named_bucket = bucket if isinstance(bucket, str) else None
         session = boto3.session.Session(
             aws_access_key_id=os.environ.get("AWS_ACCESS_KEY_ID", "rehearsal"),
             aws_secret_access_key=os.environ.get("AWS_SECRET_ACCESS_KEY", "rehearsal"),
@@ -192,6 +194,9 @@ class Rehearsal:
                     self.ssm.put_parameter(Name=name, Value=stand_in(kind, name), Type="String", Overwrite=True)
 
     def bucket(self) -> str:
+        if self.named_bucket:  # provider.deploymentBucket.name (deploy/bootstrap.yml's bucket): made here as bootstrap would
+            self.s3.create_bucket(Bucket=self.named_bucket)
+            return self.named_bucket
         for resource in self.cfn.describe_stack_resources(StackName=self.stack_name)["StackResources"]:
             if resource["LogicalResourceId"] == "ServerlessDeploymentBucket":
                 return resource["PhysicalResourceId"]

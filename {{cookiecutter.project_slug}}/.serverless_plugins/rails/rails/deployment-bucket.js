@@ -2,7 +2,9 @@
 
 // [wallet attack] The deployment bucket's extensions (resources.extensions.ServerlessDeploymentBucket: encryption and
 // the reasons for skipped scanner checks) also go into the create-stack template a first deploy creates the bucket
-// with, so both templates describe the same bucket.
+// with, so both templates describe the same bucket. A bucket named in provider.deploymentBucket.name (the one
+// deploy/bootstrap.yml creates, hardened there) is not in the stack: its extension is dropped, or the framework
+// would stop with "Cannot extend".
 
 const BUCKET = 'ServerlessDeploymentBucket';
 
@@ -14,8 +16,13 @@ function extend(resource, extension) {
 
 /** Returns true when the core template changed (the caller writes it again). */
 function apply({ service, template, coreTemplate }) {
-  const extension = ((service.resources || {}).extensions || {})[BUCKET] || {};
-  if (!template.Resources[BUCKET] || !Object.keys(extension).length) return false;
+  const extensions = (service.resources || {}).extensions || {};
+  const extension = extensions[BUCKET] || {};
+  if (!template.Resources[BUCKET]) {
+    delete extensions[BUCKET];
+    return false;
+  }
+  if (!Object.keys(extension).length) return false;
   extend(template.Resources[BUCKET], extension);
   if (!coreTemplate) return false;
   extend(coreTemplate.Resources[BUCKET], extension);

@@ -1,0 +1,289 @@
+"""`npm run deploy-policy`: write the CloudFormation execution role's permissions into deploy/bootstrap.yml from
+what this service deploys, or check them (`-- --check`, as the deploy workflow does after packaging).
+
+The actions are data, not guesses: every resource type of the compiled templates in .serverless/ (the root stack
+and its nested stacks; the framework's own deployment bucket left out, deploys from GitHub use the bootstrap's)
+is looked up in the CloudFormation resource provider schemas cfn-lint ships (cfnlint/data/schemas), and the
+permissions of its create, read, update and delete handlers are what CloudFormation needs to manage it. A custom
+resource (Custom::*) adds lambda:InvokeFunction on the service's functions: CloudFormation invokes its function
+with the execution role. Resources: CloudFormation actions only on this service's stacks, IAM actions only on the
+roles its stacks create (CloudFormation names them after the stack: <service>-<stage>-...), service-linked roles
+where a type needs one, everything else on "*" (CloudFormation names the resources; the type list is the limit).
+
+Exit codes: 0 written (or covered), 1 `--check` found actions the bootstrap lacks (run this without --check and
+deploy deploy/bootstrap.yml again), 2 unusable input (no package, a type without a schema, no markers).
+
+    python3 scripts/deploy_policy.py [--check] [--build .serverless] [--template deploy/bootstrap.yml]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+STAGES = ("dev", "production")  # the stages the deploy workflow deploys (package.json: deploy, deploy:production)
+BEGIN, END = "  # BEGIN deploy-policy", "  # END deploy-policy"
+HANDLERS = ("create", "read", "update", "delete")
+FRAMEWORK_BUCKET = ("ServerlessDeploymentBucket", "ServerlessDeploymentBucketPolicy")
+ACTION = re.compile(r"[a-z0-9-]+:[A-Za-z0-9]+")  # schemas carry a few entries that are no IAM action: left out
+SERVICE_LINKED = ("iam:CreateServiceLinkedRole", "iam:DeleteServiceLinkedRole", "iam:GetServiceLinkedRoleDeletionStatus")
+POLICY_CHARACTERS = 5000  # action text per managed policy; IAM allows 6,144 characters without whitespace
+PARTITION_ARN = "arn:${AWS::Partition}"
+
+
+class PolicyError(Exception):
+    """Input this command cannot use; one line, exit 2."""
+
+
+def read_json(path: Path) -> dict[str, Any]:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise PolicyError(f"{path} is missing: run `npm run package` first.") from None
+    except ValueError as err:
+        raise PolicyError(f"{path} is not JSON ({err}): run `npm run package` again.") from None
+
+
+def service_of(build: Path) -> tuple[str, str]:
+    """(service name, region) of the package."""
+    provider = read_json(build / "serverless-state.json")["service"]
+    return provider["service"], provider["provider"]["region"]
+
+
+def resource_types(build: Path) -> dict[str, list[str]]:
+    """Each resource type of the packaged stacks with the logical ids that have it."""
+    found: dict[str, list[str]] = {}
+    paths = [build / "cloudformation-template-update-stack.json", *sorted(build.glob("cloudformation-template-*-nested-stack.json"))]
+    for path in paths:
+        for logical_id, resource in read_json(path).get("Resources", {}).items():
+            if logical_id not in FRAMEWORK_BUCKET and isinstance(resource, dict):
+                found.setdefault(str(resource.get("Type", "")), []).append(logical_id)
+    return found
+
+
+def schemas(region: str) -> tuple[Any, dict[str, str]]:
+    try:
+        from importlib import resources
+
+        root = resources.files("cfnlint.data.schemas")
+    except ModuleNotFoundError:
+        raise PolicyError("cfn-lint is not installed (its resource schemas are the data): pip install -r requirements-dev.txt") from None
+    for name in (region, "us-east-1"):
+        file = root / "providers" / f"{name}.json"
+        if file.is_file():
+            return root, json.loads(file.read_text(encoding="utf-8"))
+    raise PolicyError("cfn-lint's resource schemas are missing: pip install --force-reinstall cfn-lint")
+
+
+def iam_actions() -> dict[str, dict[str, Any]]:
+    """cfn-lint's table of IAM actions per service (lower case), each with the resource types it can be scoped to."""
+    from importlib import resources
+
+    policies = resources.files("cfnlint.data.AdditionalSpecs") / "Policies.json"
+    return {service: spec.get("Actions", {}) for service, spec in json.loads(policies.read_text(encoding="utf-8")).items()}
+
+
+def known(action: str, table: dict[str, dict[str, Any]]) -> bool:
+    """False for a schema entry IAM does not know (it would grant nothing); a service the table lacks is kept."""
+    service, _, name = action.lower().partition(":")
+    return service not in table or name in table[service]
+
+
+def scoped(action: str, table: dict[str, dict[str, Any]]) -> bool:
+    """True when the action can be limited to resources (IAM's table names a resource type for it)."""
+    service, _, name = action.lower().partition(":")
+    return bool(table.get(service, {}).get(name, {}).get("Resources"))
+
+
+def handler_actions(types: dict[str, list[str]], region: str) -> dict[str, list[str]]:
+    """The IAM actions CloudFormation needs per resource type (its schema's handler permissions)."""
+    root, providers = schemas(region)
+    table = iam_actions()
+    needed, unknown = {}, []
+    for kind in sorted(types):
+        if kind.startswith("Custom::"):
+            needed[kind] = ["lambda:InvokeFunction"]
+            continue
+        digest = providers.get(kind)
+        if not isinstance(digest, str):
+            unknown.append(f"{kind} ({', '.join(types[kind])})")
+            continue
+        handlers = json.loads((root / "resources" / f"{digest}.json").read_text(encoding="utf-8")).get("handlers", {})
+        listed = {a for h in HANDLERS for a in handlers.get(h, {}).get("permissions", []) if isinstance(a, str)}
+        actions = {a for a in listed if ACTION.fullmatch(a) and known(a, table)}
+        needed[kind] = sorted(actions)
+    if unknown:
+        raise PolicyError(f"no resource schema in cfn-lint for {'; '.join(unknown)}: a type CloudFormation does not know, or cfn-lint is too old")
+    return needed
+
+
+def arns(service: str, pattern: str) -> list[str]:
+    """``pattern`` (``<arn>``, ``<stack>``) for each stage's stack."""
+    return [pattern.replace("<arn>", PARTITION_ARN).replace("<stack>", f"{service}-{stage}") for stage in STAGES]
+
+
+def resources_for(service: str, action: str, custom: bool, table: dict[str, dict[str, Any]]) -> tuple[str, list[str] | str]:
+    """(group name, Resource) an action is granted on."""
+    if not scoped(action, table):
+        return "ResourceTypes", "*"
+    if action.startswith("cloudformation:"):
+        stacks = "<arn>:cloudformation:${AWS::Region}:${AWS::AccountId}:stack/<stack>"
+        return "ServiceStacks", arns(service, stacks + "/*") + arns(service, stacks + "-*/*")
+    if action in SERVICE_LINKED:
+        return "ServiceLinkedRoles", "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/aws-service-role/*"
+    if action.startswith("iam:"):
+        return "ServiceRoles", arns(service, "<arn>:iam::${AWS::AccountId}:role/<stack>-*")
+    if action == "lambda:InvokeFunction" and custom:
+        return "ServiceFunctions", arns(service, "<arn>:lambda:${AWS::Region}:${AWS::AccountId}:function:<stack>-*")
+    return "ResourceTypes", "*"
+
+
+def statements(service: str, needed: dict[str, list[str]]) -> list[dict[str, Any]]:
+    """One statement per resource group, its actions chunked so each managed policy stays under IAM's size limit."""
+    custom = any(kind.startswith("Custom::") for kind in needed)
+    table = iam_actions()
+    groups: dict[str, tuple[Any, set[str]]] = {}
+    for action in {a for actions in needed.values() for a in actions}:
+        name, resource = resources_for(service, action, custom, table)
+        groups.setdefault(name, (resource, set()))[1].add(action)
+    found = []
+    for name in sorted(groups):
+        resource, actions = groups[name]
+        chunk: list[str] = []
+        for action in sorted(actions):
+            if sum(len(a) + 3 for a in chunk) + len(action) > POLICY_CHARACTERS:
+                found.append({"Sid": name, "Effect": "Allow", "Action": chunk, "Resource": resource})
+                chunk = []
+            chunk.append(action)
+        found.append({"Sid": name, "Effect": "Allow", "Action": chunk, "Resource": resource})
+    return found
+
+
+def policies(found: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Statements packed into managed policies of at most POLICY_CHARACTERS characters of actions each."""
+    packed: list[list[dict[str, Any]]] = [[]]
+    size = 0
+    for statement in found:
+        length = sum(len(a) + 3 for a in statement["Action"]) + 200
+        if packed[-1] and size + length > POLICY_CHARACTERS:
+            packed.append([])
+            size = 0
+        packed[-1].append(statement)
+        size += length
+    return packed
+
+
+def quoted(text: str) -> str:
+    return json.dumps(text)
+
+
+def block(needed: dict[str, list[str]], found: list[dict[str, Any]]) -> str:
+    """The YAML between the markers: one AWS::IAM::ManagedPolicy per pack, attached to ExecutionRole."""
+    lines = [f"{BEGIN}: written by `npm run deploy-policy` from .serverless/ (do not edit by hand)"]
+    lines.append(f"  # Resource types ({len(needed)}): {', '.join(sorted(needed))}")
+    for number, pack in enumerate(policies(found), start=1):
+        lines += [
+            f"  ExecutionPolicy{number}:",
+            "    Type: AWS::IAM::ManagedPolicy",
+            "    Metadata:",
+            "      checkov:",
+            "        skip:",
+            *(
+                f"          - id: {check}\n            comment: {quoted(reason)}"
+                for check, reason in SKIPS
+            ),
+            "    Properties:",
+            f"      Description: {quoted(f'CloudFormation execution role of the service, part {number}: the resource types its templates use')}",
+            "      Roles:",
+            "        - Ref: ExecutionRole",
+            "      PolicyDocument:",
+            '        Version: "2012-10-17"',
+            "        Statement:",
+        ]
+        for i, statement in enumerate(pack):
+            lines += [f"          - Sid: {statement['Sid']}{number}{i}", "            Effect: Allow", "            Action:"]
+            lines += [f"              - {a}" for a in statement["Action"]]
+            resource = statement["Resource"]
+            if resource == "*":
+                lines.append('            Resource: "*"')
+            elif isinstance(resource, str):
+                lines.append(f"            Resource:\n              Fn::Sub: {quoted(resource)}")
+            else:
+                lines.append("            Resource:")
+                lines += [f"              - Fn::Sub: {quoted(r)}" for r in resource]
+    lines.append(END)
+    return "\n".join(lines)
+
+
+# checkov reads a role's actions on "*" as unconstrained; here "*" is what the service's own resource types need,
+# and only CloudFormation acting for this service's stacks holds the role.
+SKIPS = (
+    ("CKV_AWS_107", "Only what the service's resource types need; the role is assumable by CloudFormation only."),
+    ("CKV_AWS_108", "Only what the service's resource types need; the role is assumable by CloudFormation only."),
+    ("CKV_AWS_109", "IAM actions only on the roles the service's stacks create (and service-linked roles)."),
+    ("CKV_AWS_110", "IAM actions only on the roles the service's stacks create; CloudFormation names resources, so the rest is limited by type."),
+    ("CKV_AWS_111", "CloudFormation creates resources whose names it generates: limited to the service's resource types."),
+)
+
+
+def current_actions(text: str) -> set[str]:
+    """Every action of the ExecutionPolicy resources now in the bootstrap template."""
+    import yaml
+
+    body = yaml.safe_load(text) or {}
+    found = set()
+    for logical_id, resource in (body.get("Resources") or {}).items():
+        if logical_id.startswith("ExecutionPolicy") and isinstance(resource, dict):
+            for statement in resource["Properties"]["PolicyDocument"]["Statement"]:
+                actions = statement["Action"]
+                found |= set([actions] if isinstance(actions, str) else actions)
+    return found
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="npm run deploy-policy", description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="exit 1 when deploy/bootstrap.yml lacks an action the package needs")
+    parser.add_argument("--build", type=Path, default=Path(".serverless"), help="the package folder (default: .serverless)")
+    parser.add_argument("--template", type=Path, default=Path("deploy/bootstrap.yml"), help="the bootstrap template")
+    args = parser.parse_args(argv)
+    try:
+        service, region = service_of(args.build)
+        types = resource_types(args.build)
+        needed = handler_actions(types, region)
+        try:
+            text = args.template.read_text(encoding="utf-8")
+        except OSError as err:
+            raise PolicyError(f"{args.template}: {err.strerror}") from None
+        start, end = text.find(BEGIN), text.find(END)
+        if start < 0 or end < start:
+            raise PolicyError(f"{args.template} has no '{BEGIN.strip()}' ... '{END.strip()}' lines: put them back at the end of Resources")
+        wanted = block(needed, statements(service, needed))
+        if args.check:
+            have = current_actions(text)
+            missing = {kind: [a for a in actions if a not in have] for kind, actions in needed.items()}
+            missing = {kind: actions for kind, actions in missing.items() if actions}
+            if missing:
+                for kind, actions in missing.items():
+                    print(f"deploy-policy: {kind} needs {', '.join(actions)}")
+                print(
+                    f"deploy-policy: {args.template} does not cover this package: run `npm run deploy-policy`, commit it and "
+                    "deploy the bootstrap again (README.md, Deploy from GitHub)."
+                )
+                return 1
+            print(f"deploy-policy: {args.template} covers the {len(needed)} resource types of this package.")
+            return 0
+        args.template.write_text(text[:start] + wanted + text[end + len(END) :], encoding="utf-8")
+        count = len({a for actions in needed.values() for a in actions})
+        print(f"deploy-policy: {count} actions for {len(needed)} resource types written to {args.template}; deploy it again to apply.")
+        return 0
+    except PolicyError as err:
+        print(f"deploy-policy: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
