@@ -117,7 +117,8 @@ def handler_actions(types: dict[str, list[str]], region: str) -> dict[str, list[
         actions = {a for a in listed if ACTION.fullmatch(a) and known(a, table)}
         needed[kind] = sorted(actions)
     if unknown:
-        raise PolicyError(f"no resource schema in cfn-lint for {'; '.join(unknown)}: a type CloudFormation does not know, or cfn-lint is too old")
+        names = "; ".join(unknown)
+        raise PolicyError(f"no resource schema in cfn-lint for {names}: a type CloudFormation does not know, or cfn-lint is too old")
     return needed
 
 
@@ -192,12 +193,9 @@ def block(needed: dict[str, list[str]], found: list[dict[str, Any]]) -> str:
             "    Metadata:",
             "      checkov:",
             "        skip:",
-            *(
-                f"          - id: {check}\n            comment: {quoted(reason)}"
-                for check, reason in SKIPS
-            ),
+            *(f"          - id: {check}\n            comment: {quoted(reason)}" for check, reason in SKIPS),
             "    Properties:",
-            f"      Description: {quoted(f'CloudFormation execution role of the service, part {number}: the resource types its templates use')}",
+            f"      Description: {quoted(f'CloudFormation execution role, part {number}: the resource types of the templates')}",
             "      Roles:",
             "        - Ref: ExecutionRole",
             "      PolicyDocument:",
@@ -225,7 +223,7 @@ SKIPS = (
     ("CKV_AWS_107", "Only what the service's resource types need; the role is assumable by CloudFormation only."),
     ("CKV_AWS_108", "Only what the service's resource types need; the role is assumable by CloudFormation only."),
     ("CKV_AWS_109", "IAM actions only on the roles the service's stacks create (and service-linked roles)."),
-    ("CKV_AWS_110", "IAM actions only on the roles the service's stacks create; CloudFormation names resources, so the rest is limited by type."),
+    ("CKV_AWS_110", "IAM actions only on the roles the service's stacks create; the rest is limited by resource type."),
     ("CKV_AWS_111", "CloudFormation creates resources whose names it generates: limited to the service's resource types."),
 )
 
@@ -266,9 +264,12 @@ def main(argv: list[str] | None = None) -> int:
             have = current_actions(text)
             missing = {kind: [a for a in actions if a not in have] for kind, actions in needed.items()}
             missing = {kind: actions for kind, actions in missing.items() if actions}
-            if missing:
+            if missing and not have:
+                print(f"deploy-policy: {args.template} gives the execution role no resource type yet.")
+            elif missing:
                 for kind, actions in missing.items():
                     print(f"deploy-policy: {kind} needs {', '.join(actions)}")
+            if missing:
                 print(
                     f"deploy-policy: {args.template} does not cover this package: run `npm run deploy-policy`, commit it and "
                     "deploy the bootstrap again (README.md, Deploy from GitHub)."

@@ -5,7 +5,9 @@ cloudformation-template-create-stack.json, upload the artifacts and the nested t
 bucket under the same keys the framework uses, update the stack with cloudformation-template-update-stack.json,
 report every stack's final status (or the failing resource and reason) and which resource types the emulator
 only records without creating them (and the custom resources it does not wait for), and delete everything.
-Exit 1 when a stack does not reach *_COMPLETE.
+Exit 1 when a stack does not reach *_COMPLETE. A package for a bucket named in provider.deploymentBucket.name
+(deploy/bootstrap.yml's, when SLSGUARD_DEPLOYMENT_BUCKET is set) has no create-stack template: the rehearsal makes
+that bucket in the emulator, uploads, and creates the stack from the update template, as such a first deploy does.
 
 By default it starts moto (from requirements-dev.txt) in this process on a free 127.0.0.1 port, with four
 documented shims for moto 5.2 gaps: it does not create AWS::Lambda::Alias nor answer a version's `Fn::GetAtt
@@ -176,7 +178,8 @@ class Rehearsal:
         self.cfn = session.client("cloudformation", endpoint_url=endpoint, config=config)
         self.s3 = session.client("s3", endpoint_url=endpoint, config=config)
         self.ssm = session.client("ssm", endpoint_url=endpoint, config=config)
-        self.create = read_json(build / "cloudformation-template-create-stack.json")
+        # With a named bucket the framework writes no create-stack template: the stack is created from the update one.
+        self.create = {} if self.named_bucket else read_json(build / "cloudformation-template-create-stack.json")
         self.update = read_json(build / "cloudformation-template-update-stack.json")
 
     def say(self, line: str) -> None:
@@ -217,11 +220,16 @@ class Rehearsal:
         ok = True
         try:
             self.put_ssm_parameters()
-            self.cfn.create_stack(StackName=self.stack_name, TemplateBody=json.dumps(self.create), Capabilities=CAPABILITIES)
-            ok = self.settle("create") and ok
-            self.upload(self.bucket())
-            self.cfn.update_stack(StackName=self.stack_name, TemplateBody=json.dumps(self.update), Capabilities=CAPABILITIES)
-            ok = self.settle("update") and ok
+            if self.named_bucket:
+                self.upload(self.bucket())
+                self.cfn.create_stack(StackName=self.stack_name, TemplateBody=json.dumps(self.update), Capabilities=CAPABILITIES)
+                ok = self.settle("create") and ok
+            else:
+                self.cfn.create_stack(StackName=self.stack_name, TemplateBody=json.dumps(self.create), Capabilities=CAPABILITIES)
+                ok = self.settle("create") and ok
+                self.upload(self.bucket())
+                self.cfn.update_stack(StackName=self.stack_name, TemplateBody=json.dumps(self.update), Capabilities=CAPABILITIES)
+                ok = self.settle("update") and ok
         except ClientError as err:
             self.say(f"FAILED  {self.stack_name}: {err.response['Error'].get('Message', err)}")
             ok = False
