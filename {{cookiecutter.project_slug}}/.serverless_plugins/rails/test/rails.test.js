@@ -322,3 +322,17 @@ test('budget: ACTUAL 80 % and FORECASTED 100 % to the alarm topic, e-mail when t
   const noTopic = context(undefined, { config: { budget: { monthlyUsd: 5 }, alarmTopic: 'Missing' } });
   assert.throws(() => budget.apply(noTopic), /not a resource of this service/);
 });
+
+test('the deployment bucket is hardened in both templates, or its extension dropped when the bucket is named', () => {
+  const deploymentBucket = require('../rails/deployment-bucket');
+  const extension = { Properties: { BucketEncryption: { ServerSideEncryptionConfiguration: [] } }, Metadata: { checkov: {} } };
+  const inStack = () => ({ Resources: { ServerlessDeploymentBucket: { Type: 'AWS::S3::Bucket', Properties: {} } } });
+  const owned = { service: { resources: { extensions: { ServerlessDeploymentBucket: extension } } }, template: inStack(), coreTemplate: inStack() };
+  assert.equal(deploymentBucket.apply(owned), true);
+  assert.ok(owned.coreTemplate.Resources.ServerlessDeploymentBucket.Properties.BucketEncryption);
+  assert.ok(owned.service.resources.extensions.ServerlessDeploymentBucket);
+  // provider.deploymentBucket.name (deploy/bootstrap.yml's bucket): no bucket in the stack, the framework must not extend one
+  const named = { service: { resources: { extensions: { ServerlessDeploymentBucket: extension, Other: {} } } }, template: { Resources: {} } };
+  assert.equal(deploymentBucket.apply(named), false);
+  assert.deepEqual(Object.keys(named.service.resources.extensions), ['Other']);
+});
