@@ -89,6 +89,10 @@ def test_a_harmless_change_in_root_and_nested_stack_exits_0(deployed: tuple[Path
     out = result.stdout
     assert result.returncode == 0, out + result.stderr
     assert "  ~ WorkQueue (AWS::SQS::Queue): MessageRetentionPeriod" in out
+    # a new package uploads to a new folder: one line per artifact kind, the code's versions say it did not change
+    code = "  ~ ApiLambdaFunction, WarmUpPluginDefaultLambdaFunction, WorkerLambdaFunction (3): only the upload folder of this package's"
+    assert f"{code} function code (code: 3 same, by the published versions' CodeSha256)" in out.splitlines()
+    assert "  ~ ApiLambdaFunction (" not in out and "TemplateURL" not in out
     nested = out.split("Nested stack AlarmsNestedStack: ", 1)[1]
     assert "  ~ ApiDurationAlarm (AWS::CloudWatch::Alarm): AlarmDescription, Threshold" in nested
 

@@ -8,6 +8,8 @@ nested templates split-stacks wrote beside it), and prints, per stack:
   resource type's schema lists under ``createOnlyProperties`` (cfn-lint's copy of the CloudFormation registry
   schemas, ``cfnlint/data/schemas``: ``providers/<region>.json`` names each type's schema file under
   ``resources/``), or a change of ``Type``; ``Custom::`` resources and types without a schema are updated in place;
+- a change of only where this package uploaded its artifacts (a function's code, a nested template): one line per
+  kind, saying for function code whether the code changed (the published versions' ``CodeSha256``);
 - ``IAM widening``: an Allow statement (effect, actions, resources, condition) of a role or policy that the deployed
   one does not have;
 - stateful resources (the types ``slsguard audit``'s stateful-retention rule knows) that would be replaced or removed

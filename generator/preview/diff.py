@@ -13,6 +13,16 @@ from .schemas import create_only
 ADDED, REMOVED, CHANGED, REPLACED = "added", "removed", "changed", "replaced"
 ATTRIBUTES = ("DeletionPolicy", "UpdateReplacePolicy", "DependsOn", "Condition", "Metadata")
 
+# Properties that name where this package's artifacts were uploaded: every `package` writes them to a new folder, so
+# they differ on every deploy. A change of only these is routine and is reported once per kind, not per resource.
+# (type, property path prefix) -> the kind of artifact.
+ARTIFACTS = {
+    ("AWS::CloudFormation::Stack", "TemplateURL"): "nested template",
+    ("AWS::Lambda::Function", "Code"): "function code",
+    ("AWS::Lambda::LayerVersion", "Content"): "layer content",
+}
+SAME, NEW, UNKNOWN = "same", "new", "not compared"  # a function's code, by its versions' CodeSha256
+
 
 class Change(NamedTuple):
     stack: str  # "" = the root stack, else the nested stack's logical id
@@ -24,6 +34,8 @@ class Change(NamedTuple):
     kept: bool  # the old resource's policy keeps it (Retain/Snapshot) when replaced or removed
     widening: tuple[tuple[str, str, str], ...] = ()
     forcing: int = 0  # for REPLACED: how many of ``paths`` (the first ones) force the replacement
+    artifact: str = ""  # a CHANGED resource whose only change is where its artifact lives: ARTIFACTS' kind
+    code: str = ""  # for function code: SAME | NEW | UNKNOWN (from the published versions' CodeSha256)
 
 
 def _type(resource: Any) -> str:
@@ -54,7 +66,32 @@ def _keeps(resource: Any, key: str) -> bool:
     return isinstance(resource, dict) and resource.get(key) in ("Retain", "RetainExceptOnCreate", "Snapshot")
 
 
+def _artifact(rtype: str, paths: list[tuple[str, ...]]) -> str:
+    """The artifact kind when every changed path is an artifact location of ``rtype``, else ""."""
+    kinds = {ARTIFACTS.get((rtype, p[0])) if p else None for p in paths}
+    return kinds.pop() if len(kinds) == 1 and None not in kinds else ""
+
+
+def _code_hashes(resources: dict[str, Any]) -> dict[str, set[str]]:
+    """Function logical id -> the CodeSha256 of the versions the template publishes for it (the framework and the
+    rollout rail write one per function, named after the code's hash)."""
+    found: dict[str, set[str]] = {}
+    for resource in resources.values():
+        props = resource.get("Properties") if isinstance(resource, dict) and _type(resource) == "AWS::Lambda::Version" else None
+        target = props.get("FunctionName") if isinstance(props, dict) else None
+        if isinstance(target, dict) and isinstance(target.get("Ref"), str) and isinstance(props.get("CodeSha256"), str):
+            found.setdefault(target["Ref"], set()).add(props["CodeSha256"])
+    return found
+
+
+def _code(lid: str, old: dict[str, set[str]], new: dict[str, set[str]]) -> str:
+    if lid not in old or lid not in new:
+        return UNKNOWN
+    return SAME if new[lid] <= old[lid] else NEW
+
+
 def _compare(stack: str, old: dict[str, Any], new: dict[str, Any], region: str) -> Iterator[Change]:
+    hashes = _code_hashes(old), _code_hashes(new)
     for lid in sorted(set(old) | set(new)):
         before, after = old.get(lid), new.get(lid)
         rtype = _type(after if after is not None else before)
@@ -79,7 +116,11 @@ def _compare(stack: str, old: dict[str, Any], new: dict[str, Any], region: str) 
             ".".join(p) or "Properties" for p in [*props, *attrs] if p not in forcing
         )
         kind = REPLACED if forcing else CHANGED
-        yield Change(stack, lid, rtype, kind, texts, stateful, _keeps(before, "UpdateReplacePolicy"), widening, len(forcing))
+        artifact = "" if forcing or attrs or widening else _artifact(rtype, props)
+        code = _code(lid, *hashes) if artifact == ARTIFACTS[("AWS::Lambda::Function", "Code")] else ""
+        yield Change(
+            stack, lid, rtype, kind, texts, stateful, _keeps(before, "UpdateReplacePolicy"), widening, len(forcing), artifact, code
+        )
 
 
 def compare(deployed: dict[str, dict[str, Any]] | None, packaged: dict[str, dict[str, Any]], region: str) -> dict[str, list[Change]]:
