@@ -107,6 +107,9 @@ def test_a_create_only_change_of_a_queue_is_a_replacement_and_exits_1(deployed: 
     assert "  ! WorkQueue (AWS::SQS::Queue) replaced: QueueName cannot change in place (create-only); also MessageRetentionPeriod" in out
     assert "[STATEFUL: the current one is kept by its policy, detached from the stack; the service moves to a new, empty one]" in out
     assert "--accept WorkQueue" in out.splitlines()[-1]
+    # the worker's event source mapping holds the queue's ARN in a create-only property: replaced with it
+    mapping = "  ! WorkerEventSourceMappingSQSWorkQueue (AWS::Lambda::EventSourceMapping) replaced: EventSourceArn cannot change"
+    assert f"{mapping} in place (create-only) (in cascade: WorkQueue is replaced)" in out.splitlines()
     accepted = _preview(project, endpoint, "--accept", "WorkQueue")
     assert accepted.returncode == 0, accepted.stdout
     assert "(accepted)" in accepted.stdout

@@ -131,3 +131,49 @@ def test_an_upload_folder_beside_another_change_is_listed_as_a_change() -> None:
     changed["Properties"]["Timeout"] = 9
     [change] = compare(old, {"": {"Resources": {"A": changed}}}, "us-east-1")[""]
     assert (change.kind, change.artifact, change.paths) == (CHANGED, "", ("Code.S3Key", "Timeout"))
+
+
+def test_a_replaced_queue_replaces_what_holds_it_in_a_create_only_property_and_updates_the_rest_in_cascade() -> None:
+    mapping = {
+        "Type": "AWS::Lambda::EventSourceMapping",
+        "Properties": {"EventSourceArn": {"Fn::GetAtt": ["Q", "Arn"]}, "FunctionName": "f"},
+    }
+    reader = role("sqs:ReceiveMessage", resource={"Fn::Sub": "${Q.Arn}"})
+    nested = {
+        "Type": "AWS::CloudFormation::Stack",
+        "Properties": {"TemplateURL": "u", "Parameters": {"QueueName": {"Fn::GetAtt": ["Q", "QueueName"]}}},
+    }
+    alarm = {"Type": "AWS::CloudWatch::Alarm", "Properties": {"Dimensions": [{"Name": "QueueName", "Value": {"Ref": "QueueName"}}]}}
+    root = {"Mapping": mapping, "Reader": reader, "Alarms": nested, "Other": role("s3:GetObject")}
+    old = {"": {"Resources": {"Q": queue(FifoQueue=False), **root}}, "Alarms": {"Resources": {"Depth": alarm}}}
+    new = {"": {"Resources": {"Q": queue(FifoQueue=True), **root}}, "Alarms": {"Resources": {"Depth": alarm}}}
+    changes = compare(old, new, "us-east-1")
+    assert kinds(changes) == {
+        ("", "Q"): REPLACED,
+        ("", "Mapping"): REPLACED,  # EventSourceArn is create-only
+        ("", "Reader"): CHANGED,
+        ("", "Alarms"): CHANGED,
+        ("Alarms", "Depth"): CHANGED,  # through the parameter the root passes
+    }
+    by_id = {c.logical_id: c for found in changes.values() for c in found}
+    assert (by_id["Mapping"].paths, by_id["Mapping"].because) == (("EventSourceArn",), "Q is replaced")
+    assert by_id["Reader"].paths == ("Policies.0.PolicyDocument.Statement.0.Resource",)
+    assert by_id["Depth"].because == "Q is replaced"
+    text = "\n".join(lines("svc-dev", changes, set(), first=False)).splitlines()
+    assert (
+        "  ! Mapping (AWS::Lambda::EventSourceMapping) replaced: EventSourceArn cannot change in place (create-only) (in cascade: Q is replaced)"
+        in text
+    )
+    assert "  ~ Depth (AWS::CloudWatch::Alarm): Dimensions.0.Value (in cascade: Q is replaced)" in text
+
+
+def test_a_cascade_reaches_a_stateful_resource_and_counts_as_its_loss() -> None:
+    pool = {"Type": "AWS::Cognito::UserPool", "Properties": {"UserPoolName": "a"}}
+    client = {"Type": "AWS::Cognito::UserPoolClient", "Properties": {"UserPoolId": {"Ref": "Pool"}}}
+    named = queue(QueueName={"Fn::Sub": "${First.QueueName}-copy"})  # QueueName is create-only: replaced in cascade
+    old = {"": {"Resources": {"Pool": pool, "Client": client, "First": queue(FifoQueue=False), "Named": named}}}
+    new = {"": {"Resources": {"Pool": pool, "Client": client, "First": queue(FifoQueue=True), "Named": named}}}
+    changes = compare(old, new, "us-east-1")
+    assert kinds(changes) == {("", "First"): REPLACED, ("", "Named"): REPLACED}  # the pool did not change: its client neither
+    assert [c.logical_id for c in lost(changes, set())] == ["First", "Named"]
+    assert "[STATEFUL: the current one is kept by its policy" in "\n".join(lines("svc-dev", changes, set(), first=False))

@@ -20,9 +20,10 @@ Exit 0 when nothing stateful is lost (or all of it accepted), 1 otherwise, 2 for
 credentials, an endpoint that does not answer). A stack that does not exist yet is a first deploy: everything added.
 
 AWS is reached with boto3's usual configuration (credentials, ``AWS_ENDPOINT_URL`` for a local CloudFormation such
-as the one ``npm run rehearse`` starts). What it does not predict: replacements caused by a replaced resource a
-property references (CloudFormation may replace in cascade), values only known at deploy time (a parameter, an SSM
-value: compared as written), and changes the stack's drift hides (compared with the template, not the resources).
+as the one ``npm run rehearse`` starts). Changes in cascade are followed (a resource referring to a replaced one:
+``cascade.py``). What it does not predict: a nested stack's outputs back into the root, values only known at deploy
+time (a parameter, an SSM value: compared as written), and changes the stack's drift hides (compared with the
+template, not the resources).
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..printable import printable
-from .diff import ADDED, CHANGED, NEW, REMOVED, REPLACED, SAME, UNKNOWN, Change
+from .model import ADDED, CHANGED, NEW, REMOVED, REPLACED, SAME, UNKNOWN, Change
 
 MARK = {ADDED: "+", REMOVED: "-", CHANGED: "~", REPLACED: "!"}
 MAX_PATHS = 6  # properties named per changed resource
@@ -32,6 +32,8 @@ def _detail(c: Change) -> str:
         text = f": {', '.join(c.paths[:MAX_PATHS])}{more}"
     else:
         text = ""
+    if c.because:
+        text += f" (in cascade: {c.because})"
     if c.stateful and c.kind in (REPLACED, REMOVED):
         new = "; the service moves to a new, empty one" if c.kind == REPLACED else ""
         fate = "kept by its policy, detached from the stack" if c.kept else "DELETED with its data"
