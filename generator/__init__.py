@@ -1,7 +1,7 @@
 """slsguard: start and keep an AWS serverless service safe from day one.
 
 The public API is what ``__all__`` names. Heavy modules load on first use, so the
-cookiecutter hooks can import ``generator.rules`` without slsguard's dependencies.
+cookiecutter hooks can import ``generator.answers.rules`` without slsguard's dependencies.
 """
 
 from __future__ import annotations

@@ -34,8 +34,8 @@ def _rules_help() -> str:
 
 def _answers_help() -> str:
     """Every KEY that --set and --answers accept, listed from the questions themselves."""
-    from .questions import QUESTIONS
-    from .rules import allowed_text
+    from .answers.questions import QUESTIONS
+    from .answers.rules import allowed_text
 
     lines = ["answers (KEY for --set KEY=VALUE and --answers FILE; the wizard asks the same):"]
     for q in QUESTIONS:
@@ -177,7 +177,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _new(args: argparse.Namespace) -> int:
-    from .answers import complete, load_file, parse_set
+    from .answers.parse import complete, load_file, parse_set
     from .render import new
     from .summary import next_commands, requirement_note
 

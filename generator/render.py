@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from .answers import validate
+from .answers.parse import validate
 from .errors import UserError
 from .signals import held
 from .snapshot import drop_caches

@@ -7,9 +7,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import rules
+from .answers import rules
+from .answers.questions import QUESTIONS, Question
 from .errors import UserError
-from .questions import QUESTIONS, Question
 
 if TYPE_CHECKING:
     from .cost.typical import Typical
@@ -82,7 +82,7 @@ def next_commands(answers: Mapping[str, Any], project: Path) -> list[str]:
 
 def requirement_note(project: Path) -> list[str]:
     """A warning when requirements-dev.txt installs slsguard from a local path: this machine has it, a CI runner does not."""
-    from . import pins
+    from .answers import pins
 
     try:
         lines = (project / "requirements-dev.txt").read_text(encoding="utf-8").splitlines()

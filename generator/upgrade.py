@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import conflicts, snapshot
-from .answers import parse_set, reject_unknown, validate
+from .answers.parse import parse_set, reject_unknown, validate
+from .answers.questions import BY_NAME, QUESTIONS
 from .errors import Interrupted, UpgradeConflict, UserError
 from .gitrepo import git_dirty, mark_unmerged, unmerged_paths
 from .merge import BINARY_CONFLICT, CONFLICT, RECORDED, Change, plan
-from .questions import BY_NAME, QUESTIONS
 from .render import render
 from .tool_pins import pin_changes
 from .upgrade_result import Upgrade
@@ -105,7 +105,7 @@ def _kept_behaviour(given: dict[str, Any]) -> dict[str, str]:
 
 
 def _typed(key: str, value: Any) -> Any:
-    from .rules import coerce
+    from .answers.rules import coerce
 
     try:
         return coerce(key, value)

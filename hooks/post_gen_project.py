@@ -114,12 +114,12 @@ def state_first_steps(root: Path, answers: dict) -> None:
 
 
 def pin_slsguard(root: Path) -> None:
-    """Make requirements-dev.txt's slsguard line resolve where no index serves this version yet (generator.pins)."""
+    """Make requirements-dev.txt's slsguard line resolve where no index serves this version yet (generator.answers.pins)."""
     path = root / "requirements-dev.txt"
     if not path.is_file():
         return
     sys.path.insert(0, str(REPO_DIR))
-    from generator import pins
+    from generator.answers import pins
 
     path.write_bytes(pins.resolve(path.read_bytes().decode("utf-8"), REPO_DIR).encode("utf-8"))
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.answers import validate
+from generator.answers.parse import validate
 from generator.cli import main
 from generator.summary import summary_lines
 from tests.support.plain import run_plain

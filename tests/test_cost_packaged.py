@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from generator import new
-from generator.answers import complete
+from generator.answers.parse import complete
 from generator.cost import ceiling_of_answers, cost
 from tests.support.toolchain import MotoServer, moto, package  # noqa: F401  (moto: session fixture)
 

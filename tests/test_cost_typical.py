@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.answers import complete
+from generator.answers.parse import complete
 from generator.cli import main
 from generator.cost import ceiling_of_answers, cost, prices, typical
 from generator.summary import summary_lines

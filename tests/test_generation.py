@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from generator import new
-from generator.answers import complete
-from generator.cookiecutter_json import cookiecutter_json
+from generator.answers.cookiecutter_json import cookiecutter_json
+from generator.answers.parse import complete
+from generator.answers.questions import QUESTIONS
 from generator.errors import UserError
-from generator.questions import QUESTIONS
 from tests.support.plain import REPO, run_plain
 from tests.support.projects import run_project_tests
 

@@ -18,7 +18,7 @@ import pytest
 from support.toolchain import MotoServer, moto, package  # noqa: F401
 
 from generator import new
-from generator.answers import complete
+from generator.answers.parse import complete
 
 pytestmark = pytest.mark.slow
 SLSGUARD = Path(sys.executable).with_name("slsguard")

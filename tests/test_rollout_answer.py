@@ -3,8 +3,8 @@ at once on `upgrade`, and the report says so with the command that turns the can
 
 from __future__ import annotations
 
-from generator.answers import complete
-from generator.questions import BY_NAME
+from generator.answers.parse import complete
+from generator.answers.questions import BY_NAME
 from generator.upgrade import resolve_answers
 
 

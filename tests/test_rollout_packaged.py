@@ -19,7 +19,7 @@ from support.projects import clean_env, run_npm_script
 from support.toolchain import MotoServer, compiled_templates, moto, package, scanner_path  # noqa: F401
 
 from generator import cli, new
-from generator.answers import complete
+from generator.answers.parse import complete
 
 pytestmark = pytest.mark.slow
 SETS = {"canary": {}, "all-at-once": {"rollout": "all-at-once"}}

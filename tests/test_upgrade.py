@@ -29,8 +29,8 @@ from support.upgrade import (
 )
 
 from generator import cli, render, snapshot
+from generator.answers.questions import QUESTIONS
 from generator.errors import UserError
-from generator.questions import QUESTIONS
 from generator.render import new
 from generator.upgrade import upgrade
 from generator.upgrade_report import check_report, summary

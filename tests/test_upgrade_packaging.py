@@ -14,7 +14,7 @@ import pytest
 from support.upgrade import insert_lines, quiet_index
 
 from generator import snapshot
-from generator.answers import validate
+from generator.answers.parse import validate
 from generator.render import new, render
 from generator.upgrade import upgrade
 from tests.support.projects import run_project_tests

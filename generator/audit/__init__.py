@@ -11,7 +11,8 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from .. import limits, recorded
+from .. import recorded
+from ..answers import limits
 from ..cfn.load import load
 from . import exemptions, grouping, report
 from .model import Context, Finding, Index, Template

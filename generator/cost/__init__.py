@@ -24,7 +24,8 @@ DEFAULT_REGION = "us-east-1"
 
 def cost(paths: Sequence[str | Path], region: str | None = None, account_concurrency: int | None = None) -> Ceiling:
     """The ceiling of the templates the paths name (root and nested stacks)."""
-    from .. import limits, recorded
+    from .. import recorded
+    from ..answers import limits
     from ..cfn.index import Index
     from ..cfn.load import load
     from .from_templates import build

@@ -24,7 +24,7 @@ import re
 import subprocess
 from pathlib import Path
 
-from . import __version__
+from .. import __version__
 
 CFN_LINT = "1.58.0"  # what pyproject.toml's dev extra (cfn-lint>=1.20) installs in the test venv
 CHECKOV = "3.3.30"  # .ci/run's isolated checkov venv

@@ -6,11 +6,11 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from ..errors import UserError
+from ..printable import printable
+from ..recorded import ANSWERS_MAX_BYTES
 from . import rules
-from .errors import UserError
-from .printable import printable
 from .questions import BY_NAME, QUESTIONS, Answers
-from .recorded import ANSWERS_MAX_BYTES
 
 
 def parse_set(pairs: Iterable[str]) -> Answers:
@@ -27,7 +27,7 @@ def parse_set(pairs: Iterable[str]) -> Answers:
 def load_file(path: Path) -> Answers:
     """Answers from a YAML or JSON file with the same keys as cookiecutter.json, read within slsguard's bounds
     (size, nesting depth, alias expansion, number length, duplicate keys: ``generator.safe_load``)."""
-    from . import safe_load
+    from .. import safe_load
 
     try:
         data = safe_load.load(path, fix="Fix: check the file's syntax.", max_bytes=ANSWERS_MAX_BYTES)

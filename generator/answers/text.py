@@ -15,7 +15,7 @@ or variable syntax:
 - a bounded length (CloudFormation's stack description holds at most 1,024 bytes).
 
 Quotes, backslashes, ``#``, ``:`` and Markdown punctuation are allowed: the template escapes them where it
-writes them. Standard library only: the cookiecutter hooks import this through ``generator.rules``.
+writes them. Standard library only: the cookiecutter hooks import this through ``generator.answers.rules``.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
-"""cookiecutter.json, written from the questions table (``generator.questions``) and the pins.
+"""cookiecutter.json, written from the questions table (``generator.answers.questions``) and the pins.
 
-Run ``python -m generator.cookiecutter_json`` in a checkout to print it; a test keeps the committed file equal.
+Run ``python -m generator.answers.cookiecutter_json`` in a checkout to print it; a test keeps the committed file equal.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Every answer slsguard knows, as data: the one definition behind cookiecutter.json
-(written by ``generator.cookiecutter_json``), the wizard, ``--set`` validation, the cookiecutter hooks and the docs.
+(written by ``generator.answers.cookiecutter_json``), the wizard, ``--set`` validation, the cookiecutter hooks and the docs.
 
 Standard library only: the template's hooks import this module under plain cookiecutter.
 """

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import limits
-from .answer_text import FREE_TEXT_MAX, free_text_problem, shown
 from .questions import BY_NAME, QUESTIONS, Answers, Question
+from .text import FREE_TEXT_MAX, free_text_problem, shown
 
 # Matched with fullmatch, never match: "$" also matches before a trailing newline.
 SLUG_RE = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
