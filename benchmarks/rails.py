@@ -25,7 +25,7 @@ sys.path.insert(0, str(REPO))
 
 from cookiecutter.main import cookiecutter  # noqa: E402
 
-from generator import new  # noqa: E402
+from generator import new_project as new  # noqa: E402
 from generator.answers.parse import complete  # noqa: E402
 from tests.support.toolchain import compiled_templates, moto_server, package  # noqa: E402
 from tests.test_rails import grow  # noqa: E402

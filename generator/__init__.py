@@ -11,12 +11,12 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "add_function", "audit_paths", "cost_ceiling", "new", "upgrade_project"]
+__all__ = ["__version__", "add_function", "audit_paths", "cost_ceiling", "new_project", "upgrade_project"]
 
-# Public name -> (module, function). The names differ from the submodules (generator.upgrade,
+# Public name -> (module, function). The names differ from the submodules (generator.new, generator.upgrade,
 # generator.audit) on purpose: importing a submodule binds it on the package under its own name.
 _LAZY = {
-    "new": ("generator.render", "new"),
+    "new_project": ("generator.new.render", "new"),
     "upgrade_project": ("generator.upgrade", "upgrade"),
     "audit_paths": ("generator.audit", "audit"),
     "add_function": ("generator.add", "add"),

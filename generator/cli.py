@@ -178,13 +178,13 @@ def _parser() -> argparse.ArgumentParser:
 
 def _new(args: argparse.Namespace) -> int:
     from .answers.parse import complete, load_file, parse_set
-    from .render import new
-    from .summary import next_commands, requirement_note
+    from .new.render import new
+    from .new.summary import next_commands, requirement_note
 
     given = load_file(args.answers) if args.answers else {}
     given.update(parse_set(args.set))
     if not args.no_input:
-        from .wizard import run_wizard  # questionary loads only when there is something to ask
+        from .new.wizard import run_wizard  # questionary loads only when there is something to ask
 
         given = run_wizard(given, output_dir=args.output_dir, force=args.force)
     project = new(given, args.output_dir, force=args.force)

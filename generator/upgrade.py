@@ -20,7 +20,7 @@ from .answers.questions import BY_NAME, QUESTIONS
 from .errors import Interrupted, UpgradeConflict, UserError
 from .gitrepo import git_dirty, mark_unmerged, unmerged_paths
 from .merge import BINARY_CONFLICT, CONFLICT, RECORDED, Change, plan
-from .render import render
+from .new.render import render
 from .tool_pins import pin_changes
 from .upgrade_result import Upgrade
 
@@ -47,7 +47,7 @@ def _refuse_dirty(root: Path) -> None:
 
 def _ask_new(given: dict[str, Any], new: list[str], input: Input | None, output: Output | None) -> set[str]:
     """Ask the questions new in this slsguard with the wizard's rules; returns the names really asked."""
-    from .wizard import Wizard
+    from .new.wizard import Wizard
 
     wizard = Wizard(given, input=input, output=output)
     asked: set[str] = set()

@@ -102,12 +102,12 @@ def state_cost_ceiling(root: Path, answers: dict) -> None:
 
 
 def state_first_steps(root: Path, answers: dict) -> None:
-    """Put the first steps into the README: the same table as `slsguard new`'s "Next:" lines (generator.first_steps)."""
+    """Put the first steps into the README: the same table as `slsguard new`'s "Next:" lines (generator.new.first_steps)."""
     readme = root / "README.md"
     if not readme.is_file():
         return
     sys.path.insert(0, str(REPO_DIR))
-    from generator import first_steps
+    from generator.new import first_steps
 
     text = readme.read_text(encoding="utf-8")
     readme.write_text(text.replace(first_steps.README_MARK, first_steps.readme_block(answers)), encoding="utf-8")

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from generator.render import new
+from generator.new.render import new
 from generator.upgrade import upgrade
 from generator.upgrade_report import summary
 from tests.support.toolchain import NODE_DIRS, MotoServer, link_node_modules, moto  # noqa: F401  (session fixture)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from generator import new
+from generator import new_project as new
 from tests.support.hostile import SLSGUARD, one_line, slsguard, tree
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from generator import new
+from generator import new_project as new
 from generator.answers import limits, rules
 from generator.answers.limits import LAMBDA_MAX_TIMEOUT_S
 from generator.answers.parse import complete

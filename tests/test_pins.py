@@ -11,7 +11,7 @@ import pytest
 
 from generator import __version__
 from generator.answers import pins
-from generator.summary import requirement_note
+from generator.new.summary import requirement_note
 
 
 def git(repo: Path, *args: str) -> str:

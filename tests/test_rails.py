@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from generator import new
+from generator import new_project as new
 from generator.answers import rules
 from generator.answers.parse import complete
 from tests.support.projects import run_npm_script

@@ -28,10 +28,11 @@ from support.upgrade import (
     write_files,
 )
 
-from generator import cli, render, snapshot
+from generator import cli, snapshot
 from generator.answers.questions import QUESTIONS
 from generator.errors import UserError
-from generator.render import new
+from generator.new import render
+from generator.new.render import new
 from generator.upgrade import upgrade
 from generator.upgrade_report import check_report, summary
 

@@ -30,7 +30,7 @@ from support.upgrade import (
 from generator import __version__, snapshot
 from generator.answers import pins
 from generator.answers.parse import validate
-from generator.render import new, render
+from generator.new.render import new, render
 from generator.upgrade import upgrade
 
 USER_FN = "  report:\n    handler: {pkg}/report.handler\n"

@@ -17,7 +17,7 @@ import pexpect
 import pyte
 import pytest
 
-from generator import new
+from generator import new_project as new
 from generator.answers.questions import BY_NAME
 
 ENTER, DOWN, CLEAR, CTRL_C, CTRL_D = "\r", "\x1b[B", "\x15", "\x03", "\x04"

@@ -107,7 +107,7 @@ def _esm(project: Path) -> bool:
 
 
 def _template_plugin() -> Path:
-    from ..render import template_dir
+    from ..new.render import template_dir
 
     return template_dir() / "{{cookiecutter.project_slug}}" / PLUGIN_FILE
 

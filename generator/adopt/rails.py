@@ -60,7 +60,7 @@ class RailsPlan:
 
 def source() -> Path:
     """The rails plugin as this slsguard ships it in the template."""
-    from ..render import template_dir
+    from ..new.render import template_dir
 
     return template_dir() / "{{cookiecutter.project_slug}}" / RAILS_DIR
 

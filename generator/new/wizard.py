@@ -15,10 +15,10 @@ import questionary
 from prompt_toolkit.input import Input
 from prompt_toolkit.output import Output
 
-from .answers import rules
-from .answers.parse import complete, render_default
-from .answers.questions import QUESTIONS, Answers, Question
-from .errors import Interrupted, UserError
+from ..answers import rules
+from ..answers.parse import complete, render_default
+from ..answers.questions import QUESTIONS, Answers, Question
+from ..errors import Interrupted, UserError
 from .render import target_dir
 from .summary import as_text, summary_lines
 

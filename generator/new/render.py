@@ -14,10 +14,10 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from .answers.parse import validate
-from .errors import UserError
-from .signals import held
-from .snapshot import drop_caches
+from ..answers.parse import validate
+from ..errors import UserError
+from ..signals import held
+from ..snapshot import drop_caches
 
 PACKAGED_TEMPLATE = Path(__file__).parent / "_template"
 
@@ -84,9 +84,9 @@ def _overlay(source: Path, target: Path) -> None:
     """Write every rendered file over ``target``, all or nothing and never through a symbolic link (the
     upgrade's transaction: a ``README.md`` linked to a file outside the project is refused, not followed);
     files only the user has are left alone."""
-    from .merge import ADDED, Change
-    from .snapshot import Entry
-    from .transaction import apply
+    from ..merge import ADDED, Change
+    from ..snapshot import Entry
+    from ..transaction import apply
 
     changes = []
     for path in sorted(source.rglob("*")):

@@ -7,12 +7,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .answers import rules
-from .answers.questions import QUESTIONS, Question
-from .errors import UserError
+from ..answers import rules
+from ..answers.questions import QUESTIONS, Question
+from ..errors import UserError
 
 if TYPE_CHECKING:
-    from .cost.typical import Typical
+    from ..cost.typical import Typical
 
 
 def as_text(value: Any) -> str:
@@ -43,7 +43,7 @@ def summary_lines(answers: Mapping[str, Any]) -> list[str]:
 
 def ceiling_lines(answers: Mapping[str, Any]) -> list[str]:
     """The most these answers can cost per hour under a flood (the model of ``slsguard cost``), and the budget beside it."""
-    from .cost import ceiling_of_answers
+    from ..cost import ceiling_of_answers
 
     try:
         ceiling = ceiling_of_answers(answers)
@@ -68,7 +68,7 @@ def ceiling_lines(answers: Mapping[str, Any]) -> list[str]:
 
 def typical_sentence(typical: Typical) -> str:
     """The ceiling read as a ceiling, next to the same service at a modest traffic (``generator.cost.typical``)."""
-    from .cost.typical import TRAFFIC
+    from ..cost.typical import TRAFFIC
 
     return f"a ceiling, not a bill; at {TRAFFIC}: about ${typical.usd_per_month:,.2f} per 30-day month"
 
@@ -82,7 +82,7 @@ def next_commands(answers: Mapping[str, Any], project: Path) -> list[str]:
 
 def requirement_note(project: Path) -> list[str]:
     """A warning when requirements-dev.txt installs slsguard from a local path: this machine has it, a CI runner does not."""
-    from .answers import pins
+    from ..answers import pins
 
     try:
         lines = (project / "requirements-dev.txt").read_text(encoding="utf-8").splitlines()
