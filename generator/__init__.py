@@ -17,7 +17,7 @@ __all__ = ["__version__", "add_function", "audit_paths", "cost_ceiling", "new_pr
 # generator.audit) on purpose: importing a submodule binds it on the package under its own name.
 _LAZY = {
     "new_project": ("generator.new.render", "new"),
-    "upgrade_project": ("generator.upgrade", "upgrade"),
+    "upgrade_project": ("generator.upgrade.regenerate", "upgrade"),
     "audit_paths": ("generator.audit", "audit"),
     "add_function": ("generator.add", "add"),
     "cost_ceiling": ("generator.cost", "cost"),

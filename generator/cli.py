@@ -197,7 +197,7 @@ def _new(args: argparse.Namespace) -> int:
 
 
 def _upgrade(args: argparse.Namespace) -> int:
-    from .upgrade import run_cli
+    from .upgrade.regenerate import run_cli
 
     return run_cli(args)
 

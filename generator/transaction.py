@@ -17,9 +17,9 @@ from pathlib import Path
 
 from .confine import refuse_links
 from .errors import UserError
-from .merge import Change
 from .signals import held, take
 from .snapshot import safe_relpath
+from .upgrade.merge import Change
 
 STAGING_PREFIX = ".slsguard-upgrade-"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from generator.answers.parse import complete
 from generator.answers.questions import BY_NAME
-from generator.upgrade import resolve_answers
+from generator.upgrade.regenerate import resolve_answers
 
 
 def test_new_projects_roll_out_by_canary() -> None:

@@ -33,8 +33,8 @@ from generator.answers.questions import QUESTIONS
 from generator.errors import UserError
 from generator.new import render
 from generator.new.render import new
-from generator.upgrade import upgrade
-from generator.upgrade_report import check_report, summary
+from generator.upgrade.regenerate import upgrade
+from generator.upgrade.report import check_report, summary
 
 SNAPSHOTS = Path(__file__).parent / "snapshots" / "upgrade"
 

@@ -31,7 +31,7 @@ from generator import __version__, snapshot
 from generator.answers import pins
 from generator.answers.parse import validate
 from generator.new.render import new, render
-from generator.upgrade import upgrade
+from generator.upgrade.regenerate import upgrade
 
 USER_FN = "  report:\n    handler: {pkg}/report.handler\n"
 

@@ -13,8 +13,8 @@ from typing import Any
 
 from .. import snapshot, transaction
 from ..errors import UserError
-from ..merge import ADDED, UPDATED, Change
 from ..recorded import read_answers
+from ..upgrade.merge import ADDED, UPDATED, Change
 from . import blocks, checks, files, yamltext
 from .checks import TRIGGERS, Request
 

@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 from .. import __version__, snapshot
 from ..errors import UserError
-from ..merge import UPDATED, Change
 from ..snapshot import Entry
 from ..transaction import apply
+from ..upgrade.merge import UPDATED, Change
 from . import rails as rails_plan
 from .plugins import add_plugin
 from .rails import RailsPlan

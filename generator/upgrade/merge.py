@@ -16,10 +16,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from . import confine
+from .. import confine
+from ..errors import UserError
+from ..snapshot import Entry, Tree
 from .eol import NAMES, converted, to_lf, to_style
-from .errors import UserError
-from .snapshot import Entry, Tree
 
 # What happens to a path; the ones in WRITES change the project.
 ADDED = "added"  # new in this render, absent from the project

@@ -14,15 +14,16 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import conflicts, snapshot
-from .answers.parse import parse_set, reject_unknown, validate
-from .answers.questions import BY_NAME, QUESTIONS
-from .errors import Interrupted, UpgradeConflict, UserError
+from .. import snapshot
+from ..answers.parse import parse_set, reject_unknown, validate
+from ..answers.questions import BY_NAME, QUESTIONS
+from ..errors import Interrupted, UpgradeConflict, UserError
+from ..new.render import render
+from . import conflicts
 from .gitrepo import git_dirty, mark_unmerged, unmerged_paths
 from .merge import BINARY_CONFLICT, CONFLICT, RECORDED, Change, plan
-from .new.render import render
+from .result import Upgrade
 from .tool_pins import pin_changes
-from .upgrade_result import Upgrade
 
 if TYPE_CHECKING:
     from prompt_toolkit.input import Input
@@ -47,7 +48,7 @@ def _refuse_dirty(root: Path) -> None:
 
 def _ask_new(given: dict[str, Any], new: list[str], input: Input | None, output: Output | None) -> set[str]:
     """Ask the questions new in this slsguard with the wizard's rules; returns the names really asked."""
-    from .new.wizard import Wizard
+    from ..new.wizard import Wizard
 
     wizard = Wizard(given, input=input, output=output)
     asked: set[str] = set()
@@ -105,7 +106,7 @@ def _kept_behaviour(given: dict[str, Any]) -> dict[str, str]:
 
 
 def _typed(key: str, value: Any) -> Any:
-    from .answers.rules import coerce
+    from ..answers.rules import coerce
 
     try:
         return coerce(key, value)
@@ -166,7 +167,7 @@ def upgrade(
             if not current.is_file() or current.read_bytes() != data:
                 result.changes.append(Change(rel, RECORDED, snapshot.Entry(data)))
     if not dry_run:
-        from .transaction import apply
+        from ..transaction import apply
 
         apply(root, result.changes)
         result.marked_unmerged = mark_unmerged(root, [c for c in result.changes if c.action in (CONFLICT, BINARY_CONFLICT)])
@@ -184,7 +185,7 @@ def check(project_dir: str | Path = ".", changes: Mapping[str, Any] | None = Non
 
 def run_cli(args: Any) -> int:
     """``slsguard upgrade`` as argparse parsed it; returns the exit code."""
-    from .upgrade_report import check_report, conflict_message, diff, summary
+    from .report import check_report, conflict_message, diff, summary
 
     changes = parse_set(args.set)
     if args.check:

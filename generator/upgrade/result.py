@@ -1,4 +1,4 @@
-"""What an upgrade found and did, as plain data: ``generator.upgrade`` fills it, ``generator.upgrade_report`` reads it."""
+"""What an upgrade found and did, as plain data: ``generator.upgrade.regenerate`` fills it, ``generator.upgrade.report`` reads it."""
 
 from __future__ import annotations
 

@@ -9,9 +9,9 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from .errors import UserError
+from ..errors import UserError
+from ..snapshot import Entry
 from .merge import Change
-from .snapshot import Entry
 
 NO_OBJECT = "0" * 40
 

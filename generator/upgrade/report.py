@@ -1,6 +1,6 @@
 """Views of an upgrade for people: the summary, the ``--dry-run`` diff, the conflict message and the ``--check`` verdict.
 
-It reads the plain result (``generator.upgrade_result``) and never imports the upgrade itself.
+It reads the plain result (``generator.upgrade.result``) and never imports the upgrade itself.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Any
 
 from .conflicts import resolve_hint, side_path
 from .merge import ADDED, BINARY_CONFLICT, CONFLICT, KEPT, LINKED, MERGED, NOT_RESTORED, RECORDED, REMOVED, SIDE_FILE, UPDATED
-from .upgrade_result import Upgrade
+from .result import Upgrade
 
 ORDER = (CONFLICT, BINARY_CONFLICT, MERGED, UPDATED, ADDED, REMOVED, KEPT, NOT_RESTORED, LINKED)
 EXPLAIN = {
