@@ -127,7 +127,8 @@ def pin_slsguard(root: Path) -> None:
 def record(root: Path, answers: dict) -> None:
     """Keep the answers, slsguard's version and this pristine render: the next upgrade's merge base."""
     sys.path.insert(0, str(REPO_DIR))
-    from generator import __version__, snapshot
+    from generator import __version__
+    from generator.project import snapshot
 
     snapshot.record(root, answers, __version__, template_root=REPO_DIR)
 

@@ -228,8 +228,9 @@ def test_a_signal_at_any_moment_of_add_leaves_all_or_nothing(project: Path) -> N
 
 def test_a_signal_in_the_middle_of_a_transaction_puts_every_file_back(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Deterministic: SIGTERM arrives between two renames of the swap; the handler holds it, the swap is undone."""
-    from generator import signals, transaction
-    from generator.snapshot import Entry
+    from generator import signals
+    from generator.project import transaction
+    from generator.project.snapshot import Entry
     from generator.upgrade.merge import UPDATED, Change
 
     before = tree(project)

@@ -28,11 +28,12 @@ from support.upgrade import (
     write_files,
 )
 
-from generator import cli, snapshot
+from generator import cli
 from generator.answers.questions import QUESTIONS
 from generator.errors import UserError
 from generator.new import render
 from generator.new.render import new
+from generator.project import snapshot
 from generator.upgrade.regenerate import upgrade
 from generator.upgrade.report import check_report, summary
 

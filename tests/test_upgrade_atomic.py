@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from support.upgrade import fingerprint, git_init, mini_template
 
-from generator import transaction
 from generator.errors import UserError
 from generator.new.render import new
+from generator.project import transaction
 from generator.upgrade.regenerate import upgrade
 
 CHANGE = {"database": "postgres", "memory_size": "2048"}  # writes serverless.yml, adds db.py, records

@@ -8,7 +8,7 @@ import tarfile
 
 import pytest
 
-from generator.snapshot import Entry, pack, unpack
+from generator.project.snapshot import Entry, pack, unpack
 from generator.upgrade.merge import Labels, merge_text, plan_file
 
 A, B, C = Entry(b"a\n"), Entry(b"b\n"), Entry(b"c\n")
@@ -117,7 +117,7 @@ def test_base_archive_refuses_paths_outside_the_project(name: str) -> None:
 
 
 def test_binary_conflict_is_never_applied_as_a_deletion(tmp_path) -> None:
-    from generator.transaction import apply
+    from generator.project.transaction import apply
 
     (tmp_path / "logo.png").write_bytes(b"\0ours")
     change = plan_file("logo.png", Entry(b"\0ours"), Entry(b"\0base"), Entry(b"\0theirs"), L)

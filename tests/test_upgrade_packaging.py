@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from support.upgrade import insert_lines, quiet_index
 
-from generator import snapshot
 from generator.answers.parse import validate
 from generator.new.render import new, render
+from generator.project import snapshot
 from generator.upgrade.regenerate import upgrade
 from tests.support.projects import run_project_tests
 from tests.support.toolchain import (

@@ -27,10 +27,11 @@ from support.upgrade import (
     untouched,
 )
 
-from generator import __version__, snapshot
+from generator import __version__
 from generator.answers import pins
 from generator.answers.parse import validate
 from generator.new.render import new, render
+from generator.project import snapshot
 from generator.upgrade.regenerate import upgrade
 
 USER_FN = "  report:\n    handler: {pkg}/report.handler\n"

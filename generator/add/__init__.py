@@ -11,9 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .. import snapshot, transaction
 from ..errors import UserError
-from ..recorded import read_answers
+from ..project import snapshot, transaction
+from ..project.recorded import read_answers
 from ..upgrade.merge import ADDED, UPDATED, Change
 from . import blocks, checks, files, yamltext
 from .checks import TRIGGERS, Request

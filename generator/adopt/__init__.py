@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .. import __version__, snapshot
+from .. import __version__
 from ..errors import UserError
-from ..snapshot import Entry
-from ..transaction import apply
+from ..project import snapshot
+from ..project.snapshot import Entry
+from ..project.transaction import apply
 from ..upgrade.merge import UPDATED, Change
 from . import rails as rails_plan
 from .plugins import add_plugin

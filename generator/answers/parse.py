@@ -8,7 +8,7 @@ from typing import Any
 
 from ..errors import UserError
 from ..printable import printable
-from ..recorded import ANSWERS_MAX_BYTES
+from ..project.recorded import ANSWERS_MAX_BYTES
 from . import rules
 from .questions import BY_NAME, QUESTIONS, Answers
 

@@ -16,8 +16,8 @@ from typing import Any
 
 from ..answers.parse import validate
 from ..errors import UserError
+from ..project.snapshot import drop_caches
 from ..signals import held
-from ..snapshot import drop_caches
 
 PACKAGED_TEMPLATE = Path(__file__).parent / "_template"
 
@@ -84,8 +84,8 @@ def _overlay(source: Path, target: Path) -> None:
     """Write every rendered file over ``target``, all or nothing and never through a symbolic link (the
     upgrade's transaction: a ``README.md`` linked to a file outside the project is refused, not followed);
     files only the user has are left alone."""
-    from ..snapshot import Entry
-    from ..transaction import apply
+    from ..project.snapshot import Entry
+    from ..project.transaction import apply
     from ..upgrade.merge import ADDED, Change
 
     changes = []

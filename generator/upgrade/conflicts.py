@@ -12,8 +12,8 @@ import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from .. import confine
 from ..errors import UserError
+from ..project import confine
 from .merge import BINARY_CONFLICT, SIDE_FILE, Change, Labels
 
 SIDE_SUFFIX = ".slsguard-new"

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..errors import UserError
-from ..snapshot import Entry
+from ..project.snapshot import Entry
 from .merge import Change
 
 NO_OBJECT = "0" * 40

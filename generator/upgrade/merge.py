@@ -16,9 +16,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .. import confine
 from ..errors import UserError
-from ..snapshot import Entry, Tree
+from ..project import confine
+from ..project.snapshot import Entry, Tree
 from .eol import NAMES, converted, to_lf, to_style
 
 # What happens to a path; the ones in WRITES change the project.

@@ -1,8 +1,8 @@
 """``slsguard upgrade``: re-render a project with this slsguard and its (changed) answers, merge three ways.
 
-The merge base is the pristine render recorded in the project (``generator.snapshot``), never a
+The merge base is the pristine render recorded in the project (``generator.project.snapshot``), never a
 re-render of an old version; the new render happens in a temporary folder; the project is written
-only at the end, all or nothing (``generator.transaction``).
+only at the end, all or nothing (``generator.project.transaction``).
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .. import snapshot
 from ..answers.parse import parse_set, reject_unknown, validate
 from ..answers.questions import BY_NAME, QUESTIONS
 from ..errors import Interrupted, UpgradeConflict, UserError
 from ..new.render import render
+from ..project import snapshot
 from . import conflicts
 from .gitrepo import git_dirty, mark_unmerged, unmerged_paths
 from .merge import BINARY_CONFLICT, CONFLICT, RECORDED, Change, plan
@@ -167,7 +167,7 @@ def upgrade(
             if not current.is_file() or current.read_bytes() != data:
                 result.changes.append(Change(rel, RECORDED, snapshot.Entry(data)))
     if not dry_run:
-        from ..transaction import apply
+        from ..project.transaction import apply
 
         apply(root, result.changes)
         result.marked_unmerged = mark_unmerged(root, [c for c in result.changes if c.action in (CONFLICT, BINARY_CONFLICT)])

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 
-from ..snapshot import Entry
+from ..project.snapshot import Entry
 
 # Why a pinned package comes or goes, by (package, "added" | "removed"): the reasons a user needs to act on.
 NOTES = {

@@ -24,10 +24,10 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from . import safe_load
-from .answers.questions import BY_NAME, QUESTIONS
-from .errors import UserError
-from .printable import printable
+from .. import safe_load
+from ..answers.questions import BY_NAME, QUESTIONS
+from ..errors import UserError
+from ..printable import printable
 from .recorded import ANSWERS_MAX_BYTES, read_answers, refuse_link
 
 RECORD_DIR = ".slsguard"
@@ -167,7 +167,7 @@ def unpack(source: bytes | Any) -> Tree:
 
 def ordered_answers(answers: Mapping[str, Any]) -> dict[str, Any]:
     """Public answers only, typed, in question order (unknown keys after, sorted): one stable form."""
-    from .answers.rules import coerce
+    from ..answers.rules import coerce
 
     public = {k: v for k, v in answers.items() if not k.startswith("_")}
     out = {q.name: coerce(q.name, public[q.name]) for q in QUESTIONS if q.name in public}

@@ -9,7 +9,7 @@ import stat
 from collections.abc import Iterable
 from pathlib import Path
 
-from .errors import UserError
+from ..errors import UserError
 
 
 def first_link(root: Path, rel: str, seen: dict[str, bool] | None = None) -> str | None:

@@ -15,11 +15,11 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from ..errors import UserError
+from ..signals import held, take
+from ..upgrade.merge import Change
 from .confine import refuse_links
-from .errors import UserError
-from .signals import held, take
 from .snapshot import safe_relpath
-from .upgrade.merge import Change
 
 STAGING_PREFIX = ".slsguard-upgrade-"
 

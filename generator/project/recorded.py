@@ -5,7 +5,7 @@ template) and every answer is checked as the questions allow (``generator.answer
 command uses one: a value cookiecutter would evaluate, or one that could break out of the file it is written
 into, is refused with one line naming the file, the key and the value (exit 2), never used.
 
-Standard library json only: importing ``generator.snapshot`` (tarfile, gzip) would slow every audit start.
+Standard library json only: importing ``generator.project.snapshot`` (tarfile, gzip) would slow every audit start.
 A damaged file, or a value no answer could hold, is a one-line error with its fix (exit 2), never skipped:
 the numbers the audit and the cost ceiling print rest on it.
 """
@@ -17,12 +17,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from . import safe_load
-from .answers.text import REFUSED_CATEGORIES, shown
-from .errors import UserError
-from .printable import printable
+from .. import safe_load
+from ..answers.text import REFUSED_CATEGORIES, shown
+from ..errors import UserError
+from ..printable import printable
 
-ANSWERS_FILE = Path(".slsguard") / "answers.json"  # generator.snapshot.ANSWERS_FILE
+ANSWERS_FILE = Path(".slsguard") / "answers.json"  # generator.project.snapshot.ANSWERS_FILE
 ANSWERS_MAX_BYTES = 1 << 20  # a recording is about 1 KB; anything near this is not one
 _DROPPED_KEY = re.compile(r"[a-z_][a-z0-9_]{0,63}")  # an answer an older slsguard asked
 _DROPPED_TEXT_MAX = 256
@@ -52,8 +52,8 @@ def _dropped_problem(key: str, value: Any) -> str | None:
 
 def check_answers(path: Path, answers: dict[str, Any], fix: str = "") -> None:
     """Every recorded answer, checked on its own as the questions allow; the first bad one is a UserError."""
-    from .answers.questions import BY_NAME
-    from .answers.rules import value_problem
+    from ..answers.questions import BY_NAME
+    from ..answers.rules import value_problem
 
     for key, value in answers.items():
         if key in BY_NAME:
