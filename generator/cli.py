@@ -203,12 +203,12 @@ def _upgrade(args: argparse.Namespace) -> int:
 
 
 def _init(args: argparse.Namespace) -> int:
-    from .adopt import BASELINE_FILE, adopt, plan
+    from .init import BASELINE_FILE, adopt, plan
 
     if args.yes and not args.rails:
         raise UserError("--yes is only for --rails (init alone writes at once).", "Fix: slsguard init --rails --yes")
     if args.rails:
-        from .adopt import preview
+        from .init import preview
 
         planned = plan(args.project_dir, force=args.force, rails=True)
         if not preview.run(planned, args.yes):
