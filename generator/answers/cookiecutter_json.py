@@ -13,7 +13,7 @@ from typing import Any
 from . import pins
 from .questions import QUESTIONS
 
-PROJECT_TEMPLATE = Path(__file__).resolve().parent.parent / "{{cookiecutter.project_slug}}"
+PROJECT_TEMPLATE = Path(__file__).resolve().parents[2] / "{{cookiecutter.project_slug}}"
 JINJA_MARKER = re.compile(rb"\{\{|\{%|\{#")
 JINJA_SANDBOX = "generator.jinja_sandbox.AnswersAreData"
 

@@ -19,12 +19,12 @@ from ..errors import UserError
 from ..project.snapshot import drop_caches
 from ..signals import held
 
-PACKAGED_TEMPLATE = Path(__file__).parent / "_template"
+PACKAGED_TEMPLATE = Path(__file__).parents[1] / "_template"  # generator/_template in the wheel
 
 
 def template_dir() -> Path:
     """The template: this checkout's root when run from source, else the copy inside the wheel."""
-    checkout = Path(__file__).resolve().parent.parent
+    checkout = Path(__file__).resolve().parents[2]
     if (checkout / "cookiecutter.json").is_file():
         return checkout
     return PACKAGED_TEMPLATE
