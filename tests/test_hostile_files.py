@@ -230,8 +230,8 @@ def test_a_signal_in_the_middle_of_a_transaction_puts_every_file_back(project: P
     """Deterministic: SIGTERM arrives between two renames of the swap; the handler holds it, the swap is undone."""
     from generator import signals
     from generator.project import transaction
+    from generator.project.change import UPDATED, Change
     from generator.project.snapshot import Entry
-    from generator.upgrade.merge import UPDATED, Change
 
     before = tree(project)
     moves = []

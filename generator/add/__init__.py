@@ -13,8 +13,8 @@ from typing import Any
 
 from ..errors import UserError
 from ..project import snapshot, transaction
+from ..project.change import ADDED, UPDATED, Change
 from ..project.recorded import read_answers
-from ..upgrade.merge import ADDED, UPDATED, Change
 from . import blocks, checks, files, yamltext
 from .checks import TRIGGERS, Request
 

@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, Any
 from .. import __version__
 from ..errors import UserError
 from ..project import snapshot
+from ..project.change import UPDATED, Change
 from ..project.snapshot import Entry
 from ..project.transaction import apply
-from ..upgrade.merge import UPDATED, Change
 from . import rails as rails_plan
 from .plugins import add_plugin
 from .rails import RailsPlan

@@ -84,9 +84,9 @@ def _overlay(source: Path, target: Path) -> None:
     """Write every rendered file over ``target``, all or nothing and never through a symbolic link (the
     upgrade's transaction: a ``README.md`` linked to a file outside the project is refused, not followed);
     files only the user has are left alone."""
+    from ..project.change import ADDED, Change
     from ..project.snapshot import Entry
     from ..project.transaction import apply
-    from ..upgrade.merge import ADDED, Change
 
     changes = []
     for path in sorted(source.rglob("*")):

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ..errors import UserError
 from ..signals import held, take
-from ..upgrade.merge import Change
+from .change import Change
 from .confine import refuse_links
 from .snapshot import safe_relpath
 

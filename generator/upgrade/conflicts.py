@@ -14,7 +14,8 @@ from pathlib import Path
 
 from ..errors import UserError
 from ..project import confine
-from .merge import BINARY_CONFLICT, SIDE_FILE, Change, Labels
+from ..project.change import BINARY_CONFLICT, SIDE_FILE, Change
+from .merge import Labels
 
 SIDE_SUFFIX = ".slsguard-new"
 OURS_LABEL = "your project"

@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..errors import UserError
+from ..project.change import Change
 from ..project.snapshot import Entry
-from .merge import Change
 
 NO_OBJECT = "0" * 40
 

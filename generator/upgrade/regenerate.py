@@ -19,9 +19,10 @@ from ..answers.questions import BY_NAME, QUESTIONS
 from ..errors import Interrupted, UpgradeConflict, UserError
 from ..new.render import render
 from ..project import snapshot
+from ..project.change import BINARY_CONFLICT, CONFLICT, RECORDED, Change
 from . import conflicts
 from .gitrepo import git_dirty, mark_unmerged, unmerged_paths
-from .merge import BINARY_CONFLICT, CONFLICT, RECORDED, Change, plan
+from .merge import plan
 from .result import Upgrade
 from .tool_pins import pin_changes
 

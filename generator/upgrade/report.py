@@ -9,8 +9,8 @@ import difflib
 import json
 from typing import Any
 
+from ..project.change import ADDED, BINARY_CONFLICT, CONFLICT, KEPT, LINKED, MERGED, NOT_RESTORED, RECORDED, REMOVED, SIDE_FILE, UPDATED
 from .conflicts import resolve_hint, side_path
-from .merge import ADDED, BINARY_CONFLICT, CONFLICT, KEPT, LINKED, MERGED, NOT_RESTORED, RECORDED, REMOVED, SIDE_FILE, UPDATED
 from .result import Upgrade
 
 ORDER = (CONFLICT, BINARY_CONFLICT, MERGED, UPDATED, ADDED, REMOVED, KEPT, NOT_RESTORED, LINKED)

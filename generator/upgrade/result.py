@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .merge import BINARY_CONFLICT, CONFLICT, RECORDED, SIDE_FILE, Change
+from ..project.change import BINARY_CONFLICT, CONFLICT, RECORDED, SIDE_FILE, Change
 
 
 @dataclass
