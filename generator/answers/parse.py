@@ -8,9 +8,9 @@ from typing import Any
 
 from ..errors import UserError
 from ..printable import printable
-from ..project.recorded import ANSWERS_MAX_BYTES
 from . import rules
 from .questions import BY_NAME, QUESTIONS, Answers
+from .text import ANSWERS_MAX_BYTES
 
 
 def parse_set(pairs: Iterable[str]) -> Answers:

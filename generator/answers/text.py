@@ -29,6 +29,7 @@ FREE_TEXT_MAX = {"project_name": 128, "description": 256, "jwt_issuer": 512, "jw
 TEMPLATE_SYNTAX = ("{{", "}}", "{%", "%}", "{#", "#}", "${")
 REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
 SHOWN_MAX = 80  # characters of a value quoted in a message
+ANSWERS_MAX_BYTES = 1 << 20  # an answers file (--answers, .slsguard/answers.json) is about 1 KB; anything near this is not one
 _PLAIN = re.compile(r"[A-Za-z0-9._:/@+-]*")
 
 

@@ -18,12 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from .. import safe_load
-from ..answers.text import REFUSED_CATEGORIES, shown
+from ..answers.text import ANSWERS_MAX_BYTES, REFUSED_CATEGORIES, shown
 from ..errors import UserError
 from ..printable import printable
 
-ANSWERS_FILE = Path(".slsguard") / "answers.json"  # generator.project.snapshot.ANSWERS_FILE
-ANSWERS_MAX_BYTES = 1 << 20  # a recording is about 1 KB; anything near this is not one
+RECORD_DIR = ".slsguard"  # what slsguard records in a project it generated or adopted
+ANSWERS_FILE = f"{RECORD_DIR}/answers.json"  # relative to the project, "/"-separated (the snapshot's own path keys)
 _DROPPED_KEY = re.compile(r"[a-z_][a-z0-9_]{0,63}")  # an answer an older slsguard asked
 _DROPPED_TEXT_MAX = 256
 RESTORE = "Fix: restore it from version control."

@@ -26,12 +26,11 @@ from typing import Any
 
 from .. import safe_load
 from ..answers.questions import BY_NAME, QUESTIONS
+from ..answers.text import ANSWERS_MAX_BYTES
 from ..errors import UserError
 from ..printable import printable
-from .recorded import ANSWERS_MAX_BYTES, read_answers, refuse_link
+from .recorded import ANSWERS_FILE, RECORD_DIR, read_answers, refuse_link
 
-RECORD_DIR = ".slsguard"
-ANSWERS_FILE = f"{RECORD_DIR}/answers.json"
 BASE_FILE = f"{RECORD_DIR}/base.tar.gz"
 ADOPTED_FILE = f"{RECORD_DIR}/adopted.json"  # written by 'slsguard init' in a service it adopted (never generated)
 RECORDING = frozenset({ANSWERS_FILE, BASE_FILE})  # never part of the merge base itself
