@@ -179,3 +179,49 @@ def test_every_module_imports_in_a_fresh_interpreter(module: str) -> None:
     code = ["-m", "generator", "--version"] if module == "generator.__main__" else ["-c", f"import {module}"]
     done = subprocess.run([sys.executable, *code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, f"import {module} failed:\n{done.stderr[-2000:]}"
+
+
+# Dependencies point one way: a module may import its own layer and the ones below it, never one above.
+LAYERS = {"answers": 0, "project": 1, "new": 2, "upgrade": 2, "add": 2, "init": 2, "commands": 3, "cli": 4, "__main__": 5}
+LOWER_ONLY = LAYERS["project"]  # the rest (cfn, audit, cost, preview, the shared helpers) may read answers and the project
+
+
+def _layer(module: str) -> int | None:
+    parts = module.split(".")
+    return LAYERS.get(parts[1]) if len(parts) > 1 else None
+
+
+def _every_import(module: str, path: Path) -> set[str]:
+    """The generator modules ``module`` imports anywhere (also inside functions), as dotted names."""
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    out = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            out.update(alias.name for alias in node.names if alias.name.startswith("generator"))
+        elif isinstance(node, ast.ImportFrom):
+            base = package.split(".")[: len(package.split(".")) - node.level + 1] if node.level else []
+            source = ".".join([*base, node.module] if node.module else base)
+            if source.startswith("generator"):
+                out.update(f"{source}.{a.name}" if f"{source}.{a.name}" in MODULES else source for a in node.names)
+    return out
+
+
+def test_dependencies_point_one_way() -> None:
+    """answers <- project <- new, upgrade, add, init <- commands <- cli: nothing imports a layer above its own, and
+    the packages outside the layers (cfn, audit, cost, preview) import no command's package, commands or cli."""
+    upward = []
+    for module, path in MODULES.items():
+        mine = _layer(module)
+        for target in _every_import(module, path):
+            theirs = _layer(target)
+            if theirs is not None and theirs > (LOWER_ONLY if mine is None else mine):
+                upward.append(f"{module} imports {target}")
+    assert not upward, "imports against the layers: " + "; ".join(sorted(upward))
+
+
+def test_the_answers_need_only_the_standard_library() -> None:
+    """The cookiecutter hooks import generator.answers under plain cookiecutter: no site-packages at all here."""
+    names = sorted(m for m in MODULES if m == "generator.answers" or m.startswith("generator.answers."))
+    code = f"import sys; sys.path.insert(0, {str(ROOT)!r}); " + "; ".join(f"import {m}" for m in names)
+    done = subprocess.run([sys.executable, "-I", "-S", "-c", code], capture_output=True, text=True, timeout=60)
+    assert len(names) >= 7 and done.returncode == 0, done.stderr[-2000:]
