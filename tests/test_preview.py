@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 from support.toolchain import MotoServer, moto, package  # noqa: F401
 
-from generator import new
-from generator.answers import complete
+from generator import new_project as new
+from generator.answers.parse import complete
 
 pytestmark = pytest.mark.slow
 SLSGUARD = Path(sys.executable).with_name("slsguard")
