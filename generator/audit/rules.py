@@ -7,7 +7,7 @@ serverless-plugin-split-stacks moved into a nested stack is checked like one in 
 
 A rule is declared once (``rule.Rule``: id, challenge, severity, texts, fixes per source, check) in its family module,
 beside its check; a family's ``RULES`` are in the order of the report, and the order of ``FAMILIES`` is the order of the
-report, ``--help``, SARIF and the rules table of docs/audit.md (written by ``docs.py``). Two families list a rule declared
+report, ``--help``, SARIF and the rules table of docs/audit.md (written by ``docs.py``). One family lists a rule declared
 beside its model in a helper module: ``exposure`` (security-group-open, network.py).
 """
 
