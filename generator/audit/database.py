@@ -14,8 +14,7 @@ from typing import Any
 
 from ..cfn.values import Unknown, why
 from .env_secrets import env_values
-from .fixes import fix
-from .model import ERROR, FUNCTION, Context, Finding, finding, fn_label
+from .model import ERROR, FUNCTION, Context, Finding, fn_label
 from .rule import Fix, Rule
 
 # Variables whose value is a TLS mode: slsguard's DB_TLS, libpq's PGSSLMODE, DATABASE_SSLMODE, MYSQL_SSL_MODE, ...
@@ -75,14 +74,12 @@ def database_tls(ctx: Context) -> Iterator[Finding]:
             if reason:
                 reported.add(name)
                 reason += why(p.because)
-                yield finding(
-                    "database-tls",
+                yield DATABASE_TLS.finding(
                     ERROR,
                     tpl,
                     lid,
                     f"Properties.Environment.Variables.{name}",
                     f"Function {fn_label(fn, lid)}: {reason}; anything on the network path can read or alter its queries.",
-                    fix("database-tls", tpl),
                 )
 
 

@@ -12,8 +12,7 @@ from typing import Any
 
 from ..cfn.values import ABSENT, Possible, Unknown, deployed, merge, possible, shallow, why
 from .exposure import SECRET_REASON, looks_generated
-from .fixes import fix
-from .model import ERROR, FUNCTION, SERVERLESS, Context, Finding, Template, finding, fn_label, props
+from .model import ERROR, FUNCTION, SERVERLESS, Context, Finding, Template, fn_label, props
 from .rule import Fix, Rule
 
 SECRET_NAME = re.compile(
@@ -114,16 +113,14 @@ def plain_secret(ctx: Context) -> Iterator[Finding]:
             reason = None if name in reported else _secret_reason(name, raw, p.value, tpl)
             if reason:
                 reported.add(name)
-                yield finding(
-                    "plain-secret",
+                yield PLAIN_SECRET.finding(
                     ERROR,
                     tpl,
                     lid,
                     f"Properties.Environment.Variables.{name}",
                     f"Function {fn_label(fn, lid)}: environment variable {name} {reason}{why(_redacted(p.because))}; anyone who "
                     "can read the function's configuration can read it.",
-                    fix("plain-secret", tpl),
-                    group=f"env:{name}={json.dumps(raw, sort_keys=True)}",  # one provider.environment / Globals line
+                    group=f"env:{name}={json.dumps(raw, sort_keys=True)}",
                     subject=f"Function {fn_label(fn, lid)}",
                 )
 

@@ -181,15 +181,13 @@ def db_password(ctx: Context) -> Iterator[Finding]:
         for p in property_values(tpl, db, "MasterUserPassword"):
             problem = _password_problem(props(db).get("MasterUserPassword"), p)
             if problem:
-                yield finding(
-                    "db-password",
+                yield DB_PASSWORD.finding(
                     ERROR,
                     tpl,
                     lid,
                     "Properties.MasterUserPassword",
                     f"Database {lid}: MasterUserPassword {problem}; anyone who can read the template, the deployment bucket or the "
                     "stack can log in as master.",
-                    fix("db-password", tpl),
                 )
                 break
 

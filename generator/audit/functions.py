@@ -11,7 +11,6 @@ from typing import Any
 from .. import limits
 from ..cfn.values import ABSENT, deployed, property_values, why
 from . import triggers, warmer
-from .fixes import fix
 from .model import ERROR, FUNCTION, WARNING, Context, Finding, Template, finding, fn_label, implicit, literal_int, props
 from .rule import Fix, Rule
 
@@ -31,27 +30,23 @@ def function_timeout(ctx: Context) -> Iterator[Finding]:
         label = fn_label(fn, lid)
         missing = absent_in(tpl, fn, "Timeout")
         if missing is not None:
-            yield finding(
-                "function-timeout",
+            yield FUNCTION_TIMEOUT.finding(
                 ERROR,
                 tpl,
                 lid,
                 "Properties.Timeout",
                 f"Function {label} has no Timeout{why(missing)}: Lambda applies its {limits.LAMBDA_DEFAULT_TIMEOUT_S} s default, which nobody chose.",
-                fix("function-timeout", tpl),
                 group=f"no-timeout{why(missing)}",
                 subject=f"Function {label} has",
             )
         elif "Timeout" in implicit(fn):
-            yield finding(
-                "function-timeout",
+            yield FUNCTION_TIMEOUT.finding(
                 ERROR,
                 tpl,
                 lid,
                 "Properties.Timeout",
                 f"Function {label} sets no timeout of its own in serverless.yml: it inherits {props(fn)['Timeout']} s "
                 "from the provider or the framework's default, whatever its work needs.",
-                fix("function-timeout", tpl),
                 group=f"inherited:{props(fn)['Timeout']}",
                 subject=f"Function {label} sets",
             )
@@ -71,8 +66,7 @@ def reserved_concurrency(ctx: Context) -> Iterator[Finding]:
             found = triggers.triggers(ctx.index)  # only read when some function has no reservation
         kinds = found.get(triggers.key(tpl, lid), set())
         bounded = BOUNDED.get(frozenset(kinds)) if kinds else None
-        yield finding(
-            "reserved-concurrency",
+        yield RESERVED_CONCURRENCY.finding(
             WARNING if bounded else ERROR,
             tpl,
             lid,
@@ -83,7 +77,6 @@ def reserved_concurrency(ctx: Context) -> Iterator[Finding]:
                 or "a flood or a loop scales it to all of the account's unreserved concurrency, billing every instance "
                 "and starving the other functions."
             ),
-            fix("reserved-concurrency", tpl),
         )
 
 
@@ -112,8 +105,7 @@ def concurrency_budget(ctx: Context) -> Iterator[Finding]:
         return
     stacks = len(ctx.index.templates)
     top = ", ".join(f"{label}={value}" for value, label in sorted(reserved, key=lambda r: (-r[0], r[1]))[:3])
-    yield finding(
-        "concurrency-budget",
+    yield CONCURRENCY_BUDGET.finding(
         ERROR,
         ctx.index.roots[0],
         None,
@@ -121,7 +113,8 @@ def concurrency_budget(ctx: Context) -> Iterator[Finding]:
         f"{len(reserved)} functions in {stacks} stack{'s' if stacks != 1 else ''} reserve {total} of the account's {account} "
         f"concurrency, leaving {spare} unreserved; AWS keeps at least {limits.LAMBDA_UNRESERVED_MINIMUM} unreserved and "
         "rejects the deployment.",
-        fix("concurrency-budget", ctx.index.roots[0], most=account - limits.LAMBDA_UNRESERVED_MINIMUM, top=top),
+        most=account - limits.LAMBDA_UNRESERVED_MINIMUM,
+        top=top,
     )
 
 

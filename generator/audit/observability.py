@@ -8,9 +8,8 @@ from typing import Any
 from ..cfn import refs
 from ..cfn.values import ABSENT, Unknown, merge, property_values, why
 from . import warmer
-from .fixes import fix
 from .functions import absent_in
-from .model import ERROR, FUNCTION, WARNING, Context, Finding, Template, finding, fn_label, props
+from .model import ERROR, FUNCTION, WARNING, Context, Finding, Template, fn_label, props
 from .rule import Fix, Rule
 
 
@@ -29,14 +28,12 @@ def tracing(ctx: Context) -> Iterator[Finding]:
             None,
         )
         if off is not None:
-            yield finding(
-                "tracing",
+            yield TRACING.finding(
                 WARNING,
                 tpl,
                 lid,
                 "Properties.TracingConfig.Mode",
                 f"Function {fn_label(fn, lid)} has active tracing off{why(off)}: its part of a slow or failing request is invisible.",
-                fix("tracing", tpl),
                 group=f"tracing{why(off)}",
                 subject=f"Function {fn_label(fn, lid)} has",
             )
@@ -79,14 +76,13 @@ def log_retention(ctx: Context) -> Iterator[Finding]:
         missing = absent_in(tpl, group, "RetentionInDays")
         if missing is not None:
             shown = name if isinstance(name, str) else lid
-            yield finding(
-                "log-retention",
+            yield LOG_RETENTION.finding(
                 ERROR,
                 tpl,
                 lid,
                 "Properties.RetentionInDays",
                 f"Log group {shown} keeps logs forever (no RetentionInDays{', ' + why(missing)[2:-1] if missing else ''}).",
-                fix("log-retention.group", tpl),
+                variant="group",
                 group=f"no-retention{why(missing)}",
                 subject=f"Log group {shown} keeps",
             )
@@ -94,15 +90,15 @@ def log_retention(ctx: Context) -> Iterator[Finding]:
     for tpl, lid, fn in ctx.index.of_type(FUNCTION):
         group = _unmanaged(tpl, lid, fn, names, covered)
         if group is not None:
-            yield finding(
-                "log-retention",
+            yield LOG_RETENTION.finding(
                 WARNING,
                 tpl,
                 lid,
                 "Properties.LoggingConfig",
                 f"Function {fn_label(fn, lid)} writes to log group {group}, which no stack manages: Lambda creates it on "
                 "first use with no retention.",
-                fix("log-retention.unmanaged", tpl, function=lid),
+                variant="unmanaged",
+                function=lid,
             )
 
 

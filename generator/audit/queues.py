@@ -13,8 +13,7 @@ from typing import Any
 from .. import limits
 from ..cfn import invokers as inv
 from ..cfn import refs
-from .fixes import fix
-from .model import ERROR, FUNCTION, Context, Finding, Template, finding, fn_label, literal_int, props, rtype
+from .model import ERROR, FUNCTION, Context, Finding, Template, fn_label, literal_int, props, rtype
 from .rule import Fix, Rule
 
 QUEUE = "AWS::SQS::Queue"
@@ -45,20 +44,15 @@ def queue_visibility(ctx: Context) -> Iterator[Finding]:
         visibility = literal_int(visibility)
         if timeout is None or visibility is None or visibility >= limits.SQS_VISIBILITY_TIMEOUT_FACTOR * timeout:
             continue
-        yield finding(
-            "queue-visibility",
+        yield QUEUE_VISIBILITY.finding(
             ERROR,
             qtpl,
             qlid,
             "Properties.VisibilityTimeout",
             f"Queue {qlid} hides a received message for {visibility} s, less than {limits.SQS_VISIBILITY_TIMEOUT_FACTOR} x the {timeout} s timeout of "
             f"its consumer {fn_label(fn, flid)}: a batch still running or being retried is delivered again.",
-            fix(
-                "queue-visibility",
-                qtpl,
-                seconds=limits.SQS_VISIBILITY_TIMEOUT_FACTOR * timeout,
-                factor=limits.SQS_VISIBILITY_TIMEOUT_FACTOR,
-            ),
+            seconds=limits.SQS_VISIBILITY_TIMEOUT_FACTOR * timeout,
+            factor=limits.SQS_VISIBILITY_TIMEOUT_FACTOR,
         )
 
 
@@ -70,15 +64,14 @@ def sqs_max_concurrency(ctx: Context) -> Iterator[Finding]:
         reserved = literal_int(props(fn).get("ReservedConcurrentExecutions"))
         if maximum is None or reserved is None or maximum <= reserved:
             continue
-        yield finding(
-            "sqs-max-concurrency",
+        yield SQS_MAX_CONCURRENCY.finding(
             ERROR,
             tpl,
             lid,
             "Properties.ScalingConfig.MaximumConcurrency",
             f"Event source {lid} may run {maximum} copies of {fn_label(fn, flid)} at once, but it reserves only {reserved}: "
             "the extra batches are throttled and return to the queue, towards its dead-letter queue.",
-            fix("sqs-max-concurrency", tpl, reserved=reserved),
+            reserved=reserved,
         )
 
 

@@ -17,8 +17,7 @@ from typing import Any
 from ..cfn import invokers as inv
 from ..cfn import refs
 from . import warmer
-from .fixes import fix
-from .model import ERROR, FUNCTION, Context, Finding, Index, Template, as_list, finding, fn_label, props, rtype
+from .model import ERROR, FUNCTION, Context, Finding, Index, Template, as_list, fn_label, props, rtype
 from .rule import Fix, Rule
 
 ALARM = "AWS::CloudWatch::Alarm"
@@ -74,14 +73,13 @@ def errors_alarm(ctx: Context) -> Iterator[Finding]:
     for tpl, lid, fn in ctx.index.of_type(FUNCTION):
         if _key(tpl, lid) in covered or _key(tpl, lid) in skip or lid.startswith(FRAMEWORK_FUNCTION_PREFIX):
             continue
-        yield finding(
-            "errors-alarm",
+        yield ERRORS_ALARM.finding(
             ERROR,
             tpl,
             lid,
             "",
             f"Function {fn_label(fn, lid)} has no AWS/Lambda Errors alarm on its FunctionName: when it fails, nobody is told.",
-            fix("errors-alarm", tpl, function=lid),
+            function=lid,
         )
 
 
@@ -143,15 +141,14 @@ def warmer_permission(ctx: Context) -> Iterator[Finding]:
             tpl, lid, fn = found
             if _allows_invoke(ctx, statements, _key(tpl, lid), target.function_name):
                 continue
-            yield finding(
-                "warmer-permission",
+            yield WARMER_PERMISSION.finding(
                 ERROR,
                 role[0],
                 role[1],
                 "Properties.Policies",
                 f"Warmer {w.name} pings {fn_label(fn, lid)}, but its role {role[1]} may not lambda:InvokeFunction it: every ping "
                 "is refused and that function stays cold.",
-                fix("warmer-permission", role[0], function=lid),
+                function=lid,
             )
 
 
@@ -206,15 +203,13 @@ def async_failure_destination(ctx: Context) -> Iterator[Finding]:
         dead_letter = props(fn).get("DeadLetterConfig")
         if key not in callers or key in handled or (isinstance(dead_letter, dict) and dead_letter.get("TargetArn")):
             continue
-        yield finding(
-            "async-failure-destination",
+        yield ASYNC_FAILURE_DESTINATION.finding(
             ERROR,
             tpl,
             lid,
             "Properties.DeadLetterConfig",
             f"Function {fn_label(fn, lid)} is invoked asynchronously (by {callers[key]}) with no DeadLetterConfig and no "
             "EventInvokeConfig OnFailure destination: an event that fails its retries is lost silently.",
-            fix("async-failure-destination", tpl),
         )
 
 

@@ -10,8 +10,7 @@ from typing import Any
 from ..cfn import refs
 from ..cfn.policy import field, statements
 from ..cfn.values import ABSENT, deployed, items, merge, why
-from .fixes import fix
-from .model import ERROR, FUNCTION, WARNING, Context, Finding, Template, as_list, finding, fn_label, props, rtype
+from .model import ERROR, FUNCTION, WARNING, Context, Finding, Template, as_list, fn_label, props, rtype
 from .rule import Fix, Rule
 
 # Services whose resources hold data: `Resource: "*"` on their actions reaches every table, bucket, secret, ...
@@ -90,27 +89,25 @@ def iam_wildcard(ctx: Context) -> Iterator[Finding]:
                 if any_action and any_resource:
                     seen.add(i)
                     both = tuple(r for r in (merge(reasons, any_resource) or reasons) if r != "always")
-                    yield finding(
-                        "iam-wildcard",
+                    yield IAM_WILDCARD.finding(
                         ERROR,
                         tpl,
                         lid,
                         f"{path}.Action",
                         f'IAM {lid} allows {label} on Resource "*"{why(both)}: administrator access, every API of every service '
                         "on every resource in the account.",
-                        fix("iam-wildcard.action", tpl),
+                        variant="action",
                     )
                     continue
                 if any_action:
                     seen.add(i)
-                    yield finding(
-                        "iam-wildcard",
+                    yield IAM_WILDCARD.finding(
                         WARNING,
                         tpl,
                         lid,
                         f"{path}.Action",
                         f"IAM {lid} allows {label}{why(reasons)}: every API of every service.",
-                        fix("iam-wildcard.action", tpl),
+                        variant="action",
                     )
                     continue
                 if not any_resource:
@@ -119,14 +116,13 @@ def iam_wildcard(ctx: Context) -> Iterator[Finding]:
                 if data:
                     seen.add(i)
                     shown = tuple(r for r in (merge(because, any_resource) or ()) if r != "always")
-                    yield finding(
-                        "iam-wildcard",
+                    yield IAM_WILDCARD.finding(
                         WARNING,
                         tpl,
                         lid,
                         f"{path}.Resource",
                         f'IAM {lid} allows {", ".join(data)} on Resource "*"{why(shown)}: every such resource in the account, not just this service\'s.',
-                        fix("iam-wildcard.resource", tpl),
+                        variant="resource",
                     )
 
 
@@ -161,15 +157,13 @@ def vpc_without_need(ctx: Context) -> Iterator[Finding]:
     """Challenges 1 and 3: a VPC only pays off for private resources; otherwise it adds NAT cost and IP quotas."""
     for tpl, lid, fn in ctx.index.of_type(FUNCTION):
         if _in_vpc(fn) and not _needs_vpc(ctx, tpl, fn):
-            yield finding(
-                "vpc-without-need",
+            yield VPC_WITHOUT_NEED.finding(
                 WARNING,
                 tpl,
                 lid,
                 "Properties.VpcConfig",
                 f"Function {fn_label(fn, lid)} runs in a VPC but reaches nothing private (no database or cache host, no file "
                 "system): every AWS call then needs a NAT gateway or VPC endpoints, and each function uses subnet IPs.",
-                fix("vpc-without-need", tpl),
                 group=f"vpc:{json.dumps(props(fn).get('VpcConfig'), sort_keys=True)}",
                 subject=f"Function {fn_label(fn, lid)} runs",
             )
