@@ -3,6 +3,8 @@
 The end-of-invocation decision follows serverless-mysql: read the connection limit (cached), count the
 connections in use (rate-limited), and above the utilisation threshold terminate this user's idle
 connections (frozen or dead containers) or, when there are none, close this container's own.
+An engine (_mysql.py, _postgres.py) gives connect, classify, ping, before_statement, run, transactions, close and
+kill_idle, and names the two queries run here: LIMIT_SQL (one row, ``n``) and USAGE_SQL (``used``, ``max_idle`` s).
 """
 
 from __future__ import annotations

@@ -1,8 +1,6 @@
 """MySQL and MariaDB through PyMySQL (pure Python: nothing to compile for Lambda's architecture).
 
-What the connection manager needs from an engine: connect, classify errors, ping, per-statement
-timeouts, and the three queries behind end()'s decision: LIMIT_SQL (one row, ``n``: the connection limit),
-USAGE_SQL (one row, ``used`` and ``max_idle`` in seconds) and kill_idle; _direct.py runs the first two.
+One engine of the connection manager (_direct.py says what it needs from one).
 """
 
 from __future__ import annotations
