@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from .. import limits
+from ..answers import limits
 from ..cfn.values import ABSENT, deployed, property_values, why
 from . import triggers, warmer
 from .model import ERROR, FUNCTION, WARNING, Context, Finding, Template, finding, fn_label, implicit, literal_int, props

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from .. import limits
+from ..answers import limits
 from ..cfn import invokers as inv
 from ..cfn import refs
 from .model import ERROR, FUNCTION, Context, Finding, Template, fn_label, literal_int, props, rtype

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import NamedTuple
 
-from .. import limits
+from ..answers import limits
 from .model import ERROR, WARNING, Context, Finding, Template
 from .rule import Fix, Rule
 
