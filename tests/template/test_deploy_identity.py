@@ -40,8 +40,9 @@ from support.toolchain import (
     package,
 )
 
-from generator import cli, new
-from generator.answers import complete
+from generator import cli
+from generator import new_project as new
+from generator.answers.parse import complete
 
 pytestmark = pytest.mark.slow
 

@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 import yaml
 
-from generator import new
-from generator.answers import complete
+from generator import new_project as new
+from generator.answers.parse import complete
 
 ANSWERS = {
     "defaults": {},
