@@ -98,6 +98,8 @@ def test_dev_on_push_then_production_through_its_environment(projects: dict[str,
     jobs = workflow(projects[name])["jobs"]
     assert list(jobs) == ["dev", "production"]
     assert "environment" not in jobs["dev"]  # its token's subject is the branch: repo:<owner>/<repo>:ref:refs/heads/main
+    # a repository without the bootstrap yet skips the deploy (production needs dev, so it is skipped too)
+    assert jobs["dev"]["if"] == "${{ vars.AWS_DEPLOY_ROLE_ARN != '' }}" and "if" not in jobs["production"]
     assert jobs["production"]["environment"] == "production" and jobs["production"]["needs"] == "dev"
     for stage, job in jobs.items():
         assert job["concurrency"] == {"group": f"deploy-{stage}", "cancel-in-progress": False}
