@@ -369,3 +369,17 @@ def test_a_package_for_the_bootstraps_bucket_and_role_packages_and_rehearses(
     rehearsal = _npm(project, "rehearse")
     assert rehearsal.returncode == 0, rehearsal.stdout[-3000:] + rehearsal.stderr[-3000:]
     assert "CREATE_COMPLETE  named-bucket-dev (create)" in rehearsal.stdout
+
+
+def test_the_deployment_bucket_is_private_encrypted_versioned_tls_only_and_kept(identities: dict[str, Identity]) -> None:
+    resources = yaml.safe_load((identities["defaults"].project / "deploy" / "bootstrap.yml").read_text())["Resources"]
+    bucket = resources["DeploymentBucket"]
+    assert bucket["DeletionPolicy"] == bucket["UpdateReplacePolicy"] == "Retain"
+    properties = bucket["Properties"]
+    assert properties["VersioningConfiguration"] == {"Status": "Enabled"}
+    assert all(properties["PublicAccessBlockConfiguration"].values()) and len(properties["PublicAccessBlockConfiguration"]) == 4
+    (rule,) = properties["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms"
+    (deny,) = resources["DeploymentBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert (deny["Effect"], deny["Principal"], deny["Action"]) == ("Deny", "*", "s3:*")
+    assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} and len(deny["Resource"]) == 2
