@@ -50,8 +50,14 @@ def read_json(path: Path) -> dict[str, Any]:
 
 def service_of(build: Path) -> tuple[str, str]:
     """(service name, region) of the package."""
-    provider = read_json(build / "serverless-state.json")["service"]
-    return provider["service"], provider["provider"]["region"]
+    state = read_json(build / "serverless-state.json")
+    try:
+        service, region = state["service"]["service"], state["service"]["provider"]["region"]
+    except (KeyError, TypeError):
+        raise PolicyError(f"{build / 'serverless-state.json'} names no service and region: run `npm run package` again.") from None
+    if not (isinstance(service, str) and re.fullmatch(r"[a-z][a-z0-9-]*", service) and isinstance(region, str)):
+        raise PolicyError(f"{build / 'serverless-state.json'}: service {service!r} is not a lowercase service name.")
+    return service, region
 
 
 def resource_types(build: Path) -> dict[str, list[str]]:
@@ -59,7 +65,10 @@ def resource_types(build: Path) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     paths = [build / "cloudformation-template-update-stack.json", *sorted(build.glob("cloudformation-template-*-nested-stack.json"))]
     for path in paths:
-        for logical_id, resource in read_json(path).get("Resources", {}).items():
+        resources = read_json(path).get("Resources", {})
+        if not isinstance(resources, dict):
+            raise PolicyError(f"{path}: Resources is not a mapping: run `npm run package` again.")
+        for logical_id, resource in resources.items():
             if logical_id not in FRAMEWORK_BUCKET and isinstance(resource, dict):
                 found.setdefault(str(resource.get("Type", "")), []).append(logical_id)
     return found
@@ -232,13 +241,22 @@ def current_actions(text: str) -> set[str]:
     """Every action of the ExecutionPolicy resources now in the bootstrap template."""
     import yaml
 
-    body = yaml.safe_load(text) or {}
-    found = set()
-    for logical_id, resource in (body.get("Resources") or {}).items():
-        if logical_id.startswith("ExecutionPolicy") and isinstance(resource, dict):
-            for statement in resource["Properties"]["PolicyDocument"]["Statement"]:
-                actions = statement["Action"]
-                found |= set([actions] if isinstance(actions, str) else actions)
+    class Loader(yaml.SafeLoader):
+        """Reads CloudFormation's short tags (!Ref, !Sub, ...) as nothing: only the statements written here count."""
+
+    Loader.add_multi_constructor("!", lambda loader, suffix, node: None)
+    try:
+        body = yaml.load(text, Loader=Loader) or {}  # noqa: S506 (a SafeLoader)
+        found = set()
+        for logical_id, resource in (body.get("Resources") or {}).items():
+            if str(logical_id).startswith("ExecutionPolicy") and isinstance(resource, dict):
+                for statement in resource["Properties"]["PolicyDocument"]["Statement"]:
+                    actions = statement["Action"]
+                    found |= {str(a) for a in ([actions] if isinstance(actions, str) else actions)}
+    except (yaml.YAMLError, AttributeError, KeyError, TypeError) as err:
+        raise PolicyError(
+            f"deploy/bootstrap.yml's ExecutionPolicy resources cannot be read ({type(err).__name__}): run it again without --check"
+        ) from None
     return found
 
 

@@ -1,0 +1,118 @@
+"""`npm run deploy-policy` (scripts/deploy_policy.py in a generated project) on small packages written here: what it
+writes for each resource type (its schema's handler permissions, IAM's unknown entries left out, the framework's own
+bucket left out, a custom resource's function), what `--check` says when a type is new, and one line with exit 2 for
+input it cannot use. The packaged projects themselves: test_deploy_identity.py.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from generator import new_project as new
+from generator.answers.parse import complete
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return new(complete({"project_name": "Policy Made"}), tmp_path_factory.mktemp("deploy-policy"))
+
+
+def write_package(project: Path, resources: dict[str, Any], *, service: Any = "policy-made") -> Path:
+    build = project / ".serverless"
+    build.mkdir(exist_ok=True)
+    for old in build.glob("*.json"):
+        old.unlink()
+    (build / "serverless-state.json").write_text(json.dumps({"service": {"service": service, "provider": {"region": "eu-west-1"}}}))
+    (build / "cloudformation-template-update-stack.json").write_text(json.dumps({"Resources": resources}))
+    return build
+
+
+def run(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "scripts/deploy_policy.py", *args], cwd=project, capture_output=True, text=True, timeout=120)
+
+
+def policy(project: Path) -> dict[str, list[Any]]:
+    """Action -> resources over every ExecutionPolicy the script wrote."""
+    body = yaml.safe_load((project / "deploy" / "bootstrap.yml").read_text())
+    grants: dict[str, list[Any]] = {}
+    for logical_id, resource in body["Resources"].items():
+        if logical_id.startswith("ExecutionPolicy"):
+            assert resource["Properties"]["Roles"] == [{"Ref": "ExecutionRole"}]
+            for statement in resource["Properties"]["PolicyDocument"]["Statement"]:
+                for action in statement["Action"]:
+                    grants.setdefault(action, []).append(statement["Resource"])
+    return grants
+
+
+def test_written_from_the_types_and_checked_when_one_is_new(project: Path) -> None:
+    write_package(
+        project,
+        {
+            "ServerlessDeploymentBucket": {"Type": "AWS::S3::Bucket"},  # the framework's: a GitHub deploy uses the bootstrap's
+            "WorkQueue": {"Type": "AWS::SQS::Queue"},
+            "Fn": {"Type": "AWS::Lambda::Function"},
+            "Role": {"Type": "AWS::IAM::Role"},
+            "Migrations": {"Type": "Custom::Migrations"},
+        },
+    )
+    check = run(project, "--check")
+    assert check.returncode == 1 and "gives the execution role no resource type yet" in check.stdout, check.stdout + check.stderr
+    written = run(project)
+    assert written.returncode == 0 and "for 4 resource types written" in written.stdout, written.stdout + written.stderr
+    grants = policy(project)
+    assert "sqs:CreateQueue" in grants and "lambda:CreateFunction" in grants and "iam:CreateRole" in grants
+    assert "s3:CreateBucket" not in grants  # the framework's bucket is not deployed from GitHub
+    assert "lambda:AssociateRuntimeAlias" not in grants  # listed by the Lambda schema, unknown to IAM: grants nothing
+    assert grants["iam:CreateRole"] == [
+        [{"Fn::Sub": f"arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:role/policy-made-{s}-*"} for s in ("dev", "production")]
+    ]
+    assert grants["lambda:InvokeFunction"][0][0]["Fn::Sub"].endswith(":function:policy-made-dev-*")  # the custom resource's function
+    assert run(project, "--check").returncode == 0
+    # GIVEN a type the bootstrap does not have yet
+    write_package(project, {"WorkQueue": {"Type": "AWS::SQS::Queue"}, "Alarms": {"Type": "AWS::SNS::Topic"}})
+    check = run(project, "--check")
+    assert check.returncode == 1, check.stdout + check.stderr
+    assert check.stdout.startswith("deploy-policy: AWS::SNS::Topic needs ") and "sqs:" not in check.stdout
+    assert "npm run deploy-policy" in check.stdout.splitlines()[-1]
+
+
+@pytest.mark.parametrize(
+    ("case", "expected"),
+    [
+        ("no package", "run `npm run package` first"),
+        ("unknown type", "no resource schema in cfn-lint for AWS::Nope::Thing (Weird)"),
+        ("markers gone", "has no '# BEGIN deploy-policy' ... '# END deploy-policy' lines"),
+        ("hostile service name", "is not a lowercase service name"),
+        ("resources not a mapping", "Resources is not a mapping"),
+        ("state without service", "names no service and region"),
+    ],
+)
+def test_unusable_input_is_one_line_and_exit_2(tmp_path: Path, case: str, expected: str) -> None:
+    project = new(complete({"project_name": "Bad Input"}), tmp_path)
+    if case == "unknown type":
+        write_package(project, {"Weird": {"Type": "AWS::Nope::Thing"}}, service="bad-input")
+    elif case == "markers gone":
+        write_package(project, {"Q": {"Type": "AWS::SQS::Queue"}}, service="bad-input")
+        bootstrap = project / "deploy" / "bootstrap.yml"
+        bootstrap.write_text(bootstrap.read_text().replace("# END deploy-policy", ""))
+    elif case == "hostile service name":
+        write_package(project, {"Q": {"Type": "AWS::SQS::Queue"}}, service='x"\n  Evil: {"Type": "AWS::IAM::User"}')
+    elif case == "resources not a mapping":
+        build = write_package(project, {}, service="bad-input")
+        (build / "cloudformation-template-update-stack.json").write_text('{"Resources": ["Q"]}')
+    elif case == "state without service":
+        build = write_package(project, {}, service="bad-input")
+        (build / "serverless-state.json").write_text('{"service": []}')
+    before = (project / "deploy" / "bootstrap.yml").read_text()
+    for args in ((), ("--check",)):
+        result = run(project, *args)
+        assert result.returncode == 2 and result.stdout == "", (case, result.stdout, result.stderr)
+        assert result.stderr.count("\n") == 1 and expected in result.stderr and "Traceback" not in result.stderr, result.stderr
+    assert (project / "deploy" / "bootstrap.yml").read_text() == before  # nothing half-written
