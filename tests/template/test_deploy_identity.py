@@ -344,6 +344,10 @@ def test_the_provider_is_created_or_reused(identities: dict[str, Identity]) -> N
     assert pattern.fullmatch("my-org/ship-0") and pattern.fullmatch("a/b.c_d")
     for hostile in ("my-org/*", "*/*", "my-org/repo:ref:refs/heads/*", "my-org", "my-org/repo/x", ""):
         assert not pattern.fullmatch(hostile), hostile
+    branch = re.compile(body["Parameters"]["DeployBranch"]["AllowedPattern"])
+    assert body["Parameters"]["DeployBranch"]["Default"] == "main" and branch.fullmatch("release/2026")
+    for hostile in ("*", "main*", "main:environment:production", ""):
+        assert not branch.fullmatch(hostile), hostile
 
 
 def test_a_package_for_the_bootstraps_bucket_and_role_packages_and_rehearses(
