@@ -56,7 +56,7 @@ SETS: dict[str, dict[str, Any]] = {
     "grown": {"cold_start": "none"},  # no warmer: the schedule added later brings AWS::Events::Rule
 }
 # Checks the bootstrap skips, each with its reason in the template (checkov reads the Metadata).
-BOOTSTRAP_SKIPS = {"CKV_AWS_18", "CKV_AWS_107", "CKV_AWS_108", "CKV_AWS_109", "CKV_AWS_110", "CKV_AWS_111"}
+BOOTSTRAP_SKIPS = {"CKV_AWS_18", "CKV_AWS_109", "CKV_AWS_110", "CKV_AWS_111"}
 # The account's provider exists already (one per URL and account): moto's CloudFormation does not create
 # AWS::IAM::OIDCProvider (nor AWS::S3::BucketPolicy), so the role's principal is checked on this path; the created
 # provider's path is checked on the template (test_the_provider_is_created_or_reused).
@@ -108,10 +108,10 @@ def _iam_table() -> dict[str, dict[str, Any]]:
 def handler_permissions(kind: str, handlers: tuple[str, ...]) -> set[str]:
     """What the CloudFormation schema of ``kind`` lists for these handlers (a custom resource: invoking its function)."""
     if kind.startswith("Custom::"):
-        return {"lambda:InvokeFunction"}
+        return {"lambda:invokefunction"}
     root, providers = _schemas()
     schema = json.loads((root / "resources" / f"{providers[kind]}.json").read_text())
-    return {a for h in handlers for a in schema["handlers"].get(h, {}).get("permissions", [])}
+    return {a.lower() for h in handlers for a in schema["handlers"].get(h, {}).get("permissions", [])}
 
 
 def iam_knows(action: str) -> bool:
@@ -200,12 +200,12 @@ def identities(moto: MotoServer, tmp_path_factory: pytest.TempPathFactory) -> di
 
 
 def allowed(statements: list[dict[str, Any]]) -> dict[str, list[Any]]:
-    """Each allowed action with the resources it is allowed on."""
+    """Each allowed action (lower case: IAM ignores case) with the resources it is allowed on."""
     grants: dict[str, list[Any]] = {}
     for statement in statements:
         assert statement["Effect"] == "Allow" and "NotAction" not in statement and "NotResource" not in statement, statement
         for action in _listed(statement["Action"]):
-            grants.setdefault(action, []).extend(_listed(statement["Resource"]))
+            grants.setdefault(action.lower(), []).extend(_listed(statement["Resource"]))
     return grants
 
 
@@ -231,7 +231,7 @@ def test_the_execution_role_allows_nothing_outside_the_services_types(identities
     slug = identity.slug
     bucket_objects = f"arn:aws:s3:::{slug}-{ACCOUNT}-{REGION}/serverless/{slug}/*"
     for action, where in allowed(identity.execution_role["statements"]).items():
-        if action in ("s3:GetObject", "s3:GetObjectVersion") and bucket_objects in where:
+        if action in ("s3:getobject", "s3:getobjectversion") and bucket_objects in where:
             assert action in used or where == [bucket_objects], (action, where)  # the artifacts: templates and code
             continue
         assert action in used, f"{action} is in no handler of {sorted(identity.types)}"
@@ -243,7 +243,7 @@ def test_the_execution_role_allows_nothing_outside_the_services_types(identities
             elif action.startswith("iam:") and resource != "*":
                 assert re.fullmatch(rf"arn:aws:iam::{ACCOUNT}:role/({slug}-(dev|production)-\*|aws-service-role/\*)", resource), resource
     # the IAM actions that could make any role are limited to the service's roles
-    for action in ("iam:CreateRole", "iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:PassRole"):
+    for action in ("iam:createrole", "iam:putrolepolicy", "iam:attachrolepolicy", "iam:passrole"):
         where = allowed(identity.execution_role["statements"]).get(action, [])
         assert where and "*" not in where, (action, where)
     trust = identity.execution_role["trust"]
@@ -290,10 +290,9 @@ def test_the_deploy_role_reaches_only_the_services_stacks_bucket_and_functions(i
             assert condition == {"StringEquals": {"aws:ResourceAccount": ACCOUNT}}
     # creating and updating stacks only ever with the execution role, never DeleteStack
     grants = allowed(identity.deploy_role["statements"])
-    assert "cloudformation:DeleteStack" not in grants and not any("*" in a for a in grants)
-    assert {"cloudformation:GetTemplate", "cloudformation:DescribeStacks", "cloudformation:DescribeStackResources"} <= set(
-        grants
-    )  # preview
+    assert "cloudformation:deletestack" not in grants and not any("*" in a for a in grants)
+    preview = {"cloudformation:gettemplate", "cloudformation:describestacks", "cloudformation:describestackresources"}
+    assert preview <= set(grants)
     (trust,) = identity.deploy_role["trust"]
     assert trust["Action"] == "sts:AssumeRoleWithWebIdentity"
     assert trust["Principal"] == {"Federated": PROVIDER}
@@ -324,7 +323,7 @@ def test_a_function_added_later_is_covered_once_the_policy_is_written_again(iden
     assert before.returncode == 1, before.stdout + before.stderr
     assert re.search(r"^deploy-policy: AWS::Events::Rule needs .*\bevents:PutRule\b", before.stdout, re.MULTILINE), before.stdout
     assert "AWS::Lambda::Function" not in before.stdout  # the types the bootstrap had are still covered
-    assert "events:PutRule" in allowed(identities["grown"].execution_role["statements"])
+    assert "events:putrule" in allowed(identities["grown"].execution_role["statements"])
     again = _npm(identities["grown"].project, "deploy-policy", "--", "--check")
     assert again.returncode == 0 and "covers the" in again.stdout, again.stdout + again.stderr
 

@@ -60,15 +60,19 @@ def test_written_from_the_types_and_checked_when_one_is_new(project: Path) -> No
             "Fn": {"Type": "AWS::Lambda::Function"},
             "Role": {"Type": "AWS::IAM::Role"},
             "Migrations": {"Type": "Custom::Migrations"},
+            "HttpApi": {"Type": "AWS::ApiGatewayV2::Api"},  # its schema spells s3:getObject
         },
     )
     check = run(project, "--check")
     assert check.returncode == 1 and "gives the execution role no resource type yet" in check.stdout, check.stdout + check.stderr
     written = run(project)
-    assert written.returncode == 0 and "for 4 resource types written" in written.stdout, written.stdout + written.stderr
+    assert written.returncode == 0 and "for 5 resource types written" in written.stdout, written.stdout + written.stderr
     grants = policy(project)
     assert "sqs:CreateQueue" in grants and "lambda:CreateFunction" in grants and "iam:CreateRole" in grants
     assert "s3:CreateBucket" not in grants  # the framework's bucket is not deployed from GitHub
+    # one spelling per action (IAM ignores case), and object reads only on the deployment bucket's artifacts
+    assert len({a.lower() for a in grants}) == len(grants) and "s3:getObject" not in grants
+    assert grants["s3:GetObject"] == [{"Fn::Sub": "${DeploymentBucket.Arn}/serverless/policy-made/*"}]
     assert "lambda:AssociateRuntimeAlias" not in grants  # listed by the Lambda schema, unknown to IAM: grants nothing
     assert grants["iam:CreateRole"] == [
         [{"Fn::Sub": f"arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:role/policy-made-{s}-*"} for s in ("dev", "production")]

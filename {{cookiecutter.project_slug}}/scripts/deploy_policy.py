@@ -8,7 +8,8 @@ permissions of its create, read, update and delete handlers are what CloudFormat
 resource (Custom::*) adds lambda:InvokeFunction on the service's functions: CloudFormation invokes its function
 with the execution role. Resources: CloudFormation actions only on this service's stacks, IAM actions only on the
 roles its stacks create (CloudFormation names them after the stack: <service>-<stage>-...), service-linked roles
-where a type needs one, everything else on "*" (CloudFormation names the resources; the type list is the limit).
+where a type needs one, object reads on the deployment bucket's artifacts (function code), everything else on "*"
+(CloudFormation names the resources; the type list is the limit).
 
 Exit codes: 0 written (or covered), 1 `--check` found actions the bootstrap lacks (run this without --check and
 deploy deploy/bootstrap.yml again), 2 unusable input (no package, a type without a schema, no markers).
@@ -30,6 +31,8 @@ BEGIN, END = "  # BEGIN deploy-policy", "  # END deploy-policy"
 HANDLERS = ("create", "read", "update", "delete")
 FRAMEWORK_BUCKET = ("ServerlessDeploymentBucket", "ServerlessDeploymentBucketPolicy")
 ACTION = re.compile(r"[a-z0-9-]+:[A-Za-z0-9]+")  # schemas carry a few entries that are no IAM action: left out
+# Object reads (function code, an API definition): what CloudFormation reads comes from the deployment bucket.
+ARTIFACT_READS = ("s3:GetObject", "s3:GetObjectVersion")
 SERVICE_LINKED = ("iam:CreateServiceLinkedRole", "iam:DeleteServiceLinkedRole", "iam:GetServiceLinkedRoleDeletionStatus")
 POLICY_CHARACTERS = 5000  # action text per managed policy; IAM allows 6,144 characters without whitespace
 PARTITION_ARN = "arn:${AWS::Partition}"
@@ -108,6 +111,12 @@ def scoped(action: str, table: dict[str, dict[str, Any]]) -> bool:
     return bool(table.get(service, {}).get(name, {}).get("Resources"))
 
 
+def canonical(action: str) -> str:
+    """One spelling per action (IAM ignores case; schemas write s3:GetObject and s3:getObject)."""
+    service, _, name = action.partition(":")
+    return f"{service.lower()}:{name[:1].upper()}{name[1:]}"
+
+
 def handler_actions(types: dict[str, list[str]], region: str) -> dict[str, list[str]]:
     """The IAM actions CloudFormation needs per resource type (its schema's handler permissions)."""
     root, providers = schemas(region)
@@ -123,7 +132,7 @@ def handler_actions(types: dict[str, list[str]], region: str) -> dict[str, list[
             continue
         handlers = json.loads((root / "resources" / f"{digest}.json").read_text(encoding="utf-8")).get("handlers", {})
         listed = {a for h in HANDLERS for a in handlers.get(h, {}).get("permissions", []) if isinstance(a, str)}
-        actions = {a for a in listed if ACTION.fullmatch(a) and known(a, table)}
+        actions = {canonical(a) for a in listed if ACTION.fullmatch(a) and known(a, table)}
         needed[kind] = sorted(actions)
     if unknown:
         names = "; ".join(unknown)
@@ -149,6 +158,8 @@ def resources_for(service: str, action: str, custom: bool, table: dict[str, dict
         return "ServiceRoles", arns(service, "<arn>:iam::${AWS::AccountId}:role/<stack>-*")
     if action == "lambda:InvokeFunction" and custom:
         return "ServiceFunctions", arns(service, "<arn>:lambda:${AWS::Region}:${AWS::AccountId}:function:<stack>-*")
+    if action in ARTIFACT_READS:
+        return "DeploymentArtifacts", "${DeploymentBucket.Arn}/serverless/" + service + "/*"
     return "ResourceTypes", "*"
 
 
@@ -229,8 +240,6 @@ def block(needed: dict[str, list[str]], found: list[dict[str, Any]]) -> str:
 # checkov reads a role's actions on "*" as unconstrained; here "*" is what the service's own resource types need,
 # and only CloudFormation acting for this service's stacks holds the role.
 SKIPS = (
-    ("CKV_AWS_107", "Only what the service's resource types need; the role is assumable by CloudFormation only."),
-    ("CKV_AWS_108", "Only what the service's resource types need; the role is assumable by CloudFormation only."),
     ("CKV_AWS_109", "IAM actions only on the roles the service's stacks create (and service-linked roles)."),
     ("CKV_AWS_110", "IAM actions only on the roles the service's stacks create; the rest is limited by resource type."),
     ("CKV_AWS_111", "CloudFormation creates resources whose names it generates: limited to the service's resource types."),
@@ -246,7 +255,7 @@ def current_actions(text: str) -> set[str]:
 
     Loader.add_multi_constructor("!", lambda loader, suffix, node: None)
     try:
-        body = yaml.load(text, Loader=Loader) or {}  # noqa: S506 (a SafeLoader)
+        body = yaml.load(text, Loader=Loader) or {}  # Loader is a SafeLoader
         found = set()
         for logical_id, resource in (body.get("Resources") or {}).items():
             if str(logical_id).startswith("ExecutionPolicy") and isinstance(resource, dict):
@@ -280,7 +289,8 @@ def main(argv: list[str] | None = None) -> int:
         wanted = block(needed, statements(service, needed))
         if args.check:
             have = current_actions(text)
-            missing = {kind: [a for a in actions if a not in have] for kind, actions in needed.items()}
+            have = {a.lower() for a in have}
+            missing = {kind: [a for a in actions if a.lower() not in have] for kind, actions in needed.items()}
             missing = {kind: actions for kind, actions in missing.items() if actions}
             if missing and not have:
                 print(f"deploy-policy: {args.template} gives the execution role no resource type yet.")
