@@ -54,7 +54,7 @@ def _refuse(message: str, fix: str) -> UserError:
     return UserError(message, f"Fix: {fix}")
 
 
-def options(req: Request) -> None:
+def flags_fit_trigger(req: Request) -> None:
     """The flags fit the trigger and each other."""
     if req.trigger not in TRIGGERS:
         raise _refuse(f"--trigger {req.trigger} is not allowed: use one of {', '.join(TRIGGERS)}.", "--trigger http")
@@ -62,7 +62,7 @@ def options(req: Request) -> None:
         raise _refuse(f"--path {req.path} applies only to --trigger http, not {req.trigger}.", "leave out --path.")
     if req.schedule is not None and req.trigger != "schedule":
         raise _refuse(f"--schedule {req.schedule} applies only to --trigger schedule, not {req.trigger}.", "leave out --schedule.")
-    if req.path is not None and (not PATH_RE.fullmatch(req.path) or len(req.path) > 200 or not _params_fit(req)):
+    if req.path is not None and (not PATH_RE.fullmatch(req.path) or len(req.path) > 200 or not _params_are_arguments(req)):
         raise _refuse(
             f"--path {req.path!r} is not allowed: a path starts with / and has segments of letters, digits and . _ ~ - "
             "or a {parameter} named like a Python argument (not a keyword, not 'request', each name once), a greedy "
@@ -76,13 +76,13 @@ def options(req: Request) -> None:
         )
 
 
-def _params_fit(req: Request) -> bool:
+def _params_are_arguments(req: Request) -> bool:
     """Every parameter name can be a keyword argument of the route function, once."""
     names = [name for name, _greedy in req.params]
     return len(set(names)) == len(names) and not any(keyword.iskeyword(n) or n in RESERVED_PARAMS for n in names)
 
 
-def name(req: Request, slug: str) -> None:
+def name_is_module_within_lambda_limit(req: Request, slug: str) -> None:
     """A lowercase Python identifier whose deployed name ``<slug>-production-<name>`` fits Lambda's 64 characters."""
     if not NAME_RE.fullmatch(req.name) or keyword.iskeyword(req.name):
         raise _refuse(
@@ -99,7 +99,7 @@ def name(req: Request, slug: str) -> None:
         )
 
 
-def answers(req: Request, given: Mapping[str, Any]) -> None:
+def trigger_fits_project(req: Request, given: Mapping[str, Any]) -> None:
     """The trigger and --database fit what the project was generated with."""
     if req.trigger == "http" and given.get("api") == "none":
         raise _refuse(
@@ -113,7 +113,9 @@ def answers(req: Request, given: Mapping[str, Any]) -> None:
         )
 
 
-def free(req: Request, project: Path, package: str, functions: Mapping[str, Any], resources: tuple[str, ...], new_ids: list[str]) -> None:
+def function_is_new(
+    req: Request, project: Path, package: str, functions: Mapping[str, Any], resources: tuple[str, ...], new_ids: list[str]
+) -> None:
     """Nothing of the new function exists yet: no function of that name, no module, test, event or resource id."""
     if req.name in functions:
         raise _refuse(f"NAME={req.name!r} is taken: serverless.yml already has a function {req.name}.", "choose another name.")
@@ -126,11 +128,11 @@ def free(req: Request, project: Path, package: str, functions: Mapping[str, Any]
     if req.trigger == "http":
         for other, fn in functions.items():
             for route in _routes(fn):
-                if shape(route) == shape(req.route):
+                if route_shape(route) == route_shape(req.route):
                     raise _refuse(f"--path {req.route} is taken: function {other} already serves {route}.", "choose another --path.")
 
 
-def shape(route: str) -> str:
+def route_shape(route: str) -> str:
     """A path with its parameter names left out: API Gateway refuses two routes that differ only by them."""
     return PARAM_RE.sub(lambda m: "{+}" if m.group(2) else "{}", route.rstrip("/") or "/")
 
@@ -150,7 +152,7 @@ def _routes(fn: Any) -> list[str]:
     return out
 
 
-def guard_has(project: Path, package: str, trigger: str) -> None:
+def guard_offers_wrapper(project: Path, package: str, trigger: str) -> None:
     """The project's guard.py offers the wrapper the handler goes through (0.1.0's has no scheduled_handler)."""
     wrapper = GUARD_WRAPPERS[trigger]
     guard = project / package / "guard.py"
