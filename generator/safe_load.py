@@ -315,6 +315,17 @@ def parse_yaml(text: str, source: object, loader: type | None = None, fix: str =
         raise UserError(f"{printable(source)}: a value cannot be read as YAML ({printable(err)}).", fix) from err
 
 
+def compose_yaml(text: str, source: object, loader: type, fix: str = SYNTAX_FIX) -> Any:
+    """YAML's node tree (marks kept, tags never resolved) after ``check_yaml``: for readers that edit text at marks."""
+    import yaml
+
+    check_yaml(text, source, loader)
+    try:
+        return yaml.compose(text, Loader=loader)
+    except yaml.YAMLError as err:
+        raise _yaml_error(text, source, err, fix) from err
+
+
 def parse(text: str, source: object, loader: type | None = None, fix: str = SYNTAX_FIX, json_only: bool = False) -> Any:
     """JSON when the file is named .json or starts with ``{``, else (or when JSON fails on a non-.json file) YAML."""
     is_json = str(source).lower().endswith(".json")
