@@ -82,6 +82,7 @@ def add(project: Path | str, req: Request) -> list[str]:
     checks.trigger_fits_project(req, answers)
     package = str(answers["package_name"])
     checks.guard_offers_wrapper(project, package, req.trigger)
+    checks.rails_explain_sse_queues(project, req.trigger)
     config = _config(project, req, answers)
     new_files = {
         **files.sources(req, package),

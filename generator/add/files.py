@@ -7,7 +7,7 @@ from pathlib import Path
 from string import Template
 from typing import Any
 
-from .blocks import MAX_RECEIVE_COUNT, queue_ids
+from .blocks import SQS, queue_ids
 from .checks import DEFAULT_SCHEDULE, PARAM_RE, Request
 
 SKELETONS = Path(__file__).parent / "skeletons"
@@ -39,7 +39,7 @@ def sources(req: Request, package: str) -> dict[str, str]:
         "schedule": req.schedule or DEFAULT_SCHEDULE,
         "queue": queue,
         "dead": dead,
-        "receives": str(MAX_RECEIVE_COUNT),
+        "receives": str(SQS["max_receive_count"]),
         "work": DB_WORK if req.database else "",
         "extra": ', "rows": len(rows)' if req.database else "",
         "check": DB_CHECK if req.database else "",
