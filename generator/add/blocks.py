@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable
+from typing import Any
 
 from .. import limits
 from .checks import DEFAULT_SCHEDULE, HANDLER_METHODS, Request
@@ -79,21 +79,22 @@ def function_block(req: Request, package: str, api: str, timeout: int, reserved:
 
 
 @functools.cache
-def _queue_pair_macro() -> Callable[..., str]:
+def environment() -> Any:
+    """Jinja over the template's templates/ folder, as cookiecutter sees it (a sandbox; a missing value is an error)."""
     from jinja2 import FileSystemLoader, StrictUndefined
     from jinja2.sandbox import SandboxedEnvironment
 
     from ..render import template_dir
 
-    env = SandboxedEnvironment(loader=FileSystemLoader(str(template_dir() / "templates")), undefined=StrictUndefined)
-    return env.get_template(QUEUE_PAIR_MACRO).module.queue_pair  # type: ignore[attr-defined,no-any-return]
+    loader = FileSystemLoader(str(template_dir() / "templates"))
+    return SandboxedEnvironment(loader=loader, undefined=StrictUndefined, keep_trailing_newline=True)
 
 
 def queue_pair(req: Request, timeout: int, indent: int, step: int) -> str:
     """The function's queue and its dead-letter queue, as the template writes its WorkQueue, at the file's indentation."""
     queue, dead = queue_ids(req)
     out = []
-    for line in str(_queue_pair_macro()(queue, dead, timeout, SQS)).splitlines():
+    for line in str(environment().get_template(QUEUE_PAIR_MACRO).module.queue_pair(queue, dead, timeout, SQS)).splitlines():
         text = line.lstrip(" ")
         depth = (len(line) - len(text)) // MACRO_STEP
         out.append(f"{' ' * (indent + depth * step)}{text}\n" if text else "\n")
