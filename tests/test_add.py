@@ -262,6 +262,21 @@ def test_an_old_guard_without_the_wrapper_is_refused(generate, capsys):
     assert fingerprint(project) == before
 
 
+def test_old_rails_that_do_not_explain_sse_queues_are_refused_for_sqs(generate, capsys):
+    """An added queue carries no checkov skip of its own: the project's rails must give it the SSE-SQS reason."""
+    project = generate()
+    scanner = project / ".serverless_plugins/rails/rails/scanner.js"
+    scanner.write_text(scanner.read_text().replace("SqsManagedSseEnabled", "KmsMasterKeyId"))
+    before = fingerprint(project)
+
+    assert add(project, "mailer", "--trigger", "sqs") == 2
+
+    err = capsys.readouterr().err
+    assert "--trigger sqs needs the rails to explain SSE-SQS queues to checkov" in err and "run slsguard upgrade first" in err
+    assert fingerprint(project) == before
+    assert add(project, "nightly", "--trigger", "schedule") == 0  # other triggers need no such rail
+
+
 def test_a_write_failure_midway_puts_every_file_back(generate, monkeypatch, capsys):
     from generator import transaction
 

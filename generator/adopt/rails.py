@@ -22,8 +22,6 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from ..project import serverless_yml
 from ..project.serverless_yml import child, entry
 from ..project.serverless_yml_edit import add_entry
@@ -107,7 +105,7 @@ def _topic(root: object, config: Path) -> tuple[str, bool]:
 def plan(config: Path, text: str) -> RailsPlan:
     """What ``--rails`` writes into the service whose serverless.yml is ``config`` (with ``text``)."""
     files = _files()
-    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    root = serverless_yml.tree(text)
     edited = add_plugin(text, root, ENTRY, config, BEFORE) or text
     topic: str | None = None
     if entry(child(root, "custom"), "rails")[0] is None:

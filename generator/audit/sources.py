@@ -120,6 +120,6 @@ def load(project: Path) -> ServerlessYml | None:
     if path is None:
         return None
     try:
-        return ServerlessYml(path, serverless_yml.compose(path, "slsguard audit", lines_only=True)[1])
+        return ServerlessYml(path, serverless_yml.compose(path, "slsguard audit")[1])
     except UserError:
         return None  # the audit judges the compiled templates; without this file it only loses line numbers

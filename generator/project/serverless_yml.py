@@ -6,9 +6,8 @@ and the node marks say where each key and value is written, so an edit (``server
 user's comments, quoting and order byte for byte. Reading is bounded by ``generator/safe_load.py`` (size, strict
 UTF-8, depth, alias expansion, long numbers, duplicate keys).
 
-Edits slice the text at mark indexes, which the pure-Python parser counts in characters; libyaml (``CSafeLoader``)
-counts bytes once a line holds non-ASCII text. So ``compose`` uses the pure-Python parser unless the caller only
-needs line numbers (``lines_only``: the audit, 10x faster with libyaml, same lines).
+The parser is libyaml's (``CSafeLoader``, about 10x faster) when PyYAML was built with it, else the pure-Python
+one: both give the same marks, counted in characters, so an edit slices the text where the parser says.
 
 A file whose shape slsguard cannot work with is refused by ``refusal``, one line: the file, the key, what is
 written there, what is allowed, and the fix; the command exits 2.
@@ -26,6 +25,7 @@ from ..errors import UserError
 from ..printable import printable
 
 NAMES = ("serverless.yml", "serverless.yaml")
+LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def find(project: Path) -> Path | None:
@@ -38,12 +38,11 @@ def refusal(path: Path | str, key: str, found: str, allowed: str, fix: str) -> U
     return UserError(f"{printable(path)}: {key} is {found}; {allowed}.", f"Fix: {fix}")
 
 
-def compose(path: Path, command: str, *, lines_only: bool = False) -> tuple[str, yaml.MappingNode]:
+def compose(path: Path, command: str) -> tuple[str, yaml.MappingNode]:
     """The file's text and its node tree, within safe_load's bounds; a file that is no mapping is refused."""
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader) if lines_only else yaml.SafeLoader
     text = safe_load.read_text(path)
     fix = f"Fix: correct the YAML where the message says, then run `{command}` again."
-    root = safe_load.compose_yaml(text, path, loader, fix)
+    root = safe_load.compose_yaml(text, path, LOADER, fix)
     if not isinstance(root, yaml.MappingNode):
         raise refusal(
             path,
@@ -117,10 +116,15 @@ def plain(node: Any) -> Any:
     return None
 
 
+def tree(text: str) -> Any:
+    """The node tree of a text slsguard has read through ``compose`` and edited (within the bounds already)."""
+    return yaml.compose(text, Loader=LOADER)
+
+
 def parse_back(text: str) -> Any:
     """An edited text as plain data (None when it no longer parses): every edit is checked this way before it is kept."""
     try:
-        return plain(yaml.compose(text, Loader=yaml.SafeLoader))
+        return plain(tree(text))
     except yaml.YAMLError:
         return None
 

@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from .serverless_yml import child, describe, entry, is_block_mapping, is_null, last_leaf, line_end, parse_back, refusal
+from .serverless_yml import child, describe, entry, is_block_mapping, is_null, last_leaf, line_end, parse_back, refusal, tree
 
 INDENT = 2  # for parents slsguard writes; an existing mapping keeps its own indentation
 
@@ -115,7 +115,7 @@ def _nested(keys: Sequence[str], body: Sequence[str]) -> list[str]:
 def add_entry(text: str, path: Sequence[str], key: str, body: Sequence[str], where: Path, command: str) -> str:
     """``text`` with ``key:`` and ``body`` added under the mapping at ``path`` (created when absent); unchanged when
     ``key`` is there already (left as the user wrote it)."""
-    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    root = tree(text)
     node, column, rest = root, 0, list(path)
     while rest:
         k, value = entry(node, rest[0])
