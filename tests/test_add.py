@@ -250,31 +250,32 @@ def test_outside_a_generated_project_nothing_is_written(tmp_path, capsys):
     assert fingerprint(tmp_path) == before
 
 
-def test_an_old_guard_without_the_wrapper_is_refused(generate, capsys):
+@pytest.mark.parametrize(
+    ("rel", "old", "args", "expected"),
+    [
+        ("my_service/guard.py", "def scheduled_handler(", ["nightly", "--trigger", "schedule"], "needs guard.scheduled_handler"),
+        (
+            ".serverless_plugins/rails/rails/scanner.js",
+            "SqsManagedSseEnabled",
+            ["mailer", "--trigger", "sqs"],
+            "needs the rails' reason for checkov on SSE-SQS queues, which .serverless_plugins/rails/rails/scanner.js does not have",
+        ),
+    ],
+    ids=["guard-without-scheduled-handler", "rails-without-sse-sqs-reason"],
+)
+def test_a_project_older_than_what_the_trigger_needs_is_refused(generate, capsys, rel, old, args, expected):
+    """A trigger needs its guard wrapper, and an added queue (no checkov skip of its own) the rails' SSE-SQS reason."""
     project = generate()
-    guard = project / "my_service/guard.py"
-    guard.write_text(guard.read_text().replace("def scheduled_handler(", "def _renamed("))
+    path = project / rel
+    path.write_text(path.read_text().replace(old, "_renamed_"))
     before = fingerprint(project)
 
-    assert add(project, "nightly", "--trigger", "schedule") == 2
-
-    assert "needs guard.scheduled_handler" in capsys.readouterr().err
-    assert fingerprint(project) == before
-
-
-def test_old_rails_that_do_not_explain_sse_queues_are_refused_for_sqs(generate, capsys):
-    """An added queue carries no checkov skip of its own: the project's rails must give it the SSE-SQS reason."""
-    project = generate()
-    scanner = project / ".serverless_plugins/rails/rails/scanner.js"
-    scanner.write_text(scanner.read_text().replace("SqsManagedSseEnabled", "KmsMasterKeyId"))
-    before = fingerprint(project)
-
-    assert add(project, "mailer", "--trigger", "sqs") == 2
+    assert add(project, *args) == 2
 
     err = capsys.readouterr().err
-    assert "--trigger sqs needs the rails to explain SSE-SQS queues to checkov" in err and "run slsguard upgrade first" in err
+    assert expected in err and "Fix: run slsguard upgrade first" in err
     assert fingerprint(project) == before
-    assert add(project, "nightly", "--trigger", "schedule") == 0  # other triggers need no such rail
+    assert add(project, "pages", "--trigger", "http") == 0  # what the other trigger needs is there
 
 
 def test_a_write_failure_midway_puts_every_file_back(generate, monkeypatch, capsys):

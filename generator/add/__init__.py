@@ -81,8 +81,7 @@ def add(project: Path | str, req: Request) -> list[str]:
     checks.name_is_module_within_lambda_limit(req, str(answers["project_slug"]))
     checks.trigger_fits_project(req, answers)
     package = str(answers["package_name"])
-    checks.guard_offers_wrapper(project, package, req.trigger)
-    checks.rails_explain_sse_queues(project, req.trigger)
+    checks.project_offers_what_trigger_needs(project, package, req.trigger)
     config = _config(project, req, answers)
     new_files = {
         **files.sources(req, package),
