@@ -279,7 +279,7 @@ def test_a_project_older_than_what_the_trigger_needs_is_refused(generate, capsys
 
 
 def test_a_write_failure_midway_puts_every_file_back(generate, monkeypatch, capsys):
-    from generator import transaction
+    from generator.project import transaction
 
     project = generate()
     before = fingerprint(project)

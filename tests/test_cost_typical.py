@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from generator.answers import complete
+from generator.answers.parse import complete
 from generator.cli import main
 from generator.cost import ceiling_of_answers, cost, prices, typical
-from generator.summary import summary_lines
+from generator.new.summary import summary_lines
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "cost"
 

@@ -17,8 +17,9 @@ import pytest
 from support.projects import run_npm_script
 from support.toolchain import MotoServer, cfn_lint_binary, compiled_templates, moto, package, scanner_path  # noqa: F401
 
-from generator import cli, new
-from generator.answers import complete
+from generator import cli
+from generator import new_project as new
+from generator.answers.parse import complete
 from generator.audit import audit
 from generator.audit.retention import KEEPS, STATEFUL
 

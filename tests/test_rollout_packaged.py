@@ -18,8 +18,9 @@ import pytest
 from support.projects import clean_env, run_npm_script
 from support.toolchain import MotoServer, compiled_templates, moto, package, scanner_path  # noqa: F401
 
-from generator import cli, new
-from generator.answers import complete
+from generator import cli
+from generator import new_project as new
+from generator.answers.parse import complete
 
 pytestmark = pytest.mark.slow
 SETS = {"canary": {}, "all-at-once": {"rollout": "all-at-once"}}

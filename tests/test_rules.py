@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from generator import rules
-from generator.answers import complete, render_default, validate
+from generator.answers import rules
+from generator.answers.parse import complete, render_default, validate
+from generator.answers.questions import BY_NAME, QUESTIONS
 from generator.errors import UserError
-from generator.questions import BY_NAME, QUESTIONS
 
 
 def answers(**given):

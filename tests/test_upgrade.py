@@ -28,12 +28,14 @@ from support.upgrade import (
     write_files,
 )
 
-from generator import cli, render, snapshot
+from generator import cli
+from generator.answers.questions import QUESTIONS
 from generator.errors import UserError
-from generator.questions import QUESTIONS
-from generator.render import new
-from generator.upgrade import upgrade
-from generator.upgrade_report import check_report, summary
+from generator.new import render
+from generator.new.render import new
+from generator.project import snapshot
+from generator.upgrade.regenerate import upgrade
+from generator.upgrade.report import check_report, summary
 
 SNAPSHOTS = Path(__file__).parent / "snapshots" / "upgrade"
 

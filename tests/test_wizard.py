@@ -15,11 +15,11 @@ import pytest
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
-from generator import rules
-from generator.answers import complete, validate
+from generator.answers import rules
+from generator.answers.parse import complete, validate
+from generator.answers.questions import BY_NAME, QUESTIONS
 from generator.errors import Interrupted, SlsguardError, UserError
-from generator.questions import BY_NAME, QUESTIONS
-from generator.wizard import Wizard, run_wizard
+from generator.new.wizard import Wizard, run_wizard
 
 ENTER, DOWN, CLEAR, CTRL_C = "\r", "\x1b[B", "\x15", "\x03"
 YES, NO = "y", "n"

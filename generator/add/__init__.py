@@ -11,12 +11,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .. import snapshot, transaction
 from ..errors import UserError
-from ..merge import ADDED, UPDATED, Change
-from ..project import serverless_yml
+from ..project import serverless_yml, snapshot, transaction
 from ..project import serverless_yml_edit as edit
-from ..recorded import read_answers
+from ..project.change import ADDED, UPDATED, Change
+from ..project.recorded import read_answers
 from . import blocks, checks, files
 from .checks import TRIGGERS, Request
 

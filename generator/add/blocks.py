@@ -18,7 +18,7 @@ import functools
 import json
 from typing import Any
 
-from .. import limits
+from ..answers import limits
 from .checks import DEFAULT_SCHEDULE, HANDLER_METHODS, Request
 
 QUEUE_TYPE = "AWS::SQS::Queue"
@@ -84,7 +84,7 @@ def environment() -> Any:
     from jinja2 import FileSystemLoader, StrictUndefined
     from jinja2.sandbox import SandboxedEnvironment
 
-    from ..render import template_dir
+    from ..new.render import template_dir
 
     loader = FileSystemLoader(str(template_dir() / "templates"))
     return SandboxedEnvironment(loader=loader, undefined=StrictUndefined, keep_trailing_newline=True)

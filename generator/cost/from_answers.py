@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .. import limits, rules
+from ..answers import limits, rules
 from .model import API, QUEUE, SCHEDULE, Api, Function, Service, Trigger, WebAcl, key
 
 WARMER_MEMORY_MB = 128  # custom.warmup.default.memorySize in the template
