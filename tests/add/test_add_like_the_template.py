@@ -12,7 +12,8 @@ import pytest
 import yaml
 from jinja2 import nodes
 
-from generator import cli, limits
+from generator import cli
+from generator.answers import limits
 
 REPO = Path(__file__).resolve().parents[2]
 
