@@ -8,7 +8,7 @@ from typing import Any
 
 from ..errors import UserError
 from ..printable import printable
-from . import rules
+from . import rules, values
 from .questions import BY_NAME, QUESTIONS, Answers
 from .text import ANSWERS_MAX_BYTES
 
@@ -52,7 +52,7 @@ def _yaml_word(key: str, value: Any) -> Any:
     return value
 
 
-def problem_error(problem: rules.Problem) -> UserError:
+def problem_error(problem: values.Problem) -> UserError:
     """A broken rule as the error the CLI prints: its message, then the fix."""
     return UserError(problem.message, f"Fix: {problem.fix}")
 
@@ -86,8 +86,8 @@ def complete(given: Mapping[str, Any]) -> Answers:
     for q in QUESTIONS:
         raw = given[q.name] if q.name in given else render_default(q.name, answers)
         try:
-            answers[q.name] = rules.coerce(q.name, raw)
-        except rules.BadValue as err:
+            answers[q.name] = values.coerce(q.name, raw)
+        except values.BadValue as err:
             raise problem_error(err.problem) from None
     return answers
 

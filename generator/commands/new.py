@@ -11,7 +11,7 @@ from .. import __version__
 def _answers_help() -> str:
     """Every KEY that --set and --answers accept, listed from the questions themselves."""
     from ..answers.questions import QUESTIONS
-    from ..answers.rules import allowed_text
+    from ..answers.values import allowed_text
 
     lines = ["answers (KEY for --set KEY=VALUE and --answers FILE; the wizard asks the same):"]
     for q in QUESTIONS:

@@ -1,7 +1,7 @@
 """The interactive side of ``slsguard new``: asks what flags left open, in a terminal.
 
 Prompt I/O only. What is asked, in which order, with which defaults, and what is allowed all
-come from questions.py, answers.py and rules.py, so the wizard refuses exactly what ``--set`` refuses.
+come from questions.py, parse.py, values.py and rules.py, so the wizard refuses exactly what ``--set`` refuses.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import questionary
 from prompt_toolkit.input import Input
 from prompt_toolkit.output import Output
 
-from ..answers import rules
+from ..answers import rules, values
 from ..answers.parse import complete, render_default
 from ..answers.questions import QUESTIONS, Answers, Question
 from ..errors import Interrupted, UserError
@@ -55,7 +55,7 @@ class Wizard:
     def problem(self, name: str, raw: Any) -> str | None:
         """Why ``raw`` cannot answer ``name`` given what is settled: the very line ``--set`` would print."""
         try:
-            value = rules.coerce(name, raw)
+            value = values.coerce(name, raw)
         except ValueError as err:
             return str(err)
         trial = {**self.settled, name: value}
@@ -102,7 +102,7 @@ class Wizard:
             validate_while_typing=False,
             **self.io,
         ).unsafe_ask()
-        self.settled[q.name] = rules.coerce(q.name, raw)
+        self.settled[q.name] = values.coerce(q.name, raw)
 
     def pick(self, q: Question, default: Any) -> Any:
         """A choice or yes/no: values the rules refuse are shown disabled; a single survivor is announced."""

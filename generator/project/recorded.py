@@ -1,7 +1,7 @@
 """What a project recorded in ``.slsguard/answers.json``: the one reader for upgrade, add, audit and cost.
 
 A cloned repository is untrusted input. Its recorded answers are read as data only (bounded JSON, never a
-template) and every answer is checked as the questions allow (``generator.answers.rules.value_problem``) before any
+template) and every answer is checked as the questions allow (``generator.answers.values.value_problem``) before any
 command uses one: a value cookiecutter would evaluate, or one that could break out of the file it is written
 into, is refused with one line naming the file, the key and the value (exit 2), never used.
 
@@ -53,7 +53,7 @@ def _dropped_problem(key: str, value: Any) -> str | None:
 def check_answers(path: Path, answers: dict[str, Any], fix: str = "") -> None:
     """Every recorded answer, checked on its own as the questions allow; the first bad one is a UserError."""
     from ..answers.questions import BY_NAME
-    from ..answers.rules import value_problem
+    from ..answers.values import value_problem
 
     for key, value in answers.items():
         if key in BY_NAME:

@@ -166,7 +166,7 @@ def unpack(source: bytes | Any) -> Tree:
 
 def ordered_answers(answers: Mapping[str, Any]) -> dict[str, Any]:
     """Public answers only, typed, in question order (unknown keys after, sorted): one stable form."""
-    from ..answers.rules import coerce
+    from ..answers.values import coerce
 
     public = {k: v for k, v in answers.items() if not k.startswith("_")}
     out = {q.name: coerce(q.name, public[q.name]) for q in QUESTIONS if q.name in public}

@@ -107,7 +107,7 @@ def _kept_behaviour(given: dict[str, Any]) -> dict[str, str]:
 
 
 def _typed(key: str, value: Any) -> Any:
-    from ..answers.rules import coerce
+    from ..answers.values import coerce
 
     try:
         return coerce(key, value)
