@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 # Session fixtures that start real servers on 127.0.0.1 (only when a test asks for them).
-pytest_plugins = ["support.tls", "support.databases"]
+pytest_plugins = ["tests.support.tls", "tests.support.databases"]
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-from support.projects import run_project_tests
-from support.upgrade import commit_all, fingerprint, git, git_init
 
 from generator import cli
+from tests.support.projects import run_project_tests
+from tests.support.upgrade import commit_all, fingerprint, git, git_init
 
 FOUR_KEYS = {"handler", "events", "timeout", "reservedConcurrency"}
 

@@ -10,7 +10,7 @@ import logging
 import threading
 import time
 
-from support.databases import Server
+from tests.support.databases import Server
 
 ZOMBIE_MIN = "1"  # seconds; the default (3 s) would only make these tests slower
 

@@ -26,7 +26,8 @@ from pathlib import Path
 import boto3
 import pytest
 from botocore.stub import Stubber
-from support.databases import free_port, load_db
+
+from tests.support.databases import free_port, load_db
 
 EMULATOR = Path(__file__).parent / "data_api_local"
 CLUSTER = "arn:aws:rds:us-east-1:123456789012:cluster:app"

@@ -11,7 +11,8 @@ import threading
 import time
 
 import pytest
-from support.databases import Server
+
+from tests.support.databases import Server
 
 
 class LambdaContext:
@@ -243,7 +244,7 @@ def test_without_set_deadline_the_guards_running_budget_bounds_the_invocation(re
     import sys
     import types
 
-    from support.databases import load_db
+    from tests.support.databases import load_db
 
     # GIVEN a handler package whose guard publishes the running invocation's Budget (a monotonic deadline)
     package = types.ModuleType("budget_pkg")

@@ -8,8 +8,9 @@ from collections.abc import Iterator
 
 import boto3
 import pytest
-from support.databases import APP_PASSWORD, Server
-from support.toolchain import moto_server
+
+from tests.support.databases import APP_PASSWORD, Server
+from tests.support.toolchain import moto_server
 
 REGION = "us-east-1"
 
@@ -88,7 +89,8 @@ def test_a_malformed_setting_names_the_variable(db_server, containers):
 def test_secrets_manager_out_of_reach_is_unavailable_not_a_crash(db_server, containers, monkeypatch):
     """No answer from Secrets Manager (a VPC without its endpoint, an outage): Unavailable, which guard answers 503."""
     from aws_lambda_powertools.utilities.parameters import base
-    from support.databases import free_port
+
+    from tests.support.databases import free_port
 
     monkeypatch.delitem(base.DEFAULT_PROVIDERS, "secrets", raising=False)  # a new container: no client for the moto endpoint
 

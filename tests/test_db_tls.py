@@ -12,7 +12,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from support.databases import Server
+
+from tests.support.databases import Server
 
 
 def encrypted(db, server: Server) -> bool:
@@ -106,7 +107,8 @@ def test_tls_is_set_up_on_the_first_connect_and_once_per_container(tls_server, c
 def test_the_default_rds_bundle_is_narrowed_to_the_functions_region(render_db, monkeypatch):
     """libpq reads the CA file on every connect: 3 roots of the region instead of 87 (a database elsewhere: DB_CA_BUNDLE)."""
     from cryptography import x509
-    from support.databases import load_db
+
+    from tests.support.databases import load_db
 
     db = load_db(render_db("postgres", "direct"), "slsguard_db_bundles")
     tls, config = importlib.import_module("slsguard_db_bundles._tls"), importlib.import_module("slsguard_db_bundles._config")

@@ -16,9 +16,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from support.wheel import DOWNLOAD_CACHES, build, install, run
 
 from generator import __version__
+from tests.support.wheel import DOWNLOAD_CACHES, build, install, run
 
 STEP = re.compile(r"^::rc (\d+) (\d+)$", re.MULTILINE)
 

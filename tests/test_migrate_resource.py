@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support.migrations import fresh_database, migrations_copy, recorded, response_url, tables
-from support.projects import clean_env
+
+from tests.support.migrations import fresh_database, migrations_copy, recorded, response_url, tables
+from tests.support.projects import clean_env
 
 STACK = "arn:aws:cloudformation:us-east-1:123456789012:stack/shop-dev/5b6a2f10-8f1e-11ef-9c3b-0a1b2c3d4e5f"
 TOKEN = "arn:aws:lambda:us-east-1:123456789012:function:shop-dev-migrate"

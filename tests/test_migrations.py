@@ -14,9 +14,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from support.migrations import SLEEP, applied_by, fresh_database, migrate, migrations_copy, recorded, rows, runner, tables
-from support.projects import clean_env
-from test_db_data_api import AWS_ENV, CLUSTER, SECRET, emulator  # noqa: F401 - emulator is a fixture used below
+
+from tests.support.migrations import SLEEP, applied_by, fresh_database, migrate, migrations_copy, recorded, rows, runner, tables
+from tests.support.projects import clean_env
+from tests.test_db_data_api import AWS_ENV, CLUSTER, SECRET, emulator  # noqa: F401 - emulator is a fixture used below
 
 ITEMS_INSERT = "INSERT INTO items (name) VALUES ('first')"
 

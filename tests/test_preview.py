@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support.toolchain import MotoServer, moto, package  # noqa: F401
 
 from generator import new
 from generator.answers import complete
+from tests.support.toolchain import MotoServer, moto, package  # noqa: F401
 
 pytestmark = pytest.mark.slow
 SLSGUARD = Path(sys.executable).with_name("slsguard")

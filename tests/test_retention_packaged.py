@@ -14,13 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support.projects import run_npm_script
-from support.toolchain import MotoServer, cfn_lint_binary, compiled_templates, moto, package, scanner_path  # noqa: F401
 
 from generator import cli, new
 from generator.answers import complete
 from generator.audit import audit
 from generator.audit.retention import KEEPS, STATEFUL
+from tests.support.projects import run_npm_script
+from tests.support.toolchain import MotoServer, cfn_lint_binary, compiled_templates, moto, package, scanner_path  # noqa: F401
 
 pytestmark = pytest.mark.slow
 

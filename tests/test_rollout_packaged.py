@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support.projects import clean_env, run_npm_script
-from support.toolchain import MotoServer, compiled_templates, moto, package, scanner_path  # noqa: F401
 
 from generator import cli, new
 from generator.answers import complete
+from tests.support.projects import clean_env, run_npm_script
+from tests.support.toolchain import MotoServer, compiled_templates, moto, package, scanner_path  # noqa: F401
 
 pytestmark = pytest.mark.slow
 SETS = {"canary": {}, "all-at-once": {"rollout": "all-at-once"}}

@@ -15,7 +15,14 @@ from pathlib import Path
 import pytest
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
-from support.upgrade import (
+
+from generator import cli, render, snapshot
+from generator.errors import UserError
+from generator.questions import QUESTIONS
+from generator.render import new
+from generator.upgrade import upgrade
+from generator.upgrade_report import check_report, summary
+from tests.support.upgrade import (
     MINI_FILES,
     commit_all,
     fingerprint,
@@ -27,13 +34,6 @@ from support.upgrade import (
     untouched,
     write_files,
 )
-
-from generator import cli, render, snapshot
-from generator.errors import UserError
-from generator.questions import QUESTIONS
-from generator.render import new
-from generator.upgrade import upgrade
-from generator.upgrade_report import check_report, summary
 
 SNAPSHOTS = Path(__file__).parent / "snapshots" / "upgrade"
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from support.upgrade import fingerprint, git_init, mini_template
 
 from generator import transaction
 from generator.errors import UserError
 from generator.render import new
 from generator.upgrade import upgrade
+from tests.support.upgrade import fingerprint, git_init, mini_template
 
 CHANGE = {"database": "postgres", "memory_size": "2048"}  # writes serverless.yml, adds db.py, records
 

@@ -11,7 +11,6 @@ import json
 from pathlib import Path
 
 import pytest
-from support.upgrade import insert_lines, quiet_index
 
 from generator import snapshot
 from generator.answers import validate
@@ -26,6 +25,7 @@ from tests.support.toolchain import (
     moto,  # noqa: F401  (session fixture)
     package,
 )
+from tests.support.upgrade import insert_lines, quiet_index
 
 pytestmark = pytest.mark.slow
 

@@ -13,7 +13,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from support.upgrade import (
+
+from generator import __version__, pins, snapshot
+from generator.answers import validate
+from generator.render import new, render
+from generator.upgrade import upgrade
+from tests.support.upgrade import (
     REPO,
     commit_all,
     copy_template,
@@ -26,11 +31,6 @@ from support.upgrade import (
     set_version,
     untouched,
 )
-
-from generator import __version__, pins, snapshot
-from generator.answers import validate
-from generator.render import new, render
-from generator.upgrade import upgrade
 
 USER_FN = "  report:\n    handler: {pkg}/report.handler\n"
 

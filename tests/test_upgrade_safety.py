@@ -16,10 +16,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from support.upgrade import PROJECT_DIR, commit_all, fingerprint, git, git_init, mini_template, set_version, write_files
-from test_upgrade import snapshot_check
 
 from generator import cli, render, snapshot
+from tests.support.upgrade import PROJECT_DIR, commit_all, fingerprint, git, git_init, mini_template, set_version, write_files
+from tests.test_upgrade import snapshot_check
 
 LOGO_V1 = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR generated 0.1.0"
 LOGO_V2 = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR generated 0.2.0"

@@ -12,10 +12,10 @@ import tarfile
 from pathlib import Path
 
 import pytest
-from support.projects import clean_env, run_project_tests
-from support.wheel import build, install, installed_template, run
 
 from generator import __version__
+from tests.support.projects import clean_env, run_project_tests
+from tests.support.wheel import build, install, installed_template, run
 
 
 def user_env(**extra: str) -> dict[str, str]:
