@@ -16,8 +16,8 @@ from generator.adopt import PLUGIN_ENTRY, adopt
 from generator.adopt.plugins import add_plugin
 from generator.cfn.yaml_tags import CfnLoader
 from generator.cli import main
+from tests.support.paths import REPO
 
-REPO = Path(__file__).resolve().parent.parent
 SERVICE = REPO / "tests" / "fixtures" / "adopt" / "orders-service"
 PLUGIN = REPO / "{{cookiecutter.project_slug}}" / ".slsguard" / "plugin.js"
 ENTRY = "./.slsguard/plugin.js"

@@ -3,19 +3,17 @@ requirements-dev.txt of slsguard's, and custom.slsguard.showAccepted (the osls r
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
-from tests.test_audit_bridge_plugin import PLUGIN, run_audit_hook, run_hook
+from tests.support.bridge import plugin_copy, run_audit_hook, run_hook
 
 
 @pytest.fixture
 def plugin(tmp_path: Path) -> Path:
     """A copy outside the template folder, whose package.json is a Jinja template node cannot read."""
-    (tmp_path / "bridge").mkdir()
-    return Path(shutil.copy(PLUGIN, tmp_path / "bridge" / "plugin.js"))
+    return plugin_copy(tmp_path / "bridge")
 
 
 def adopt(service: Path, baseline: bool = True) -> None:

@@ -24,10 +24,11 @@ import pytest
 
 from generator.audit import audit, audit_with_templates, baseline
 from generator.cli import main
+from tests.support.paths import FIXTURES
 from tests.support.sarif_schema import validate
 from tests.support.toolchain import MotoServer, moto, run_osls  # noqa: F401  (moto: session fixture)
 
-SERVICE = Path(__file__).resolve().parent / "fixtures" / "adopt" / "orders-service"
+SERVICE = FIXTURES / "adopt" / "orders-service"
 SECRET = "      REPORT_API_KEY: 4f9c2a7e51b84d0c9e3f6a1b2c7d8e90\n"
 
 
@@ -166,7 +167,7 @@ def test_init_rails_previews_without_writing_then_packages_with_the_rails(
 
 # --- the corpus, adopted -------------------------------------------------------------------------------------------
 
-CORPUS = Path(__file__).resolve().parent / "fixtures" / "corpus"
+CORPUS = FIXTURES / "corpus"
 ROOT = "cloudformation-template-update-stack.json"
 SERVERLESS = sorted(p.parent.name for p in CORPUS.glob(f"*/{ROOT}"))
 SAM = sorted(p.parent.name for p in CORPUS.glob("*/template.yaml"))

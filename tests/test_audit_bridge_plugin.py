@@ -4,70 +4,39 @@ and how it refuses a bad custom.slsguard (the slow end-to-end proof is tests/tes
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-PLUGIN = Path(__file__).resolve().parent.parent / "{{cookiecutter.project_slug}}" / ".slsguard" / "plugin.js"
+from tests.support.bridge import PLUGIN, fake_command, plugin_copy, run_audit_hook, run_bridge, run_hook
 
-# A stand-in for the parts of the framework's plugin API the bridge uses; prints the compiled template or the error.
-DRIVER = r"""
-const Plugin = require(process.argv[1]);
-const input = JSON.parse(process.argv[2]);
-class ServerlessError extends Error {}
-const template = { Resources: {
-  ApiLambdaFunction: { Type: 'AWS::Lambda::Function', Properties: { Timeout: 6 } },
-  WorkerLambdaFunction: { Type: 'AWS::Lambda::Function', Properties: { Timeout: 6 } },
-} };
-const serverless = {
-  classes: { Error: ServerlessError },
-  serviceDir: process.cwd(),
-  config: {},
-  service: {
-    custom: { slsguard: input.slsguard },
-    functions: input.functions,
-    resources: { Resources: { WorkQueue: { Type: 'AWS::SQS::Queue' } } },
-    provider: { compiledCloudFormationTemplate: template },
-    getAllFunctions() { return Object.keys(this.functions); },
-    getFunction(name) { return this.functions[name]; },
-  },
-  getProvider() { return { naming: { getLambdaLogicalId: (n) => n[0].toUpperCase() + n.slice(1) + 'LambdaFunction' } }; },
-};
-const plugin = new Plugin(serverless, {});
-try {
-  plugin.hooks['before:package:compileFunctions']();
-  plugin.hooks['before:package:finalize']();
-  console.log(JSON.stringify({ template, queue: serverless.service.resources.Resources.WorkQueue }));
-} catch (error) {
-  console.log(JSON.stringify({ error: error.message, serverlessError: error instanceof ServerlessError }));
+# Two functions, one with its own timeout, as the framework compiles them before the bridge's package hooks.
+TWO_FUNCTIONS = {
+    "Resources": {
+        "ApiLambdaFunction": {"Type": "AWS::Lambda::Function", "Properties": {"Timeout": 6}},
+        "WorkerLambdaFunction": {"Type": "AWS::Lambda::Function", "Properties": {"Timeout": 6}},
+    }
 }
-"""
 
 
 @pytest.fixture(scope="module")
 def plugin(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy outside the template folder, whose package.json is a Jinja template node cannot read."""
-    copy = tmp_path_factory.mktemp("bridge") / "plugin.js"
-    shutil.copy(PLUGIN, copy)
-    return copy
+    return plugin_copy(tmp_path_factory.mktemp("bridge"))
 
 
 def run_plugin(plugin: Path, slsguard: dict[str, Any], functions: dict[str, Any] | None = None) -> dict[str, Any]:
-    node = shutil.which("node")
-    assert node, "node is required (installed by .ci/run)"
+    """The package hooks on two functions and a queue: the compiled template and the queue after them, or the error."""
     functions = functions if functions is not None else {"api": {"timeout": 6}, "worker": {}}
-    proc = subprocess.run(
-        [node, "-e", DRIVER, str(plugin), json.dumps({"slsguard": slsguard, "functions": functions})],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    )
-    return json.loads(proc.stdout)
+    outcome, _ = run_bridge(
+        plugin, "before:package:compileFunctions", "before:package:finalize",
+        slsguard=slsguard, functions=functions, template=TWO_FUNCTIONS, resources={"WorkQueue": {"Type": "AWS::SQS::Queue"}},
+    )  # fmt: skip
+    if "error" in outcome:
+        return {"error": outcome["error"], "serverlessError": outcome["serverlessError"]}
+    return {"template": outcome["template"], "queue": outcome["resources"]["WorkQueue"]}
 
 
 def test_the_plugin_has_no_template_syntax_cookiecutter_would_render() -> None:
@@ -119,96 +88,6 @@ def test_a_bad_exemption_stops_with_one_serverless_error(plugin: Path, exempt: d
     out = run_plugin(plugin, {"exempt": exempt})
     assert out["serverlessError"] is True
     assert out["error"].startswith(message)
-
-
-FAKE_SLSGUARD = """
-import json, sys
-from pathlib import Path
-if sys.argv[3] == "cost":  # after a passing audit: its own record, a ceiling of $2.77/hour
-    Path(sys.argv[1]).with_name("cost-argv.json").write_text(json.dumps(sys.argv[2:]))
-    if sys.argv[2] == "unpriced":
-        print("slsguard: region='eu-west-2' has no price table: tables exist for us-east-1. Fix: ...", file=sys.stderr)
-        sys.exit(2)
-    print("Ceiling: $2.77 per hour, $1,994.40 per 30-day month.")
-    print("Typical: $0.0845 per hour, $60.86 per 30-day month at 1 request/s per API and 1 message/s per queue, 100 ms each.")
-    if "--max-hourly" in sys.argv and float(sys.argv[sys.argv.index("--max-hourly") + 1]) < 2.77:
-        print("slsguard cost: the ceiling $2.77/hour is above --max-hourly " + sys.argv[-1] + ".", file=sys.stderr)
-        sys.exit(1)
-    sys.exit(0)
-Path(sys.argv[1]).write_text(json.dumps(sys.argv[2:]))
-mode = sys.argv[2]
-if mode in ("clean", "unpriced"):
-    print("slsguard audit: 0 errors, 0 warnings, 0 exempted in 3 stacks.")
-    sys.exit(0)
-if mode == "errors":
-    print("root (.serverless/x.json)\\n  ERROR   function-timeout  ...\\nslsguard audit: 1 error, 0 warnings, 0 exempted in 3 stacks.")
-    sys.exit(0 if "--warn-only" in sys.argv else 1)
-if mode == "unusable":
-    print("slsguard: .serverless: no compiled templates. Fix: run package first.", file=sys.stderr)
-    sys.exit(2)
-raise RuntimeError("boom")
-"""
-
-
-# Any hook of the bridge, in a service folder the test prepares; prints the commands it offers and the hook's outcome.
-HOOK_DRIVER = r"""
-const Plugin = require(process.argv[1]);
-const input = JSON.parse(process.argv[2]);
-class ServerlessError extends Error {}
-const serverless = {
-  classes: { Error: ServerlessError },
-  serviceDir: input.serviceDir,
-  config: {},
-  service: { custom: { slsguard: input.slsguard }, functions: {}, package: {} },
-};
-const plugin = new Plugin(serverless, {});
-const commands = Object.keys(plugin.commands.slsguard.commands);
-const hooks = Object.keys(plugin.hooks);
-Promise.resolve()
-  .then(() => plugin.hooks[input.hook]())
-  .then(
-    () => console.log(JSON.stringify({ ok: true, commands, hooks })),
-    (error) => console.log(JSON.stringify({ error: error.message, serverlessError: error instanceof ServerlessError, commands, hooks })),
-  );
-"""
-
-
-def run_hook(plugin: Path, service: Path, hook: str, command: list[str], **slsguard: Any) -> tuple[dict[str, Any], str]:
-    """Run one hook of the bridge in ``service`` with ``command`` as slsguard; its outcome and what it printed before."""
-    proc = subprocess.run(
-        [
-            shutil.which("node") or "node",
-            "-e",
-            HOOK_DRIVER,
-            str(plugin),
-            json.dumps({"slsguard": {"command": command, **slsguard}, "serviceDir": str(service), "hook": hook}),
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    )
-    *printed, last = proc.stdout.strip().splitlines()
-    return json.loads(last), "\n".join(printed)
-
-
-def fake_command(tmp_path: Path, mode: str) -> tuple[list[str], Path]:
-    fake = tmp_path / "fake_slsguard.py"
-    fake.write_text(FAKE_SLSGUARD)
-    seen = tmp_path / "argv.json"
-    return [sys.executable, str(fake), str(seen), mode], seen
-
-
-def run_audit_hook(
-    plugin: Path, tmp_path: Path, mode: str, output: list[str] | None = None, **slsguard: Any
-) -> tuple[dict[str, Any], list[str]]:
-    """Run the bridge's audit hook against a fake slsguard; returns its outcome and the arguments the fake got (``output`` gets stdout)."""
-    command, seen = fake_command(tmp_path, mode)
-    outcome, printed = run_hook(plugin, tmp_path, "after:package:finalize", command, **slsguard)
-    if output is not None:
-        output.append(printed)
-    outcome.pop("commands"), outcome.pop("hooks")
-    return outcome, json.loads(seen.read_text()) if seen.exists() else []
 
 
 def test_errors_stop_package_with_the_audit_summary(plugin: Path, tmp_path: Path) -> None:
@@ -271,38 +150,12 @@ def test_a_ceiling_that_cannot_be_computed_stops_package_only_when_max_hourly_is
     assert outcome["serverlessError"] is True and outcome["error"].startswith("slsguard: region='eu-west-2' has no price table")
 
 
-SCHEMA_DRIVER = r"""
-const Plugin = require(process.argv[1]);
-let schema;
-new Plugin({ configSchemaHandler: { defineCustomProperties: (s) => { schema = s; } }, service: {}, serviceDir: process.cwd(), config: {} }, {});
-console.log(JSON.stringify(schema));
-"""
-
-
 def test_max_hourly_is_declared_in_the_config_schema(plugin: Path) -> None:
     """So `configValidationMode: error` accepts maxHourly and refuses a typo or a negative number."""
-    proc = subprocess.run(
-        [shutil.which("node") or "node", "-e", SCHEMA_DRIVER, str(plugin)], capture_output=True, text=True, check=True, timeout=60
-    )
-    props = json.loads(proc.stdout)["properties"]["slsguard"]
+    outcome, _ = run_bridge(plugin)
+    props = outcome["schema"]["properties"]["slsguard"]
     assert props["properties"]["maxHourly"] == {"type": "number", "minimum": 0}
     assert props["additionalProperties"] is False
-
-
-UPGRADE_DRIVER = r"""
-const Plugin = require(process.argv[1]);
-const input = JSON.parse(process.argv[2]);
-const serverless = {
-  classes: { Error },
-  serviceDir: input.serviceDir,
-  config: {},
-  service: { custom: { slsguard: input.slsguard }, functions: {}, package: {} },
-};
-new Plugin(serverless, input.options).hooks['slsguard:upgrade:run']().then(
-  () => console.log(JSON.stringify({ ok: true })),
-  (error) => console.log(JSON.stringify({ error: error.message })),
-);
-"""
 
 
 def test_upgrade_command_forwards_its_options(plugin: Path, tmp_path: Path) -> None:
@@ -311,15 +164,9 @@ def test_upgrade_command_forwards_its_options(plugin: Path, tmp_path: Path) -> N
     fake = tmp_path / "fake.py"
     fake.write_text("import json, sys\nopen(sys.argv[1], 'w').write(json.dumps(sys.argv[2:]))\n")
     options = {"set": ["memory_size=512", "tracing=false"], "dry-run": True, "input": False}
-    config = {"slsguard": {"command": [sys.executable, str(fake), str(seen)]}, "serviceDir": str(tmp_path), "options": options}
-    proc = subprocess.run(
-        [shutil.which("node") or "node", "-e", UPGRADE_DRIVER, str(plugin), json.dumps(config)],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    )
-    assert json.loads(proc.stdout.strip().splitlines()[-1]) == {"ok": True}
+    command = [sys.executable, str(fake), str(seen)]
+    outcome, _ = run_bridge(plugin, "slsguard:upgrade:run", slsguard={"command": command}, serviceDir=str(tmp_path), options=options)
+    assert outcome["ok"] is True
     assert json.loads(seen.read_text()) == [
         "upgrade",
         str(tmp_path),

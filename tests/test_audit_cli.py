@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -13,20 +12,13 @@ import pytest
 
 from generator.audit import RULES
 from generator.cli import main
+from tests.support import paths
+from tests.support.paths import REPO
+from tests.support.snapshots import snapshot_check
 
-FIXTURES = Path(__file__).parent / "fixtures" / "audit"
-SNAPSHOTS = Path(__file__).parent / "snapshots" / "audit"
-DOCS = Path(__file__).parent.parent / "docs" / "audit.md"
-
-
-def snapshot_check(name: str, text: str) -> None:
-    """Compare with tests/snapshots/audit/<name> (SLSGUARD_UPDATE_SNAPSHOTS=1 rewrites it)."""
-    path = SNAPSHOTS / name
-    if os.environ.get("SLSGUARD_UPDATE_SNAPSHOTS") == "1":
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    assert path.is_file(), f"{path} is missing: run with SLSGUARD_UPDATE_SNAPSHOTS=1 and review it"
-    assert text == path.read_text()
+FIXTURES = paths.FIXTURES / "audit"
+SNAPSHOTS = paths.SNAPSHOTS / "audit"
+DOCS = REPO / "docs" / "audit.md"
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -44,7 +36,7 @@ def in_fixtures(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_json_report_snapshot(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "nested", "--format", "json")
     assert code == 1
-    snapshot_check("nested.json", out)
+    snapshot_check(SNAPSHOTS / "nested.json", out)
     doc = json.loads(out)
     assert doc["schema"] == "slsguard-audit/1"
     assert doc["summary"] == {
@@ -58,7 +50,7 @@ def test_json_report_snapshot(capsys: pytest.CaptureFixture[str]) -> None:
 def test_json_report_with_exemptions_snapshot(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "exemption/exempt.yaml", "--format", "json", "--account-concurrency", "3000")
     assert code == 1
-    snapshot_check("exempt.json", out)
+    snapshot_check(SNAPSHOTS / "exempt.json", out)
     doc = json.loads(out)
     assert doc["account_concurrency"] == 3000
     assert {f["rule"] for f in doc["findings"] if f["exempt"]} == {"reserved-concurrency", "tracing"}
@@ -67,7 +59,7 @@ def test_json_report_with_exemptions_snapshot(capsys: pytest.CaptureFixture[str]
 def test_text_report_snapshot(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "nested", "exemption/exempt.yaml")
     assert code == 1
-    snapshot_check("nested-and-exempt.txt", out)
+    snapshot_check(SNAPSHOTS / "nested-and-exempt.txt", out)
 
 
 def test_clean_templates_exit_0_with_one_summary_line(capsys: pytest.CaptureFixture[str]) -> None:

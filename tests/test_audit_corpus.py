@@ -17,8 +17,9 @@ import pytest
 from generator.audit import audit
 from generator.audit.report import summary
 from generator.audit.rules import RULES
+from tests.support.paths import FIXTURES
 
-CORPUS = Path(__file__).parent / "fixtures" / "corpus"
+CORPUS = FIXTURES / "corpus"
 EXPECTED = {
     "auth0-cognito": {
         "errors-alarm": 3,

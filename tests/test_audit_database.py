@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from generator.audit import RULES, audit
 from generator.audit.model import ERROR
+from tests.support import paths
 
-FIXTURES = Path(__file__).parent / "fixtures" / "audit" / "database-tls"
+FIXTURES = paths.FIXTURES / "audit" / "database-tls"
 
 
 def findings(name: str) -> list:

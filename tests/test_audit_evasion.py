@@ -7,13 +7,12 @@ a safe twin (``*-safe.yaml``) must raise none of the judged rules.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from generator.audit import audit
+from tests.support.paths import FIXTURES
 
-EVASION = Path(__file__).parent / "fixtures" / "evasion"
+EVASION = FIXTURES / "evasion"
 # The rules this corpus judges; other rules (alarms, tracing, ...) fire on these minimal templates and are ignored.
 JUDGED = frozenset(
     {

@@ -15,8 +15,9 @@ import yaml
 from generator.audit import audit
 from generator.audit.model import ERROR, WARNING
 from generator.cfn.yaml_tags import CfnLoader
+from tests.support.paths import FIXTURES
 
-SHAPES = Path(__file__).parent / "fixtures" / "evasion" / "api"
+SHAPES = FIXTURES / "evasion" / "api"
 
 # (shape, API logical id, words the message must carry)
 CASES = [
@@ -96,7 +97,7 @@ RULES_HERE = {
     "reserved-concurrency",
     "async-failure-destination",
 }
-AUDIT = Path(__file__).parent / "fixtures" / "audit"
+AUDIT = FIXTURES / "audit"
 
 
 def _wrapped(path: Path, out: Path) -> Path:

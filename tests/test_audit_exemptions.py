@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +16,11 @@ import yaml
 from generator.audit import audit
 from generator.cfn.yaml_tags import CfnLoader
 from generator.cli import main
+from tests.support import paths
+from tests.support.bridge import plugin_copy, run_bridge
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = paths.FIXTURES
 REST = FIXTURES / "corpus" / "py-rest-dynamodb" / "cloudformation-template-update-stack.json"
-PLUGIN = Path(__file__).resolve().parent.parent / "{{cookiecutter.project_slug}}" / ".slsguard" / "plugin.js"
 METHODS = {
     "ApiGatewayMethodTodosPost": "CreateLambdaFunction",
     "ApiGatewayMethodTodosGet": "ListLambdaFunction",
@@ -142,49 +142,17 @@ def test_an_unmatched_exemption_is_in_the_cli_report_and_does_not_fail(tmp_path:
 
 # --- the plugin bridge: serverless.yml names -> template metadata ------------------------------------------------
 
-DRIVER = r"""
-const Plugin = require(process.argv[1]);
-const input = JSON.parse(process.argv[2]);
-const template = JSON.parse(require('fs').readFileSync(input.template, 'utf8'));
-class ServerlessError extends Error {}
-const serverless = {
-  classes: { Error: ServerlessError },
-  serviceDir: process.cwd(),
-  config: {},
-  service: {
-    service: 'serverless-rest-api-with-dynamodb',
-    custom: { slsguard: { exempt: input.exempt } },
-    functions: { create: {}, list: {}, get: {}, update: {}, delete: {} },
-    resources: { Resources: {} },
-    provider: { compiledCloudFormationTemplate: template },
-    getAllFunctions() { return Object.keys(this.functions); },
-    getFunction(name) { return this.functions[name]; },
-  },
-  getProvider() { return { naming: { getLambdaLogicalId: (n) => n[0].toUpperCase() + n.slice(1) + 'LambdaFunction' } }; },
-};
-const plugin = new Plugin(serverless, {});
-try {
-  plugin.hooks['before:package:finalize']();
-  require('fs').writeFileSync(input.out, JSON.stringify(template));
-  console.log(JSON.stringify({ ok: true }));
-} catch (error) {
-  console.log(JSON.stringify({ error: error.message }));
-}
-"""
-
 
 def bridge(tmp_path: Path, exempt: dict[str, Any]) -> tuple[Path, str | None]:
     """The corpus template after the bridge wrote ``custom.slsguard.exempt`` into it (or its error)."""
-    node = shutil.which("node")
-    assert node, "node is required (installed by .ci/run)"
-    plugin = tmp_path / "plugin.js"  # outside the template folder, whose package.json is a Jinja template
-    shutil.copy(PLUGIN, plugin)
     folder = tmp_path / "svc"
     folder.mkdir(exist_ok=True)
-    out = folder / REST.name
-    payload = json.dumps({"template": str(REST), "out": str(out), "exempt": exempt})
-    proc = subprocess.run([node, "-e", DRIVER, str(plugin), payload], capture_output=True, text=True, check=True, timeout=60)
-    return folder, json.loads(proc.stdout).get("error")
+    outcome, _ = run_bridge(
+        plugin_copy(tmp_path / "bridge"), "before:package:finalize",
+        service="serverless-rest-api-with-dynamodb", functions={name: {} for name in ("create", "list", "get", "update", "delete")},
+        slsguard={"exempt": exempt}, templateFile=str(REST), out=str(folder / REST.name),
+    )  # fmt: skip
+    return folder, outcome.get("error")
 
 
 @pytest.mark.parametrize(

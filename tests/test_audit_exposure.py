@@ -12,9 +12,10 @@ import pytest
 from generator.audit import RULES, audit
 from generator.audit.fixes import FIXES
 from generator.audit.model import CLOUDFORMATION, SAM, SERVERLESS
+from tests.support import paths
 
-FIXTURES = Path(__file__).parent / "fixtures" / "audit"
-CORPUS = Path(__file__).parent / "fixtures" / "corpus"
+FIXTURES = paths.FIXTURES / "audit"
+CORPUS = paths.FIXTURES / "corpus"
 
 
 def messages(rule: str, path: Path) -> list[str]:

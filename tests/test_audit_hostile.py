@@ -19,6 +19,7 @@ import pytest
 
 from generator.printable import UNSAFE
 from generator.safe_load import ALIAS_NODES, DEPTH, INT_DIGITS, SIZE
+from tests.support.paths import FIXTURES
 
 MEMORY = 512 * 1024 * 1024  # far above what auditing a real template takes (about 40 MB), far below what a bomb takes
 TIMEOUT = 60  # seconds; the refusals take well under one (benchmarks are not timing asserts)
@@ -122,7 +123,7 @@ def test_an_unusable_file_is_one_line_and_exit_2(tmp_path: Path, case: str, comm
 
 def test_the_memory_limit_leaves_room_for_real_templates(tmp_path: Path) -> None:
     # The control: under the same limit an ordinary template is audited and priced (a too-tight limit proves nothing).
-    fixtures = Path(__file__).parent / "fixtures"
+    fixtures = FIXTURES
     assert slsguard(fixtures, "audit", "audit/good.yaml").returncode == 0
     assert slsguard(fixtures, "cost", "cost/unbounded.yaml").returncode == 0
 

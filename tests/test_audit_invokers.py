@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from generator.audit import audit
@@ -11,8 +9,9 @@ from generator.audit.model import Index
 from generator.cfn import invokers
 from generator.cfn.load import load
 from generator.cost.from_templates import build
+from tests.support import paths
 
-FIXTURES = Path(__file__).parent / "fixtures" / "audit"
+FIXTURES = paths.FIXTURES / "audit"
 
 
 @pytest.fixture

@@ -11,8 +11,9 @@ import pytest
 from generator.audit import audit
 from generator.audit.model import ERROR
 from generator.audit.rules import BY_ID
+from tests.support import paths
 
-FIXTURES = Path(__file__).parent / "fixtures" / "audit"
+FIXTURES = paths.FIXTURES / "audit"
 RAILS = ("errors-alarm", "queue-visibility", "sqs-max-concurrency", "warmer-permission", "async-failure-destination")
 
 

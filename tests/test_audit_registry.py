@@ -9,8 +9,9 @@ from pathlib import Path
 from generator.audit import docs
 from generator.audit.exemptions import RULE as EXEMPTION_RULE
 from generator.audit.rules import BY_ID, FIXES, RULES
+from tests.support.paths import REPO
 
-AUDIT = Path(__file__).resolve().parent.parent / "generator" / "audit"
+AUDIT = REPO / "generator" / "audit"
 
 
 def _calls(name: str) -> list[tuple[str, str]]:

@@ -12,8 +12,9 @@ import pytest
 from generator import limits
 from generator.audit import RULES, audit
 from generator.audit.model import ERROR, INFO, WARNING
+from tests.support import paths
 
-FIXTURES = Path(__file__).parent / "fixtures" / "audit"
+FIXTURES = paths.FIXTURES / "audit"
 
 
 def of_rule(rule: str, *paths: Path, **kw: object) -> list[tuple[str, str | None]]:

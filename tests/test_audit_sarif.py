@@ -13,9 +13,9 @@ import pytest
 
 from generator.audit import RULES, audit_with_templates, baseline
 from generator.cli import main
+from tests.support.paths import REPO
 from tests.support.sarif_schema import validate
 
-REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "fixtures" / "audit"
 
 SERVERLESS_YML = """\

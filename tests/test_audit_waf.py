@@ -11,9 +11,10 @@ import pytest
 from generator.audit import audit
 from generator.audit.model import INFO, WARNING
 from generator.cli import main
+from tests.support import paths
 from tests.support.sarif_schema import validate
 
-FIXTURES = Path(__file__).parent / "fixtures" / "audit" / "rest-api-waf"
+FIXTURES = paths.FIXTURES / "audit" / "rest-api-waf"
 
 
 def of_rule(path: Path) -> list[tuple[str, str | None]]:

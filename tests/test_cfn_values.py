@@ -8,6 +8,7 @@ from typing import Any
 from generator.audit.model import Template
 from generator.cfn import policy
 from generator.cfn.values import ABSENT, MAX_COMBINATIONS, Possible, Unknown, items, possible, property_values, shallow
+from tests.support.paths import REPO
 
 
 def tpl(**sections: Any) -> Template:
@@ -189,7 +190,7 @@ def test_the_layer_imports_nothing_from_the_audit() -> None:
     """Dependencies point one way: the audit, cost and init use generator/cfn, never the reverse."""
     import ast
 
-    for path in (Path(__file__).parent.parent / "generator" / "cfn").glob("*.py"):
+    for path in (REPO / "generator" / "cfn").glob("*.py"):
         tree = ast.parse(path.read_text())
         imported = [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
         imported += [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]

@@ -14,19 +14,11 @@ import pytest
 from generator.answers import validate
 from generator.cli import main
 from generator.summary import summary_lines
+from tests.support import paths
 from tests.support.plain import run_plain
+from tests.support.snapshots import snapshot_check
 
-SNAPSHOTS = Path(__file__).parent / "snapshots" / "new"
-
-
-def snapshot_check(name: str, text: str) -> None:
-    """Compare with tests/snapshots/new/<name> (SLSGUARD_UPDATE_SNAPSHOTS=1 rewrites it)."""
-    path = SNAPSHOTS / name
-    if os.environ.get("SLSGUARD_UPDATE_SNAPSHOTS") == "1":
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    assert path.is_file(), f"{path} is missing: run with SLSGUARD_UPDATE_SNAPSHOTS=1 and review it"
-    assert text == path.read_text(encoding="utf-8")
+SNAPSHOTS = paths.SNAPSHOTS / "new"
 
 
 def tree(root: Path) -> dict[str, tuple[bytes, bool]]:
@@ -209,12 +201,12 @@ def test_new_help_snapshot(capsys, monkeypatch):
     with pytest.raises(SystemExit) as exit_:
         main(["new", "--help"])
     assert exit_.value.code == 0
-    snapshot_check("help.txt", capsys.readouterr().out)
+    snapshot_check(SNAPSHOTS / "help.txt", capsys.readouterr().out)
 
 
 def test_summary_snapshot():
     answers = validate({"database": "postgres", "cold_start": "provisioned", "architecture": "x86_64", "framework": "serverless"})
-    snapshot_check("summary.txt", "\n".join(summary_lines(answers)) + "\n")
+    snapshot_check(SNAPSHOTS / "summary.txt", "\n".join(summary_lines(answers)) + "\n")
 
 
 def test_version(capsys):

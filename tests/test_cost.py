@@ -18,10 +18,12 @@ import pytest
 from generator.cli import main
 from generator.cost import assumptions as A
 from generator.cost import cost
+from tests.support import paths
+from tests.support.paths import REPO
 
-FIXTURES = Path(__file__).parent / "fixtures" / "cost"
-AUDIT_NESTED = Path(__file__).parent / "fixtures" / "audit" / "nested"
-TABLE = json.loads((Path(__file__).parent.parent / "generator" / "cost" / "prices" / "us-east-1.json").read_text())
+FIXTURES = paths.FIXTURES / "cost"
+AUDIT_NESTED = paths.FIXTURES / "audit" / "nested"
+TABLE = json.loads((REPO / "generator" / "cost" / "prices" / "us-east-1.json").read_text())
 P = {name: entry["usd"] for name, entry in TABLE["prices"].items()}
 H = 3600
 M = 1_000_000
@@ -303,7 +305,7 @@ def test_negative_or_non_numeric_values_exit_2_with_one_line(capsys: pytest.Capt
 
 def test_every_live_stage_is_priced_as_the_audit_sees_it() -> None:
     """The audit's evasion shapes: a throttled decoy beside an open stage, one throttled method, a quick-created stage."""
-    shapes = Path(__file__).parent / "fixtures" / "evasion" / "api"
+    shapes = paths.FIXTURES / "evasion" / "api"
     open_apis = {
         shape: {f["logical_id"] for f in cost([shapes / shape / "fail.yaml"], region="us-east-1").limited_by_account}
         for shape in ("decoy-stage", "one-method", "quick-create", "rate-absent", "usage-plan")

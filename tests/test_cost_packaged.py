@@ -18,11 +18,12 @@ import pytest
 from generator import new
 from generator.answers import complete
 from generator.cost import ceiling_of_answers, cost
+from tests.support.paths import REPO
 from tests.support.toolchain import MotoServer, moto, package  # noqa: F401  (moto: session fixture)
 
 pytestmark = pytest.mark.slow
 
-TABLE = json.loads((Path(__file__).parent.parent / "generator" / "cost" / "prices" / "us-east-1.json").read_text())
+TABLE = json.loads((REPO / "generator" / "cost" / "prices" / "us-east-1.json").read_text())
 P = {name: entry["usd"] for name, entry in TABLE["prices"].items()}
 SCALED = {"reserved_concurrency": 20, "memory_size": 2048, "throttle_rate": 100}  # each doubled from the defaults
 EXTRA = "  extra:  # no reservedConcurrency, no event: only the account limits it\n    handler: {pkg}/worker.handler\n    timeout: 6\n"

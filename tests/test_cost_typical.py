@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -12,8 +11,9 @@ from generator.answers import complete
 from generator.cli import main
 from generator.cost import ceiling_of_answers, cost, prices, typical
 from generator.summary import summary_lines
+from tests.support import paths
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "cost"
+FIXTURES = paths.FIXTURES / "cost"
 
 
 def test_a_worker_alone_costs_what_the_stated_traffic_implies() -> None:

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import importlib.util
 import sys
-from pathlib import Path
 
 import pytest
 
-BENCHMARK = Path(__file__).resolve().parent.parent / "benchmarks" / "db_burst.py"
+from tests.support.paths import REPO
+
+BENCHMARK = REPO / "benchmarks" / "db_burst.py"
 CONTAINERS, INVOCATIONS = 40, 400
 
 

@@ -8,13 +8,14 @@ from __future__ import annotations
 import datetime as dt
 import ssl
 import warnings
-from pathlib import Path
 
 import pytest
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
-CERTS = Path(__file__).resolve().parent.parent / "{{cookiecutter.project_slug}}" / "{{cookiecutter.package_name}}" / "db" / "certs"
+from tests.support.paths import TEMPLATE
+
+CERTS = TEMPLATE / "{{cookiecutter.package_name}}" / "db" / "certs"
 WARNING_DAYS = 180
 # file -> (source named in its header, certificates that must be in it)
 BUNDLES = {

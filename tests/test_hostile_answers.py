@@ -22,10 +22,11 @@ import yaml
 from markdown_it import MarkdownIt
 
 from generator import new
+from tests.support import paths
 from tests.support.hostile import BROKEN_TEXT, ROUND_TRIP, code_payloads, one_line, slsguard, tree
 from tests.support.plain import run_plain
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = paths.FIXTURES
 FREE_TEXT = ("project_name", "description")
 REFUSED = {**code_payloads(Path("/tmp/never")), **BROKEN_TEXT}
 IN_ARGV = sorted(set(REFUSED) - {"nul"})  # an argument cannot hold NUL: that one comes through answers files

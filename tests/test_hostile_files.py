@@ -21,6 +21,7 @@ import pytest
 
 from generator import new
 from tests.support.hostile import SLSGUARD, one_line, slsguard, tree
+from tests.support.paths import FIXTURES
 
 
 def billion_laughs(key: str) -> str:
@@ -129,7 +130,7 @@ def test_a_billion_laughs_answers_file_is_refused_in_bounded_memory(tmp_path: Pa
 def test_unusable_recorded_answers_are_one_line(project: Path, content: str, words: str, argv: list[str]) -> None:
     (project / ".slsguard" / "answers.json").write_text(content)
     if argv[0] == "audit":
-        shutil.copytree(Path(__file__).parent / "fixtures" / "audit" / "nested", project / ".serverless")
+        shutil.copytree(FIXTURES / "audit" / "nested", project / ".serverless")
     before = tree(project)
     proc = slsguard(*argv, cwd=project, limit_memory=True)
     line = one_line(proc.stderr)
@@ -286,7 +287,7 @@ def test_an_internal_error_is_one_line_and_its_own_exit_code(tmp_path: Path, deb
 
 def test_a_closed_output_pipe_is_not_an_internal_error() -> None:
     """``slsguard audit ... | head`` where the reader has gone: exit 141 (SIGPIPE's code), no traceback."""
-    fixtures = Path(__file__).parent / "fixtures" / "audit" / "nested"
+    fixtures = FIXTURES / "audit" / "nested"
     read_end, write_end = os.pipe()
     os.close(read_end)
     try:

@@ -14,9 +14,9 @@ from generator.audit import audit
 from generator.cfn.language_extensions import MAX_EXPANDED_NODES, expand
 from generator.cfn.load import load
 from generator.errors import UserError
+from tests.support import paths
 
-REPO = Path(__file__).resolve().parent.parent
-FIXTURES = Path(__file__).parent / "fixtures" / "audit" / "language-extensions"
+FIXTURES = paths.FIXTURES / "audit" / "language-extensions"
 LE = "AWS::LanguageExtensions"
 
 

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.data_api import AWS_ENV, CLUSTER, SECRET
 from tests.support.migrations import SLEEP, applied_by, fresh_database, migrate, migrations_copy, recorded, rows, runner, tables
 from tests.support.projects import clean_env
-from tests.test_db_data_api import AWS_ENV, CLUSTER, SECRET, emulator  # noqa: F401 - emulator is a fixture used below
 
 ITEMS_INSERT = "INSERT INTO items (name) VALUES ('first')"
 

@@ -21,6 +21,7 @@ from generator import limits, new, rules
 from generator.answers import complete
 from generator.cost.from_answers import WAF_RULES
 from generator.limits import LAMBDA_MAX_TIMEOUT_S
+from tests.support.paths import TEMPLATE
 from tests.support.projects import run_npm_script
 from tests.support.toolchain import (
     CheckovReport,
@@ -69,7 +70,7 @@ ALLOWED_SKIPS = {
     "CKV_AWS_173",  # environment holds no secrets
 }
 DRIVERS = {"postgres": "psycopg", "mysql": "pymysql"}
-CA_BUNDLES = Path(__file__).resolve().parent.parent / "{{cookiecutter.project_slug}}" / "{{cookiecutter.package_name}}" / "db" / "certs"
+CA_BUNDLES = TEMPLATE / "{{cookiecutter.package_name}}" / "db" / "certs"
 
 
 @dataclass

@@ -11,6 +11,7 @@ import pytest
 
 from generator import __version__, pins
 from generator.summary import requirement_note
+from tests.support.paths import REPO
 
 
 def git(repo: Path, *args: str) -> str:
@@ -112,7 +113,7 @@ def test_a_generated_project_names_this_checkout_and_new_says_ci_cannot_reach_it
     # GIVEN this repository as the template (a checkout with no pushed origin here)
     project = generate()
     lines = (project / "requirements-dev.txt").read_text().splitlines()
-    expected = pins.slsguard_requirement(Path(__file__).resolve().parent.parent)
+    expected = pins.slsguard_requirement(REPO)
     assert expected in lines and not any(line.startswith("slsguard==") for line in lines)
     note = requirement_note(project)
     if pins.machine_only(expected):
@@ -129,6 +130,6 @@ def test_a_built_wheel_is_never_committed_with_the_project_or_this_repository(ge
     wheel = project / "dist" / f"slsguard-{__version__}-py3-none-any.whl"
     wheel.write_bytes(b"PK")
     assert git(project, "check-ignore", str(wheel)) == str(wheel)
-    repo = Path(__file__).resolve().parent.parent
+    repo = REPO
     ignored = subprocess.run(["git", "-C", str(repo), "check-ignore", "-q", f"dist/slsguard-{__version__}-py3-none-any.whl"], check=False)
     assert ignored.returncode == 0

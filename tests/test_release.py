@@ -12,8 +12,8 @@ import pytest
 import yaml
 
 from generator import __version__
+from tests.support.paths import REPO
 
-REPO = Path(__file__).resolve().parent.parent
 WORKFLOW = REPO / ".github" / "workflows" / "release.yml"
 
 

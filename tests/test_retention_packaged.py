@@ -19,12 +19,13 @@ from generator import cli, new
 from generator.answers import complete
 from generator.audit import audit
 from generator.audit.retention import KEEPS, STATEFUL
+from tests.support.paths import TEMPLATE
 from tests.support.projects import run_npm_script
 from tests.support.toolchain import MotoServer, cfn_lint_binary, compiled_templates, moto, package, scanner_path  # noqa: F401
 
 pytestmark = pytest.mark.slow
 
-RAIL = Path(__file__).resolve().parent.parent / "{{cookiecutter.project_slug}}" / ".serverless_plugins" / "rails" / "rails" / "retention.js"
+RAIL = TEMPLATE / ".serverless_plugins" / "rails" / "rails" / "retention.js"
 USER_TABLE = """\
     # The user's own table, written by hand.
     OrdersTable:

@@ -8,7 +8,6 @@ real template's content changes. tests/test_upgrade_real.py runs the same ideas 
 from __future__ import annotations
 
 import json
-import os
 import textwrap
 from pathlib import Path
 
@@ -22,6 +21,8 @@ from generator.questions import QUESTIONS
 from generator.render import new
 from generator.upgrade import upgrade
 from generator.upgrade_report import check_report, summary
+from tests.support import paths
+from tests.support.snapshots import snapshot_check
 from tests.support.upgrade import (
     MINI_FILES,
     commit_all,
@@ -35,7 +36,7 @@ from tests.support.upgrade import (
     write_files,
 )
 
-SNAPSHOTS = Path(__file__).parent / "snapshots" / "upgrade"
+SNAPSHOTS = paths.SNAPSHOTS / "upgrade"
 
 REPORT_FN = """\
   report:
@@ -69,15 +70,6 @@ def mini_v2(tmp_path_factory: pytest.TempPathFactory, mini: Path) -> Path:
     (pkg / "compat.py").unlink()
     write_files(v2 / "{{cookiecutter.project_slug}}", {"NEW.md": "New in 0.2.0.\n", "CHANGELOG.md": "# Changelog\n\n- 0.2.0\n"})
     return v2
-
-
-def snapshot_check(name: str, text: str) -> None:
-    """Compare a report with tests/snapshots/upgrade/<name>.txt (SLSGUARD_UPDATE_SNAPSHOTS=1 rewrites it)."""
-    path = SNAPSHOTS / f"{name}.txt"
-    if os.environ.get("SLSGUARD_UPDATE_SNAPSHOTS") == "1" or not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text + "\n")
-    assert text + "\n" == path.read_text()
 
 
 def user_edits(project: Path) -> None:
@@ -133,7 +125,7 @@ def test_answer_change_keeps_user_edits_and_brings_new_content(project: Path, mi
     assert "DB_ENGINE: postgres" in record.base["serverless.yml"].data.decode()
     assert "report:" not in record.base["serverless.yml"].data.decode()
     assert "docs/notes.md" in record.base
-    snapshot_check("answer_change", summary(result))
+    snapshot_check(SNAPSHOTS / "answer_change.txt", summary(result) + "\n")
 
 
 def test_new_template_version_merges_and_conflicts(project: Path, mini_v2: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
@@ -189,7 +181,7 @@ def test_new_template_version_merges_and_conflicts(project: Path, mini_v2: Path,
             ("my_service/api.py", "3"),
         ]
     assert snapshot.read(project).version == "0.2.0"
-    snapshot_check("new_version_git" if in_git else "new_version", out.rstrip("\n"))
+    snapshot_check(SNAPSHOTS / ("new_version_git.txt" if in_git else "new_version.txt"), out.rstrip("\n") + "\n")
     # WHEN the user resolves the conflicts, THEN the next upgrade has nothing left to do
     (project / "my_service" / "api.py").write_text(textwrap.dedent(MINI_FILES["{{cookiecutter.package_name}}/api.py"]))
     (project / "CHANGELOG.md").write_text("# Our changes\n")
@@ -207,7 +199,7 @@ def test_check_exit_codes(tmp_path: Path, mini: Path, mini_v2: Path, monkeypatch
     assert "  - answer database: none -> mysql\n" in capsys.readouterr().out
     monkeypatch.setattr(render, "template_dir", lambda: mini_v2)
     assert cli.main(["upgrade", str(root), "--check", "--set", "memory_size=2048"]) == 1
-    snapshot_check("check_behind", capsys.readouterr().out.rstrip("\n"))
+    snapshot_check(SNAPSHOTS / "check_behind.txt", capsys.readouterr().out.rstrip("\n") + "\n")
     assert cli.main(["upgrade", str(root)]) == 0
     assert cli.main(["upgrade", str(root), "--check"]) == 0
     assert capsys.readouterr().out.endswith("my-service is up to date with slsguard 0.2.0 and its answers.\n")
@@ -225,7 +217,7 @@ def test_dry_run_prints_diff_and_writes_nothing(tmp_path: Path, mini: Path, monk
     assert "+  environment:\n+    DB_ENGINE: postgres\n" in out
     assert "--- /dev/null\n+++ b/my_service/db.py\n" in out
     assert '-    "database": "none",\n+    "database": "postgres",\n' in out
-    snapshot_check("dry_run_summary", out[out.index("Dry run, nothing written") :].rstrip("\n"))
+    snapshot_check(SNAPSHOTS / "dry_run_summary.txt", out[out.index("Dry run, nothing written") :].rstrip("\n") + "\n")
 
 
 def test_git_dirty_tree_is_refused_unless_allowed(tmp_path: Path, mini: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:

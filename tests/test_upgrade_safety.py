@@ -18,9 +18,11 @@ from pathlib import Path
 import pytest
 
 from generator import cli, render, snapshot
+from tests.support import paths
+from tests.support.snapshots import snapshot_check
 from tests.support.upgrade import PROJECT_DIR, commit_all, fingerprint, git, git_init, mini_template, set_version, write_files
-from tests.test_upgrade import snapshot_check
 
+SNAPSHOTS = paths.SNAPSHOTS / "upgrade"
 LOGO_V1 = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR generated 0.1.0"
 LOGO_V2 = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR generated 0.2.0"
 LOGO_OURS = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR our own logo"
@@ -169,7 +171,7 @@ def test_binary_conflict_keeps_both_versions(tmp_path: Path, v1: Path, v2: Path,
     assert files_table(out)["assets/logo.png"][0] == "binary conflict"
     assert "1 binary file changed on both sides: assets/logo.png. Fix: " in err
     assert "marker" not in out + err
-    snapshot_check(f"binary_conflict_{kind}", out.rstrip("\n"))
+    snapshot_check(SNAPSHOTS / f"binary_conflict_{kind}.txt", out.rstrip("\n") + "\n")
     side = root / "assets" / "logo.png.slsguard-new"
     if kind == "git":
         assert git_stages(root, "assets/logo.png") == {"1": LOGO_V1, "2": LOGO_OURS, "3": LOGO_V2}
@@ -183,7 +185,7 @@ def test_binary_conflict_keeps_both_versions(tmp_path: Path, v1: Path, v2: Path,
     expected = "unmerged in git" if kind == "git" else "new version in assets/logo.png.slsguard-new"
     out = capsys.readouterr().out
     assert f"  - assets/logo.png: {expected}\n" in out
-    snapshot_check(f"check_unresolved_binary_{kind}", out.rstrip("\n"))
+    snapshot_check(SNAPSHOTS / f"check_unresolved_binary_{kind}.txt", out.rstrip("\n") + "\n")
     before = fingerprint(root)
     assert upgrade_cli(monkeypatch, v2, str(root), "--no-input", "--allow-dirty") == 2
     assert "1 unresolved conflict from the last upgrade: assets/logo.png" in capsys.readouterr().err

@@ -26,7 +26,8 @@ from typing import IO
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+from .paths import REPO
+
 NODE_DIR = REPO / "tests" / "node"  # framework=osls: the osls 4 line
 # The node toolchain of each framework line a generated project can pin (npm ci once each, shared by the tests).
 NODE_DIRS = {"osls": NODE_DIR, "osls3": REPO / "tests" / "node-osls3"}
