@@ -70,7 +70,7 @@ def test_new_set_refuses_template_syntax_and_control_characters(tmp_path: Path, 
 def test_the_wizard_refuses_a_given_payload_before_asking_anything(tmp_path: Path) -> None:
     """``slsguard new --set`` without --no-input: the wizard checks what was given before its first question."""
     from generator.errors import UserError
-    from tests.test_wizard import ENTER, drive
+    from tests.support.wizard import ENTER, drive
 
     marker = tmp_path / "MARKER"
     with pytest.raises(UserError) as info:
@@ -105,7 +105,7 @@ def test_answers_file_payloads_are_refused(tmp_path: Path, kind: str, payload: s
 
 def test_the_wizard_prompt_refuses_a_payload_and_keeps_asking(tmp_path: Path) -> None:
     """Typed into the real questionary prompt: refused by the same rule, then a good name is accepted."""
-    from tests.test_wizard import ENTER, drive, typed
+    from tests.support.wizard import ENTER, drive, typed
 
     marker = tmp_path / "MARKER"
     keys = typed(code_payloads(marker)["jinja-expression"]) + typed("Good Name") + ENTER * 4 + ENTER + ENTER

@@ -1,7 +1,7 @@
 """Baselines: today's findings recorded, reported as such, and only new ones fail; fingerprints that a
 re-packaging, a statement reordering or split-stacks moving a resource do not change.
 
-The osls proof (the same project packaged twice) is in tests/test_adopt_real.py.
+The osls proof (the same project packaged twice) is in tests/init/test_real_services.py.
 """
 
 from __future__ import annotations

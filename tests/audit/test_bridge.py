@@ -2,7 +2,7 @@
 unsafe edits (a dropped timeout, reserved concurrency past the account's budget, 70 more functions that
 split-stacks spreads over nested stacks) make `osls package` fail with the expected findings.
 
-Run alone with ``pytest -m slow tests/test_audit_bridge.py`` (about a minute: five packagings).
+Run alone with ``pytest -m slow tests/audit/test_bridge.py`` (about a minute: five packagings).
 """
 
 from __future__ import annotations

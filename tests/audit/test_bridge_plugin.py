@@ -1,5 +1,5 @@
 """The bridge plugin's own logic under node, without packaging: what it writes into the compiled template
-and how it refuses a bad custom.slsguard (the slow end-to-end proof is tests/test_audit_bridge.py)."""
+and how it refuses a bad custom.slsguard (the slow end-to-end proof is tests/audit/test_bridge.py)."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 its README gives): a bucket policy with Principal "*", a security group opening 5432 with `CidrIp: !Sub 0.0.0.0/0`
 and a function URL whose AuthType is an `Fn::If`. Each finding names the resource and, for the URL, the branch.
 
-Run alone with ``pytest -m slow tests/test_audit_evasion_package.py`` (one packaging, about 20 s).
+Run alone with ``pytest -m slow tests/audit/test_evasion_package.py`` (one packaging, about 20 s).
 """
 
 from __future__ import annotations

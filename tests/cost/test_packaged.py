@@ -3,7 +3,7 @@ the answers, within a cent; it scales exactly with reserved concurrency, memory 
 function with neither reserved concurrency nor a capped trigger is priced at the account's unreserved pool and flagged.
 
 Two projects are rendered and packaged (two at a time: this machine has 2 cores). Run alone with
-``pytest -m slow tests/test_cost_packaged.py``.
+``pytest -m slow tests/cost/test_packaged.py``.
 """
 
 from __future__ import annotations

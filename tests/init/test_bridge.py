@@ -1,5 +1,5 @@
 """The bridge in an adopted service, under node without packaging: what it tells a service that has no
-requirements-dev.txt of slsguard's, and custom.slsguard.showAccepted (the osls run is tests/test_adopt_real.py)."""
+requirements-dev.txt of slsguard's, and custom.slsguard.showAccepted (the osls run is tests/init/test_real_services.py)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """``slsguard init``: the plugins entry inserted without disturbing the file, what is written, and every refusal
-(one line, exit 2, nothing written). The real osls run is tests/test_adopt_real.py."""
+(one line, exit 2, nothing written). The real osls run is tests/init/test_real_services.py."""
 
 from __future__ import annotations
 

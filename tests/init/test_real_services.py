@@ -10,7 +10,7 @@ provider-level environment variable) is packaged with osls, adopted with `slsgua
 again with today's findings in the baseline, and fails on a new literal secret naming only it.
 Fingerprints are compared across two packagings of the same service in two folders.
 
-Run the osls part alone with ``pytest -m slow tests/test_adopt_real.py`` (four packagings, about a minute).
+Run the osls part alone with ``pytest -m slow tests/init/test_real_services.py`` (four packagings, about a minute).
 """
 
 from __future__ import annotations

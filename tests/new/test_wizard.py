@@ -8,39 +8,19 @@ from __future__ import annotations
 
 import io
 import sys
-from pathlib import Path
-from typing import Any
 
 import pytest
-from prompt_toolkit.input import create_pipe_input
-from prompt_toolkit.output import DummyOutput
 
 from generator import rules
 from generator.answers import complete, validate
 from generator.errors import Interrupted, SlsguardError, UserError
 from generator.questions import BY_NAME, QUESTIONS
 from generator.wizard import Wizard, run_wizard
+from tests.support.wizard import CTRL_C, DOWN, ENTER, NO, drive, typed
 
-ENTER, DOWN, CLEAR, CTRL_C = "\r", "\x1b[B", "\x15", "\x03"
-YES, NO = "y", "n"
 HELP_TO_NAME = {f"  {q.help}": q.name for q in QUESTIONS}
 CORE_DEFAULT = ["project_name", "project_slug", "runtime", "database", "vpc"]
 REST = [q.name for q in QUESTIONS if not q.core and q.name not in ("jwt_issuer", "jwt_audience")]  # those only with auth=jwt
-
-
-def typed(text: str) -> str:
-    """Replace a text prompt's prefilled default with ``text`` and submit it."""
-    return CLEAR + text + ENTER
-
-
-def drive(tmp_path: Path, keys: str, given: dict[str, Any] | None = None, force: bool = False) -> tuple[dict[str, Any], list[str]]:
-    """Run the real wizard on ``keys``; input ends after them (more questions would raise Interrupted)."""
-    lines: list[str] = []
-    with create_pipe_input() as pipe:
-        pipe.send_text(keys)
-        pipe.close()
-        answers = run_wizard(given or {}, output_dir=str(tmp_path), force=force, input=pipe, output=DummyOutput(), echo=lines.append)
-    return answers, lines
 
 
 def asked(lines: list[str]) -> list[str]:

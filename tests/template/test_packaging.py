@@ -3,7 +3,7 @@ server), cfn-lint on every compiled template (root and nested), checkov with zer
 packaged zip imported the way Lambda imports it.
 
 Each representative answer set is rendered and packaged once per module (two at a time); the tests
-below read the results. Run them alone with ``pytest -m slow tests/test_packaging.py``.
+below read the results. Run them alone with ``pytest -m slow tests/template/test_packaging.py``.
 """
 
 from __future__ import annotations

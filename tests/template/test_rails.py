@@ -3,7 +3,7 @@ hand-written blocks of only handler, events, timeout and reservedConcurrency (an
 function, a second SQS consumer with its own queue pair), packaged with the real osls (split-stacks pointed at
 moto), then asserted on the compiled root and nested templates; the project's own ``npm run scan`` exits 0.
 
-Three answer sets, packaged once per module. Run alone with ``pytest -m slow tests/test_rails.py``.
+Three answer sets, packaged once per module. Run alone with ``pytest -m slow tests/template/test_rails.py``.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The generated serverless.yml and package.json, rendered for every valid answer combination that
 changes their structure, read back as data and checked against generator.rules (fast: Jinja only).
 
-The slow proof (osls package, cfn-lint, checkov, importing the zip) is tests/test_packaging.py.
+The slow proof (osls package, cfn-lint, checkov, importing the zip) is tests/template/test_packaging.py.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 The template copy keeps slsguard's real cookiecutter.json, hooks and rules; only the project
 folder is replaced (tests/support/upgrade.py MINI_FILES), so these tests do not move when the
-real template's content changes. tests/test_upgrade_real.py runs the same ideas on the real one.
+real template's content changes. tests/upgrade/test_real_template.py runs the same ideas on the real one.
 """
 
 from __future__ import annotations

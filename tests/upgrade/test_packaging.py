@@ -2,7 +2,7 @@
 (split-stacks pointed at a moto server), cfn-lint finds no error and checkov no failed check,
 and the user's function is in the compiled template next to the generated ones.
 
-Run alone with ``pytest -m slow tests/test_upgrade_packaging.py``.
+Run alone with ``pytest -m slow tests/upgrade/test_packaging.py``.
 """
 
 from __future__ import annotations
