@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -116,12 +118,41 @@ def test_installed_command_prints_no_traceback() -> None:
     assert proc.stderr.startswith("slsguard: bad/broken.json: not valid JSON") and "Traceback" not in proc.stderr
 
 
-def test_docs_list_every_rule_and_the_json_fields() -> None:
-    doc = DOCS.read_text()
-    for rule in RULES:
-        assert f"`{rule.id}`" in doc, rule.id
-    for field in ("schema", "account_concurrency", "stacks", "findings", "summary", "logical_id", "exempt", "resources", "by_rule", "info"):
-        assert f"`{field}`" in doc, field
+def documented_json() -> tuple[dict[str, Any], dict[str, str]]:
+    """docs/audit.md's JSON example and its field table (field -> meaning), as a reader finds them."""
+    doc = DOCS.read_text(encoding="utf-8")
+    table = doc.index("| field | meaning |")
+    example = doc[doc.rindex("```json\n", 0, table) + len("```json\n") : doc.rindex("```", 0, table)]
+    rows = re.findall(r"^\| `([a-z_]+)` \| (.+) \|$", doc[table:].split("\n\n", 1)[0], flags=re.MULTILINE)
+    return json.loads(example), dict(rows)
+
+
+def test_the_json_output_has_the_documented_shape(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The example is the output's shape and the table names every field it has, no more and no fewer."""
+    example, fields = documented_json()
+    where = [str(FIXTURES / "nested"), str(FIXTURES / "exemption" / "exempt.yaml"), str(FIXTURES / "rest-api-waf" / "declined.yaml")]
+    baseline = tmp_path / "baseline.json"
+    assert main(["audit", *where, "--write-baseline", str(baseline)]) == 1  # broken exemptions are never recorded
+    capsys.readouterr()
+    assert main(["audit", *where, "--format", "json", "--baseline", str(baseline)]) == 1
+    real = json.loads(capsys.readouterr().out)
+    assert list(real) == list(example) == ["schema", "account_concurrency", "stacks", "findings", "summary"]
+    assert fields["schema"] == f"`{real['schema']}`" and example["schema"] == real["schema"]
+    finding_keys = {key for finding in real["findings"] for key in finding}
+    assert {key for finding in example["findings"] for key in finding} == finding_keys - {"baseline"}
+    recorded = [finding for finding in real["findings"] if "baseline" in finding]  # only present, as true, when recorded
+    assert recorded and all(finding["baseline"] is True for finding in recorded) and len(recorded) == real["summary"]["baseline"]
+    assert any(finding["exempt"] for finding in real["findings"])
+    assert set(fields) == set(real) | finding_keys
+    assert {"error", "warning", "info"} <= {finding["severity"] for finding in real["findings"]}
+    for finding in real["findings"]:
+        assert f"`{finding['severity']}`" in fields["severity"]
+    for key in real["stacks"][0]:
+        assert f"`{key}`" in fields["stacks"], key
+    assert set(example["stacks"][0]) == set(real["stacks"][0])
+    assert {"errors", "warnings", "info", "exempted", "by_rule", "baseline"} <= set(real["summary"])
+    for key in real["summary"]:
+        assert f"`{key}`" in fields["summary"], key
 
 
 def test_help_lists_every_rule_id_an_exemption_can_name(capsys: pytest.CaptureFixture[str]) -> None:
