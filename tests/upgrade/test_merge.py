@@ -53,11 +53,19 @@ def test_both_changed_same_line_conflicts_with_labels() -> None:
     assert merged == b"x = 1\n<<<<<<< mine\ny = ours\n||||||| old\ny = 0\n=======\ny = theirs\n>>>>>>> new\n"
 
 
-def test_insertion_right_after_a_changed_line_conflicts() -> None:
+def test_insertion_right_after_a_changed_line_conflicts(tmp_path) -> None:
     # git merge-file treats touching hunks as overlapping: a user line glued to a changed generated line is flagged
-    base = b"a\nb\nc\n"
-    _, conflicted = merge_text(b"a\nb\nmine\nc\n", base, b"a\nB\nc\n", L)
+    from generator.transaction import apply
+
+    ours, base, theirs = b"a\nb\nmine\nc\n", b"a\nb\nc\n", b"a\nB\nc\n"
+    merged, conflicted = merge_text(ours, base, theirs, L)
     assert conflicted
+    assert merged == b"a\n<<<<<<< your project\nb\nmine\n||||||| last generation\nb\n=======\nB\n>>>>>>> this upgrade\nc\n"
+    change = plan_file("f.txt", Entry(ours), Entry(base), Entry(theirs), L)
+    assert (change.action, change.entry, change.sides) == ("conflict", Entry(merged), (Entry(ours), Entry(base), Entry(theirs)))
+    (tmp_path / "f.txt").write_bytes(ours)
+    apply(tmp_path, [change])
+    assert (tmp_path / "f.txt").read_bytes() == merged  # the markers land in the file, both sides' lines intact
 
 
 def test_binary_file_changed_on_both_sides_keeps_both_versions() -> None:
