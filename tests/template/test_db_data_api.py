@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import uuid
 from decimal import Decimal
 
@@ -216,14 +217,25 @@ def test_service_errors_map_to_the_db_errors(stubbed, error, expected, hint):
         db.query("SELECT 1")
 
 
-def test_end_rolls_back_a_transaction_the_handler_left_open(stubbed):
+def test_end_rolls_back_a_transaction_the_handler_left_open(stubbed, caplog):
     db, stub = stubbed()
     ids = {"resourceArn": CLUSTER, "secretArn": SECRET}
     stub.add_response("begin_transaction", {"transactionId": "tx-9"}, {**ids, "database": "app"})
     stub.add_response("rollback_transaction", {"transactionStatus": "Rollback Complete"}, {**ids, "transactionId": "tx-9"})
     transaction = db.transaction()
     transaction.__enter__()  # the handler returned without leaving the block (a bug end() must contain)
-    db.end()
+    with caplog.at_level(logging.WARNING):
+        db.end()
+    stub.assert_no_pending_responses()  # the rollback was sent, for tx-9
+    [warning] = [r for r in caplog.records if getattr(r, "db_event", None) == "rollback"]
+    assert (warning.levelno, warning.reason) == (logging.WARNING, "the invocation ended inside a transaction")
+    # the next invocation starts outside any transaction: its statement carries no transactionId
+    stub.add_response(
+        "execute_statement",
+        {"columnMetadata": [{"name": "one", "typeName": "int4"}], "records": [[{"longValue": 1}]]},
+        request("SELECT 1 AS one"),
+    )
+    assert db.query("SELECT 1 AS one") == [{"one": 1}]
 
 
 def test_missing_cluster_arn_is_a_configuration_error(api_db, monkeypatch):
