@@ -79,7 +79,14 @@ def test_default_path_is_the_current_project(capsys: pytest.CaptureFixture[str],
     shutil.copytree(FIXTURES / "nested", tmp_path / ".serverless")
     monkeypatch.chdir(tmp_path)
     code, out, _ = run(capsys)
-    assert code == 1 and "APINestedStack" in out
+    assert code == 1
+    assert [line for line in out.splitlines() if line and not line.startswith(" ")] == [
+        "root (.serverless/cloudformation-template-update-stack.json)",
+        "APINestedStack (.serverless/cloudformation-template-API-nested-stack.json)",
+        "by rule: api-timeout 1, nested-unaudited 1, rest-api-waf 1",
+        "slsguard audit: 1 error, 2 warnings, 0 exempted in 2 stacks.",
+    ]
+    assert run(capsys, ".serverless") == (code, out, "")  # the same report as naming the folder
 
 
 BAD_INPUT = [
