@@ -162,8 +162,12 @@ def test_unusable_input_exits_2_with_one_line(capsys: pytest.CaptureFixture[str]
 def test_not_a_template_exits_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     bad = tmp_path / "x.json"
     bad.write_text("{}")
-    code, _, err = run(capsys, str(bad))
-    assert code == 2 and "no Resources section" in err
+    code, out, err = run(capsys, str(bad))
+    assert (code, out) == (2, "")  # nothing printed but the one line
+    assert err == (
+        f"slsguard: {bad}: not a CloudFormation template (it has no Resources section)."
+        " Fix: give a .serverless/ folder, a project folder, or CloudFormation template files (JSON or YAML).\n"
+    )
 
 
 def test_region_and_concurrency_come_from_the_recorded_answers(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
