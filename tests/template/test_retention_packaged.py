@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import json
 import subprocess
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -21,7 +19,7 @@ from generator.audit import audit
 from generator.audit.retention import KEEPS, STATEFUL
 from tests.support.paths import TEMPLATE
 from tests.support.projects import run_npm_script
-from tests.support.toolchain import MotoServer, cfn_lint_binary, compiled_templates, moto, package, scanner_path  # noqa: F401
+from tests.support.toolchain import MotoServer, cfn_lint_binary, compiled_templates, deployed_resources, moto, package_each, scanner_path  # noqa: F401
 
 pytestmark = pytest.mark.slow
 
@@ -76,22 +74,12 @@ def packaged(moto: MotoServer, tmp_path_factory: pytest.TempPathFactory) -> dict
         if change:
             change(project)
         projects[name] = project
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        built = dict(zip(projects, pool.map(lambda p: package(p, moto, cache), projects.values()), strict=True))
-    return built
-
-
-def _resources(serverless_dir: Path) -> dict[str, dict[str, Any]]:
-    found: dict[str, dict[str, Any]] = {}
-    for path in compiled_templates(serverless_dir):
-        if "create-stack" not in path.name:
-            found.update(json.loads(path.read_text())["Resources"])
-    return found
+    return package_each(projects, moto, cache)
 
 
 @pytest.mark.parametrize("name", list(SETS))
 def test_every_stateful_resource_keeps_its_data(packaged: dict[str, Path], name: str) -> None:
-    resources = _resources(packaged[name])
+    resources = deployed_resources(compiled_templates(packaged[name]))
     stateful = {lid: r for lid, r in resources.items() if r["Type"] in STATEFUL and lid != "ServerlessDeploymentBucket"}
     expected = {"WorkQueue", "WorkDeadLetterQueue"} | {"grown": {"IngestQueue"}, "own-table": {"OrdersTable"}}.get(name, set())
     assert expected <= set(stateful), sorted(stateful)

@@ -10,16 +10,14 @@ import json
 import os
 import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from generator import cli, new
 from generator.answers import complete
 from tests.support.projects import clean_env, run_npm_script
-from tests.support.toolchain import MotoServer, compiled_templates, moto, package, scanner_path  # noqa: F401
+from tests.support.toolchain import MotoServer, compiled_templates, deployed_resources, moto, package_each, scanner_path  # noqa: F401
 
 pytestmark = pytest.mark.slow
 SETS = {"canary": {}, "all-at-once": {"rollout": "all-at-once"}}
@@ -34,21 +32,12 @@ def packaged(moto: MotoServer, tmp_path_factory: pytest.TempPathFactory) -> dict
         project = new(complete({"project_name": f"Roll {i}", **answers}), root)
         assert cli.main(["add", "pages", "--trigger", "http", "--project", str(project)]) == 0
         projects[name] = project
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        list(pool.map(lambda p: package(p, moto, cache), projects.values()))
+    package_each(projects, moto, cache)
     return projects
 
 
-def _resources(project: Path) -> dict[str, dict[str, Any]]:
-    found: dict[str, dict[str, Any]] = {}
-    for path in compiled_templates(project / ".serverless"):
-        if "create-stack" not in path.name:
-            found.update(json.loads(path.read_text())["Resources"])
-    return found
-
-
 def test_every_http_function_shifts_through_codedeploy_and_rolls_back_on_its_alarms(packaged: dict[str, Path]) -> None:
-    resources = _resources(packaged["canary"])
+    resources = deployed_resources(compiled_templates(packaged["canary"] / ".serverless"))
     for prefix in ("Api", "Pages"):
         group = resources[f"{prefix}DeploymentGroup"]["Properties"]
         assert group["DeploymentConfigName"] == "CodeDeployDefault.LambdaCanary10Percent5Minutes"
@@ -65,7 +54,7 @@ def test_every_http_function_shifts_through_codedeploy_and_rolls_back_on_its_ala
 
 
 def test_all_at_once_adds_nothing_and_publishes_no_versions(packaged: dict[str, Path]) -> None:
-    types = {r["Type"] for r in _resources(packaged["all-at-once"]).values()}
+    types = {r["Type"] for r in deployed_resources(compiled_templates(packaged["all-at-once"] / ".serverless")).values()}
     assert not {"AWS::CodeDeploy::DeploymentGroup", "AWS::Lambda::Alias", "AWS::Lambda::Version"} & types
 
 

@@ -7,7 +7,6 @@ Run alone with ``pytest -m slow tests/upgrade/test_packaging.py``.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -22,6 +21,7 @@ from tests.support.toolchain import (
     cfn_lint,
     checkov,
     compiled_templates,
+    deployed_resources,
     moto,  # noqa: F401  (session fixture)
     package,
 )
@@ -85,10 +85,7 @@ def test_upgraded_project_packages_and_passes_scanners(tmp_path: Path, moto: Mot
     scan = checkov(templates)
     assert not scan.failed, "\n".join(scan.failed)
     assert not scan.parsing_errors
-    resources: dict = {}
-    for path in templates:
-        if "create-stack" not in path.name:
-            resources.update(json.loads(path.read_text())["Resources"])
+    resources = deployed_resources(templates)
     assert resources["ReportLambdaFunction"]["Properties"]["Handler"] == f"{pkg}/report.handler"
     aliases = [r for r in resources.values() if r["Type"] == "AWS::Lambda::Alias"]
     assert any("ProvisionedConcurrencyConfig" in a["Properties"] for a in aliases)
