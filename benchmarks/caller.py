@@ -32,7 +32,7 @@ CLAIMS = {
 
 
 def main() -> None:
-    from generator import new
+    from generator import new_project as new
 
     with tempfile.TemporaryDirectory() as tmp:
         project = new({"project_name": "Bench Caller"}, Path(tmp))

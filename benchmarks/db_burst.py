@@ -263,7 +263,7 @@ def burst(server: Server, make: Callable[[], Any], name: str, containers: int, i
 
 def render(engine: str, workdir: Path) -> Path:
     """The generated project's db package for ``engine`` (direct access), rendered by slsguard itself."""
-    from generator import new
+    from generator import new_project as new
 
     os.environ["HOME"] = str(workdir)  # no cookiecutter replay in the real HOME
     project = new({"project_name": f"bench {engine}", "database": engine, "database_access": "direct"}, workdir / "out")

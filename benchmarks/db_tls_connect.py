@@ -51,7 +51,7 @@ def timed_connect(db: Any) -> float:
 
 
 def measure(engine: str, runs: int, workdir: Path) -> dict[str, float]:
-    from generator import new
+    from generator import new_project as new
 
     os.environ["HOME"] = str(workdir)
     project = new({"project_name": f"tls {engine}", "database": engine, "database_access": "direct"}, workdir / engine)

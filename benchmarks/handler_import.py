@@ -120,7 +120,7 @@ def timed(code: str, cwd: Path) -> tuple[float, float]:
 
 def render(workdir: Path, answers: dict[str, str]) -> Path:
     """Render one project with slsguard's library API, plus the Powertools handler next to its package."""
-    from generator import new
+    from generator import new_project as new
 
     project = new(answers, workdir / ("p" + str(len(list(workdir.iterdir())))))
     (project / f"{POWERTOOLS_MODULE}.py").write_text(POWERTOOLS_HANDLER)

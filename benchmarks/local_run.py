@@ -26,7 +26,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from generator import new  # noqa: E402
+from generator import new_project as new  # noqa: E402
 from tests.support.offline import offline_env, run_offline  # noqa: E402
 from tests.support.toolchain import moto_server, package  # noqa: E402
 

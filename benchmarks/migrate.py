@@ -37,7 +37,7 @@ def timed(command: list[str], cwd: Path, env: dict[str, str]) -> float:
 
 def measure(engine: str, runs: int, workdir: Path) -> dict[str, list[float]]:
     """Interleaved samples of the three commands for one engine."""
-    from generator import new
+    from generator import new_project as new
 
     project = new({"project_name": f"bench {engine}", "database": engine}, workdir)
     package = project.name.replace("-", "_")

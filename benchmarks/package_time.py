@@ -21,8 +21,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from generator import new  # noqa: E402
-from generator.answers import complete  # noqa: E402
+from generator import new_project as new  # noqa: E402
+from generator.answers.parse import complete  # noqa: E402
 from tests.support.toolchain import cfn_lint, checkov, compiled_templates, moto_server, package  # noqa: E402
 from tests.template.test_packaging import REPRESENTATIVE  # noqa: E402
 

@@ -25,12 +25,12 @@ sys.path.insert(0, str(REPO))
 
 from cookiecutter.main import cookiecutter  # noqa: E402
 
-from generator import new  # noqa: E402
-from generator.answers import complete  # noqa: E402
+from generator import new_project as new  # noqa: E402
+from generator.answers.parse import complete  # noqa: E402
 from tests.support.toolchain import compiled_templates, moto_server, package  # noqa: E402
 from tests.template.test_rails import grow  # noqa: E402
 
-STACK_LIMIT = 500  # CloudFormation resources per stack (generator.limits)
+STACK_LIMIT = 500  # CloudFormation resources per stack (generator.answers.limits)
 ADDED = ("hook", "report", "mailer")
 
 

@@ -76,8 +76,9 @@ OWN_WORK = """
 import sys, time
 import cookiecutter.main  # shared with plain cookiecutter (it brings jinja2 and yaml): not slsguard's cost
 start = time.perf_counter()
-from generator import cli, render, summary
-from generator.answers import complete, parse_set, validate
+from generator import cli
+from generator.new import render, summary
+from generator.answers.parse import complete, parse_set, validate
 given = parse_set(sys.argv[1:])
 answers = validate(given)
 summary.next_commands(complete(given), render.target_dir("/nonexistent", answers["project_slug"]))

@@ -23,7 +23,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from generator.render import new  # noqa: E402
+from generator.new.render import new  # noqa: E402
 
 GOAL_S = 1.0
 

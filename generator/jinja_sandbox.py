@@ -2,7 +2,7 @@
 
 cookiecutter renders every value it is given (``cookiecutter <repo> key=value``, a config file's
 ``default_context``) as a Jinja template before any hook can look at it. slsguard refuses template syntax in
-answers before cookiecutter sees them (``generator.answer_text``), but plain cookiecutter has no such step: this
+answers before cookiecutter sees them (``generator.answers.text``), but plain cookiecutter has no such step: this
 extension, listed in cookiecutter.json's ``_extensions``, turns the environment cookiecutter builds into a
 ``jinja2.sandbox.SandboxedEnvironment`` as it is created. A value such as
 ``{{ cycler.__init__.__globals__.os.popen("id").read() }}`` then stops with a SecurityError (no attribute

@@ -102,24 +102,24 @@ def state_cost_ceiling(root: Path, answers: dict) -> None:
 
 
 def state_first_steps(root: Path, answers: dict) -> None:
-    """Put the first steps into the README: the same table as `slsguard new`'s "Next:" lines (generator.first_steps)."""
+    """Put the first steps into the README: the same table as `slsguard new`'s "Next:" lines (generator.new.first_steps)."""
     readme = root / "README.md"
     if not readme.is_file():
         return
     sys.path.insert(0, str(REPO_DIR))
-    from generator import first_steps
+    from generator.new import first_steps
 
     text = readme.read_text(encoding="utf-8")
     readme.write_text(text.replace(first_steps.README_MARK, first_steps.readme_block(answers)), encoding="utf-8")
 
 
 def pin_slsguard(root: Path) -> None:
-    """Make requirements-dev.txt's slsguard line resolve where no index serves this version yet (generator.pins)."""
+    """Make requirements-dev.txt's slsguard line resolve where no index serves this version yet (generator.answers.pins)."""
     path = root / "requirements-dev.txt"
     if not path.is_file():
         return
     sys.path.insert(0, str(REPO_DIR))
-    from generator import pins
+    from generator.answers import pins
 
     path.write_bytes(pins.resolve(path.read_bytes().decode("utf-8"), REPO_DIR).encode("utf-8"))
 
@@ -127,7 +127,8 @@ def pin_slsguard(root: Path) -> None:
 def record(root: Path, answers: dict) -> None:
     """Keep the answers, slsguard's version and this pristine render: the next upgrade's merge base."""
     sys.path.insert(0, str(REPO_DIR))
-    from generator import __version__, snapshot
+    from generator import __version__
+    from generator.project import snapshot
 
     snapshot.record(root, answers, __version__, template_root=REPO_DIR)
 

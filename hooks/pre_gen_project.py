@@ -1,7 +1,7 @@
 """Refuse impossible or unsafe answer sets before anything is written.
 
 Runs under plain cookiecutter without slsguard installed: the rules are imported from the
-template repository itself (``generator/rules.py`` uses only the standard library).
+template repository itself (``generator/answers/rules.py`` uses only the standard library).
 """
 
 import json
@@ -13,7 +13,7 @@ from pathlib import Path
 ANSWERS = json.loads(r"""{{ cookiecutter | jsonify }}""")
 sys.path.insert(0, str(Path(ANSWERS["_repo_dir"]).resolve()))
 
-from generator import rules  # noqa: E402
+from generator.answers import rules  # noqa: E402
 
 
 def main() -> int:

@@ -35,7 +35,7 @@ def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
 @pytest.fixture
 def generate(tmp_path: Path) -> Callable[..., Path]:
     """Render a project through slsguard's library API; returns the project folder."""
-    from generator import new
+    from generator import new_project as new
 
     def _generate(output: Path | None = None, **answers: Any) -> Path:
         return new(answers, output or tmp_path / "out")

@@ -11,10 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .. import snapshot, transaction
 from ..errors import UserError
-from ..merge import ADDED, UPDATED, Change
-from ..recorded import read_answers
+from ..project import snapshot, transaction
+from ..project.change import ADDED, UPDATED, Change
+from ..project.recorded import read_answers
 from . import blocks, checks, files, yamltext
 from .checks import TRIGGERS, Request
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 
-from .. import limits
+from ..answers import limits
 from .checks import DEFAULT_SCHEDULE, HANDLER_METHODS, Request
 
 QUEUE_TYPE = "AWS::SQS::Queue"

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .. import limits
+from ..answers import limits
 from ..errors import UserError
 
 TRIGGERS = ("http", "sqs", "schedule")

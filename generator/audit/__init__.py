@@ -11,8 +11,9 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from .. import limits, recorded
+from ..answers import limits
 from ..cfn.load import load
+from ..project import recorded
 from . import exemptions, grouping, report
 from .model import Context, Finding, Index, Template
 from .rules import RULES, run

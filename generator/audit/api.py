@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
-from .. import limits
+from ..answers import limits
 from ..cfn import refs, stages
 from ..cfn.numbers import number
 from ..cfn.values import ABSENT, Unknown, merge, possible, property_values, shallow, why

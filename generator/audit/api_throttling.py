@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from .. import limits
+from ..answers import limits
 from ..cfn import refs, stages
 from ..cfn.numbers import number
 from ..cfn.stages import Stage, Throttle

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from .. import limits
+from ..answers import limits
 from ..cfn import refs
 from ..cfn.values import ABSENT, Unknown, deployed, merge, property_values, why
 from . import triggers, warmer

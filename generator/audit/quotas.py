@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from .. import limits
+from ..answers import limits
 from .model import ERROR, WARNING, Context, Finding, Template
 from .rule import Fix, Rule
 

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from .. import limits
+from ..answers import limits
 from ..cfn import invokers as inv
 from ..cfn import refs
 from . import warmer

@@ -4,17 +4,17 @@ A condition is judged on its own, without enumerating scenarios: it is provably 
 ``Fn::Equals`` compares every value both sides can take (so a parameter with one allowed value, or two literals,
 decide it); ``Fn::And``/``Fn::Or``/``Fn::Not`` combine their parts' answers. A condition that cannot be decided
 keeps both branches, each tagged "when X is true/false" so that combinations contradicting themselves are dropped
-(values.merge). Cycles and hostile nesting count as undecided, which is the fail-closed answer.
+(evaluation.merge). Cycles and hostile nesting count as undecided, which is the fail-closed answer.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .values import MAX_DEPTH, has_unknown, when
+from .evaluation import MAX_DEPTH, has_unknown, when
 
 if TYPE_CHECKING:
-    from .values import Evaluator
+    from .evaluation import Evaluator
 
 EITHER = frozenset({True, False})
 

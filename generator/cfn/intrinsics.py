@@ -7,12 +7,12 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
-from . import values as v
+from . import evaluation as v
 from .conditions import branches
-from .values import ABSENT, INTRINSICS, Possible, Unknown
+from .evaluation import ABSENT, INTRINSICS, Possible, Unknown
 
 if TYPE_CHECKING:
-    from .values import Evaluator
+    from .evaluation import Evaluator
 
 _SUB_VAR = re.compile(r"\$\{([^}]*)\}")
 STACK = "AWS::CloudFormation::Stack"

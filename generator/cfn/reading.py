@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .evaluation import ABSENT, DEPLOYER, PARAMETER, UNRESOLVED, Possible, Unknown, evaluator, merge, possible, shallow, when
 from .template import Template
-from .values import ABSENT, DEPLOYER, PARAMETER, UNRESOLVED, Possible, Unknown, evaluator, merge, possible, shallow, when
 
 
 def deployed(tpl: Template, resource: Any) -> tuple[str, ...] | None:

@@ -24,9 +24,10 @@ DEFAULT_REGION = "us-east-1"
 
 def cost(paths: Sequence[str | Path], region: str | None = None, account_concurrency: int | None = None) -> Ceiling:
     """The ceiling of the templates the paths name (root and nested stacks)."""
-    from .. import limits, recorded
+    from ..answers import limits
     from ..cfn.index import Index
     from ..cfn.load import load
+    from ..project import recorded
     from .from_templates import build
 
     recorded.check_account_concurrency(account_concurrency)

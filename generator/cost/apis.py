@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import limits
+from ..answers import limits
 from ..cfn import refs, stages
 from ..cfn.stages import Resources
 from ..cfn.template import Template, props

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .. import rules
+from ..answers import rules, values
 from .model import API, QUEUE, SCHEDULE, Api, Function, Service, Trigger, WebAcl, key
 
 WARMER_MEMORY_MB = 128  # custom.warmup.default.memorySize in the template
@@ -23,7 +23,7 @@ WAF_RULES = 3  # the rails plugin's web ACL: per-IP rate rule, AWS common and kn
 
 
 def _truthy(value: Any) -> bool:
-    return value is True or str(value).lower() in rules.TRUE_WORDS
+    return value is True or str(value).lower() in values.TRUE_WORDS
 
 
 def build(answers: Mapping[str, Any]) -> Service:

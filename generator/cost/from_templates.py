@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .. import limits
+from ..answers import limits
 from ..cfn import invokers as inv
 from ..cfn import refs
 from ..cfn.index import Index

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .. import limits
+from ..answers import limits
 
 API = "api"
 QUEUE = "queue"

@@ -8,6 +8,8 @@ nested templates split-stacks wrote beside it), and prints, per stack:
   resource type's schema lists under ``createOnlyProperties`` (cfn-lint's copy of the CloudFormation registry
   schemas, ``cfnlint/data/schemas``: ``providers/<region>.json`` names each type's schema file under
   ``resources/``), or a change of ``Type``; ``Custom::`` resources and types without a schema are updated in place;
+- a change of only where this package uploaded its artifacts (a function's code, a nested template): one line per
+  kind, saying for function code whether the code changed (the published versions' ``CodeSha256``);
 - ``IAM widening``: an Allow statement (effect, actions, resources, condition) of a role or policy that the deployed
   one does not have;
 - stateful resources (the types ``slsguard audit``'s stateful-retention rule knows) that would be replaced or removed
@@ -18,9 +20,10 @@ Exit 0 when nothing stateful is lost (or all of it accepted), 1 otherwise, 2 for
 credentials, an endpoint that does not answer). A stack that does not exist yet is a first deploy: everything added.
 
 AWS is reached with boto3's usual configuration (credentials, ``AWS_ENDPOINT_URL`` for a local CloudFormation such
-as the one ``npm run rehearse`` starts). What it does not predict: replacements caused by a replaced resource a
-property references (CloudFormation may replace in cascade), values only known at deploy time (a parameter, an SSM
-value: compared as written), and changes the stack's drift hides (compared with the template, not the resources).
+as the one ``npm run rehearse`` starts). Changes in cascade are followed (a resource referring to a replaced one:
+``cascade.py``). What it does not predict: a nested stack's outputs back into the root, values only known at deploy
+time (a parameter, an SSM value: compared as written), and changes the stack's drift hides (compared with the
+template, not the resources).
 """
 
 from __future__ import annotations

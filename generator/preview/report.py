@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..printable import printable
-from .diff import ADDED, CHANGED, REMOVED, REPLACED, Change
+from .model import ADDED, CHANGED, NEW, REMOVED, REPLACED, SAME, UNKNOWN, Change
 
 MARK = {ADDED: "+", REMOVED: "-", CHANGED: "~", REPLACED: "!"}
 MAX_PATHS = 6  # properties named per changed resource
@@ -32,6 +32,8 @@ def _detail(c: Change) -> str:
         text = f": {', '.join(c.paths[:MAX_PATHS])}{more}"
     else:
         text = ""
+    if c.because:
+        text += f" (in cascade: {c.because})"
     if c.stateful and c.kind in (REPLACED, REMOVED):
         new = "; the service moves to a new, empty one" if c.kind == REPLACED else ""
         fate = "kept by its policy, detached from the stack" if c.kept else "DELETED with its data"
@@ -39,12 +41,25 @@ def _detail(c: Change) -> str:
     return text
 
 
+def _artifact_lines(found: list[Change]) -> Iterator[str]:
+    """One line per artifact kind for the resources whose only change is this package's new upload folder."""
+    for kind in dict.fromkeys(c.artifact for c in found if c.artifact):
+        same = [c for c in found if c.artifact == kind]
+        codes = {code: sum(c.code == code for c in same) for code in (NEW, SAME, UNKNOWN) if any(c.code == code for c in same)}
+        how = f" (code: {', '.join(f'{n} {code}' for code, n in codes.items())}, by the published versions' CodeSha256)" if codes else ""
+        names = ", ".join(c.logical_id for c in same[:MAX_PATHS]) + (f" and {len(same) - MAX_PATHS} more" if len(same) > MAX_PATHS else "")
+        yield printable(f"  ~ {names} ({len(same)}): only the upload folder of this package's {kind}{how}")
+
+
 def _stack_lines(label: str, found: list[Change], accepted: set[str]) -> Iterator[str]:
     counts = {kind: sum(c.kind == kind for c in found) for kind in (ADDED, CHANGED, REPLACED, REMOVED)}
     yield f"{label}: " + ", ".join(f"{n} {kind}" for kind, n in counts.items())
     for c in found:
+        if c.artifact:
+            continue
         ok = " (accepted)" if c.logical_id in accepted and c.stateful and c.kind in (REPLACED, REMOVED) else ""
         yield printable(f"  {MARK[c.kind]} {c.logical_id} ({c.type}){_detail(c)}{ok}")
+    yield from _artifact_lines(found)
     for c in found:
         if c.widening:
             yield printable(f"  IAM widening: {c.logical_id} {'(new) ' if c.kind == ADDED else ''}would allow")

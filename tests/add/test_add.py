@@ -263,7 +263,7 @@ def test_an_old_guard_without_the_wrapper_is_refused(generate, capsys):
 
 
 def test_a_write_failure_midway_puts_every_file_back(generate, monkeypatch, capsys):
-    from generator import transaction
+    from generator.project import transaction
 
     project = generate()
     before = fingerprint(project)

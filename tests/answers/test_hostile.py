@@ -21,7 +21,7 @@ import pytest
 import yaml
 from markdown_it import MarkdownIt
 
-from generator import new
+from generator import new_project as new
 from tests.support import paths
 from tests.support.hostile import BROKEN_TEXT, ROUND_TRIP, code_payloads, one_line, slsguard, tree
 from tests.support.plain import run_plain

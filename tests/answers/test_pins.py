@@ -1,5 +1,5 @@
 """The generated requirements-dev.txt names slsguard so that it resolves before a release is on an index
-(generator/pins.py): an index pin, a pushed git commit, or the local wheel or folder it was generated from."""
+(generator/answers/pins.py): an index pin, a pushed git commit, or the local wheel or folder it was generated from."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from generator import __version__, pins
-from generator.summary import requirement_note
+from generator import __version__
+from generator.answers import pins
+from generator.new.summary import requirement_note
 from tests.support.paths import REPO
 
 

@@ -3,9 +3,9 @@ at once on `upgrade`, and the report says so with the command that turns the can
 
 from __future__ import annotations
 
-from generator.answers import complete
-from generator.questions import BY_NAME
-from generator.upgrade import resolve_answers
+from generator.answers.parse import complete
+from generator.answers.questions import BY_NAME
+from generator.upgrade.regenerate import resolve_answers
 
 
 def test_new_projects_roll_out_by_canary() -> None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from generator import rules
-from generator.answers import complete, render_default, validate
+from generator.answers import rules, values
+from generator.answers.parse import complete, render_default, validate
+from generator.answers.questions import BY_NAME, QUESTIONS
 from generator.errors import UserError
-from generator.questions import BY_NAME, QUESTIONS
 
 
 def answers(**given):
@@ -138,7 +138,7 @@ def test_vpc_auto_resolves_from_database_access(given, vpc):
     [("tracing", "false", False), ("tracing", "Yes", True), ("function_timeout", " 12 ", 12), ("api", "http", "http")],
 )
 def test_coerce_accepts_typed_strings(key, raw, value):
-    assert rules.coerce(key, raw) == value
+    assert values.coerce(key, raw) == value
 
 
 @pytest.mark.parametrize(
@@ -208,5 +208,5 @@ def test_auth_defaults_to_cognito_with_an_api_and_none_without():
 
 
 def test_a_templated_jwt_issuer_is_refused_as_text():
-    problem = rules.value_problem("jwt_issuer", "https://${env:HOME}/")
+    problem = values.value_problem("jwt_issuer", "https://${env:HOME}/")
     assert problem is not None and "never a template" in problem.message

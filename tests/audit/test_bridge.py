@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from generator import new
+from generator import new_project as new
 from generator.audit import audit
 from generator.audit.model import ERROR, WARNING
 from generator.cost import cost

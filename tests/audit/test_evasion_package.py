@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from generator import new
+from generator import new_project as new
 from tests.support.toolchain import MotoServer, link_node_modules, moto, package_env  # noqa: F401  (moto: session fixture)
 
 pytestmark = pytest.mark.slow

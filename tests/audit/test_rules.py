@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from generator import limits
+from generator.answers import limits
 from generator.audit import RULES, audit
 from generator.audit.model import ERROR, INFO, WARNING
 from tests.support import paths

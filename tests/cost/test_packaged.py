@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from generator import new
-from generator.answers import complete
+from generator import new_project as new
+from generator.answers.parse import complete
 from generator.cost import ceiling_of_answers, cost
 from tests.support.paths import REPO
 from tests.support.toolchain import MotoServer, moto, package  # noqa: F401  (moto: session fixture)

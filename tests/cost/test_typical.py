@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-from generator.answers import complete
+from generator.answers.parse import complete
 from generator.cli import main
 from generator.cost import ceiling_of_answers, cost, prices, typical
-from generator.summary import summary_lines
+from generator.new.summary import summary_lines
 from tests.support import paths
 
 FIXTURES = paths.FIXTURES / "cost"

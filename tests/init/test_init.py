@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from generator.adopt import PLUGIN_ENTRY, adopt
-from generator.adopt.plugins import add_plugin
 from generator.cfn.yaml_tags import CfnLoader
 from generator.cli import main
+from generator.init import PLUGIN_ENTRY, adopt
+from generator.init.plugins import add_plugin
 from tests.support.paths import REPO
 
 SERVICE = REPO / "tests" / "fixtures" / "adopt" / "orders-service"
@@ -263,7 +263,7 @@ def test_init_rails_yes_writes_what_it_showed(tmp_path: Path, capsys: pytest.Cap
 
 
 def test_init_rails_asks_and_writes_only_on_yes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from generator.adopt import plan, preview
+    from generator.init import plan, preview
 
     folder = tmp_path / "orders"
     shutil.copytree(SERVICE, folder)

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from generator.answers import validate
+from generator.answers.parse import validate
 from generator.cli import main
-from generator.summary import summary_lines
+from generator.new.summary import summary_lines
 from tests.support import paths
 from tests.support.plain import run_plain
 from tests.support.snapshots import snapshot_check

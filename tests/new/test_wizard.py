@@ -11,11 +11,11 @@ import sys
 
 import pytest
 
-from generator import rules
-from generator.answers import complete, validate
+from generator.answers import rules
+from generator.answers.parse import complete, validate
+from generator.answers.questions import BY_NAME, QUESTIONS
 from generator.errors import Interrupted, SlsguardError, UserError
-from generator.questions import BY_NAME, QUESTIONS
-from generator.wizard import Wizard, run_wizard
+from generator.new.wizard import Wizard, run_wizard
 from tests.support.wizard import CTRL_C, DOWN, ENTER, NO, drive, typed
 
 HELP_TO_NAME = {f"  {q.help}": q.name for q in QUESTIONS}

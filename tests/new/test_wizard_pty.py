@@ -17,8 +17,8 @@ import pexpect
 import pyte
 import pytest
 
-from generator import new
-from generator.questions import BY_NAME
+from generator import new_project as new
+from generator.answers.questions import BY_NAME
 
 ENTER, DOWN, CLEAR, CTRL_C, CTRL_D = "\r", "\x1b[B", "\x15", "\x03", "\x04"
 RECOMMENDED = "Use the recommended settings for the rest?"
@@ -215,7 +215,7 @@ def test_an_existing_project_is_refused_before_the_first_question(tmp_path):
 
 def test_plain_cookiecutter_asks_waf_as_text_naming_its_values_and_refuses_rate_limit_for_an_http_api(tmp_path):
     """Without slsguard, waf is a text prompt (its default follows the API); the hook refuses what the rules refuse."""
-    from generator.questions import QUESTIONS
+    from generator.answers.questions import QUESTIONS
     from tests.support.plain import REPO, plain_cookiecutter
 
     out = tmp_path / "out"

@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from generator import new
-from generator.answers import complete
+from generator import new_project as new
+from generator.answers.parse import complete
 from tests.support.toolchain import MotoServer, moto, package  # noqa: F401
 
 pytestmark = pytest.mark.slow
@@ -89,6 +89,10 @@ def test_a_harmless_change_in_root_and_nested_stack_exits_0(deployed: tuple[Path
     out = result.stdout
     assert result.returncode == 0, out + result.stderr
     assert "  ~ WorkQueue (AWS::SQS::Queue): MessageRetentionPeriod" in out
+    # a new package uploads to a new folder: one line per artifact kind, the code's versions say it did not change
+    code = "  ~ ApiLambdaFunction, WarmUpPluginDefaultLambdaFunction, WorkerLambdaFunction (3): only the upload folder of this package's"
+    assert f"{code} function code (code: 3 same, by the published versions' CodeSha256)" in out.splitlines()
+    assert "  ~ ApiLambdaFunction (" not in out and "TemplateURL" not in out
     nested = out.split("Nested stack AlarmsNestedStack: ", 1)[1]
     assert "  ~ ApiDurationAlarm (AWS::CloudWatch::Alarm): AlarmDescription, Threshold" in nested
 
@@ -103,6 +107,9 @@ def test_a_create_only_change_of_a_queue_is_a_replacement_and_exits_1(deployed: 
     assert "  ! WorkQueue (AWS::SQS::Queue) replaced: QueueName cannot change in place (create-only); also MessageRetentionPeriod" in out
     assert "[STATEFUL: the current one is kept by its policy, detached from the stack; the service moves to a new, empty one]" in out
     assert "--accept WorkQueue" in out.splitlines()[-1]
+    # the worker's event source mapping holds the queue's ARN in a create-only property: replaced with it
+    mapping = "  ! WorkerEventSourceMappingSQSWorkQueue (AWS::Lambda::EventSourceMapping) replaced: EventSourceArn cannot change"
+    assert f"{mapping} in place (create-only) (in cascade: WorkQueue is replaced)" in out.splitlines()
     accepted = _preview(project, endpoint, "--accept", "WorkQueue")
     assert accepted.returncode == 0, accepted.stdout
     assert "(accepted)" in accepted.stdout

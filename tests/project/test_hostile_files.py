@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from generator import new
+from generator import new_project as new
 from tests.support.hostile import SLSGUARD, one_line, slsguard, tree
 from tests.support.paths import FIXTURES
 
@@ -229,9 +229,10 @@ def test_a_signal_at_any_moment_of_add_leaves_all_or_nothing(project: Path) -> N
 
 def test_a_signal_in_the_middle_of_a_transaction_puts_every_file_back(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Deterministic: SIGTERM arrives between two renames of the swap; the handler holds it, the swap is undone."""
-    from generator import signals, transaction
-    from generator.merge import UPDATED, Change
-    from generator.snapshot import Entry
+    from generator import signals
+    from generator.project import transaction
+    from generator.project.change import UPDATED, Change
+    from generator.project.snapshot import Entry
 
     before = tree(project)
     moves = []

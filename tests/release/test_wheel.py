@@ -2,7 +2,7 @@
 (every .py file compiled to bytecode, the template's too), used as a user would.
 
 What the generated CI installs is this file until a release is on an index: the generated requirements-dev.txt
-names it (generator/pins.py)."""
+names it (generator/answers/pins.py)."""
 
 from __future__ import annotations
 

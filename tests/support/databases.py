@@ -385,7 +385,7 @@ def render_db(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
     def _render(engine: str, access: str = "direct") -> Path:
         if (engine, access) not in cache:
-            from generator import new
+            from generator import new_project as new
 
             with pytest.MonkeyPatch.context() as patch:  # like the isolated_home fixture: no replay in the real HOME
                 patch.setenv("HOME", str(tmp_path_factory.mktemp("home")))

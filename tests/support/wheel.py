@@ -47,5 +47,5 @@ def install(wheel: Path, env_dir: Path, env: dict[str, str]) -> Path:
 
 def installed_template(bin_dir: Path) -> Path:
     """The template inside the installed package (where pip put the compiled files)."""
-    out = run(bin_dir / "python", "-c", "import generator.render as r; print(r.PACKAGED_TEMPLATE)", cwd=bin_dir).stdout.strip()
+    out = run(bin_dir / "python", "-c", "import generator.new.render as r; print(r.PACKAGED_TEMPLATE)", cwd=bin_dir).stdout.strip()
     return Path(out)

@@ -8,7 +8,7 @@ from typing import Any
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
-from generator.wizard import run_wizard
+from generator.new.wizard import run_wizard
 
 ENTER, DOWN, CLEAR, CTRL_C = "\r", "\x1b[B", "\x15", "\x03"
 YES, NO = "y", "n"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from generator import new
+from generator import new_project as new
 from tests.support.offline import Offline, run_offline, token
 
 pytestmark = pytest.mark.slow

@@ -15,8 +15,10 @@ from typing import Any
 
 import pytest
 
-from generator import cli, new, rules
-from generator.answers import complete
+from generator import cli
+from generator import new_project as new
+from generator.answers import rules
+from generator.answers.parse import complete
 from tests.support.projects import run_npm_script
 from tests.support.toolchain import MotoServer, compiled_templates, moto, package, scanner_path  # noqa: F401
 

@@ -35,7 +35,7 @@ import boto3
 import pytest
 import yaml
 
-from generator.render import new
+from generator.new.render import new
 from tests.support.toolchain import free_port, link_node_modules
 
 pytestmark = pytest.mark.slow

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from generator.render import new
-from generator.upgrade import upgrade
-from generator.upgrade_report import summary
+from generator.new.render import new
+from generator.upgrade.regenerate import upgrade
+from generator.upgrade.report import summary
 from tests.support.toolchain import NODE_DIRS, MotoServer, link_node_modules, moto  # noqa: F401  (session fixture)
 
 # The AWS SDK v2 plugin surface osls 4 removed (provider.request/sdk/getCredentials, cachedCredentials).

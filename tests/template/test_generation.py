@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from generator import new
-from generator.answers import complete
-from generator.cookiecutter_json import cookiecutter_json
+from generator import new_project as new
+from generator.answers.cookiecutter_json import cookiecutter_json
+from generator.answers.parse import complete
+from generator.answers.questions import QUESTIONS
 from generator.errors import UserError
-from generator.questions import QUESTIONS
 from tests.support.plain import REPO, run_plain
 from tests.support.projects import run_project_tests
 
@@ -136,7 +136,7 @@ def test_plain_cookiecutter_renders_without_slsguard_installed(tmp_path):
 
 def test_failed_render_leaves_no_output_folder_behind(tmp_path, monkeypatch):
     # GIVEN an output folder that does not exist yet, and a render that fails midway
-    import generator.render as render_module
+    import generator.new.render as render_module
 
     def broken_cookiecutter(*args, **kwargs):
         raise OSError(28, "No space left on device")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from generator import new
+from generator import new_project as new
 from tests.support.databases import running
 from tests.support.migrations import fresh_database, rows
 from tests.support.offline import offline_env, run_offline, token

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from generator import new
+from generator import new_project as new
 from tests.support.migrations import runner
 from tests.support.projects import clean_env, run_npm_script
 from tests.support.toolchain import MotoServer, moto, package, scanner_path  # noqa: F401  (moto: session fixture)

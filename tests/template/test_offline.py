@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from generator import new
+from generator import new_project as new
 from generator.add import Request, add
 from tests.support.offline import Offline, run_offline
 

@@ -17,10 +17,11 @@ from typing import Any
 
 import pytest
 
-from generator import limits, new, rules
-from generator.answers import complete
+from generator import new_project as new
+from generator.answers import limits, rules
+from generator.answers.limits import LAMBDA_MAX_TIMEOUT_S
+from generator.answers.parse import complete
 from generator.cost.from_answers import WAF_RULES
-from generator.limits import LAMBDA_MAX_TIMEOUT_S
 from tests.support.paths import TEMPLATE
 from tests.support.projects import run_npm_script
 from tests.support.toolchain import (

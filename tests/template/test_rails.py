@@ -16,8 +16,9 @@ from typing import Any
 
 import pytest
 
-from generator import new, rules
-from generator.answers import complete
+from generator import new_project as new
+from generator.answers import rules
+from generator.answers.parse import complete
 from tests.support.projects import run_npm_script
 from tests.support.toolchain import (
     MotoServer,

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from generator import new
+from generator import new_project as new
 from tests.support.projects import clean_env
 from tests.support.toolchain import MotoServer, moto, package  # noqa: F401  (moto: session fixture)
 

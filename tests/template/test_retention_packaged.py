@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from generator import cli, new
-from generator.answers import complete
+from generator import cli
+from generator import new_project as new
+from generator.answers.parse import complete
 from generator.audit import audit
 from generator.audit.retention import KEEPS, STATEFUL
 from tests.support.paths import TEMPLATE

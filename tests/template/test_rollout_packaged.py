@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from generator import cli, new
-from generator.answers import complete
+from generator import cli
+from generator import new_project as new
+from generator.answers.parse import complete
 from tests.support.projects import clean_env, run_npm_script
 from tests.support.toolchain import MotoServer, compiled_templates, deployed_resources, moto, package_each, scanner_path  # noqa: F401
 

@@ -1,5 +1,5 @@
 """The generated serverless.yml and package.json, rendered for every valid answer combination that
-changes their structure, read back as data and checked against generator.rules (fast: Jinja only).
+changes their structure, read back as data and checked against generator.answers.rules (fast: Jinja only).
 
 The slow proof (osls package, cfn-lint, checkov, importing the zip) is tests/template/test_packaging.py.
 """
@@ -17,8 +17,9 @@ import yaml
 from cookiecutter.environment import StrictEnvironment
 from jinja2 import FileSystemLoader
 
-from generator import __version__, limits, pins, rules
-from generator.answers import complete
+from generator import __version__
+from generator.answers import limits, pins, rules
+from generator.answers.parse import complete
 from tests.support.toolchain import NODE_DIRS, NPM_TEMPLATES, REPO, lock_as_template
 
 PROJECT_TEMPLATE = REPO / "{{cookiecutter.project_slug}}"

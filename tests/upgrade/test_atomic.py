@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from generator import transaction
 from generator.errors import UserError
-from generator.render import new
-from generator.upgrade import upgrade
+from generator.new.render import new
+from generator.project import transaction
+from generator.upgrade.regenerate import upgrade
 from tests.support.upgrade import fingerprint, git_init, mini_template
 
 CHANGE = {"database": "postgres", "memory_size": "2048"}  # writes serverless.yml, adds db.py, records

@@ -15,12 +15,14 @@ import pytest
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
-from generator import cli, render, snapshot
+from generator import cli
+from generator.answers.questions import QUESTIONS
 from generator.errors import UserError
-from generator.questions import QUESTIONS
-from generator.render import new
-from generator.upgrade import upgrade
-from generator.upgrade_report import check_report, summary
+from generator.new import render
+from generator.new.render import new
+from generator.project import snapshot
+from generator.upgrade.regenerate import upgrade
+from generator.upgrade.report import check_report, summary
 from tests.support import paths
 from tests.support.snapshots import snapshot_check
 from tests.support.upgrade import (

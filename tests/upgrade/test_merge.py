@@ -8,8 +8,8 @@ import tarfile
 
 import pytest
 
-from generator.merge import Labels, merge_text, plan_file
-from generator.snapshot import Entry, pack, unpack
+from generator.project.snapshot import Entry, pack, unpack
+from generator.upgrade.merge import Labels, merge_text, plan_file
 
 A, B, C = Entry(b"a\n"), Entry(b"b\n"), Entry(b"c\n")
 X = Entry(b"a\n", executable=True)
@@ -55,7 +55,7 @@ def test_both_changed_same_line_conflicts_with_labels() -> None:
 
 def test_insertion_right_after_a_changed_line_conflicts(tmp_path) -> None:
     # git merge-file treats touching hunks as overlapping: a user line glued to a changed generated line is flagged
-    from generator.transaction import apply
+    from generator.project.transaction import apply
 
     ours, base, theirs = b"a\nb\nmine\nc\n", b"a\nb\nc\n", b"a\nB\nc\n"
     merged, conflicted = merge_text(ours, base, theirs, L)
@@ -125,7 +125,7 @@ def test_base_archive_refuses_paths_outside_the_project(name: str) -> None:
 
 
 def test_binary_conflict_is_never_applied_as_a_deletion(tmp_path) -> None:
-    from generator.transaction import apply
+    from generator.project.transaction import apply
 
     (tmp_path / "logo.png").write_bytes(b"\0ours")
     change = plan_file("logo.png", Entry(b"\0ours"), Entry(b"\0base"), Entry(b"\0theirs"), L)
@@ -135,7 +135,7 @@ def test_binary_conflict_is_never_applied_as_a_deletion(tmp_path) -> None:
 
 
 def test_unresolved_finds_only_the_last_upgrades_markers_and_side_files(tmp_path) -> None:
-    from generator.conflicts import labels, unresolved
+    from generator.upgrade.conflicts import labels, unresolved
 
     lab = labels("0.1.0", "0.2.0")
     merged, conflicted = merge_text(b"x = 1\r\ny = ours\r\n", b"x = 1\r\ny = 0\r\n", b"x = 1\r\ny = theirs\r\n", lab)

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from generator import snapshot
-from generator.answers import validate
-from generator.render import new, render
-from generator.upgrade import upgrade
+from generator.answers.parse import validate
+from generator.new.render import new, render
+from generator.project import snapshot
+from generator.upgrade.regenerate import upgrade
 from tests.support.projects import run_project_tests
 from tests.support.toolchain import (
     MotoServer,

@@ -14,10 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from generator import __version__, pins, snapshot
-from generator.answers import validate
-from generator.render import new, render
-from generator.upgrade import upgrade
+from generator import __version__
+from generator.answers import pins
+from generator.answers.parse import validate
+from generator.new.render import new, render
+from generator.project import snapshot
+from generator.upgrade.regenerate import upgrade
 from tests.support.upgrade import (
     REPO,
     commit_all,
@@ -63,7 +65,7 @@ def test_recording_is_complete_and_portable(tmp_path: Path) -> None:
     assert record.base == snapshot.read_tree(root)
     assert snapshot.ANSWERS_FILE not in record.base and snapshot.BASE_FILE not in record.base
     # no absolute path, user name or timestamp leaks into it; the one exception is the slsguard requirement when
-    # slsguard itself is a local folder or wheel, which only this machine has (generator/pins.py)
+    # slsguard itself is a local folder or wheel, which only this machine has (generator/answers/pins.py)
     local = pins.slsguard_requirement(REPO).encode()
     for blob in ((root / snapshot.ANSWERS_FILE).read_bytes(), gzip.decompress((root / snapshot.BASE_FILE).read_bytes())):
         blob = blob.replace(local, b"")
@@ -152,7 +154,7 @@ def test_new_template_version_on_real_template(tmp_path: Path) -> None:
     text = (root / "README.md").read_text()
     assert text.startswith("<<<<<<< your project\n") and " (payments)\n" in text and " (v2)\n" in text
     assert ">>>>>>> slsguard 0.2.0 (this upgrade)\n" in text
-    # requirements-dev.txt too: its slsguard line names the template copy this upgrade came from (generator/pins.py)
+    # requirements-dev.txt too: its slsguard line names the template copy this upgrade came from (generator/answers/pins.py)
     assert git_changed(root) == sorted(
         [".slsguard/answers.json", ".slsguard/base.tar.gz", "README.md", "SECURITY.md", "requirements-dev.txt", "serverless.yml"]
     )
@@ -213,6 +215,6 @@ def test_shared_events_folder_behind_a_link_is_never_written(tmp_path: Path) -> 
     assert {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in shared.iterdir()} == outside
     assert (root / "tests" / "events").readlink() == shared
     assert [(c.path, c.action, c.note) for c in result.file_changes] == [
-        ("requirements-dev.txt", "updated", ""),  # its slsguard line names the template copy (generator/pins.py)
+        ("requirements-dev.txt", "updated", ""),  # its slsguard line names the template copy (generator/answers/pins.py)
         ("tests/events/warmup.json", "linked", "behind your link tests/events; not followed"),
     ]

@@ -17,7 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from generator import cli, render, snapshot
+from generator import cli
+from generator.new import render
+from generator.project import snapshot
 from tests.support import paths
 from tests.support.snapshots import snapshot_check
 from tests.support.upgrade import PROJECT_DIR, commit_all, fingerprint, git, git_init, mini_template, set_version, write_files
@@ -271,19 +273,19 @@ def test_adopted_project_says_what_upgrade_can_do(tmp_path: Path, kind: str, cap
     assert fingerprint(root) == before
 
 
-@pytest.mark.parametrize("module", ["upgrade_report", "upgrade_result"])
+@pytest.mark.parametrize("module", ["report", "result"])
 def test_report_takes_plain_data(module: str) -> None:
     """Dependencies point one way: upgrade -> report -> result, never back."""
-    source = (Path(cli.__file__).parent / f"{module}.py").read_text()
+    source = (Path(cli.__file__).parent / "upgrade" / f"{module}.py").read_text()
     imported = {node.module for node in ast.walk(ast.parse(source)) if isinstance(node, ast.ImportFrom)}
-    assert imported and not imported & {"upgrade", "generator.upgrade"}
+    assert imported and not imported & {"regenerate", "generator.upgrade.regenerate"}
 
 
 def test_binary_conflict_falls_back_to_a_side_file_when_git_cannot_register_it(
     tmp_path: Path, v1: Path, v2: Path, monkeypatch, capsys
 ) -> None:
     # GIVEN a git project whose index cannot take the conflict (another git process holds index.lock, say)
-    from generator import upgrade as upgrade_module
+    from generator.upgrade import regenerate as upgrade_module
 
     root = generate(tmp_path, v1, "git")
     (root / "assets" / "logo.png").write_bytes(LOGO_OURS)

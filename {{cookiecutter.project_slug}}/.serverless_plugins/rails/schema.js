@@ -16,7 +16,7 @@ const CUSTOM = {
     provisionedConcurrency: { type: 'integer', minimum: 1 },
     logQueries: { type: 'boolean' },
     warmerRole: { type: 'string', pattern: '^[A-Za-z0-9]+$' },
-    // generator.limits.WAF_RATE_LIMIT_MIN / _MAX
+    // generator.answers.limits.WAF_RATE_LIMIT_MIN / _MAX
     waf: {
       anyOf: [
         { const: 'none' },

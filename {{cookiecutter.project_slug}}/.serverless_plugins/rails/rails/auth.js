@@ -8,7 +8,7 @@
 //
 //   type      HTTP API (httpApi events)                     REST API (http events)
 //   cognito   JWT authorizer: the service's user pool       COGNITO_USER_POOLS authorizer on the user pool
-//   jwt       JWT authorizer: issuer + audience (params)    refused: REST has no JWT authorizer (see generator/rules.py)
+//   jwt       JWT authorizer: issuer + audience (params)    refused: REST has no JWT authorizer (see generator/answers/rules.py)
 //   iam       authorizer: {type: aws_iam}                   authorizer: aws_iam
 //   api-key   refused: HTTP APIs have no API keys            private: true (an API key: metering, not authentication)
 //   none      nothing: every route public, recorded          nothing: every route public, recorded

@@ -6,7 +6,7 @@
 // association with the REST API stage. Stage throttling caps the whole API; this stops one client using all of it.
 // HTTP APIs cannot have a web ACL (AWS WAF attaches to REST API stages, CloudFront, ALB, AppSync, Cognito).
 
-const WINDOW_S = 300; // generator.limits.WAF_RATE_WINDOW_S
+const WINDOW_S = 300; // generator.answers.limits.WAF_RATE_WINDOW_S
 const BODY_KEY = 'too-many-requests';
 
 function visibility(name) {

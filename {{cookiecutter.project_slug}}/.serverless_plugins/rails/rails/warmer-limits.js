@@ -2,7 +2,7 @@
 
 // [wallet attack] The warmer gets reserved concurrency too; serverless-plugin-warmup has no setting for it.
 
-const WARMER_RESERVED_CONCURRENCY = 1; // generator.rules.WARMER_RESERVED_CONCURRENCY
+const WARMER_RESERVED_CONCURRENCY = 1; // generator.answers.rules.WARMER_RESERVED_CONCURRENCY
 
 function apply({ functions, template }) {
   for (const fn of functions.filter((f) => f.warmer && template.Resources[f.functionId])) {
