@@ -13,9 +13,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..cfn.values import Unknown, why
-from .fixes import fix
-from .model import ERROR, FUNCTION, Context, Finding, finding, fn_label
-from .security import env_values
+from .env_secrets import env_values
+from .model import ERROR, FUNCTION, Context, Finding, fn_label
+from .rule import Fix, Rule
 
 # Variables whose value is a TLS mode: slsguard's DB_TLS, libpq's PGSSLMODE, DATABASE_SSLMODE, MYSQL_SSL_MODE, ...
 DB_PREFIX = r"(?:DB|DATABASE|RDS|AURORA|PG|POSTGRES|POSTGRESQL|MYSQL|MARIADB|SQL)"
@@ -74,12 +74,30 @@ def database_tls(ctx: Context) -> Iterator[Finding]:
             if reason:
                 reported.add(name)
                 reason += why(p.because)
-                yield finding(
-                    "database-tls",
+                yield DATABASE_TLS.finding(
                     ERROR,
                     tpl,
                     lid,
                     f"Properties.Environment.Variables.{name}",
                     f"Function {fn_label(fn, lid)}: {reason}; anything on the network path can read or alter its queries.",
-                    fix("database-tls", tpl),
                 )
+
+
+DATABASE_TLS = Rule(
+    id="database-tls",
+    challenge="3 SQL databases",
+    severity=ERROR,
+    summary="no database TLS mode or driver flag in a function's environment that skips certificate verification (error)",
+    help="sslmode prefer/require (PostgreSQL) or PREFERRED/REQUIRED (MySQL) encrypt but accept any certificate, so anything on the path can read the queries and the password. Keep DB_TLS=verify-full (the default) and set DB_CA_BUNDLE if the CA differs.",
+    checks="no function environment variable skips the database's certificate check: `DB_TLS=disable` (or another database TLS-mode variable such as `PGSSLMODE`, `DATABASE_SSLMODE`, `MYSQL_SSL_MODE`) set to disable/allow/prefer/require; a connection string (`postgresql://`, `mysql://`, libpq `host=... dbname=...`, also inside `Fn::Sub`/`Fn::Join`) with `sslmode`/`ssl-mode` disable, allow, prefer or require, or `ssl=false`; a flag such as `DB_SSL_VERIFY_CERT=false` (see [below](#database-tls))",
+    levels="error",
+    fixes={
+        "": Fix(
+            "Remove the setting from `environment:` in serverless.yml: the generated db module verifies by default (DB_TLS=verify-full); for a driver of your own use sslmode=verify-full or a CA with host name verification, and set DB_CA_BUNDLE when the server's CA is not in the shipped bundle.",
+            "Remove the setting from the function's `Environment` (or `Globals: Function:`) in template.yaml: keep DB_TLS=verify-full, use sslmode=verify-full or a CA with host name verification, and set DB_CA_BUNDLE for another CA.",
+            "Remove the setting from the AWS::Lambda::Function's Environment: keep DB_TLS=verify-full, use sslmode=verify-full or a CA with host name verification, and set DB_CA_BUNDLE for another CA.",
+        )
+    },
+    check=database_tls,
+)
+RULES = (DATABASE_TLS,)

@@ -12,7 +12,9 @@ from ..cfn.policy import statements
 from ..cfn.values import ABSENT, Possible, Unknown, deployed, merge, property_values, unprovable, why
 from .fixes import fix
 from .model import ERROR, Context, Finding, Template, finding, literal_true, props, rtype
+from .network import SECURITY_GROUP_OPEN
 from .principals import exposures
+from .rule import Fix, Rule
 
 PUBLIC_ACLS = frozenset({"PublicRead", "PublicReadWrite", "AuthenticatedRead"})
 # The four settings of S3 Block Public Access; a public policy takes effect only when BlockPublicPolicy and
@@ -54,28 +56,18 @@ def _policy_findings(tpl: Template, resource: dict[str, Any], lid: str, prop: st
         reasons = merge(exists, st.because, exposure.because) or ()
         path = f"{where}.Statement[{i}]"
         if not exposure.definite:
-            yield finding(
-                "s3-public",
-                ERROR,
-                tpl,
-                lid,
-                path,
+            message = (
                 f"{owner}: policy {lid} cannot be proven private: it allows {exposure.what}{why(reasons)}, which may be "
-                "anyone on the internet.",
-                fix("unprovable", tpl, what="the principal and its conditions"),
+                "anyone on the internet."
             )
+            yield S3_PUBLIC.unsafe(tpl, lid, path, message, unprovable="the principal and its conditions")
             return
         blocked = "" if state else " (S3 Block Public Access refuses it today, so deploying it fails)"
-        yield finding(
-            "s3-public",
-            ERROR,
-            tpl,
-            lid,
-            path,
+        message = (
             f"{owner}: policy {lid} allows {exposure.what} with no restricting condition{why(reasons)}{blocked}"
-            f"{'; ' + state if state else ''}: anyone on the internet can use what the statement allows.",
-            fix("s3-public", tpl),
+            f"{'; ' + state if state else ''}: anyone on the internet can use what the statement allows."
         )
+        yield S3_PUBLIC.unsafe(tpl, lid, path, message)
         return
 
 
@@ -100,27 +92,15 @@ def s3_public(ctx: Context) -> Iterator[Finding]:
 def _acl(tpl: Template, lid: str, bucket: dict[str, Any]) -> Iterator[Finding]:
     for acl in property_values(tpl, bucket, "AccessControl"):
         if unprovable(acl.value):
-            yield finding(
-                "s3-public",
-                ERROR,
-                tpl,
-                lid,
-                "Properties.AccessControl",
-                f"Bucket {lid}: its canned ACL comes from {acl.value.detail}{why(acl.because)} and cannot be proven private.",
-                fix("unprovable", tpl, what="AccessControl"),
-            )
+            message = f"Bucket {lid}: its canned ACL comes from {acl.value.detail}{why(acl.because)} and cannot be proven private."
+            yield S3_PUBLIC.unsafe(tpl, lid, "Properties.AccessControl", message, unprovable="AccessControl")
             return
         if isinstance(acl.value, str) and acl.value in PUBLIC_ACLS and _block_state(tpl, bucket, ACL_BLOCKS):
-            yield finding(
-                "s3-public",
-                ERROR,
-                tpl,
-                lid,
-                "Properties.AccessControl",
+            message = (
                 f"Bucket {lid} has the canned ACL {acl.value}{why(acl.because)} and its public access block does not stop it: "
-                f"{'every AWS user' if acl.value == 'AuthenticatedRead' else 'anyone'} can list or read it.",
-                fix("s3-public", tpl),
+                f"{'every AWS user' if acl.value == 'AuthenticatedRead' else 'anyone'} can list or read it."
             )
+            yield S3_PUBLIC.unsafe(tpl, lid, "Properties.AccessControl", message)
             return
 
 
@@ -201,14 +181,75 @@ def db_password(ctx: Context) -> Iterator[Finding]:
         for p in property_values(tpl, db, "MasterUserPassword"):
             problem = _password_problem(props(db).get("MasterUserPassword"), p)
             if problem:
-                yield finding(
-                    "db-password",
+                yield DB_PASSWORD.finding(
                     ERROR,
                     tpl,
                     lid,
                     "Properties.MasterUserPassword",
                     f"Database {lid}: MasterUserPassword {problem}; anyone who can read the template, the deployment bucket or the "
                     "stack can log in as master.",
-                    fix("db-password", tpl),
                 )
                 break
+
+
+S3_PUBLIC = Rule(
+    id="s3-public",
+    challenge="3 SQL databases",
+    severity=ERROR,
+    summary='no bucket policy allows Principal "*" without a restricting condition, no public canned ACL (error)',
+    help='A bucket policy statement with Principal "*" and no condition on the caller\'s account, organisation, network or source ARN publishes what it allows to the internet; so does a public canned ACL. Serve content through CloudFront with origin access control and keep all four Block Public Access flags on.',
+    checks='no bucket or access point policy statement (also a JSON-string policy, a statement behind `Fn::If`, a principal through `Fn::Sub`/`Fn::If`) allows `Principal: "*"`, `{"AWS": "*"}` or `NotPrincipal` with `Allow` without a condition that pins the caller (IAM Access Analyzer\'s meaning: source ARN/account/VPC/VPC endpoint, organisation, principal account, with a value that is not a wildcard; `aws:SourceIp` 0.0.0.0/0 pins nothing); a principal or condition the deployer chooses cannot be proven private; access points with a `VpcConfiguration` are not public; the message says whether the bucket\'s public access block is off, missing or would refuse it; no public canned ACL (`PublicRead`, `PublicReadWrite`, `AuthenticatedRead`; in any branch) that the bucket\'s ACL blocking does not stop',
+    levels="error",
+    fixes={
+        "": Fix(
+            "In `resources:`, remove the public statement (serve through CloudFront with origin access control) and set all four PublicAccessBlockConfiguration flags to true, {exempt}.",
+            "Remove the public statement (serve through CloudFront with origin access control) and set all four PublicAccessBlockConfiguration flags to true in template.yaml, {exempt}.",
+            "Remove the public statement (serve through CloudFront with origin access control) and set all four PublicAccessBlockConfiguration flags to true, {exempt}.",
+        )
+    },
+    check=s3_public,
+)
+
+RDS_PUBLIC = Rule(
+    id="rds-public",
+    challenge="3 SQL databases",
+    severity=ERROR,
+    summary="no RDS instance or cluster is PubliclyAccessible (error)",
+    help="A publicly accessible database gets an internet address; only its security group and password protect it.",
+    checks="no `AWS::RDS::DBInstance`/`DBCluster` whose `PubliclyAccessible` is true in any branch or parameter value (one the deployer chooses cannot be proven private); no `DBInstance` outside a cluster with neither `DBSubnetGroupName` nor `PubliclyAccessible` (AWS puts it in the default VPC, where it is public when the VPC has an internet gateway)",
+    levels="error",
+    fixes={
+        "": Fix(
+            "Set `PubliclyAccessible: false` on the database in `resources:` and reach it from inside its VPC (or through the Data API).",
+            "Set `PubliclyAccessible: false` on the database in template.yaml and reach it from inside its VPC (or through the Data API).",
+            "Set `PubliclyAccessible: false` and reach the database from inside its VPC (or through the Data API).",
+        ),
+        "default-vpc": Fix(
+            "Set `DBSubnetGroupName` (private subnets) and `PubliclyAccessible: false` on the database in `resources:`.",
+            "Set `DBSubnetGroupName` (private subnets) and `PubliclyAccessible: false` on the database in template.yaml.",
+            "Set `DBSubnetGroupName` (private subnets) and `PubliclyAccessible: false` on the AWS::RDS::DBInstance.",
+        ),
+    },
+    check=rds_public,
+)
+
+DB_PASSWORD = Rule(
+    id="db-password",
+    challenge="3 SQL databases",
+    severity=ERROR,
+    summary="no literal database master password, also none resolved into the template at package time (error)",
+    help="A MasterUserPassword in the template is stored in the deployment bucket and every stack version; ManageMasterUserPassword or a {{resolve:secretsmanager:...}} reference keeps it out.",
+    checks="no `MasterUserPassword` written in the template (RDS, Redshift, DocumentDB) in any branch: a literal (also through `Fn::Sub`, `Fn::Join`, `Fn::FindInMap`, or the `Default` of a parameter, `NoEcho` or not), a value that looks resolved at package time (said so), or a parameter without `NoEcho` (its value shows when the stack is described; a `Default` is written in the template too); `ManageMasterUserPassword` or `{{resolve:secretsmanager:...}}` pass",
+    levels="error",
+    fixes={
+        "": Fix(
+            "Set `ManageMasterUserPassword: true` (RDS keeps it in Secrets Manager), or `{{{{resolve:secretsmanager:...}}}}`, instead of a value or `${{ssm:...}}` in serverless.yml.",
+            "Set `ManageMasterUserPassword: true` (RDS keeps it in Secrets Manager), or `{{{{resolve:secretsmanager:...}}}}` in template.yaml.",
+            "Set `ManageMasterUserPassword: true` (RDS keeps it in Secrets Manager), or `{{{{resolve:secretsmanager:...}}}}`.",
+        )
+    },
+    check=db_password,
+)
+
+# The family's order (the report's): security-group-open is declared beside its network model in network.py.
+RULES = (S3_PUBLIC, RDS_PUBLIC, SECURITY_GROUP_OPEN, DB_PASSWORD)

@@ -1,4 +1,7 @@
-"""Rules about each Lambda function and their shared concurrency budget (seed challenges 1, 2 and 4)."""
+"""Rules about each Lambda function's timeout and concurrency, and their shared concurrency budget (seed challenges 1 and 4).
+
+Tracing and log retention, the functions' observability, are observability.py's.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +9,15 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..answers import limits
-from ..cfn import refs
-from ..cfn.values import ABSENT, Unknown, deployed, merge, property_values, why
+from ..cfn.values import ABSENT, deployed, property_values, why
 from . import triggers, warmer
-from .fixes import fix
 from .model import ERROR, FUNCTION, WARNING, Context, Finding, Template, finding, fn_label, implicit, literal_int, props
+from .rule import Fix, Rule
 
 # --- 4 wallet attack: timeouts ------------------------------------------------------------------
 
 
-def _absent_in(tpl: Template, fn: dict[str, Any], name: str) -> tuple[str, ...] | None:
+def absent_in(tpl: Template, fn: dict[str, Any], name: str) -> tuple[str, ...] | None:
     """Why the property may be missing in a deploy (``()``: always), None when every deploy sets it."""
     if name not in props(fn):
         return deployed(tpl, fn)
@@ -26,29 +28,25 @@ def function_timeout(ctx: Context) -> Iterator[Finding]:
     """Challenge 4: a timeout bounds what one runaway invocation can cost; it must be chosen, not defaulted."""
     for tpl, lid, fn in ctx.index.of_type(FUNCTION):
         label = fn_label(fn, lid)
-        missing = _absent_in(tpl, fn, "Timeout")
+        missing = absent_in(tpl, fn, "Timeout")
         if missing is not None:
-            yield finding(
-                "function-timeout",
+            yield FUNCTION_TIMEOUT.finding(
                 ERROR,
                 tpl,
                 lid,
                 "Properties.Timeout",
                 f"Function {label} has no Timeout{why(missing)}: Lambda applies its {limits.LAMBDA_DEFAULT_TIMEOUT_S} s default, which nobody chose.",
-                fix("function-timeout", tpl),
                 group=f"no-timeout{why(missing)}",
                 subject=f"Function {label} has",
             )
         elif "Timeout" in implicit(fn):
-            yield finding(
-                "function-timeout",
+            yield FUNCTION_TIMEOUT.finding(
                 ERROR,
                 tpl,
                 lid,
                 "Properties.Timeout",
                 f"Function {label} sets no timeout of its own in serverless.yml: it inherits {props(fn)['Timeout']} s "
                 "from the provider or the framework's default, whatever its work needs.",
-                fix("function-timeout", tpl),
                 group=f"inherited:{props(fn)['Timeout']}",
                 subject=f"Function {label} sets",
             )
@@ -61,15 +59,14 @@ def reserved_concurrency(ctx: Context) -> Iterator[Finding]:
     """Challenge 4: reserved concurrency caps how far one function can scale (and bill) in a flood."""
     found: dict[triggers.Key, set[str]] | None = None
     for tpl, lid, fn in ctx.index.of_type(FUNCTION):
-        missing = _absent_in(tpl, fn, "ReservedConcurrentExecutions")
+        missing = absent_in(tpl, fn, "ReservedConcurrentExecutions")
         if missing is None:
             continue
         if found is None:
             found = triggers.triggers(ctx.index)  # only read when some function has no reservation
         kinds = found.get(triggers.key(tpl, lid), set())
         bounded = BOUNDED.get(frozenset(kinds)) if kinds else None
-        yield finding(
-            "reserved-concurrency",
+        yield RESERVED_CONCURRENCY.finding(
             WARNING if bounded else ERROR,
             tpl,
             lid,
@@ -80,7 +77,6 @@ def reserved_concurrency(ctx: Context) -> Iterator[Finding]:
                 or "a flood or a loop scales it to all of the account's unreserved concurrency, billing every instance "
                 "and starving the other functions."
             ),
-            fix("reserved-concurrency", tpl),
         )
 
 
@@ -109,8 +105,7 @@ def concurrency_budget(ctx: Context) -> Iterator[Finding]:
         return
     stacks = len(ctx.index.templates)
     top = ", ".join(f"{label}={value}" for value, label in sorted(reserved, key=lambda r: (-r[0], r[1]))[:3])
-    yield finding(
-        "concurrency-budget",
+    yield CONCURRENCY_BUDGET.finding(
         ERROR,
         ctx.index.roots[0],
         None,
@@ -118,7 +113,8 @@ def concurrency_budget(ctx: Context) -> Iterator[Finding]:
         f"{len(reserved)} functions in {stacks} stack{'s' if stacks != 1 else ''} reserve {total} of the account's {account} "
         f"concurrency, leaving {spare} unreserved; AWS keeps at least {limits.LAMBDA_UNRESERVED_MINIMUM} unreserved and "
         "rejects the deployment.",
-        fix("concurrency-budget", ctx.index.roots[0], most=account - limits.LAMBDA_UNRESERVED_MINIMUM, top=top),
+        most=account - limits.LAMBDA_UNRESERVED_MINIMUM,
+        top=top,
     )
 
 
@@ -176,96 +172,87 @@ def _warmer_fix(name: str, concurrency: int, reserved: int) -> str:
     return f"Set the warmer's concurrency for this function to at most {reserved - 1} (custom.warmup.{name}.concurrency), or {raise_it}."
 
 
-# --- 2 observability ----------------------------------------------------------------------------
-
-
-def tracing(ctx: Context) -> Iterator[Finding]:
-    """Challenge 2: active tracing shows where a request spent its time across services."""
-    warmers = {(id(w.tpl), w.logical_id) for w in warmer.find(ctx.index)}
-    for tpl, lid, fn in ctx.index.of_type(FUNCTION):
-        if (id(tpl), lid) in warmers:
-            continue  # a warmer only pings; tracing it would make the plugin bundle the X-Ray SDK
-        off = next(
-            (
-                p.because
-                for p in property_values(tpl, fn, "TracingConfig")
-                if not (isinstance(p.value, dict) and p.value.get("Mode") == "Active")
-            ),
-            None,
+FUNCTION_TIMEOUT = Rule(
+    id="function-timeout",
+    challenge="4 wallet attack",
+    severity=ERROR,
+    summary="every function has a timeout chosen in serverless.yml (error)",
+    help="A timeout bounds what one runaway invocation can cost. Lambda's 3 s default, the framework's 6 s, or a provider-wide value were not chosen for the function's work: set one per function.",
+    checks="every function has a Timeout chosen in serverless.yml, not Lambda's 3 s or the framework's 6 s default, nor one inherited from `provider.timeout` (the plugin bridge marks those)",
+    levels="error",
+    fixes={
+        "": Fix(
+            "Set `timeout:` (seconds) on the function in serverless.yml: the longest one invocation may run.",
+            "Set `Timeout` on the function (or under `Globals: Function:`) in template.yaml: the longest one invocation may run.",
+            "Set `Timeout` (seconds) on the AWS::Lambda::Function: the longest one invocation may run.",
         )
-        if off is not None:
-            yield finding(
-                "tracing",
-                WARNING,
-                tpl,
-                lid,
-                "Properties.TracingConfig.Mode",
-                f"Function {fn_label(fn, lid)} has active tracing off{why(off)}: its part of a slow or failing request is invisible.",
-                fix("tracing", tpl),
-                group=f"tracing{why(off)}",
-                subject=f"Function {fn_label(fn, lid)} has",
-            )
+    },
+    check=function_timeout,
+)
 
+RESERVED_CONCURRENCY = Rule(
+    id="reserved-concurrency",
+    challenge="4 wallet attack",
+    severity=ERROR,
+    summary="every function has reserved concurrency (error)",
+    help="Reserved concurrency caps how far one function scales, and bills, in a flood or a loop, and keeps it from starving the others. Functions invoked only by schedules or by SQS sources capped with MaximumConcurrency get a warning instead.",
+    checks="every function has reserved concurrency",
+    levels="error; warning when only schedules and SQS event sources capped by `ScalingConfig.MaximumConcurrency` invoke it (the message says which)",
+    fixes={
+        "": Fix(
+            "Set `reservedConcurrency: N` on the function in serverless.yml, {exempt}.",
+            "Set `ReservedConcurrentExecutions: N` on the function in template.yaml, {exempt}.",
+            "Set `ReservedConcurrentExecutions: N` on the AWS::Lambda::Function, {exempt}.",
+        )
+    },
+    check=reserved_concurrency,
+)
 
-def _managed(ctx: Context) -> tuple[set[str], set[tuple[int, str]]]:
-    """Log group names the stacks create (in any branch), and functions whose generated name a log group's
-    ``!Sub /aws/lambda/${Fn}`` uses."""
-    names: set[str] = set()
-    functions: set[tuple[int, str]] = set()
-    for tpl, _lid, group in ctx.index.of_type("AWS::Logs::LogGroup"):
-        names.update(p.value for p in property_values(tpl, group, "LogGroupName") if isinstance(p.value, str))
-        functions.update((id(t), fid) for t, fid in refs.functions(props(group).get("LogGroupName"), tpl))
-    return names, functions
+CONCURRENCY_BUDGET = Rule(
+    id="concurrency-budget",
+    challenge="4 wallet attack",
+    severity=ERROR,
+    summary="reserved concurrency summed over all stacks leaves 100 of the account's limit unreserved (error)",
+    help="AWS keeps at least 100 of the account's concurrency unreserved and rejects a deployment whose reservations leave less; counted over the root and all nested stacks.",
+    checks="reserved concurrency summed over the root and all nested stacks leaves at least 100 of the account's limit unreserved",
+    levels="error",
+    fixes={
+        "": Fix(
+            "Lower `reservedConcurrency` to a total of at most {most} (largest: {top}), or give the account's real limit with --account-concurrency N.",
+            "Lower `ReservedConcurrentExecutions` to a total of at most {most} (largest: {top}), or give the account's real limit with --account-concurrency N.",
+            "Lower `ReservedConcurrentExecutions` to a total of at most {most} (largest: {top}), or give the account's real limit with --account-concurrency N.",
+        )
+    },
+    check=concurrency_budget,
+)
 
+WARMER_CONCURRENCY = Rule(
+    id="warmer-concurrency",
+    challenge="1 cold start",
+    severity=ERROR,
+    summary="serverless-plugin-warmup pings fewer copies than a function reserves (error above, warning equal)",
+    help="A warmer that pings a function more times at once than it reserves is throttled every round and warms nothing; pinging all reserved slots throttles real requests.",
+    checks="serverless-plugin-warmup pings a function fewer times at once than it reserves (targets and concurrency read from the warmer's code artifact; `WARMUP_CONCURRENCY_<NAME>` / `WARMUP_CONCURRENCY` override it, as at run time)",
+    levels="error above, warning equal; warning when the artifact is missing",
+    fixes={
+        # functions.warmer_concurrency still builds these texts itself (_warmer_fix); they are the same words per source.
+        "lower": Fix(
+            "Set the warmer's concurrency for this function to at most {most} (custom.warmup.{warmer}.concurrency), or raise the function's reservedConcurrency above {concurrency}.",
+            "Ping the function at most {most} times at once from the warmer, or raise `ReservedConcurrentExecutions` above {concurrency} in template.yaml.",
+            "Ping the function at most {most} times at once from the warmer, or raise ReservedConcurrentExecutions above {concurrency}.",
+        ),
+        "stop": Fix(
+            "Either raise the function's reservedConcurrency above {concurrency}, or stop warming it: pings would take its only slot.",
+            "Either raise `ReservedConcurrentExecutions` above {concurrency} in template.yaml, or stop warming it: pings would take its only slot.",
+            "Either raise ReservedConcurrentExecutions above {concurrency}, or stop warming it: pings would take its only slot.",
+        ),
+        "unread": Fix(
+            "Audit the .serverless/ folder that `package` wrote (it holds the warmer's code artifact).",
+            "Audit the folder that holds the warmer's code artifact next to the template.",
+            "Audit the folder that holds the warmer's code artifact next to the template.",
+        ),
+    },
+    check=warmer_concurrency,
+)
 
-def _unmanaged(tpl: Template, lid: str, fn: dict[str, Any], names: set[str], covered: set[tuple[int, str]]) -> str | None:
-    """The first log group a deploy can make the function write to that no stack manages, with why."""
-    for config in property_values(tpl, fn, "LoggingConfig"):
-        group = config.value.get("LogGroup", ABSENT) if isinstance(config.value, dict) else ABSENT
-        if isinstance(group, Unknown):
-            continue  # a reference to a log group resource, checked above
-        if group is ABSENT and (id(tpl), lid) in covered:
-            continue
-        if group is not ABSENT:
-            if group not in names:
-                return f"{group}{why(config.because)}"
-            continue
-        for fname in property_values(tpl, fn, "FunctionName"):
-            default = f"/aws/lambda/{fname.value}" if isinstance(fname.value, str) else f"/aws/lambda/<generated name of {lid}>"
-            if default not in names:
-                return f"{default}{why(merge(config.because, fname.because) or config.because)}"
-    return None
-
-
-def log_retention(ctx: Context) -> Iterator[Finding]:
-    """Challenge 2 (and 4): logs kept forever cost more every month and are rarely read after weeks."""
-    for tpl, lid, group in ctx.index.of_type("AWS::Logs::LogGroup"):
-        name = props(group).get("LogGroupName")
-        missing = _absent_in(tpl, group, "RetentionInDays")
-        if missing is not None:
-            shown = name if isinstance(name, str) else lid
-            yield finding(
-                "log-retention",
-                ERROR,
-                tpl,
-                lid,
-                "Properties.RetentionInDays",
-                f"Log group {shown} keeps logs forever (no RetentionInDays{', ' + why(missing)[2:-1] if missing else ''}).",
-                fix("log-retention.group", tpl),
-                group=f"no-retention{why(missing)}",
-                subject=f"Log group {shown} keeps",
-            )
-    names, covered = _managed(ctx)
-    for tpl, lid, fn in ctx.index.of_type(FUNCTION):
-        group = _unmanaged(tpl, lid, fn, names, covered)
-        if group is not None:
-            yield finding(
-                "log-retention",
-                WARNING,
-                tpl,
-                lid,
-                "Properties.LoggingConfig",
-                f"Function {fn_label(fn, lid)} writes to log group {group}, which no stack manages: Lambda creates it on "
-                "first use with no retention.",
-                fix("log-retention.unmanaged", tpl, function=lid),
-            )
+RULES = (FUNCTION_TIMEOUT, RESERVED_CONCURRENCY, CONCURRENCY_BUDGET, WARMER_CONCURRENCY)

@@ -15,8 +15,8 @@ from typing import Any, NamedTuple
 
 from ..cfn import refs
 from ..cfn.values import ABSENT, MAX_COMBINATIONS, Possible, Unknown, merge, property_values, unprovable, why
-from .fixes import fix
-from .model import ERROR, Context, Finding, Template, finding, fn_label, props
+from .model import ERROR, Context, Finding, Template, fn_label, props
+from .rule import Fix, Rule
 
 PINNING = ("SourceArn", "SourceAccount", "PrincipalOrgID")
 
@@ -32,28 +32,18 @@ def function_url_public(ctx: Context) -> Iterator[Finding]:
         for auth in property_values(tpl, url, "AuthType"):
             label = _label(tpl, props(url).get("TargetFunctionArn"), lid)
             if auth.value == "NONE":
-                yield finding(
-                    "function-url-public",
-                    ERROR,
-                    tpl,
-                    lid,
-                    "Properties.AuthType",
+                message = (
                     f"Function URL {lid} of {label} has AuthType NONE{why(auth.because)}: anyone can invoke the function directly, "
-                    "without authentication or throttling, and every call is billed.",
-                    fix("function-url-public", tpl),
+                    "without authentication or throttling, and every call is billed."
                 )
+                yield FUNCTION_URL_PUBLIC.unsafe(tpl, lid, "Properties.AuthType", message)
                 break
             if unprovable(auth.value):
-                yield finding(
-                    "function-url-public",
-                    ERROR,
-                    tpl,
-                    lid,
-                    "Properties.AuthType",
+                message = (
                     f"Function URL {lid} of {label} takes its AuthType from {auth.value.detail}{why(auth.because)}: it cannot be "
-                    "proven to require authentication.",
-                    fix("unprovable", tpl, what="AuthType (AWS_IAM)"),
+                    "proven to require authentication."
                 )
+                yield FUNCTION_URL_PUBLIC.unsafe(tpl, lid, "Properties.AuthType", message, unprovable="AuthType (AWS_IAM)")
                 break
 
 
@@ -127,16 +117,11 @@ def lambda_permission_public(ctx: Context) -> Iterator[Finding]:
             None,
         )
         if public_url is not None:
-            yield finding(
-                "function-url-public",
-                ERROR,
-                tpl,
-                lid,
-                "Properties.FunctionUrlAuthType",
+            message = (
                 f'Permission {lid} lets anyone call the function URL of {label} without authentication (Principal "*", '
-                f"FunctionUrlAuthType NONE){why(public_url)}: every call is billed, with no throttling in front.",
-                fix("function-url-public", tpl),
+                f"FunctionUrlAuthType NONE){why(public_url)}: every call is billed, with no throttling in front."
             )
+            yield FUNCTION_URL_PUBLIC.unsafe(tpl, lid, "Properties.FunctionUrlAuthType", message)
             continue
         if isinstance(found.principal, Unknown) or found.unsure is not None:
             if isinstance(found.principal, Unknown):
@@ -144,15 +129,51 @@ def lambda_permission_public(ctx: Context) -> Iterator[Finding]:
             else:
                 what = f'lets Principal "*" in, narrowed only by {found.unsure.detail}'  # type: ignore[union-attr]
             message = f"Permission {lid} on {label} {what}{why(found.because)}: it cannot be proven to exclude everyone."
-            yield finding("lambda-permission-public", ERROR, tpl, lid, "Properties.Principal", message, fix("unprovable", tpl))
+            yield LAMBDA_PERMISSION_PUBLIC.unsafe(tpl, lid, "Properties.Principal", message, unprovable="the principal and its pins")
             continue
-        yield finding(
-            "lambda-permission-public",
-            ERROR,
-            tpl,
-            lid,
-            "Properties.Principal",
+        message = (
             f'Permission {lid} lets Principal "*" invoke {label} with no SourceArn, SourceAccount or PrincipalOrgID'
-            f"{why(found.because)}: any AWS account can invoke it and run up its bill, outside any API's throttling.",
-            fix("lambda-permission-public", tpl),
+            f"{why(found.because)}: any AWS account can invoke it and run up its bill, outside any API's throttling."
         )
+        yield LAMBDA_PERMISSION_PUBLIC.unsafe(tpl, lid, "Properties.Principal", message)
+
+
+FUNCTION_URL_PUBLIC = Rule(
+    id="function-url-public",
+    challenge="4 wallet attack",
+    severity=ERROR,
+    summary="no function URL with AuthType NONE in any branch, nor a lambda:InvokeFunctionUrl permission for everyone with FunctionUrlAuthType NONE (error)",
+    help="A function URL without auth lets anyone invoke the function directly: no authentication, no API Gateway throttling, every call billed.",
+    checks="no `AWS::Lambda::Url` whose `AuthType` is `NONE` in any branch (or comes from a parameter without `AllowedValues`); no `lambda:InvokeFunctionUrl` permission for everyone with `FunctionUrlAuthType: NONE`",
+    levels="error",
+    fixes={
+        "": Fix(
+            "Set `url: {{authorizer: aws_iam}}` on the function in serverless.yml, or put it behind an API with throttling, {exempt}.",
+            "Set `FunctionUrlConfig: {{AuthType: AWS_IAM}}` on the function in template.yaml, or put it behind an API, {exempt}.",
+            "Set `AuthType: AWS_IAM` on the AWS::Lambda::Url, or put the function behind an API, {exempt}.",
+        )
+    },
+    check=function_url_public,
+)
+LAMBDA_PERMISSION_PUBLIC = Rule(
+    id="lambda-permission-public",
+    challenge="4 wallet attack",
+    severity=ERROR,
+    summary='no AWS::Lambda::Permission for Principal "*" without SourceArn, SourceAccount or PrincipalOrgID (error)',
+    help='A resource-based permission for Principal "*" that no SourceArn, SourceAccount or PrincipalOrgID narrows lets any AWS account invoke the function and run up its bill, outside any API\'s throttling.',
+    checks='no `AWS::Lambda::Permission` whose `Principal` is `"*"` (also through `Fn::Sub`/`Fn::If`, or a parameter: "cannot be proven") with no `SourceArn`, `SourceAccount` or `PrincipalOrgID`',
+    levels="error",
+    fixes={
+        "": Fix(
+            "In `resources:`, give the AWS::Lambda::Permission a SourceArn or SourceAccount (or PrincipalOrgID), or a principal "
+            'of one account or service instead of "*", {exempt}.',
+            "Give the AWS::Lambda::Permission in template.yaml a SourceArn or SourceAccount (or PrincipalOrgID), or a principal "
+            'of one account or service instead of "*", {exempt}.',
+            "Give the AWS::Lambda::Permission a SourceArn or SourceAccount (or PrincipalOrgID), or a principal of one account or "
+            'service instead of "*", {exempt}.',
+        ),
+    },
+    check=lambda_permission_public,
+)
+
+RULES = (FUNCTION_URL_PUBLIC, LAMBDA_PERMISSION_PUBLIC)

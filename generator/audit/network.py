@@ -16,8 +16,8 @@ from typing import Any, NamedTuple
 
 from ..cfn import refs
 from ..cfn.values import MAX_COMBINATIONS, UNRESOLVED, Unknown, deployed, items, merge, possible, product, unprovable, why
-from .fixes import fix
-from .model import ERROR, Context, Finding, Template, finding, literal_int, props
+from .model import ERROR, Context, Finding, Template, literal_int, props
+from .rule import Fix, Rule
 
 WEB_PORTS = frozenset({80, 443})
 ALL = (0, 65535)
@@ -177,6 +177,25 @@ def _finding(entry: Entry, what: str, unsure: bool) -> Finding:
     tpl, lid, where = entry.where
     if unsure:
         message = f"{what}: it cannot be proven closed to the internet, since whoever deploys the stack chooses the range."
-        return finding("security-group-open", ERROR, tpl, lid, where, message, fix("unprovable", tpl, what="the CIDR"))
+        return SECURITY_GROUP_OPEN.unsafe(tpl, lid, where, message, unprovable="the CIDR")
     message = f"{what}: anything listening there (a database, SSH, a cache) is reachable from the whole internet."
-    return finding("security-group-open", ERROR, tpl, lid, where, message, fix("security-group-open", tpl))
+    return SECURITY_GROUP_OPEN.unsafe(tpl, lid, where, message)
+
+
+SECURITY_GROUP_OPEN = Rule(
+    id="security-group-open",
+    challenge="3 SQL databases",
+    severity=ERROR,
+    summary="no security group admits 0.0.0.0/0 or ::/0 on ports other than 80 and 443 (error)",
+    help="Database, cache and SSH ports open to the whole internet are found by scanners within minutes.",
+    checks="no ingress from the whole internet beyond ports 80 and 443: `0.0.0.0/0` or `::/0` in any spelling, ranges that together cover everything (two `/1` halves, in one group or its separate `AWS::EC2::SecurityGroupIngress` resources), CIDRs through `Fn::Sub`/`Fn::If`/parameter defaults; every protocol (`-1`/`all` and any number other than TCP/UDP/ICMP open all ports; ICMP ignored); a CIDR the deployer chooses on such a port cannot be proven closed",
+    levels="error",
+    fixes={
+        "": Fix(
+            "In `resources:`, allow the port only from the security groups or address ranges that need it, {exempt}.",
+            "In template.yaml, allow the port only from the security groups or address ranges that need it, {exempt}.",
+            "Allow the port only from the security groups (SourceSecurityGroupId) or address ranges that need it, {exempt}.",
+        )
+    },
+    check=security_group_open,
+)

@@ -8,6 +8,7 @@ The seed's "200 resources per stack" is out of date: the quotas are 500 resource
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import NamedTuple
 
 from ..answers import limits
 from .model import ERROR, WARNING, Context, Finding, Template
@@ -26,30 +27,45 @@ NESTED = Fix(
 )
 
 
+class Quota(NamedTuple):
+    """One per-template count CloudFormation limits: a row of the table the four ``cfn-<section>`` rules are built from."""
+
+    section: str  # the template section counted: its rule is cfn-<section, lower case>
+    most: int  # CloudFormation's quota per template (generator/limits.py)
+    warn_from: float | None  # a warning from this share of the quota, or none
+    note: str  # what the rule's help adds after the quota
+
+
+QUOTAS = (
+    Quota("Resources", limits.CFN_MAX_RESOURCES, limits.CFN_RESOURCE_WARNING_RATIO, "about 60 HTTP functions fill one stack"),
+    Quota("Outputs", limits.CFN_MAX_OUTPUTS, None, ""),
+    Quota("Parameters", limits.CFN_MAX_PARAMETERS, None, "split stacks pass references as parameters"),
+    Quota("Mappings", limits.CFN_MAX_MAPPINGS, None, ""),
+)
+
+
 def _variant(tpl: Template) -> str:
     return "nested" if tpl.parent is not None else "split"
 
 
-def _count(tpl: Template, rule: Rule, section: str, quota: int, what: str) -> Iterator[Finding]:
-    count = len(tpl.section(section))
-    if count > quota:
-        message = f"Stack {tpl.name} declares {count} {what}; CloudFormation accepts at most {quota} per template."
-        yield rule.finding(ERROR, tpl, None, section, message, variant=_variant(tpl))
-    elif section == "Resources" and count >= quota * limits.CFN_RESOURCE_WARNING_RATIO:
+def _count(tpl: Template, rule: Rule, quota: Quota) -> Iterator[Finding]:
+    count, most, what = len(tpl.section(quota.section)), quota.most, quota.section.lower()
+    if count > most:
+        message = f"Stack {tpl.name} declares {count} {what}; CloudFormation accepts at most {most} per template."
+        yield rule.finding(ERROR, tpl, None, quota.section, message, variant=_variant(tpl))
+    elif quota.warn_from is not None and count >= most * quota.warn_from:
         message = (
-            f"Stack {tpl.name} declares {count} {what}, {count * 100 // quota}% of CloudFormation's {quota} per template: "
+            f"Stack {tpl.name} declares {count} {what}, {count * 100 // most}% of CloudFormation's {most} per template: "
             "a few more functions will block the deployment."
         )
-        yield rule.finding(WARNING, tpl, None, section, message, variant=_variant(tpl))
+        yield rule.finding(WARNING, tpl, None, quota.section, message, variant=_variant(tpl))
 
 
 def template_quotas(ctx: Context) -> Iterator[Finding]:
     """Challenge 5: resources (warning from 80% of 500), outputs, parameters and mappings (200 each) per template."""
     for tpl in ctx.index.templates:
-        yield from _count(tpl, CFN_RESOURCES, "Resources", limits.CFN_MAX_RESOURCES, "resources")
-        yield from _count(tpl, CFN_OUTPUTS, "Outputs", limits.CFN_MAX_OUTPUTS, "outputs")
-        yield from _count(tpl, CFN_PARAMETERS, "Parameters", limits.CFN_MAX_PARAMETERS, "parameters")
-        yield from _count(tpl, CFN_MAPPINGS, "Mappings", limits.CFN_MAX_MAPPINGS, "mappings")
+        for quota, rule in zip(QUOTAS, QUOTA_RULES, strict=True):
+            yield from _count(tpl, rule, quota)
 
 
 def template_size(ctx: Context) -> Iterator[Finding]:
@@ -88,53 +104,24 @@ def nested_unaudited(ctx: Context) -> Iterator[Finding]:
         yield NESTED_UNAUDITED.finding(WARNING, tpl, lid, "Properties.TemplateURL", message)
 
 
-CFN_RESOURCES = Rule(
-    id="cfn-resources",
-    challenge="5 CloudFormation",
-    severity=ERROR,
-    summary="at most 500 resources per template (warning from 400)",
-    help="CloudFormation allows 500 resources per template; about 60 HTTP functions fill one stack.",
-    checks="at most 500 resources per template; warning from 400 (80%)",
-    levels="error / warning",
-    fixes={"split": SPLIT, "nested": NESTED},
-    check=template_quotas,
-)
+def _quota_rule(quota: Quota) -> Rule:
+    """The rule of one row of QUOTAS: its texts say the quota (and the warning's threshold) from the table."""
+    what = quota.section.lower()
+    warn = "" if quota.warn_from is None else f"{int(quota.most * quota.warn_from)}"
+    return Rule(
+        id=f"cfn-{what}",
+        challenge="5 CloudFormation",
+        severity=ERROR,
+        summary=f"at most {quota.most} {what} per template" + (f" (warning from {warn})" if warn else ""),
+        help=f"CloudFormation allows {quota.most} {what} per template" + (f"; {quota.note}." if quota.note else "."),
+        checks=f"at most {quota.most} {what} per template" + (f"; warning from {warn} ({quota.warn_from:.0%})" if warn else ""),
+        levels="error / warning" if warn else "error",
+        fixes={"split": SPLIT, "nested": NESTED},
+        check=template_quotas,
+    )
 
-CFN_OUTPUTS = Rule(
-    id="cfn-outputs",
-    challenge="5 CloudFormation",
-    severity=ERROR,
-    summary="at most 200 outputs per template",
-    help="CloudFormation allows 200 outputs per template.",
-    checks="at most 200 outputs per template",
-    levels="error",
-    fixes={"split": SPLIT, "nested": NESTED},
-    check=template_quotas,
-)
 
-CFN_PARAMETERS = Rule(
-    id="cfn-parameters",
-    challenge="5 CloudFormation",
-    severity=ERROR,
-    summary="at most 200 parameters per template",
-    help="CloudFormation allows 200 parameters per template; split stacks pass references as parameters.",
-    checks="at most 200 parameters per template",
-    levels="error",
-    fixes={"split": SPLIT, "nested": NESTED},
-    check=template_quotas,
-)
-
-CFN_MAPPINGS = Rule(
-    id="cfn-mappings",
-    challenge="5 CloudFormation",
-    severity=ERROR,
-    summary="at most 200 mappings per template",
-    help="CloudFormation allows 200 mappings per template.",
-    checks="at most 200 mappings per template",
-    levels="error",
-    fixes={"split": SPLIT, "nested": NESTED},
-    check=template_quotas,
-)
+QUOTA_RULES = tuple(_quota_rule(quota) for quota in QUOTAS)
 
 CFN_TEMPLATE_SIZE = Rule(
     id="cfn-template-size",
@@ -192,4 +179,4 @@ NESTED_UNAUDITED = Rule(
     check=nested_unaudited,
 )
 
-RULES = (CFN_RESOURCES, CFN_OUTPUTS, CFN_PARAMETERS, CFN_MAPPINGS, CFN_TEMPLATE_SIZE, CFN_OPERATION_RESOURCES, NESTED_UNAUDITED)
+RULES = (*QUOTA_RULES, CFN_TEMPLATE_SIZE, CFN_OPERATION_RESOURCES, NESTED_UNAUDITED)

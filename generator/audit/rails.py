@@ -1,7 +1,9 @@
-"""Rules that hold every function to the rails, on any compiled template (seed challenges 1, 2 and 4).
+"""Rules that hold every function to the rails, on any compiled template (seed challenges 1 and 2).
 
 The generated project's rails plugin adds these to every function at package time; a function added
-by hand to a project without the plugin, or a template built elsewhere, is caught here.
+by hand to a project without the plugin, or a template built elsewhere, is caught here. Which rail
+satisfies which rule is the rails table's ``audit`` column (``.serverless_plugins/rails/table.js``);
+a test holds that every rule here is named there. SQS consumers are queues.py's: no rail writes them.
 """
 
 from __future__ import annotations
@@ -12,15 +14,13 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from ..answers import limits
 from ..cfn import invokers as inv
 from ..cfn import refs
 from . import warmer
-from .fixes import fix
-from .model import ERROR, FUNCTION, Context, Finding, Index, Template, as_list, finding, fn_label, literal_int, props, rtype
+from .model import ERROR, FUNCTION, Context, Finding, Index, Template, as_list, fn_label, props, rtype
+from .rule import Fix, Rule
 
 ALARM = "AWS::CloudWatch::Alarm"
-QUEUE = "AWS::SQS::Queue"
 INVOKE = "lambda:invokefunction"  # IAM action names match case-insensitively, with * and ? wildcards
 # Services that invoke Lambda asynchronously through a resource-based permission (Principal <service>.amazonaws.com).
 # The framework's own custom-resource function (existing S3 buckets, Cognito pools, event buses): deploy-time only.
@@ -73,79 +73,13 @@ def errors_alarm(ctx: Context) -> Iterator[Finding]:
     for tpl, lid, fn in ctx.index.of_type(FUNCTION):
         if _key(tpl, lid) in covered or _key(tpl, lid) in skip or lid.startswith(FRAMEWORK_FUNCTION_PREFIX):
             continue
-        yield finding(
-            "errors-alarm",
+        yield ERRORS_ALARM.finding(
             ERROR,
             tpl,
             lid,
             "",
             f"Function {fn_label(fn, lid)} has no AWS/Lambda Errors alarm on its FunctionName: when it fails, nobody is told.",
-            fix("errors-alarm", tpl, function=lid),
-        )
-
-
-# --- 4 wallet attack: SQS consumers ------------------------------------------------------------
-
-
-def _sqs_mappings(
-    ctx: Context,
-) -> Iterator[tuple[Template, str, dict[str, Any], tuple[Template, str], tuple[Template, str, dict[str, Any]]]]:
-    """Each event source mapping from an in-template SQS queue: the mapping, its queue and its function (read from the
-    shared walk of what invokes each function)."""
-    invoked = inv.invokers(ctx.index)
-    for ftpl, flid, fn in ctx.index.of_type(FUNCTION):
-        for i in invoked.get(inv.key(ftpl, flid), ()):
-            if i.type != inv.MAPPING:
-                continue
-            targets = refs.targets(i.part.get("EventSourceArn"), i.tpl)
-            queue = next((r for r in targets if rtype(r[0].resources.get(r[1])) == QUEUE), None)
-            if queue is not None:
-                yield i.tpl, i.logical_id, i.tpl.resources[i.logical_id], queue, (ftpl, flid, fn)
-
-
-def queue_visibility(ctx: Context) -> Iterator[Finding]:
-    """Challenge 4: a queue that shows a message again while its consumer still runs pays for every batch twice."""
-    for _tpl, _lid, _mapping, (qtpl, qlid), (_ftpl, flid, fn) in _sqs_mappings(ctx):
-        timeout = literal_int(props(fn).get("Timeout"))
-        timeout = limits.LAMBDA_DEFAULT_TIMEOUT_S if timeout is None and "Timeout" not in props(fn) else timeout
-        visibility = props(qtpl.resources[qlid]).get("VisibilityTimeout", limits.SQS_DEFAULT_VISIBILITY_TIMEOUT_S)
-        visibility = literal_int(visibility)
-        if timeout is None or visibility is None or visibility >= limits.SQS_VISIBILITY_TIMEOUT_FACTOR * timeout:
-            continue
-        yield finding(
-            "queue-visibility",
-            ERROR,
-            qtpl,
-            qlid,
-            "Properties.VisibilityTimeout",
-            f"Queue {qlid} hides a received message for {visibility} s, less than {limits.SQS_VISIBILITY_TIMEOUT_FACTOR} x the {timeout} s timeout of "
-            f"its consumer {fn_label(fn, flid)}: a batch still running or being retried is delivered again.",
-            fix(
-                "queue-visibility",
-                qtpl,
-                seconds=limits.SQS_VISIBILITY_TIMEOUT_FACTOR * timeout,
-                factor=limits.SQS_VISIBILITY_TIMEOUT_FACTOR,
-            ),
-        )
-
-
-def sqs_max_concurrency(ctx: Context) -> Iterator[Finding]:
-    """Challenge 4: more pollers than the consumer may run means throttled batches bouncing back to the queue."""
-    for tpl, lid, mapping, _queue, (_ftpl, flid, fn) in _sqs_mappings(ctx):
-        scaling = props(mapping).get("ScalingConfig")
-        maximum = literal_int(scaling.get("MaximumConcurrency")) if isinstance(scaling, dict) else None
-        reserved = literal_int(props(fn).get("ReservedConcurrentExecutions"))
-        if maximum is None or reserved is None or maximum <= reserved:
-            continue
-        yield finding(
-            "sqs-max-concurrency",
-            ERROR,
-            tpl,
-            lid,
-            "Properties.ScalingConfig.MaximumConcurrency",
-            f"Event source {lid} may run {maximum} copies of {fn_label(fn, flid)} at once, but it reserves only {reserved}: "
-            "the extra batches are throttled and return to the queue, towards its dead-letter queue.",
-            fix("sqs-max-concurrency", tpl, reserved=reserved),
+            function=lid,
         )
 
 
@@ -207,15 +141,14 @@ def warmer_permission(ctx: Context) -> Iterator[Finding]:
             tpl, lid, fn = found
             if _allows_invoke(ctx, statements, _key(tpl, lid), target.function_name):
                 continue
-            yield finding(
-                "warmer-permission",
+            yield WARMER_PERMISSION.finding(
                 ERROR,
                 role[0],
                 role[1],
                 "Properties.Policies",
                 f"Warmer {w.name} pings {fn_label(fn, lid)}, but its role {role[1]} may not lambda:InvokeFunction it: every ping "
                 "is refused and that function stays cold.",
-                fix("warmer-permission", role[0], function=lid),
+                function=lid,
             )
 
 
@@ -270,13 +203,67 @@ def async_failure_destination(ctx: Context) -> Iterator[Finding]:
         dead_letter = props(fn).get("DeadLetterConfig")
         if key not in callers or key in handled or (isinstance(dead_letter, dict) and dead_letter.get("TargetArn")):
             continue
-        yield finding(
-            "async-failure-destination",
+        yield ASYNC_FAILURE_DESTINATION.finding(
             ERROR,
             tpl,
             lid,
             "Properties.DeadLetterConfig",
             f"Function {fn_label(fn, lid)} is invoked asynchronously (by {callers[key]}) with no DeadLetterConfig and no "
             "EventInvokeConfig OnFailure destination: an event that fails its retries is lost silently.",
-            fix("async-failure-destination", tpl),
         )
+
+
+ERRORS_ALARM = Rule(
+    id="errors-alarm",
+    challenge="2 observability",
+    severity=ERROR,
+    summary="every function but the warmer has an AWS/Lambda Errors alarm (error)",
+    help="A function that fails with no Errors alarm on it fails silently: nobody is told until a user complains.",
+    checks="every function has an `AWS/Lambda` `Errors` alarm whose `FunctionName` dimension names it (by `Ref`, through nested stacks, or literally; metric-math alarms count); the warmer (a lost ping costs nothing) and the framework's `CustomDashresource...` function (deploy-time only) are excepted; skipped while a nested stack is unaudited (its alarm may be there)",
+    levels="error",
+    fixes={
+        "": Fix(
+            "Keep the rails plugin (`./.serverless_plugins/rails` in `plugins:`, `custom.rails.alarmTopic` set; a generated project has it): it alarms on every function, also those added by hand or with `slsguard add`. Without it, add an AWS::CloudWatch::Alarm on AWS/Lambda Errors with Dimensions FunctionName: {{Ref: {function}}} under `resources:`.",
+            "Add an AWS::CloudWatch::Alarm (Namespace AWS/Lambda, MetricName Errors, Dimensions FunctionName: !Ref {function}, AlarmActions: a topic) to template.yaml.",
+            "Add an AWS::CloudWatch::Alarm on MetricName Errors (Namespace AWS/Lambda) with Dimensions FunctionName: {{Ref: {function}}} and an AlarmActions topic.",
+        )
+    },
+    check=errors_alarm,
+)
+
+WARMER_PERMISSION = Rule(
+    id="warmer-permission",
+    challenge="1 cold start",
+    severity=ERROR,
+    summary="the warmer's role may invoke every function it pings (error)",
+    help="A ping the warmer's role may not send is refused by IAM every round: the function is never warmed and nothing reports it.",
+    checks="the warmer's role (inline policies and attached `AWS::IAM::Policy`) allows `lambda:InvokeFunction` (wildcards honoured) on every function it pings (targets from its code artifact), by reference, `*`, or a literal / `Fn::Sub` ARN",
+    levels="error",
+    fixes={
+        "": Fix(
+            "Set `custom.rails.warmerRole` (the rails plugin gives that role lambda:InvokeFunction on exactly the functions the warmer pings, also those added with `slsguard add`), or allow it on `Fn::GetAtt: [{function}, Arn]` in the role named by `custom.warmup.<warmer>.role`.",
+            "Allow `lambda:InvokeFunction` on `!GetAtt {function}.Arn` in the warmer's role in template.yaml (e.g. the `LambdaInvokePolicy: {{FunctionName: !Ref {function}}}` policy template).",
+            "Allow lambda:InvokeFunction on {{Fn::GetAtt: [{function}, Arn]}} in the warmer's role.",
+        )
+    },
+    check=warmer_permission,
+)
+
+ASYNC_FAILURE_DESTINATION = Rule(
+    id="async-failure-destination",
+    challenge="2 observability",
+    severity=ERROR,
+    summary="an asynchronously invoked function has a DeadLetterConfig or an OnFailure destination (error)",
+    help="After its retries an asynchronous event that failed is dropped unless a dead-letter queue or OnFailure destination keeps it.",
+    checks="a function invoked asynchronously (an EventBridge rule or schedule target, an SNS subscription, an S3 notification, or a `Lambda::Permission` for events, sns, s3, ses, iot, logs, ...) has `DeadLetterConfig.TargetArn` or an `EventInvokeConfig` with `OnFailure`; synchronous-only functions and the warmer are not asked; skipped while a nested stack is unaudited",
+    levels="error",
+    fixes={
+        "": Fix(
+            "Keep the rails plugin (`./.serverless_plugins/rails` in `plugins:`): it gives every asynchronous function a failure queue with an alarm. Without it, set `destinations: {{onFailure: <queue ARN>}}` on the function in serverless.yml and alarm on the queue.",
+            "Set `DeadLetterQueue: {{Type: SQS, TargetArn: ...}}` or `EventInvokeConfig: {{DestinationConfig: {{OnFailure: ...}}}}` on the function in template.yaml, with an alarm on that queue.",
+            "Set DeadLetterConfig.TargetArn to an SQS queue, or add an AWS::Lambda::EventInvokeConfig with DestinationConfig.OnFailure, with an alarm on it.",
+        )
+    },
+    check=async_failure_destination,
+)
+RULES = (ERRORS_ALARM, WARMER_PERMISSION, ASYNC_FAILURE_DESTINATION)

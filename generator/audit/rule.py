@@ -1,7 +1,7 @@
 """What declaring an audit rule takes: its id, severity, texts, fixes per source and check, written once.
 
-A family module (``api.py``, ``api_throttling.py``, ``quotas.py``, ``waf.py``; for the others a module under ``declared/``)
-declares its rules with ``Rule``; ``rules.py`` collects them into the registry that runs them, lists them
+A family module (``functions.py``, ``api.py``, ``quotas.py``, ``rails.py``, ... : ``rules.FAMILIES``) declares its rules
+with ``Rule``, beside their checks; ``rules.py`` collects them into the registry that runs them, lists them
 in ``--help`` and SARIF, looks up their fixes and writes the rules table of docs/audit.md (``docs.py``).
 """
 
@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from .model import Context, Finding, Template, finding
+from .model import ERROR, Context, Finding, Template, finding
 
 EXEMPT = "or exempt it with a reason"  # fills {exempt} in every fix text
 
@@ -69,3 +69,12 @@ class Rule:
         """A finding of this rule with its fix for ``tpl``'s source (``values`` fill the fix's placeholders)."""
         text = self.fix(tpl, variant, **values)
         return finding(self.id, severity, tpl, logical_id, where, message, text, group=group, subject=subject)
+
+    def unsafe(self, tpl: Template, logical_id: str | None, where: str, message: str, *, unprovable: str = "") -> Finding:
+        """An error of this rule: unsafe in some deploy (this rule's fix), or, given ``unprovable`` (what the deployer chooses),
+        one that cannot be proven safe (the shared ``unprovable`` fix: a literal, or AllowedValues that are all safe)."""
+        if not unprovable:
+            return self.finding(ERROR, tpl, logical_id, where, message)
+        from .fixes import fix
+
+        return finding(self.id, ERROR, tpl, logical_id, where, message, fix("unprovable", tpl, what=unprovable))

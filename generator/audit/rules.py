@@ -5,22 +5,42 @@ Seed challenges (``shared/seed``): 1 cold start, 2 observability, 3 SQL database
 serverless-plugin-split-stacks moved into a nested stack is checked like one in the root, and budgets
 (reserved concurrency, resources per operation) are summed over all of them.
 
-A rule is declared once (``rule.Rule``: id, challenge, severity, texts, fixes per source, check) in its family:
-``api``, ``api_throttling``, ``quotas``, ``retention`` and ``waf`` beside their checks, the others under ``declared/``. The order of ``FAMILIES``
-is the order of the report, ``--help``, SARIF and the rules table of docs/audit.md (written by ``docs.py``).
+A rule is declared once (``rule.Rule``: id, challenge, severity, texts, fixes per source, check) in its family module,
+beside its check; a family's ``RULES`` are in the order of the report, and the order of ``FAMILIES`` is the order of the
+report, ``--help``, SARIF and the rules table of docs/audit.md (written by ``docs.py``). One family lists a rule declared
+beside its model in a helper module: ``exposure`` (security-group-open, network.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from . import api, api_auth, api_throttling, exemptions, quotas, retention, waf
-from .declared import database, exposure, functions, rails, security
+from . import (
+    api,
+    api_auth,
+    api_throttling,
+    database,
+    env_secrets,
+    exemptions,
+    exposure,
+    functions,
+    lambda_access,
+    observability,
+    queues,
+    quotas,
+    rails,
+    retention,
+    security,
+    waf,
+)
 from .fixes import SHARED
 from .model import Context, Finding
 from .rule import Fix, Rule
 
-FAMILIES = (functions, api, api_auth, api_throttling, security, database, quotas, exposure, waf, rails, retention)
+FAMILIES = (
+    *(functions, observability, api, api_auth, api_throttling, env_secrets, security, database, quotas, exposure, lambda_access),
+    *(waf, rails, queues, retention),
+)
 RULES: tuple[Rule, ...] = tuple(rule for family in FAMILIES for rule in family.RULES)
 BY_ID = {rule.id: rule for rule in RULES}
 KNOWN = frozenset(BY_ID)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import importlib
 import string
 from pathlib import Path
 
@@ -44,13 +45,31 @@ def test_an_edited_docs_row_is_caught(tmp_path: Path) -> None:
     assert docs.main(["--check", str(tmp_path / "bare.md")]) == 2
 
 
+def _rule_findings() -> list[tuple[str, str]]:
+    """(module, name) of every ``NAME.finding(...)`` / ``NAME.unsafe(...)`` call in the audit package: a declared rule's own."""
+    out = []
+    for path in sorted(AUDIT.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            func = node.func if isinstance(node, ast.Call) else None
+            named = isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id.isupper()
+            if named and func.attr in ("finding", "unsafe"):  # a declared constant (a parameter such as quotas' `rule` is not)
+                out.append((path.stem, func.value.id))
+    return out
+
+
 def test_every_id_a_check_names_is_declared() -> None:
     used = _calls("finding")
-    assert len(used) > 10  # the scan sees the checks that still name their rule by id
+    assert used  # the scan sees the checks that still name their rule by id (where the fix is worded per finding)
     for file, rule_id in used:
         assert rule_id in BY_ID or rule_id == EXEMPTION_RULE, (file, rule_id)
     for file, key in _calls("fix"):
         assert key in FIXES, (file, key)
+    through_rules = _rule_findings()
+    assert len(through_rules) > 20  # most checks report through their rule's declaration
+    registered = {id(rule) for rule in RULES}
+    for module, name in through_rules:
+        rule = getattr(importlib.import_module(f"generator.audit.{module}"), name)
+        assert id(rule) in registered, (module, name)
 
 
 def test_every_rule_has_fixes_for_all_three_sources() -> None:

@@ -6,10 +6,15 @@ framework's config schema (``configValidationMode: error``) takes what the plugi
 
 from __future__ import annotations
 
+import json
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 
+from generator.audit import rails as rails_family
+from generator.audit.rules import BY_ID
 from tests.support.projects import run_npm_script
 from tests.support.toolchain import MotoServer, moto, run_osls  # noqa: F401  (session fixture)
 
@@ -29,6 +34,46 @@ def _add_function(project: Path, extra: str) -> None:
     config = project / "serverless.yml"
     pkg = next(p.name for p in project.iterdir() if (p / "guard.py").exists())
     config.write_text(config.read_text().replace("\nplugins:\n", "\n" + SCHEDULED.format(pkg=pkg, extra=extra), 1))
+
+
+RAILS_PLUGIN = Path(__file__).parents[1] / "{{cookiecutter.project_slug}}" / ".serverless_plugins" / "rails"
+# The table as node reads it; JSON drops a property the table leaves out, so a rail without `audit` shows as one.
+READ_TABLE = (
+    "const { RAILS } = require('./rails/table.js');"
+    "process.stdout.write(JSON.stringify(RAILS.map((r) => ({ name: r.name, audit: r.audit, unaudited: r.unaudited }))));"
+)
+
+
+def _rails_table(tmp_path: Path) -> list[dict[str, object]]:
+    """The rails table's rows, read by node from a copy of the plugin (the template's package.json is Jinja, not JSON)."""
+    shutil.copytree(RAILS_PLUGIN, tmp_path / "rails", ignore=shutil.ignore_patterns("test", "node_modules"))
+    node = shutil.which("node") or "node"
+    result = subprocess.run([node, "-e", READ_TABLE], cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return json.loads(result.stdout)
+
+
+def test_each_rail_names_the_audit_rules_it_satisfies_and_every_rails_rule_has_a_rail(tmp_path: Path) -> None:
+    rows = _rails_table(tmp_path)
+    assert len(rows) > 10, rows  # the whole table was read
+    named: dict[str, list[str]] = {}
+    for row in rows:
+        name = row["name"]
+        assert "audit" in row, f"rail {name} has no `audit` entry: name its rule(s), or null with `unaudited: why`"
+        audit = row["audit"]
+        ids = [audit] if isinstance(audit, str) else audit
+        if ids is None:
+            why = row.get("unaudited")
+            assert isinstance(why, str) and why.strip(), f"rail {name}: `audit: null` needs `unaudited` saying why no rule judges it"
+            continue
+        assert isinstance(ids, list) and ids, f"rail {name}: `audit` is a rule id, a non-empty list of them, or null"
+        assert row.get("unaudited") is None, f"rail {name} names rules and says it is unaudited"
+        for rule_id in ids:
+            assert rule_id in BY_ID, f"rail {name} names {rule_id!r}, which is not a rule of the audit (generator/audit/rules.py)"
+            named.setdefault(rule_id, []).append(name)
+    family = [rule.id for rule in rails_family.RULES]
+    assert family, "the rails family declares no rule"
+    assert [rule_id for rule_id in family if rule_id not in named] == [], named
 
 
 def test_the_plugin_unit_tests_pass_in_a_rendered_project(generate) -> None:

@@ -22,13 +22,12 @@ are answered with that status and their safe message; any other exception is 500
 from __future__ import annotations
 
 import os
-import sys
 import time
 
 from . import apigw
 from .apigw import CORRELATION_HEADER, CORRELATION_ID_RE, HttpError, Request, Response, error_response, json_response
-from .budget import Budget, DeadlineExceeded, NoTimeLeft, TimeBudgetError, arm, current_budget, disarm, time_budget
-from .jsonlog import JsonLogger, cold_start_metric
+from .budget import Budget, DeadlineExceeded, NoTimeLeft, TimeBudgetError, current_budget, time_budget
+from .lifecycle import DB_MODULE, SERVICE, end_db, invocation, logger, start_db
 from .messages import message_correlation_id, message_id_of, process_one
 from .routing import Router, RouteTableError
 
@@ -41,6 +40,8 @@ if TYPE_CHECKING:
     from .routing import Route
 
 __all__ = [
+    "DB_MODULE",
+    "SERVICE",
     "Budget",
     "DeadlineExceeded",
     "HttpError",
@@ -50,10 +51,12 @@ __all__ = [
     "RouteTableError",
     "TimeBudgetError",
     "current_budget",
+    "end_db",
     "http_handler",
     "logger",
     "scheduled_handler",
     "sqs_handler",
+    "start_db",
     "time_budget",
 ]
 
@@ -67,17 +70,11 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME") or "{{ cookiecutter.project_slug }}"
-METRICS_NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or SERVICE
 MAX_BODY_BYTES = int(os.environ.get("MAX_BODY_BYTES") or 256 * 1024)
 TIME_BUDGET_MARGIN_MS = int(os.environ.get("TIME_BUDGET_MARGIN_MS") or 500)
 
 WARMUP_SOURCE = "serverless-plugin-warmup"  # serverless-plugin-warmup's default payload: {"source": ...}
 WARMUP_RESPONSE = {"warmup": "ok"}
-DB_MODULE = f"{__package__}.db"
-
-logger = JsonLogger(SERVICE)
-_cold_start = os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") != "provisioned-concurrency"
 
 
 def is_warmup(event: Any) -> bool:
@@ -98,40 +95,20 @@ def _checked_correlation_id(given: str, fallback: str) -> str:
     return fallback
 
 
-def start_db(budget: Budget) -> None:
-    """Bound the database's connects, retries and statements by this invocation's budget, if db is loaded.
+def entry(work: Callable[[Mapping[str, Any], Any], Any], not_an_object: str = "") -> Callable[[Any, Any], Any]:
+    """The Lambda handler around ``work``: a warm-up ping answered first; an event that is not an object raises
+    TypeError(``not_an_object``) when that is given, else is read as ``{}``."""
 
-    On a container's first use db is imported later, inside the work: it can read current_budget() then.
-    """
-    set_deadline = getattr(sys.modules.get(DB_MODULE), "set_deadline", None)
-    if set_deadline is None:
-        return
-    try:
-        set_deadline(budget)
-    except Exception:
-        logger.exception("setting the database deadline failed")
+    def handler(event: Any, context: Any) -> Any:
+        if is_warmup(event):
+            return WARMUP_RESPONSE
+        if not isinstance(event, dict):
+            if not_an_object:
+                raise TypeError(not_an_object)
+            event = {}
+        return work(event, context)
 
-
-def end_db() -> None:
-    """Let the database module decide whether to keep its connection, if this invocation used it."""
-    db = sys.modules.get(DB_MODULE)
-    if db is None:
-        return
-    try:
-        db.end()
-    except Exception:
-        logger.exception("closing the database connection failed")
-
-
-def begin(context: Any, cid: str) -> None:
-    """Start an invocation's log lines (Lambda context keys, cold_start, ``cid``) and emit the ColdStart metric once."""
-    global _cold_start
-    cold, _cold_start = _cold_start, False
-    logger.start(context, cold)
-    logger.set_correlation_id(cid)
-    if cold and os.environ.get("POWERTOOLS_METRICS_DISABLED", "").lower() != "true":
-        # stdout, as Powertools' single_metric writes it (not through the logger's stream)
-        print(cold_start_metric(METRICS_NAMESPACE, SERVICE, getattr(context, "function_name", "local"), cid), flush=True)
+    return handler
 
 
 def read_body(event: Mapping[str, Any], max_body: int | None = None) -> bytes:
@@ -139,8 +116,23 @@ def read_body(event: Mapping[str, Any], max_body: int | None = None) -> bytes:
     return apigw.read_body(event, MAX_BODY_BYTES if max_body is None else max_body)
 
 
-def answer_error(err: BaseException, cid: str) -> dict[str, Any]:
-    """The response for an exception a route let through: its http_status when it has one, else 500."""
+def answer_error(err: BaseException, cid: str) -> dict[str, Any] | None:
+    """The response for an exception a route let through: its http_status when it has one, else 500.
+
+    The guard's own refusals (HttpError, no time to start, the budget spent) have their answers; an exception that is
+    not an Exception (SystemExit, KeyboardInterrupt) has none (None): it goes on to Lambda.
+    """
+    if isinstance(err, HttpError):
+        logger.info("refused the request", extra={"status": err.status, "reason": err.message})
+        return error_response(err.status, err.message, cid, err.headers)
+    if isinstance(err, NoTimeLeft):
+        logger.error("answered 503: no time left to start", extra={"reason": str(err)})
+        return error_response(503, "the service is busy, retry later", cid, {"retry-after": "1"})
+    if isinstance(err, DeadlineExceeded):
+        logger.error("answered 504 before the function timeout", extra={"reason": str(err)})
+        return error_response(504, "the request did not finish in time", cid)
+    if not isinstance(err, Exception):
+        return None
     status = getattr(err, "http_status", None)
     if isinstance(status, int) and 400 <= status <= 599:
         if status >= 500:
@@ -171,65 +163,41 @@ def http_handler(routes: Mapping[str, Mapping[str, Route]]) -> Callable[[Any, An
             parts, refused = None, err
         given = parts.header(CORRELATION_HEADER) if parts else ""
         cid = given if given and CORRELATION_ID_RE.fullmatch(given) else parts.request_id if parts else fallback
-        begin(context, cid)
-        if given and cid != given:
-            logger.warning("ignored a malformed x-correlation-id header", extra={"header_length": len(given)})
         method, path = (parts.method, parts.path) if parts else ("", "/")
-        try:
+        with invocation(context, cid, lambda err: answer_error(err, cid)) as run:
+            if given and cid != given:
+                logger.warning("ignored a malformed x-correlation-id header", extra={"header_length": len(given)})
             if parts is None:
                 raise refused
-            budget = arm(context, TIME_BUDGET_MARGIN_MS)
+            budget = run.start(TIME_BUDGET_MARGIN_MS)
             try:
-                start_db(budget)
-                try:
-                    methods, params, route = router.find(path, parts.template, parts.path_params, parts.encoded)
-                except KeyError:
-                    raise HttpError(404, f"no route for {path[:200]}") from None
-                except UnicodeDecodeError:
-                    raise HttpError(400, "the path has a %-escape that is not UTF-8") from None
-                function = methods.get(method)
-                if function is None:
-                    allowed = ", ".join(sorted(methods))
-                    raise HttpError(405, f"{method[:20]} is not allowed on {path[:200]}; allowed: {allowed}", {"allow": allowed})
-                body = apigw.read_body(event, MAX_BODY_BYTES)
-                request = Request(method, path, parts.headers, apigw.query(event), body, cid, budget, event, params, route)
-                needed = getattr(function, "required_scopes", None)  # @requires(...): 401 or 403 before the route runs
-                if needed is not None:
-                    from .identity import check  # loaded only where a route asks for scopes
+                methods, params, route = router.find(path, parts.template, parts.path_params, parts.encoded)
+            except KeyError:
+                raise HttpError(404, f"no route for {path[:200]}") from None
+            except UnicodeDecodeError:
+                raise HttpError(400, "the path has a %-escape that is not UTF-8") from None
+            function = methods.get(method)
+            if function is None:
+                allowed = ", ".join(sorted(methods))
+                raise HttpError(405, f"{method[:20]} is not allowed on {path[:200]}; allowed: {allowed}", {"allow": allowed})
+            body = apigw.read_body(event, MAX_BODY_BYTES)
+            request = Request(method, path, parts.headers, apigw.query(event), body, cid, budget, event, params, route)
+            needed = getattr(function, "required_scopes", None)  # @requires(...): 401 or 403 before the route runs
+            if needed is not None:
+                from .identity import check  # loaded only where a route asks for scopes
 
-                    check(request.caller, needed)
-                result = function(request, **params) if params else function(request)
-                answer = result if isinstance(result, Response) else Response(body=result)
-                response = json_response(answer.status, answer.body, cid, answer.headers)
-            finally:
-                disarm(budget)
-        except HttpError as err:
-            logger.info("refused the request", extra={"status": err.status, "reason": err.message})
-            response = error_response(err.status, err.message, cid, err.headers)
-        except NoTimeLeft as err:
-            logger.error("answered 503: no time left to start", extra={"reason": str(err)})
-            response = error_response(503, "the service is busy, retry later", cid, {"retry-after": "1"})
-        except DeadlineExceeded as err:
-            logger.error("answered 504 before the function timeout", extra={"reason": str(err)})
-            response = error_response(504, "the request did not finish in time", cid)
-        except Exception as err:
-            response = answer_error(err, cid)
-        finally:
-            end_db()
+                check(request.caller, needed)
+            result = function(request, **params) if params else function(request)
+            answer = result if isinstance(result, Response) else Response(body=result)
+            run.answer = json_response(answer.status, answer.body, cid, answer.headers)
+        response: dict[str, Any] = run.answer
         elapsed = round((time.perf_counter() - started) * 1000, 1)
         logger.info(
             "request done", extra={"status": response["statusCode"], "method": method[:20], "path": path[:200], "duration_ms": elapsed}
         )
         return response
 
-    def handler(event: Any, context: Any) -> Any:
-        if is_warmup(event):
-            return WARMUP_RESPONSE
-        if not isinstance(event, dict):
-            raise TypeError("the API handler expects an API Gateway event object")
-        return _serve(event, context)
-
-    return handler
+    return entry(_serve, "the API handler expects an API Gateway event object")
 
 
 def sqs_handler(process: Callable[[Any, Mapping[str, Any]], None]) -> Callable[[Any, Any], Any]:
@@ -249,32 +217,31 @@ def sqs_handler(process: Callable[[Any, Mapping[str, Any]], None]) -> Callable[[
         failures: list[dict[str, str]] = []
         done = 0
         request_id = getattr(context, "aws_request_id", "") or "unknown"
-        begin(context, request_id)
-        try:
-            with time_budget(context, TIME_BUDGET_MARGIN_MS) as budget:
-                start_db(budget)
-                for record in records:
-                    budget.check()
-                    message_id = message_id_of(record)
-                    if message_id is None:
-                        logger.error("skipped a record without a messageId: not an SQS record", extra={"index": done})
-                        done += 1
-                        continue
-                    logger.set_correlation_id(message_correlation_id(record, message_id))
-                    attributes = record.get("attributes")
-                    fifo = isinstance(attributes, dict) and bool(attributes.get("MessageGroupId"))
-                    if not process_one(process, record, message_id, logger):
-                        failures.append({"itemIdentifier": message_id})
+
+        def stopped(err: BaseException) -> list[dict[str, str]] | None:
+            if not isinstance(err, DeadlineExceeded):
+                return None
+            left = len(records) - done
+            logger.error("time budget spent: returning the unprocessed messages to the queue", extra={"reason": str(err), "left": left})
+            return failures
+
+        with invocation(context, request_id, stopped) as run:
+            budget = run.start(TIME_BUDGET_MARGIN_MS)
+            for record in records:
+                budget.check()
+                message_id = message_id_of(record)
+                if message_id is None:
+                    logger.error("skipped a record without a messageId: not an SQS record", extra={"index": done})
                     done += 1
-                    if fifo and failures:
-                        break
-        except DeadlineExceeded as err:
-            logger.error(
-                "time budget spent: returning the unprocessed messages to the queue",
-                extra={"reason": str(err), "left": len(records) - done},
-            )
-        finally:
-            end_db()
+                    continue
+                logger.set_correlation_id(message_correlation_id(record, message_id))
+                attributes = record.get("attributes")
+                fifo = isinstance(attributes, dict) and bool(attributes.get("MessageGroupId"))
+                if not process_one(process, record, message_id, logger):
+                    failures.append({"itemIdentifier": message_id})
+                done += 1
+                if fifo and failures:
+                    break
         failed = {f["itemIdentifier"] for f in failures}
         for record in records[done:]:
             message_id = message_id_of(record)
@@ -284,18 +251,22 @@ def sqs_handler(process: Callable[[Any, Mapping[str, Any]], None]) -> Callable[[
         logger.info("batch done", extra={"messages": len(records), "failed": len(failures)})
         return {"batchItemFailures": failures}
 
-    def handler(event: Any, context: Any) -> Any:
-        if is_warmup(event):
-            return WARMUP_RESPONSE
-        return _consume(event if isinstance(event, dict) else {}, context)
-
-    return handler
+    return entry(_consume)
 
 
 def event_correlation_id(event: Mapping[str, Any], fallback: str) -> str:
     """A scheduled (EventBridge) event's correlation ID: its event id when well-formed, else the request ID."""
     given = event.get("id")
     return given if isinstance(given, str) and CORRELATION_ID_RE.fullmatch(given) else fallback
+
+
+def _scheduled_failed(err: BaseException) -> None:
+    """A scheduled run's failure is logged and goes on to Lambda (the time budget as TimeBudgetError, which it retries)."""
+    if isinstance(err, DeadlineExceeded):
+        logger.error("scheduled run stopped: time budget spent", extra={"reason": str(err)})
+        raise TimeBudgetError(str(err)) from err
+    if isinstance(err, Exception):
+        logger.exception("scheduled run failed")
 
 
 def scheduled_handler(run: Callable[[Mapping[str, Any]], Any]) -> Callable[[Any, Any], Any]:
@@ -310,25 +281,10 @@ def scheduled_handler(run: Callable[[Mapping[str, Any]], Any]) -> Callable[[Any,
     def _run(event: Mapping[str, Any], context: Any) -> Any:
         started = time.perf_counter()
         cid = event_correlation_id(event, getattr(context, "aws_request_id", "") or "unknown")
-        begin(context, cid)
-        try:
-            with time_budget(context, TIME_BUDGET_MARGIN_MS) as budget:
-                start_db(budget)
-                result = run(event)
-        except DeadlineExceeded as err:
-            logger.error("scheduled run stopped: time budget spent", extra={"reason": str(err)})
-            raise TimeBudgetError(str(err)) from err
-        except Exception:
-            logger.exception("scheduled run failed")
-            raise
-        finally:
-            end_db()
+        with invocation(context, cid, _scheduled_failed) as scheduled:
+            scheduled.start(TIME_BUDGET_MARGIN_MS)
+            result = run(event)
         logger.info("scheduled run done", extra={"duration_ms": round((time.perf_counter() - started) * 1000, 1)})
         return result
 
-    def handler(event: Any, context: Any) -> Any:
-        if is_warmup(event):
-            return WARMUP_RESPONSE
-        return _run(event if isinstance(event, dict) else {}, context)
-
-    return handler
+    return entry(_run)

@@ -3,6 +3,8 @@
 The end-of-invocation decision follows serverless-mysql: read the connection limit (cached), count the
 connections in use (rate-limited), and above the utilisation threshold terminate this user's idle
 connections (frozen or dead containers) or, when there are none, close this container's own.
+An engine (_mysql.py, _postgres.py) gives connect, classify, ping, before_statement, run, transactions, close and
+kill_idle, and names the two queries run here: LIMIT_SQL (one row, ``n``) and USAGE_SQL (``used``, ``max_idle`` s).
 """
 
 from __future__ import annotations
@@ -257,7 +259,7 @@ class DirectClient:
         s, d, now = self.settings, self.dialect, time.monotonic()
         d.before_statement(self.conn, deadline.remaining(), self.conn_state, False)
         if self.limit is None or now - self.limit_at > s.limit_cache_s:
-            self.limit, self.limit_at = d.connection_limit(self.conn), now
+            self.limit, self.limit_at = int(d.run(self.conn, d.LIMIT_SQL, None)[0][0]["n"]), now  # the dialect's query
         used, _ = self.usage
         age, threshold = now - self.usage_at, s.conn_utilisation
         # A crowded reading is trusted for DB_USAGE_CACHE_S (closing is the safe side); one that left room is
@@ -265,7 +267,8 @@ class DirectClient:
         trusted = s.usage_cache_s * (1.0 if used / max(1, self.limit) > threshold else max(0.0, 1 - used / max(1, self.limit) / threshold))
         fresh = age >= trusted
         if fresh:
-            self.usage, self.usage_at = d.usage(self.conn), now
+            row = d.run(self.conn, d.USAGE_SQL, None)[0][0]  # the dialect's query: connections used, longest idle
+            self.usage, self.usage_at = (int(row["used"]), float(row["max_idle"])), now
             self.stats["usage_checks"] += 1
         used, max_idle = self.usage
         utilisation = used / max(1, self.limit)

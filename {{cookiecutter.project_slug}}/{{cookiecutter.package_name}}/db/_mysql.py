@@ -1,7 +1,6 @@
 """MySQL and MariaDB through PyMySQL (pure Python: nothing to compile for Lambda's architecture).
 
-What the connection manager needs from an engine: connect, classify errors, ping, per-statement
-timeouts, and the three queries behind end()'s decision (connection limit, usage, idle cleanup).
+One engine of the connection manager (_direct.py says what it needs from one).
 """
 
 from __future__ import annotations
@@ -146,17 +145,6 @@ def close(conn: Any) -> None:
         conn.close()
     except Exception:
         conn._force_close()
-
-
-def connection_limit(conn: Any) -> int:
-    """How many connections this user may hold: max_connections, or max_user_connections when lower."""
-    return int(run(conn, LIMIT_SQL, None)[0][0]["n"])
-
-
-def usage(conn: Any) -> tuple[int, float]:
-    """Connections in use (visible to this user) and the longest idle time of this user's other connections."""
-    row = run(conn, USAGE_SQL, None)[0][0]
-    return int(row["used"]), float(row["max_idle"])
 
 
 def kill_idle(conn: Any, older_than: float, counted: Callable[[int], None]) -> None:

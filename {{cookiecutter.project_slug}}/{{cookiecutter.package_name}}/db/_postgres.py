@@ -1,7 +1,6 @@
 """PostgreSQL through psycopg 3 (binary wheels: libpq included, nothing to install on Lambda).
 
-What the connection manager needs from an engine: connect, classify errors, ping, per-statement
-timeouts, and the three queries behind end()'s decision (connection limit, usage, idle cleanup).
+One engine of the connection manager (_direct.py says what it needs from one).
 """
 
 from __future__ import annotations
@@ -195,17 +194,6 @@ def rollback(conn: Any) -> None:
 
 def close(conn: Any) -> None:
     conn.close()
-
-
-def connection_limit(conn: Any) -> int:
-    """How many connections a non-superuser may open: max_connections minus the reserved slots, or the role's limit."""
-    return int(run(conn, LIMIT_SQL, None)[0][0]["n"])
-
-
-def usage(conn: Any) -> tuple[int, float]:
-    """Client connections on the server and the longest idle time of this user's other connections."""
-    row = run(conn, USAGE_SQL, None)[0][0]
-    return int(row["used"]), float(row["max_idle"])
 
 
 def kill_idle(conn: Any, older_than: float, counted: Callable[[int], None]) -> None:
