@@ -111,7 +111,7 @@ def test_sarif_is_valid_and_carries_rules_levels_and_exit_code(project: Path, ca
         "cognito-self-signup",
         "vpc-without-need",
         "nested-unaudited",
-        "rest-api-waf",  # info (SARIF note) where the project chose no web ACL: see test_audit_waf
+        "rest-api-waf",  # info (SARIF note) where the project chose no web ACL: see tests/audit/test_waf.py
         "stateful-retention",  # info where the project opted out with a reason
     ]
     assert by_id["plain-secret"]["fullDescription"]["text"] == next(r.help for r in RULES if r.id == "plain-secret")

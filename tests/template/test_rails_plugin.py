@@ -15,6 +15,7 @@ import pytest
 
 from generator.audit import rails as rails_family
 from generator.audit.rules import BY_ID
+from tests.support.paths import TEMPLATE
 from tests.support.projects import run_npm_script
 from tests.support.toolchain import MotoServer, moto, run_osls  # noqa: F401  (session fixture)
 
@@ -36,7 +37,7 @@ def _add_function(project: Path, extra: str) -> None:
     config.write_text(config.read_text().replace("\nplugins:\n", "\n" + SCHEDULED.format(pkg=pkg, extra=extra), 1))
 
 
-RAILS_PLUGIN = Path(__file__).parents[1] / "{{cookiecutter.project_slug}}" / ".serverless_plugins" / "rails"
+RAILS_PLUGIN = TEMPLATE / ".serverless_plugins" / "rails"
 # The table as node reads it; JSON drops a property the table leaves out, so a rail without `audit` shows as one.
 READ_TABLE = (
     "const { RAILS } = require('./rails/table.js');"
