@@ -12,32 +12,39 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import UserError
-from ..project import snapshot, transaction
+from ..project import serverless_yml, snapshot, transaction
+from ..project import serverless_yml_edit as edit
 from ..project.change import ADDED, UPDATED, Change
 from ..project.recorded import read_answers
-from . import blocks, checks, files, yamltext
+from . import blocks, checks, files
 from .checks import TRIGGERS, Request
 
 __all__ = ["TRIGGERS", "Request", "add"]
 
 CONFIG = "serverless.yml"
+COMMAND = "slsguard add"
 
 
 def _config(project: Path, req: Request, answers: dict[str, Any]) -> str:
     """serverless.yml with the function's block (and queue pair) inserted; the user's text untouched around it."""
     path = project / CONFIG
-    text, root = yamltext.compose(path)
-    functions = yamltext.functions(text, root, path)
-    plain = yamltext.plain(yamltext.child(root, "functions"))
+    text, root = serverless_yml.compose(path, COMMAND)
+    functions = edit.block_mapping(text, root, ["functions"], path, COMMAND)
+    plain = serverless_yml.plain(serverless_yml.child(root, "functions"))
     ids = blocks.queue_ids(req)
-    resources = yamltext.resources(text, root, path, blocks.QUEUE_TYPE) if ids else None
-    checks.free(req, project, answers["package_name"], plain, resources.keys if resources else (), ids)
+    resources = None
+    if ids:  # new queues go after the existing ones: that stretch rarely changes, so an upgrade merges around it
+        resources = edit.block_mapping(text, root, ["resources", "Resources"], path, COMMAND)
+        declared = serverless_yml.child(root, "resources", "Resources").value
+        queues = [v for _, v in declared if serverless_yml.plain(serverless_yml.child(v, "Type")) == blocks.QUEUE_TYPE]
+        resources = edit.after_last(text, resources, queues)
+    checks.function_is_new(req, project, answers["package_name"], plain, resources.keys if resources else (), ids)
     timeout, reserved = int(answers["function_timeout"]), int(answers["reserved_concurrency"])
     block = blocks.function_block(req, answers["package_name"], answers["api"], timeout, reserved, functions.indent, functions.step)
     inserts = [(functions, block)]
     if resources is not None:
         inserts.append((resources, blocks.queue_pair(req, timeout, resources.indent, resources.step)))
-    new = yamltext.insert(text, inserts)
+    new = edit.insert(text, inserts)
     _verify(new, req, block, path)
     return new
 
@@ -46,24 +53,23 @@ def _verify(text: str, req: Request, block: str, path: Path) -> None:
     """The edited file still parses and holds the block exactly as written alone (a net for unusual layouts)."""
     import textwrap
 
-    import yaml
-
-    expected = yamltext.plain(yaml.compose(textwrap.dedent(block), Loader=yaml.SafeLoader))
-    try:
-        found = yamltext.plain(yamltext.child(yaml.compose(text, Loader=yaml.SafeLoader), "functions"))
-    except yaml.YAMLError:
-        found = None
-    if not isinstance(found, dict) or not isinstance(expected, dict) or found.get(req.name) != expected.get(req.name):
-        raise UserError(
-            f"{path}: the function block for {req.name} could not be placed in this file's layout; nothing was written.",
-            "Fix: add the four lines by hand (see README, Adding a function).",
+    expected = serverless_yml.parse_back(textwrap.dedent(block))
+    found = serverless_yml.parse_back(text)
+    functions = found.get("functions") if isinstance(found, dict) else None
+    if not isinstance(functions, dict) or not isinstance(expected, dict) or functions.get(req.name) != expected.get(req.name):
+        raise serverless_yml.refusal(
+            path,
+            f"functions.{req.name}",
+            "absent, and this file's layout takes no new function block by text insertion",
+            "slsguard keeps an edit only when the file parses back with the block as written; nothing was written",
+            "add the four lines by hand (see README, Adding a function).",
         )
 
 
 def add(project: Path | str, req: Request) -> list[str]:
     """Add the function ``req`` describes to the generated project at ``project``; returns the paths written."""
     project = Path(project).resolve()
-    checks.options(req)
+    checks.flags_fit_trigger(req)
     found = read_answers(project)  # only the answers, each checked: the merge base is not needed here
     if found is None:
         raise UserError(
@@ -71,10 +77,10 @@ def add(project: Path | str, req: Request) -> list[str]:
             "Fix: run slsguard add in the project folder, or pass it with --project DIR.",
         )
     answers = found[1]
-    checks.name(req, str(answers["project_slug"]))
-    checks.answers(req, answers)
+    checks.name_is_module_within_lambda_limit(req, str(answers["project_slug"]))
+    checks.trigger_fits_project(req, answers)
     package = str(answers["package_name"])
-    checks.guard_has(project, package, req.trigger)
+    checks.project_offers_what_trigger_needs(project, package, req.trigger)
     config = _config(project, req, answers)
     new_files = {
         **files.sources(req, package),

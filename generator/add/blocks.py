@@ -1,25 +1,30 @@
 """The text ``slsguard add`` inserts into serverless.yml: the function's four keys and, for SQS, its queue pair.
 
 Only what a user would write by hand: handler, events, timeout, reservedConcurrency (and the optional
-``slsguard:`` block). Alarms, roles, failure queues and warm-up come from the project's rails plugin.
+``slsguard:`` block). Alarms, roles, failure queues, warm-up and the scanners' reasons come from the project's
+rails plugin.
+
+The queue pair is the template's own: this module renders the macro the template's serverless.yml renders for its
+WorkQueue (``templates/sqs/queue_pair.yml``, from the template this slsguard ships), with the settings table both
+read (``limits.SQS_QUEUE_PAIR``, cookiecutter.json's ``_sqs`` under plain cookiecutter). Chosen over reading the
+generated template at run time: the macro needs no answers but the timeout, and plain ``cookiecutter`` on the
+repository keeps working, the generated project byte for byte as before. No checkov skip is written: the rails give
+every SSE-SQS queue the scanner's reason (``rails/scanner.js``), the user's own queues included.
 """
 
 from __future__ import annotations
 
+import functools
 import json
+from typing import Any
 
 from ..answers import limits
 from .checks import DEFAULT_SCHEDULE, HANDLER_METHODS, Request
 
 QUEUE_TYPE = "AWS::SQS::Queue"
-MAX_RECEIVE_COUNT = 5  # deliveries before a message moves to the dead-letter queue (the template's worker uses 5)
-QUEUE_RETENTION_S = 4 * 24 * 3600  # SQS default, 4 days
-DEAD_LETTER_RETENTION_S = 14 * 24 * 3600  # SQS maximum, 14 days: time to inspect and redrive
-BATCH_SIZE = 10
-SSE_SQS_SKIP = (
-    "Encrypted at rest with SSE-SQS (SqsManagedSseEnabled); this check recognises only KMS keys, "
-    "which AWS services such as SNS cannot publish through when AWS-managed."
-)
+SQS = limits.SQS_QUEUE_PAIR
+QUEUE_PAIR_MACRO = "sqs/queue_pair.yml"  # under the template's templates/ folder (cookiecutter's include folder)
+MACRO_STEP = 2  # the macro's indentation step
 
 
 def camel(name: str) -> str:
@@ -48,7 +53,7 @@ def _event(req: Request, api: str, reserved: int) -> list[tuple[int, str]]:
     if req.trigger == "http":
         return [line for m in HANDLER_METHODS for line in [(0, "- httpApi:"), (1, f"path: {req.route}"), (1, f"method: {m}")]]
     queue = queue_ids(req)[0]
-    out = [(0, "- sqs:"), (1, "arn:"), (2, f"Fn::GetAtt: [{queue}, Arn]"), (1, f"batchSize: {BATCH_SIZE}")]
+    out = [(0, "- sqs:"), (1, "arn:"), (2, f"Fn::GetAtt: [{queue}, Arn]"), (1, f"batchSize: {SQS['batch_size']}")]
     out.append((1, "functionResponseType: ReportBatchItemFailures"))
     if reserved >= 2:  # never more pollers than the function may run
         out.append((1, f"maximumConcurrency: {reserved}"))
@@ -73,31 +78,24 @@ def function_block(req: Request, package: str, api: str, timeout: int, reserved:
     return out
 
 
+@functools.cache
+def environment() -> Any:
+    """Jinja over the template's templates/ folder, as cookiecutter sees it (a sandbox; a missing value is an error)."""
+    from jinja2 import FileSystemLoader, StrictUndefined
+    from jinja2.sandbox import SandboxedEnvironment
+
+    from ..new.render import template_dir
+
+    loader = FileSystemLoader(str(template_dir() / "templates"))
+    return SandboxedEnvironment(loader=loader, undefined=StrictUndefined, keep_trailing_newline=True)
+
+
 def queue_pair(req: Request, timeout: int, indent: int, step: int) -> str:
-    """The function's queue (SSE-SQS, redrive to its DLQ, visibility 6 x timeout) and its dead-letter queue (14 days)."""
+    """The function's queue and its dead-letter queue, as the template writes its WorkQueue, at the file's indentation."""
     queue, dead = queue_ids(req)
-    skip = [(2, "checkov:"), (3, "skip:"), (4, "- id: CKV_AWS_27"), (5, f"comment: {json.dumps(SSE_SQS_SKIP)}")]
-    pairs = [
-        (0, f"{queue}:"),
-        (1, f"Type: {QUEUE_TYPE}"),
-        (1, "Metadata:"),
-        *skip,
-        (1, "Properties:"),
-        (2, f"VisibilityTimeout: {timeout * limits.SQS_VISIBILITY_TIMEOUT_FACTOR}"),
-        (2, f"MessageRetentionPeriod: {QUEUE_RETENTION_S}"),
-        (2, "SqsManagedSseEnabled: true"),
-        (2, "RedrivePolicy:"),
-        (3, "deadLetterTargetArn:"),
-        (4, f"Fn::GetAtt: [{dead}, Arn]"),
-        (3, f"maxReceiveCount: {MAX_RECEIVE_COUNT}"),
-        (0, f"{dead}:"),
-        (1, f"Type: {QUEUE_TYPE}"),
-        (1, "Metadata:"),
-        *skip,
-        (1, "Properties:"),
-        (2, f"MessageRetentionPeriod: {DEAD_LETTER_RETENTION_S}"),
-        (2, "SqsManagedSseEnabled: true"),
-    ]
-    text = _lines(pairs, indent, step)
-    # `- id:` list items: their continuation lines line up under `id`.
-    return text.replace(f"{' ' * (indent + 5 * step)}comment:", f"{' ' * (indent + 4 * step + 2)}comment:")
+    out = []
+    for line in str(environment().get_template(QUEUE_PAIR_MACRO).module.queue_pair(queue, dead, timeout, SQS)).splitlines():
+        text = line.lstrip(" ")
+        depth = (len(line) - len(text)) // MACRO_STEP
+        out.append(f"{' ' * (indent + depth * step)}{text}\n" if text else "\n")
+    return "".join(out)

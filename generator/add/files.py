@@ -1,16 +1,19 @@
-"""The files ``slsguard add`` writes: the handler module, its test and its sample event."""
+"""The files ``slsguard add`` writes: the handler module, its test and its sample event.
+
+The handler and its test come from the function skeletons beside the template (``templates/functions/``, Jinja),
+which the template's own handlers extend: the generated worker is the SQS skeleton with its example work filled
+in, so what ``add --trigger sqs`` writes and the worker cannot drift apart.
+"""
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
-from string import Template
 from typing import Any
 
-from .blocks import MAX_RECEIVE_COUNT, queue_ids
+from .blocks import SQS, queue_ids
 from .checks import DEFAULT_SCHEDULE, PARAM_RE, Request
 
-SKELETONS = Path(__file__).parent / "skeletons"
+SKELETONS = "functions"  # under the template's templates/ folder (cookiecutter's include folder)
 ACCOUNT = "123456789012"  # the documentation account id AWS's own sample events use
 TIME = "2026-11-27T00:00:00Z"
 EPOCH_MS = 1795737600000
@@ -25,7 +28,9 @@ def example_path(req: Request) -> tuple[str, dict[str, str]]:
 
 
 def _render(kind: str, values: dict[str, str]) -> str:
-    return Template((SKELETONS / f"{kind}.tmpl").read_text(encoding="utf-8")).substitute(values)
+    from .blocks import environment
+
+    return environment().get_template(f"{SKELETONS}/{kind}.py.j2").render(values)
 
 
 def sources(req: Request, package: str) -> dict[str, str]:
@@ -39,7 +44,7 @@ def sources(req: Request, package: str) -> dict[str, str]:
         "schedule": req.schedule or DEFAULT_SCHEDULE,
         "queue": queue,
         "dead": dead,
-        "receives": str(MAX_RECEIVE_COUNT),
+        "receives": str(SQS["max_receive_count"]),
         "work": DB_WORK if req.database else "",
         "extra": ', "rows": len(rows)' if req.database else "",
         "check": DB_CHECK if req.database else "",
@@ -52,8 +57,8 @@ def sources(req: Request, package: str) -> dict[str, str]:
     values["echo"] = "".join(f', "{name}": {name}' for name, _greedy in req.params)
     values["check"] += "".join(f'    assert json.loads(response["body"])["{name}"] == "{example[name]}"\n' for name, _greedy in req.params)
     return {
-        f"{package}/{req.name}.py": _render(f"{req.trigger}.py", values),
-        f"tests/test_{req.name}.py": _render(f"{req.trigger}_test.py", values),
+        f"{package}/{req.name}.py": _render(req.trigger, values),
+        f"tests/test_{req.name}.py": _render(f"{req.trigger}_test", values),
     }
 
 

@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from . import pins
+from . import limits, pins
 from .questions import QUESTIONS
 
 PROJECT_TEMPLATE = Path(__file__).resolve().parents[2] / "{{cookiecutter.project_slug}}"
@@ -33,8 +33,14 @@ def cookiecutter_context() -> dict[str, Any]:
     context["__prompts__"] = prompts
     context["_copy_without_render"] = copy_without_render(PROJECT_TEMPLATE)
     context["_extensions"] = [JINJA_SANDBOX]  # answers are data: cookiecutter's Jinja environment is a sandbox
-    context.update(pins.CONTEXT)
+    context.update(private_context())
     return context
+
+
+def private_context() -> dict[str, Any]:
+    """The template's constants (never asked, never recorded): pinned versions, and the SQS queue pair's settings
+    that ``slsguard add`` writes too."""
+    return {**pins.CONTEXT, "_sqs": dict(limits.SQS_QUEUE_PAIR)}
 
 
 def copy_without_render(project_template: Path) -> list[str]:

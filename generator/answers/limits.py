@@ -22,6 +22,17 @@ LAMBDA_MAX_LAYERS = 5
 SQS_VISIBILITY_TIMEOUT_FACTOR = 6
 SQS_DEFAULT_VISIBILITY_TIMEOUT_S = 30
 
+# The queue pair every SQS function gets: the template's WorkQueue and each queue `slsguard add --trigger sqs` writes.
+# One table: generator/cookiecutter_json.py writes it into cookiecutter.json as `_sqs` (plain cookiecutter reads it
+# there), templates/sqs/queue_pair.yml renders it for both, and add reads it here.
+SQS_QUEUE_PAIR = {
+    "visibility_factor": SQS_VISIBILITY_TIMEOUT_FACTOR,
+    "retention_s": 4 * 24 * 3600,  # SQS default, 4 days
+    "max_receive_count": 5,  # receives before a message moves to the dead-letter queue
+    "dead_letter_retention_s": 14 * 24 * 3600,  # SQS maximum, 14 days: time to inspect and redrive
+    "batch_size": 10,  # messages per invocation (the Lambda default for SQS)
+}
+
 # IAM (docs: reference_iam-quotas): role names are at most 64 characters.
 IAM_ROLE_NAME_MAX = 64
 

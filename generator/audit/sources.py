@@ -13,9 +13,9 @@ import re
 from pathlib import Path
 from typing import Any
 
+from ..project.serverless_yml import entry, key_at
 from .model import Finding, Template
 
-NAMES = ("serverless.yml", "serverless.yaml")
 BUILD_DIR = ".serverless"
 # Resource name suffixes the framework puts after a function's normalised name.
 FUNCTION_SUFFIXES = ("LambdaFunction", "LogGroup", "LambdaVersion", "LambdaPermission", "Lambda", "EventsRule", "Alias", "ProvConc")
@@ -48,26 +48,6 @@ def project_of(tpl: Template) -> Path:
     return _project_of(tpl.root.path)
 
 
-def _get(node: Any, key: str) -> tuple[Any, Any]:
-    """(key node, value node) of a mapping entry, or (None, None)."""
-    if getattr(node, "id", None) != "mapping":
-        return None, None
-    for k, v in node.value:
-        if getattr(k, "value", None) == key:
-            return k, v
-    return None, None
-
-
-def _path(node: Any, keys: tuple[str, ...]) -> Any:
-    """The key node at the end of ``keys`` (its line is where the setting is written), or None."""
-    found = None
-    for key in keys:
-        found, node = _get(node, key)
-        if found is None:
-            return None
-    return found
-
-
 class ServerlessYml:
     """One project's serverless.yml as a node tree; ``line(finding)`` answers where a finding is written."""
 
@@ -75,15 +55,15 @@ class ServerlessYml:
         self.path = path
         self.root = root
         self.functions: dict[str, tuple[Any, Any]] = {}
-        _, functions = _get(root, "functions")
+        _, functions = entry(root, "functions")
         items = functions.value if getattr(functions, "id", None) == "mapping" else []
         if getattr(functions, "id", None) == "sequence":  # the list form: [{name: {...}}, ...]
             items = [pair for item in functions.value if getattr(item, "id", None) == "mapping" for pair in item.value]
         for k, v in items:
             if isinstance(getattr(k, "value", None), str):
                 self.functions[normalized(k.value)] = (k, v)
-        _, resources = _get(root, "resources")
-        self.resources = _get(resources, "Resources")[1]
+        _, resources = entry(root, "resources")
+        self.resources = entry(resources, "Resources")[1]
 
     def _function(self, logical_id: str) -> tuple[Any, Any] | None:
         """The function whose normalised name, followed by one of the framework's suffixes, starts ``logical_id``."""
@@ -100,7 +80,7 @@ class ServerlessYml:
         if not finding.logical_id:
             return None
         where = finding.path.removeprefix(f"Resources.{finding.logical_id}.")
-        key, node = _get(self.resources, finding.logical_id)
+        key, node = entry(self.resources, finding.logical_id)
         if key is not None:
             return self._deepest(key, node, where)
         fn = self._function(finding.logical_id)
@@ -110,7 +90,7 @@ class ServerlessYml:
         env = ENV.match(where)
         own, provider = (("environment", env.group(1)), ("provider", "environment", env.group(1))) if env else SETTING.get(where, ((), ()))
         for base, keys in ((node, own), (self.root, provider)):
-            found = _path(base, keys) if keys else None
+            found = key_at(base, *keys) if keys else None
             if found is not None:
                 return found.start_mark.line + 1
         return key.start_mark.line + 1
@@ -120,7 +100,7 @@ class ServerlessYml:
         found = key
         for name, index in STEP.findall(where):
             if name:
-                k, node = _get(node, name)
+                k, node = entry(node, name)
                 if k is None:
                     break
                 found = k
@@ -133,19 +113,13 @@ class ServerlessYml:
 
 def load(project: Path) -> ServerlessYml | None:
     """The project's serverless.yml as node marks, or None when there is none or it cannot be parsed (no line then)."""
-    import yaml
+    from ..errors import UserError
+    from ..project import serverless_yml
 
-    for name in NAMES:
-        path = project / name
-        if path.is_file():
-            from .. import safe_load
-            from ..errors import UserError
-
-            try:
-                loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when PyYAML was built with it: 10x faster, same marks
-                text = safe_load.read_text(path)  # bounded, and checked below before any node is built
-                safe_load.check_yaml(text, path, loader)
-                return ServerlessYml(path, yaml.compose(text, Loader=loader))
-            except (UserError, yaml.YAMLError):
-                return None  # the audit judges the compiled templates; without this file it only loses line numbers
-    return None
+    path = serverless_yml.find(project)
+    if path is None:
+        return None
+    try:
+        return ServerlessYml(path, serverless_yml.compose(path, "slsguard audit")[1])
+    except UserError:
+        return None  # the audit judges the compiled templates; without this file it only loses line numbers

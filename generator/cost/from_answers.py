@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..answers import rules, values
+from ..answers import limits, rules, values
 from .model import API, QUEUE, SCHEDULE, Api, Function, Service, Trigger, WebAcl, key
 
 WARMER_MEMORY_MB = 128  # custom.warmup.default.memorySize in the template
 WARMER_TIMEOUT_S = 10  # custom.warmup.default.timeout
 WARMER_RATE_PER_S = 1 / 300  # rate(5 minutes)
-WORKER_BATCH_SIZE = 10  # functions.worker.events[0].sqs.batchSize
+WORKER_BATCH_SIZE = limits.SQS_QUEUE_PAIR["batch_size"]  # functions.worker.events[0].sqs.batchSize
 
 
 WAF_RULES = 3  # the rails plugin's web ACL: per-IP rate rule, AWS common and known-bad-inputs rule groups

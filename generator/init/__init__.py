@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import __version__
 from ..errors import UserError
-from ..project import snapshot
+from ..project import serverless_yml, snapshot
 from ..project.change import UPDATED, Change
 from ..project.snapshot import Entry
 from ..project.transaction import apply
@@ -36,7 +36,7 @@ ADOPTED_FILE = Path(snapshot.ADOPTED_FILE)
 BASELINE_FILE = SLSGUARD_DIR / "baseline.json"
 ANSWERS_FILE = Path(snapshot.ANSWERS_FILE)  # only a generated project has it
 PLUGIN_ENTRY = "./.slsguard/plugin.js"
-CONFIG_NAMES = ("serverless.yml", "serverless.yaml")
+COMMAND = "slsguard init"
 OTHER_CONFIGS = ("serverless.ts", "serverless.js", "serverless.json", "serverless.cjs", "serverless.mjs")
 
 
@@ -65,34 +65,15 @@ class Plan:
 
 
 def _config(project: Path) -> Path:
-    for name in CONFIG_NAMES:
-        if (project / name).is_file():
-            return project / name
+    found = serverless_yml.find(project)
+    if found is not None:
+        return found
     other = next((name for name in OTHER_CONFIGS if (project / name).is_file()), None)
     if other:
         raise UserError(f"{project / other}: slsguard init edits serverless.yml only.", "Fix: convert the configuration to serverless.yml.")
     raise UserError(
         f"{project}: no serverless.yml here.", "Fix: run `slsguard init` in (or name) the folder of a Serverless Framework service."
     )
-
-
-def _compose(config: Path) -> tuple[str, Any]:
-    import yaml
-
-    from .. import safe_load
-
-    text = safe_load.read_text(config)  # bounded: size, strict UTF-8
-    safe_load.check_yaml(text, config, yaml.SafeLoader)  # depth, alias expansion, long numbers, duplicate keys
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)  # nodes only: !Ref and other tags need no constructor
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        problem = getattr(err, "problem", None) or "parse error"
-        raise UserError(f"{config}: not valid YAML{where}: {problem}.", "Fix: correct the YAML, then run `slsguard init` again.") from err
-    if getattr(root, "id", None) != "mapping":
-        raise UserError(f"{config}: not a Serverless Framework configuration (no top-level mapping).", "Fix: name the service's folder.")
-    return text, root
 
 
 def _esm(project: Path) -> bool:
@@ -115,14 +96,16 @@ def _template_plugin() -> Path:
 
 def _own_timeout_missing(root: Any) -> set[str]:
     """Logical ids of the functions serverless.yml gives no ``timeout:`` (what the bridge marks at package time)."""
+    import yaml
+
     from ..audit.sources import normalized
 
-    functions = next((v for k, v in root.value if getattr(k, "value", None) == "functions"), None)
-    pairs = functions.value if getattr(functions, "id", None) == "mapping" else []
+    functions = serverless_yml.child(root, "functions")
+    pairs = functions.value if isinstance(functions, yaml.MappingNode) else []
     return {
         f"{normalized(k.value)}LambdaFunction"
         for k, v in pairs
-        if getattr(v, "id", None) == "mapping" and not any(getattr(key, "value", None) == "timeout" for key, _ in v.value)
+        if isinstance(v, yaml.MappingNode) and serverless_yml.entry(v, "timeout")[0] is None and isinstance(k.value, str)
     }
 
 
@@ -185,7 +168,7 @@ def plan(project_dir: str | Path = ".", *, force: bool = False, rails: bool = Fa
         raise UserError(
             f"{project}: has the rails already ({rails_plan.RAILS_DIR}/).", "Fix: pass --force with --rails to refresh the plugin's files."
         )
-    text, root = _compose(config)
+    text, root = serverless_yml.compose(config, COMMAND)
     files: dict[str, bytes] = {}
     bridge = not adopted or force
     edited = add_plugin(text, root, PLUGIN_ENTRY, config) if bridge else None

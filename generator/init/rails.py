@@ -22,12 +22,12 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
+from ..project import serverless_yml
+from ..project.serverless_yml import child, entry
+from ..project.serverless_yml_edit import add_entry
+from .plugins import add_plugin
 
-from ..errors import UserError
-from . import mapping
-from .plugins import _get, add_plugin
-
+COMMAND = "slsguard init --rails"
 RAILS_DIR = Path(".serverless_plugins") / "rails"
 ENTRY = "./.serverless_plugins/rails"
 BEFORE = ("serverless-plugin-split-stacks",)
@@ -84,35 +84,34 @@ def _gives(files: dict[str, bytes]) -> list[tuple[str, str]]:
     return [(m.group(1), m.group(3)) for m in GIVES.finditer(table)]
 
 
-def _topic(root: object) -> tuple[str, bool]:
+def _topic(root: object, config: Path) -> tuple[str, bool]:
     """The alarm topic's logical id, and whether it must be added to ``resources.Resources``."""
-    _, resources = _get(root, "resources")
-    _, declared = _get(resources, "Resources")
+    declared = child(root, "resources", "Resources")
     for name in (TOPIC, OTHER_TOPIC):
-        _, existing = _get(declared, name)
+        existing = entry(declared, name)[1]
         if existing is None:
             return name, True
-        _, kind = _get(existing, "Type")
-        if getattr(kind, "value", None) == SNS_TOPIC:
+        if getattr(child(existing, "Type"), "value", None) == SNS_TOPIC:
             return name, False
-    raise UserError(
-        f"resources.Resources has {TOPIC} and {OTHER_TOPIC}, and neither is an SNS topic.",
-        "Fix: set custom.rails.alarmTopic to the logical id of an AWS::SNS::Topic yourself, then run `slsguard init --rails` again.",
+    raise serverless_yml.refusal(
+        config,
+        f"resources.Resources.{TOPIC} (and {OTHER_TOPIC})",
+        "a resource that is no SNS topic",
+        f"the rails notify an {SNS_TOPIC}; slsguard adds one under the first of those names that is free",
+        "set custom.rails.alarmTopic to the logical id of an AWS::SNS::Topic yourself, then run `slsguard init --rails` again.",
     )
 
 
 def plan(config: Path, text: str) -> RailsPlan:
     """What ``--rails`` writes into the service whose serverless.yml is ``config`` (with ``text``)."""
     files = _files()
-    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    root = serverless_yml.tree(text)
     edited = add_plugin(text, root, ENTRY, config, BEFORE) or text
-    _, custom = _get(root, "custom")
     topic: str | None = None
-    if _get(custom, "rails")[0] is None:
-        topic, add_topic = _topic(root)
-        edited = mapping.add_entry(edited, ("custom",), "rails", [line.format(topic=topic) for line in RAILS_BODY], config)
-        mapping.check(edited, ("custom",), "rails", config)
+    if entry(child(root, "custom"), "rails")[0] is None:
+        topic, add_topic = _topic(root, config)
+        body = [line.format(topic=topic) for line in RAILS_BODY]
+        edited = add_entry(edited, ("custom",), "rails", body, config, COMMAND)
         if add_topic:
-            edited = mapping.add_entry(edited, ("resources", "Resources"), topic, [line.format() for line in TOPIC_BODY], config)
-            mapping.check(edited, ("resources", "Resources"), topic, config)
+            edited = add_entry(edited, ("resources", "Resources"), topic, [line.format() for line in TOPIC_BODY], config, COMMAND)
     return RailsPlan(files, edited, topic, _gives(files))

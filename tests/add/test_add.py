@@ -250,16 +250,32 @@ def test_outside_a_generated_project_nothing_is_written(tmp_path, capsys):
     assert fingerprint(tmp_path) == before
 
 
-def test_an_old_guard_without_the_wrapper_is_refused(generate, capsys):
+@pytest.mark.parametrize(
+    ("rel", "old", "args", "expected"),
+    [
+        ("my_service/guard.py", "def scheduled_handler(", ["nightly", "--trigger", "schedule"], "needs guard.scheduled_handler"),
+        (
+            ".serverless_plugins/rails/rails/scanner.js",
+            "SqsManagedSseEnabled",
+            ["mailer", "--trigger", "sqs"],
+            "needs the rails' reason for checkov on SSE-SQS queues, which .serverless_plugins/rails/rails/scanner.js does not have",
+        ),
+    ],
+    ids=["guard-without-scheduled-handler", "rails-without-sse-sqs-reason"],
+)
+def test_a_project_older_than_what_the_trigger_needs_is_refused(generate, capsys, rel, old, args, expected):
+    """A trigger needs its guard wrapper, and an added queue (no checkov skip of its own) the rails' SSE-SQS reason."""
     project = generate()
-    guard = project / "my_service/guard.py"
-    guard.write_text(guard.read_text().replace("def scheduled_handler(", "def _renamed("))
+    path = project / rel
+    path.write_text(path.read_text().replace(old, "_renamed_"))
     before = fingerprint(project)
 
-    assert add(project, "nightly", "--trigger", "schedule") == 2
+    assert add(project, *args) == 2
 
-    assert "needs guard.scheduled_handler" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert expected in err and "Fix: run slsguard upgrade first" in err
     assert fingerprint(project) == before
+    assert add(project, "pages", "--trigger", "http") == 0  # what the other trigger needs is there
 
 
 def test_a_write_failure_midway_puts_every_file_back(generate, monkeypatch, capsys):

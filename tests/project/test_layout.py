@@ -16,7 +16,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "generator"
-SKIPPED = {"_template", "skeletons", "__pycache__"}  # template files and the project skeletons: not slsguard's modules
+SKIPPED = {"_template", "__pycache__"}  # the template inside a wheel: not slsguard's modules
 
 
 def _module_names() -> dict[str, Path]:

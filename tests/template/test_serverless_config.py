@@ -18,7 +18,7 @@ from cookiecutter.environment import StrictEnvironment
 from jinja2 import FileSystemLoader
 
 from generator import __version__
-from generator.answers import limits, pins, rules
+from generator.answers import cookiecutter_json, limits, pins, rules
 from generator.answers.parse import complete
 from tests.support.toolchain import NODE_DIRS, NPM_TEMPLATES, REPO, lock_as_template
 
@@ -58,7 +58,7 @@ def environment() -> StrictEnvironment:
 
 def render(name: str, answers: dict[str, Any]) -> str:
     """Render one template file as cookiecutter does: same environment, loader and context types."""
-    context = {**pins.CONTEXT, **{k: v if isinstance(v, bool) else str(v) for k, v in answers.items()}}
+    context = {**cookiecutter_json.private_context(), **{k: v if isinstance(v, bool) else str(v) for k, v in answers.items()}}
     return environment().get_template(name).render(cookiecutter=context)
 
 

@@ -1,21 +1,14 @@
-"""The SQS worker with the sample batch: partial failures, correlation IDs, the time budget."""
-
-from __future__ import annotations
-
-import time
+{%- extends "functions/sqs_test.py.j2" %}
+{#- The SQS function's test skeleton `slsguard add --trigger sqs` writes (templates/functions/sqs_test.py.j2), with the
+    worker's sample batch (tests/events/sqs_batch.json) and the cases only the worker's example has. #}
+{% block summary %}The SQS worker with the sample batch: partial failures, correlation IDs, the time budget.{% endblock %}
+{% block imports %}import time
 
 import pytest
 
-from {{ cookiecutter.package_name }} import guard, worker
-
-
-@pytest.fixture(autouse=True)
-def no_database(fake_db):
-    """The worker tests never need a real database."""
-    return fake_db
-
-
-def test_only_the_bad_message_goes_back_to_the_queue(event, context, logs):
+from {{ cookiecutter.package_name }} import guard, worker{% endblock %}
+{% block fixture %}The worker tests never need a real database.{% endblock %}
+{% block bad_message %}event, context, logs):
     batch = event("sqs_batch")
 
     result = worker.handler(batch, context(function_name="{{ cookiecutter.project_slug }}-dev-worker"))
@@ -27,8 +20,8 @@ def test_only_the_bad_message_goes_back_to_the_queue(event, context, logs):
     bad = [line for line in lines if line["level"] == "ERROR"]
     assert bad and bad[0]["correlation_id"] == "sqs-corr-0002"
     assert all(line.get("correlation_id") for line in lines)
-
-
+{% endblock %}
+{% block more %}
 def test_a_failing_message_is_reported_and_the_rest_still_run(event, context, monkeypatch):
     batch = event("sqs_batch")
     batch["Records"][1]["body"] = '{"name": 42}'  # valid JSON, invalid message
@@ -112,7 +105,8 @@ def test_the_deadline_is_not_swallowed_by_the_message_functions_except(event, co
     assert len(result["batchItemFailures"]) == 3
     assert seen == []
 
-
-def test_warmup_returns_before_any_work(event, context, logs, no_database):
+{% endblock %}
+{% block warmup %}event, context, logs, no_database):
     assert worker.handler(event("warmup"), context()) == guard.WARMUP_RESPONSE
     assert logs() == [] and no_database.ended == 0
+{% endblock %}
