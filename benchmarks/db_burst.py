@@ -37,10 +37,10 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(REPO), str(REPO / "tests")]
+sys.path.insert(0, str(REPO))
 
-from support.databases import Server, load_db, running  # noqa: E402
-from support.tls import TestCA  # noqa: E402
+from tests.support.databases import Server, load_db, running  # noqa: E402
+from tests.support.tls import TestCA  # noqa: E402
 
 CLIENTS = ("managed", "open-per-request", "keep-open")
 FUNCTION_TIMEOUT_S = 6.0  # the generated project's default function timeout

@@ -25,10 +25,10 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(REPO), str(REPO / "tests")]
+sys.path.insert(0, str(REPO))
 
-from support.databases import Server, load_db, running  # noqa: E402
-from support.tls import TestCA  # noqa: E402
+from tests.support.databases import Server, load_db, running  # noqa: E402
+from tests.support.tls import TestCA  # noqa: E402
 
 RDS_BUNDLE = REPO / "{{cookiecutter.project_slug}}" / "{{cookiecutter.package_name}}" / "db" / "certs" / "rds-global-bundle.pem"
 

@@ -22,10 +22,10 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "tests"))
+sys.path.insert(0, str(REPO))
 
-from support.databases import running  # noqa: E402
-from support.migrations import fresh_database  # noqa: E402
+from tests.support.databases import running  # noqa: E402
+from tests.support.migrations import fresh_database  # noqa: E402
 
 
 def timed(command: list[str], cwd: Path, env: dict[str, str]) -> float:

@@ -1,6 +1,6 @@
 """Benchmark: `osls package --stage dev` of generated projects, whole process, median of several runs.
 
-Renders each representative answer set of tests/test_packaging.py once, links tests/node's
+Renders each representative answer set of tests/template/test_packaging.py once, links tests/node's
 node_modules into it, starts a moto server for serverless-plugin-split-stacks and times
 `osls package` RUNS times per project (the first run of a database project also downloads its
 driver wheels; the median shows the steady state). With --scan it also prints what cfn-lint and
@@ -24,7 +24,7 @@ sys.path.insert(0, str(REPO))
 from generator import new_project as new  # noqa: E402
 from generator.answers.parse import complete  # noqa: E402
 from tests.support.toolchain import cfn_lint, checkov, compiled_templates, moto_server, package  # noqa: E402
-from tests.test_packaging import REPRESENTATIVE  # noqa: E402
+from tests.template.test_packaging import REPRESENTATIVE  # noqa: E402
 
 
 def main() -> int:

@@ -1,5 +1,5 @@
 """Benchmark: what the rails plugin costs. `osls package` of a 5-function project (the default answers grown by
-an HTTP, a scheduled and a second SQS function, as tests/test_rails.py grows them) rendered from this template
+an HTTP, a scheduled and a second SQS function, as tests/template/test_rails.py grows them) rendered from this template
 against the same project rendered from a reference template (0.1.0: no rails plugin), paired, alternating order,
 whole process; then the resources each function costs after the change, from the compiled templates.
 
@@ -28,7 +28,7 @@ from cookiecutter.main import cookiecutter  # noqa: E402
 from generator import new_project as new  # noqa: E402
 from generator.answers.parse import complete  # noqa: E402
 from tests.support.toolchain import compiled_templates, moto_server, package  # noqa: E402
-from tests.test_rails import grow  # noqa: E402
+from tests.template.test_rails import grow  # noqa: E402
 
 STACK_LIMIT = 500  # CloudFormation resources per stack (generator.answers.limits)
 ADDED = ("hook", "report", "mailer")

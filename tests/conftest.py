@@ -9,8 +9,11 @@ from typing import Any
 
 import pytest
 
-# Session fixtures that start real servers on 127.0.0.1 (only when a test asks for them).
-pytest_plugins = ["support.tls", "support.databases"]
+# Helpers assert too: their failures show the same diffs as a test's own asserts.
+pytest.register_assert_rewrite("tests.support")
+
+# Fixtures that start real servers on 127.0.0.1 (only when a test asks for them): TLS, databases, the Data API.
+pytest_plugins = ["tests.support.tls", "tests.support.databases", "tests.support.data_api"]
 
 REPO = Path(__file__).resolve().parent.parent
 

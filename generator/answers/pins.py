@@ -1,7 +1,7 @@
 """Tool versions a generated project pins in its CI and requirements-dev.txt: the ones slsguard itself is tested with.
 
 Written into cookiecutter.json as private variables, so ``slsguard upgrade`` moves a project's pins with slsguard.
-tests/test_serverless_config.py keeps them equal to this repository's own CI (.ci/run) and test environment.
+tests/template/test_serverless_config.py keeps them equal to this repository's own CI (.ci/run) and test environment.
 
 The slsguard requirement itself is settled when the project is rendered (``slsguard_requirement``, called by the
 post-generation hook, under plain cookiecutter too): ``slsguard==<version>`` when slsguard came from a package index,

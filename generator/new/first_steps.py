@@ -2,7 +2,7 @@
 
 ``slsguard new`` prints it as its "Next:" steps and the post-generation hook writes it into the generated
 README's first section (under plain cookiecutter too), so both say the same commands in the same order;
-tests/test_first_hour.py runs the README's block as a new user would. Standard library only: the hook imports it.
+tests/release/test_first_hour.py runs the README's block as a new user would. Standard library only: the hook imports it.
 """
 
 from __future__ import annotations

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-from support.upgrade import fingerprint
 
 from generator import cli
 from generator.audit import sources
 from generator.project import serverless_yml
+from tests.support.upgrade import fingerprint
 
 LAUGHS = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
     f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 10)}]\n" for i in range(7)

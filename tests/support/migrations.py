@@ -16,8 +16,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from support.databases import Server
-from support.projects import clean_env
+from tests.support.databases import Server
+from tests.support.projects import clean_env
 
 # A second and third file for the runs: 0002 sleeps, so two runs started together really overlap.
 SLEEP = {"postgres": "SELECT pg_sleep(1)", "mysql": "DO SLEEP(1)"}
@@ -81,7 +81,7 @@ def rows(server: Server, database: str, sql: str) -> list[tuple[Any, ...]]:
 def server_admin_on(server: Server, database: str) -> Any:
     import psycopg
 
-    from support.databases import ADMIN_PASSWORD, ADMIN_USER
+    from tests.support.databases import ADMIN_PASSWORD, ADMIN_USER
 
     return psycopg.connect(host=server.host, port=server.port, user=ADMIN_USER, password=ADMIN_PASSWORD, dbname=database, autocommit=True)
 

@@ -6,7 +6,8 @@ import subprocess
 import venv
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+from .paths import REPO
+
 PLAIN_VENV = REPO / ".cache" / "plain-cookiecutter"
 
 

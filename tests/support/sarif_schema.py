@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import jsonschema
 
-SCHEMA = Path(__file__).resolve().parents[1] / "fixtures" / "sarif-schema-2.1.0.json"
+from .paths import FIXTURES
+
+SCHEMA = FIXTURES / "sarif-schema-2.1.0.json"
 
 
 def validate(doc: dict[str, Any]) -> None:

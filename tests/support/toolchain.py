@@ -20,13 +20,15 @@ import tempfile
 import time
 import zipfile
 from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+from .paths import REPO
+
 NODE_DIR = REPO / "tests" / "node"  # framework=osls: the osls 4 line
 # The node toolchain of each framework line a generated project can pin (npm ci once each, shared by the tests).
 NODE_DIRS = {"osls": NODE_DIR, "osls3": REPO / "tests" / "node-osls3"}
@@ -194,6 +196,21 @@ def package(project: Path, server: MotoServer, cache: Path, *, stage: str = "dev
 def compiled_templates(serverless_dir: Path) -> list[Path]:
     """Every CloudFormation template osls wrote: create-stack, update-stack (root) and the nested stacks."""
     return sorted(serverless_dir.glob("cloudformation-template-*.json"))
+
+
+def deployed_resources(templates: list[Path]) -> dict[str, dict[str, Any]]:
+    """Resources of the root and every nested update template, by logical id (create-stack only bootstraps the bucket)."""
+    found: dict[str, dict[str, Any]] = {}
+    for path in templates:
+        if "create-stack" not in path.name:
+            found.update(json.loads(path.read_text())["Resources"])
+    return found
+
+
+def package_each(projects: Mapping[str, Path], server: MotoServer, cache: Path) -> dict[str, Path]:
+    """``osls package`` every project, two at a time (the machine's cores); each one's ``.serverless`` folder by name."""
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return dict(zip(projects, pool.map(lambda project: package(project, server, cache), projects.values()), strict=True))
 
 
 @dataclass(frozen=True)

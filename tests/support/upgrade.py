@@ -10,7 +10,8 @@ import subprocess
 import textwrap
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+from .paths import REPO
+
 PROJECT_DIR = "{{cookiecutter.project_slug}}"
 SKIPPED = {
     ".git",

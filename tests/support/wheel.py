@@ -10,7 +10,8 @@ from pathlib import Path
 
 from generator import __version__
 
-REPO = Path(__file__).resolve().parents[2]
+from .paths import REPO
+
 DIST = REPO / "dist"  # ignored by .gitignore
 WHEEL_NAME = f"slsguard-{__version__}-py3-none-any.whl"
 # Read at import, before the tests' isolated HOME: download caches only (the packages are the same either way).

@@ -1,0 +1,1 @@
+"""slsguard add: triggers written into a project."""

@@ -1,0 +1,1 @@
+"""The answers: questions, the rules that combine them, parsing, pins."""

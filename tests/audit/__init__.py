@@ -1,0 +1,1 @@
+"""slsguard audit: the rules, their reports, the plugin bridge."""

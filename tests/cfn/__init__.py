@@ -1,0 +1,1 @@
+"""Reading CloudFormation: values, conditions, transforms."""

@@ -1,0 +1,1 @@
+"""slsguard cost: the ceiling and the typical cost."""

@@ -1,0 +1,1 @@
+"""slsguard init: an existing service adopted."""

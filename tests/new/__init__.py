@@ -1,0 +1,1 @@
+"""slsguard new: flags, answers files, the wizard."""

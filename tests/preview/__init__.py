@@ -1,0 +1,1 @@
+"""slsguard preview: what a deploy would replace."""

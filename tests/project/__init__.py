@@ -1,0 +1,1 @@
+"""The project on disk: bounded reads, hostile files, safe writes."""

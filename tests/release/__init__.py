@@ -1,0 +1,1 @@
+"""The wheel, a new user's first hour, the release path."""

@@ -1,0 +1,1 @@
+"""The generated project: rails, handlers, db, packaging, offline, rehearse, migrations."""

@@ -1,0 +1,1 @@
+"""slsguard upgrade: the three-way merge, its reports, its safety on disk."""
