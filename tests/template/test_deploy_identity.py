@@ -31,7 +31,11 @@ from typing import Any
 import boto3
 import pytest
 import yaml
-from support.toolchain import (
+
+from generator import cli
+from generator import new_project as new
+from generator.answers.parse import complete
+from tests.support.toolchain import (
     MotoServer,
     cfn_lint,
     checkov_per_file,
@@ -39,10 +43,6 @@ from support.toolchain import (
     moto,  # noqa: F401  (session fixture)
     package,
 )
-
-from generator import cli
-from generator import new_project as new
-from generator.answers.parse import complete
 
 pytestmark = pytest.mark.slow
 
