@@ -12,7 +12,6 @@ Needs `npm ci --prefix tests/node` first (osls and the plugins; a moto server st
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import sys
@@ -24,39 +23,18 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from cookiecutter.main import cookiecutter  # noqa: E402
+from stack_capacity import ADDED, capacity, owned, resources  # noqa: E402
 
 from generator import new_project as new  # noqa: E402
 from generator.answers.parse import complete  # noqa: E402
-from tests.support.toolchain import compiled_templates, moto_server, package  # noqa: E402
+from tests.support.toolchain import moto_server, package  # noqa: E402
 from tests.template.test_rails import grow  # noqa: E402
-
-STACK_LIMIT = 500  # CloudFormation resources per stack (generator.answers.limits)
-ADDED = ("hook", "report", "mailer")
 
 
 def render_reference(reference: Path, answers: dict, output: Path) -> Path:
     """The same answers rendered with the reference template, through plain cookiecutter (its hooks included)."""
     context = {k: v for k, v in answers.items() if not k.startswith("_")}
     return Path(cookiecutter(str(reference), no_input=True, extra_context=context, output_dir=str(output)))
-
-
-def resources(project: Path) -> dict[str, dict[str, str]]:
-    """Logical id -> {type, stack} over the root and nested update templates."""
-    found = {}
-    for path in compiled_templates(project / ".serverless"):
-        if "create-stack" in path.name:
-            continue
-        stack = "root" if "update-stack" in path.name else path.name.removeprefix("cloudformation-template-").split("-")[0]
-        for logical, resource in json.loads(path.read_text())["Resources"].items():
-            if resource["Type"] != "AWS::CloudFormation::Stack":
-                found[logical] = {"type": resource["Type"], "stack": stack}
-    return found
-
-
-def owned(found: dict[str, dict[str, str]], name: str) -> dict[str, dict[str, str]]:
-    """Resources whose logical id names the function (osls and the rails prefix them with it)."""
-    prefix = name[0].upper() + name[1:]
-    return {k: v for k, v in found.items() if prefix in k}
 
 
 def main() -> int:
@@ -94,16 +72,10 @@ def main() -> int:
                 mine = owned(found, name)
                 in_root = sum(1 for r in mine.values() if r["stack"] == "root")
                 print(f"  {name:7} {len(mine):3} resources ({in_root} in the root stack): {', '.join(sorted(mine))}")
-        found = resources(ours)
-        http = owned(found, "hook")
-        mine = set().union(*(owned(found, n) for n in ("api", "worker", *ADDED)))  # a hook's API route names both
-        shared = len(found) - len(mine)
-        in_root = sum(1 for r in http.values() if r["stack"] == "root")
-        root_shared = sum(1 for k, r in found.items() if r["stack"] == "root" and k not in mine)
+        each, in_root, shared, one, split = capacity(ours)
         print(
-            f"one stack (split_stacks=false): about {(STACK_LIMIT - shared) // len(http)} HTTP functions "
-            f"({len(http)} resources each, {shared} shared); with split-stacks the root keeps {in_root} of them: "
-            f"about {(STACK_LIMIT - root_shared) // in_root} HTTP functions ({root_shared} shared in the root)"
+            f"one stack (split_stacks=false): about {one} HTTP functions ({each} resources each, {shared} shared); "
+            f"with split-stacks the root keeps {in_root} of them: about {split} HTTP functions"
         )
     return 0
 

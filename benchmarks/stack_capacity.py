@@ -10,24 +10,45 @@ Needs `npm ci --prefix tests/node` first (osls and the plugins; a moto server st
 
 from __future__ import annotations
 
+import json
 import sys
 import tempfile
 from pathlib import Path
 
-from rails import ADDED, REPO, STACK_LIMIT, owned, resources
-
+REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from generator import new_project as new
-from generator.answers.parse import complete
-from tests.support.toolchain import moto_server, package
-from tests.template.test_rails import grow
+from generator import new_project as new  # noqa: E402
+from generator.answers.parse import complete  # noqa: E402
+from tests.support.toolchain import compiled_templates, moto_server, package  # noqa: E402
+from tests.template.test_rails import grow  # noqa: E402
 
+STACK_LIMIT = 500  # CloudFormation resources per stack (generator.answers.limits)
+ADDED = ("hook", "report", "mailer")  # the functions grow() adds
 ANSWER_SETS = {
     "default (REST + Cognito, canary)": {},
     "api=http (JWT authorizer, canary)": {"api": "http"},
     "rollout=all-at-once": {"rollout": "all-at-once"},
 }
+
+
+def resources(project: Path) -> dict[str, dict[str, str]]:
+    """Logical id -> {type, stack} over the root and nested update templates."""
+    found = {}
+    for path in compiled_templates(project / ".serverless"):
+        if "create-stack" in path.name:
+            continue
+        stack = "root" if "update-stack" in path.name else path.name.removeprefix("cloudformation-template-").split("-")[0]
+        for logical, resource in json.loads(path.read_text())["Resources"].items():
+            if resource["Type"] != "AWS::CloudFormation::Stack":
+                found[logical] = {"type": resource["Type"], "stack": stack}
+    return found
+
+
+def owned(found: dict[str, dict[str, str]], name: str) -> dict[str, dict[str, str]]:
+    """Resources whose logical id names the function (osls and the rails prefix them with it)."""
+    prefix = name[0].upper() + name[1:]
+    return {k: v for k, v in found.items() if prefix in k}
 
 
 def capacity(project: Path) -> tuple[int, int, int, int, int]:
