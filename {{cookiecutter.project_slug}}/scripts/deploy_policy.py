@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import role_boundary as boundary  # noqa: E402  (scripts/ is no package)
+import role_boundary as boundary  # scripts/ is no package: its folder is on the path
 
 STAGES = ("dev", "production")  # the stages the deploy workflow deploys (package.json: deploy, deploy:production)
 BEGIN, END = "  # BEGIN deploy-policy", "  # END deploy-policy"
@@ -202,7 +202,9 @@ def statements(service: str, needed: dict[str, list[str]]) -> list[dict[str, Any
         found.append({"Sid": name, "Effect": "Allow", "Action": chunk, "Resource": resource, **extra})
     # the boundary stays on every role and stays as the administrator deployed it
     found.append({"Sid": "KeepRoleBoundary", "Effect": "Deny", "Action": list(boundary.NEVER), "Resource": "*"})
-    found.append({"Sid": "KeepBoundaryPolicy", "Effect": "Deny", "Action": list(boundary.BOUNDARY_WRITES), "Resource": boundary.arn(service)})
+    found.append(
+        {"Sid": "KeepBoundaryPolicy", "Effect": "Deny", "Action": list(boundary.BOUNDARY_WRITES), "Resource": boundary.arn(service)}
+    )
     return found
 
 
@@ -246,7 +248,11 @@ def block(service: str, needed: dict[str, list[str]], found: list[dict[str, Any]
             "        Statement:",
         ]
         for i, statement in enumerate(pack):
-            lines += [f"          - Sid: {statement['Sid']}{number}{i}", f"            Effect: {statement['Effect']}", "            Action:"]
+            lines += [
+                f"          - Sid: {statement['Sid']}{number}{i}",
+                f"            Effect: {statement['Effect']}",
+                "            Action:",
+            ]
             lines += [f"              - {a}" for a in statement["Action"]]
             resource = statement["Resource"]
             if resource == "*":
@@ -293,7 +299,8 @@ def current_actions(text: str) -> tuple[set[str], set[str] | None]:
         held = boundary.held(body)
     except (yaml.YAMLError, AttributeError, KeyError, TypeError) as err:
         raise PolicyError(
-            f"deploy/bootstrap.yml's ExecutionPolicy and RoleBoundary resources cannot be read ({type(err).__name__}): run it again without --check"
+            f"deploy/bootstrap.yml's ExecutionPolicy and RoleBoundary resources cannot be read ({type(err).__name__}): "
+            "run it again without --check"
         ) from None
     return found, held
 
@@ -346,7 +353,7 @@ def main(argv: list[str] | None = None) -> int:
                     "deploy the bootstrap again (README.md, Deploy from GitHub)."
                 )
                 return 1
-            print(f"deploy-policy: {args.template} covers the {len(needed)} resource types and the {len(granted)} role actions of this package.")
+            print(f"deploy-policy: {args.template} covers the {len(needed)} resource types and {len(granted)} role actions of the package.")
             return 0
         args.template.write_text(text[:start] + wanted + text[end + len(END) :], encoding="utf-8")
         count = len({a for actions in needed.values() for a in actions})

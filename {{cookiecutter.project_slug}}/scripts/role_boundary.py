@@ -171,7 +171,9 @@ def refused(found: dict[str, list[str]]) -> list[str]:
     for action in sorted(found):
         for denied in DENIED:
             if fnmatchcase(action.lower(), denied.lower()) or fnmatchcase(denied.lower(), action.lower()):
-                lines.append(f"{', '.join(found[action])} is granted {action}, which no role of the service may do (the boundary denies {denied})")
+                lines.append(
+                    f"{', '.join(found[action])} is granted {action}, which no role of the service may do (the boundary denies {denied})"
+                )
                 break
     return lines
 
