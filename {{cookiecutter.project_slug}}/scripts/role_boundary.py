@@ -118,8 +118,11 @@ def _managed_arn(value: Any, where: str, resources: dict[str, Any]) -> str | Non
     if isinstance(value, dict) and set(value) == {"Ref"} and value["Ref"] in resources:
         return None  # its statements are read as the template's ManagedPolicy
     text = value
-    if isinstance(value, dict) and set(value) == {"Fn::Sub"} and isinstance(value["Fn::Sub"], str):
-        text = value["Fn::Sub"].replace("${AWS::Partition}", "aws")
+    sub = value.get("Fn::Sub") if isinstance(value, dict) and set(value) == {"Fn::Sub"} else None
+    if isinstance(sub, list) and len(sub) == 2 and sub[1] == {}:
+        sub = sub[0]  # split-stacks writes [text, {}]
+    if isinstance(sub, str):
+        text = sub.replace("${AWS::Partition}", "aws")
     elif isinstance(value, dict) and set(value) == {"Fn::Join"}:
         separator, parts = (value["Fn::Join"] + [None, None])[:2]
         if separator == "" and isinstance(parts, list):
@@ -228,6 +231,7 @@ def block(service: str, found: dict[str, list[str]], quoted: Any) -> list[str]:
 
 # checkov reads "*" in a policy as unconstrained; a boundary grants nothing, it caps what the roles' own policies grant.
 SKIPS = (
+    ("CKV_AWS_108", "A permissions boundary grants nothing: object and secret reads are the roles', on the resources they name."),
     ("CKV_AWS_109", "A permissions boundary grants nothing: each role's own policy names its resources."),
     ("CKV_AWS_110", "A permissions boundary grants nothing: each role's own policy names its resources."),
     ("CKV_AWS_111", "A permissions boundary grants nothing: each role's own policy names its resources."),
