@@ -56,12 +56,18 @@ SETS: dict[str, dict[str, Any]] = {
     "grown": {"cold_start": "none"},  # no warmer: the schedule added later brings AWS::Events::Rule
 }
 # Checks the bootstrap skips, each with its reason in the template (checkov reads the Metadata).
-BOOTSTRAP_SKIPS = {"CKV_AWS_18", "CKV_AWS_109", "CKV_AWS_110", "CKV_AWS_111"}
+BOOTSTRAP_SKIPS = {"CKV_AWS_18", "CKV_AWS_109", "CKV_AWS_110", "CKV_AWS_111", "CKV_AWS_108"}  # 108: RoleBoundary only
 # The account's provider exists already (one per URL and account): moto's CloudFormation does not create
 # AWS::IAM::OIDCProvider (nor AWS::S3::BucketPolicy), so the role's principal is checked on this path; the created
 # provider's path is checked on the template (test_the_provider_is_created_or_reused).
 PROVIDER = f"arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.com"
 SUBJECTS = {"repo:my-org/{slug}:ref:refs/heads/main", "repo:my-org/{slug}:environment:production"}
+# Packaged as the deploy workflow does for the roles (SLSGUARD_ROLE_BOUNDARY): every role must carry it.
+BOUNDARY = f"arn:aws:iam::{ACCOUNT}:policy/ship-role-boundary"
+# What no role of the service may do, whatever it is granted (the boundary's Deny).
+NEVER = {"iam:*", "organizations:*", "account:*", "sts:AssumeRole"}
+# The grown project's nightly function is given one more action than any role had (its slsguard.statements).
+GROWN_GRANT = "ssm:GetParameter"
 
 
 @dataclass
@@ -71,9 +77,11 @@ class Identity:
     project: Path
     slug: str
     types: set[str]
+    build: Path
     check_before: subprocess.CompletedProcess[str] | None = None  # grown: --check right after `slsguard add`
     deploy_role: dict[str, Any] | None = None  # {"trust": ..., "statements": [...]}
     execution_role: dict[str, Any] | None = None
+    boundary: list[dict[str, Any]] | None = None  # RoleBoundary's statements as moto's IAM holds them
 
 
 def _npm(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -169,10 +177,22 @@ def _create_bootstrap(server: MotoServer, identity: Identity) -> None:
     identity.deploy_role = role("GitHubDeployRole")
     identity.execution_role = role("ExecutionRole")
     identity.execution_role["policies"] = [lid for lid in physical if lid.startswith("ExecutionPolicy")]
+    boundary = f"arn:aws:iam::{ACCOUNT}:policy/{identity.slug}-role-boundary"
+    version = iam.get_policy(PolicyArn=boundary)["Policy"]["DefaultVersionId"]
+    identity.boundary = _statements(iam.get_policy_version(PolicyArn=boundary, VersionId=version)["PolicyVersion"]["Document"])
 
 
 def _grow(project: Path) -> None:
+    """`slsguard add` a scheduled function, given one action of its own (slsguard.statements)."""
     assert cli.main(["add", "nightly", "--trigger", "schedule", "--project", str(project)]) == 0
+    config = project / "serverless.yml"
+    added = "      - schedule: rate(1 hour)\n"
+    own = (
+        "    slsguard:\n      statements:\n        - Effect: Allow\n"
+        f"          Action: [{GROWN_GRANT}]\n          Resource: arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/nightly\n"
+    )
+    assert config.read_text().count(added) == 1
+    config.write_text(config.read_text().replace(added, added + own))
 
 
 @pytest.fixture(scope="module")
@@ -182,16 +202,17 @@ def identities(moto: MotoServer, tmp_path_factory: pytest.TempPathFactory) -> di
     root = tmp_path_factory.mktemp("deploy-identity")
     cache = tmp_path_factory.mktemp("deploy-identity-cache")
     projects = {name: new(complete({"project_name": f"Ship {i}", **given}), root) for i, (name, given) in enumerate(SETS.items())}
-    with ThreadPoolExecutor(max_workers=2) as pool:
+    with pytest.MonkeyPatch.context() as env, ThreadPoolExecutor(max_workers=2) as pool:
+        env.setenv("SLSGUARD_ROLE_BOUNDARY", BOUNDARY)
         built = dict(zip(projects, pool.map(lambda p: package(p, moto, cache), projects.values()), strict=True))
-    found = {}
-    for name, project in projects.items():
-        written = _npm(project, "deploy-policy")
-        assert written.returncode == 0, written.stdout + written.stderr
-        found[name] = Identity(project, project.name, _types(built[name]))
-    grown = found["grown"]
-    _grow(grown.project)
-    grown.types = _types(package(grown.project, moto, cache))
+        found = {}
+        for name, project in projects.items():
+            written = _npm(project, "deploy-policy")
+            assert written.returncode == 0, written.stdout + written.stderr
+            found[name] = Identity(project, project.name, _types(built[name]), built[name])
+        grown = found["grown"]
+        _grow(grown.project)
+        grown.types = _types(package(grown.project, moto, cache))
     grown.check_before = _npm(grown.project, "deploy-policy", "--", "--check")
     assert _npm(grown.project, "deploy-policy").returncode == 0
     for identity in found.values():
@@ -199,11 +220,13 @@ def identities(moto: MotoServer, tmp_path_factory: pytest.TempPathFactory) -> di
     return found
 
 
-def allowed(statements: list[dict[str, Any]]) -> dict[str, list[Any]]:
-    """Each allowed action (lower case: IAM ignores case) with the resources it is allowed on."""
+def allowed(statements: list[dict[str, Any]], effect: str = "Allow") -> dict[str, list[Any]]:
+    """Each allowed (or denied) action (lower case: IAM ignores case) with the resources it is allowed on."""
     grants: dict[str, list[Any]] = {}
     for statement in statements:
-        assert statement["Effect"] == "Allow" and "NotAction" not in statement and "NotResource" not in statement, statement
+        assert statement["Effect"] in ("Allow", "Deny") and "NotAction" not in statement and "NotResource" not in statement, statement
+        if statement["Effect"] != effect:
+            continue
         for action in _listed(statement["Action"]):
             grants.setdefault(action.lower(), []).extend(_listed(statement["Resource"]))
     return grants
@@ -215,7 +238,7 @@ def test_the_execution_role_allows_every_action_a_deploy_needs(identities: dict[
     grants = allowed(identity.execution_role["statements"])
     assert identity.execution_role["policies"], "no ExecutionPolicy: npm run deploy-policy wrote nothing"
     for kind in sorted(identity.types):
-        needed = handler_permissions(kind, ("create", "update", "delete"))
+        needed = handler_permissions(kind, ("create", "update", "delete")) - {"iam:deleterolepermissionsboundary"}  # denied
         missing = sorted(a for a in needed if a not in grants and iam_knows(a))
         assert not missing, f"{kind}: {missing}"
     # the sets differ where the answers differ: the derivation sees them
@@ -314,6 +337,7 @@ def test_the_bootstrap_templates_pass_cfn_lint_and_checkov(identities: dict[str,
         assert report.passed > 20 and not report.failed and not report.parsing_errors, (path, report)
         assert {check for check, _, _ in report.skipped} <= BOOTSTRAP_SKIPS, report.skipped
         assert all(reason for _, _, reason in report.skipped), report.skipped
+        assert {where for check, where, _ in report.skipped if check == "CKV_AWS_108"} <= {"AWS::IAM::ManagedPolicy.RoleBoundary"}
 
 
 def test_a_function_added_later_is_covered_once_the_policy_is_written_again(identities: dict[str, Identity]) -> None:
@@ -386,3 +410,101 @@ def test_the_deployment_bucket_is_private_encrypted_versioned_tls_only_and_kept(
     (deny,) = resources["DeploymentBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
     assert (deny["Effect"], deny["Principal"], deny["Action"]) == ("Deny", "*", "s3:*")
     assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} and len(deny["Resource"]) == 2
+
+
+def _arn_text(value: Any) -> str:
+    """A managed policy ARN as the rails and the framework write it (a string, Fn::Sub or Fn::Join with the partition)."""
+    if isinstance(value, str):
+        return value
+    if "Fn::Sub" in value:
+        return value["Fn::Sub"] if isinstance(value["Fn::Sub"], str) else value["Fn::Sub"][0]  # split-stacks: [text, {}]
+    return "".join(part if isinstance(part, str) else "aws" for part in value["Fn::Join"][1])
+
+
+def _role_grants(build: Path) -> dict[str, set[str]]:
+    """Derived here on its own: each role of the packaged templates -> the actions it is granted (lower case), from its
+    inline policies, the policy resources naming it, and the AWS managed policies it attaches (their documents as
+    moto's copy of IAM's managed policies holds them)."""
+    from moto.iam.aws_managed_policies import aws_managed_policies_data
+
+    managed = json.loads(aws_managed_policies_data)
+    found: dict[str, set[str]] = {}
+    for path in compiled_templates(build):
+        resources = json.loads(path.read_text())["Resources"]
+        for logical_id, resource in resources.items():
+            properties = resource.get("Properties", {})
+            if resource["Type"] == "AWS::IAM::Role":
+                documents = [p["PolicyDocument"] for p in properties.get("Policies", [])]
+                for arn in properties.get("ManagedPolicyArns", []):
+                    documents.append(managed[_arn_text(arn).rsplit("/", 1)[-1]]["Document"])
+                targets = [logical_id]
+            elif resource["Type"] in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+                documents, targets = [properties["PolicyDocument"]], [r["Ref"] for r in properties.get("Roles", [])]
+            else:
+                continue
+            actions = {
+                a.lower() for d in documents for st in _listed(d["Statement"]) if st["Effect"] == "Allow" for a in _listed(st["Action"])
+            }
+            for target in targets:
+                found.setdefault(target, set()).update(actions)
+    return found
+
+
+@pytest.mark.parametrize("name", list(SETS))
+def test_every_role_of_the_package_carries_the_boundary(identities: dict[str, Identity], name: str) -> None:
+    roles = {}
+    for path in compiled_templates(identities[name].build):
+        for logical_id, resource in json.loads(path.read_text())["Resources"].items():
+            if resource["Type"] == "AWS::IAM::Role":
+                roles[logical_id] = resource["Properties"].get("PermissionsBoundary")
+    assert roles and roles == dict.fromkeys(roles, BOUNDARY), roles
+    # the rails' roles are among them: each function's, and CodeDeploy's (the rollout is on by default)
+    assert any(r.endswith("IamRole") for r in roles), roles
+    if name == "defaults":
+        assert "CodeDeployServiceRole" in roles, roles
+
+
+@pytest.mark.parametrize("name", list(SETS))
+def test_the_boundary_holds_every_action_the_roles_are_granted_and_denies_what_no_role_may_do(
+    identities: dict[str, Identity], name: str
+) -> None:
+    identity = identities[name]
+    held, denied = allowed(identity.boundary), allowed(identity.boundary, "Deny")
+    granted = _role_grants(identity.build)
+    assert granted, "no role in the package"
+    for role, actions in granted.items():
+        missing = sorted(a for a in actions if a not in held)
+        assert not missing, f"{role}: {missing}"
+    assert set(held) == set().union(*granted.values())  # nothing no role is granted
+    assert {a.lower() for a in NEVER} <= set(denied) and all(where == ["*"] for where in held.values())
+    if name == "grown":
+        assert GROWN_GRANT.lower() in granted["NightlyIamRole"]
+
+
+@pytest.mark.parametrize("name", list(SETS))
+def test_the_execution_role_writes_roles_only_with_the_boundary(identities: dict[str, Identity], name: str) -> None:
+    identity = identities[name]
+    boundary = f"arn:aws:iam::{ACCOUNT}:policy/{identity.slug}-role-boundary"
+    widening = {"iam:createrole", "iam:putrolepolicy", "iam:attachrolepolicy", "iam:putrolepermissionsboundary"}
+    seen = set()
+    for statement in identity.execution_role["statements"]:
+        actions = {a.lower() for a in _listed(statement["Action"])}
+        if statement["Effect"] == "Allow" and actions & widening:
+            assert actions <= widening, actions  # nothing else rides on the condition
+            assert statement["Condition"] == {"StringEquals": {"iam:PermissionsBoundary": boundary}}, statement
+            seen |= actions
+    assert seen == widening
+    grants, denies = allowed(identity.execution_role["statements"]), allowed(identity.execution_role["statements"], "Deny")
+    assert "iam:deleterolepermissionsboundary" not in grants and denies["iam:deleterolepermissionsboundary"] == ["*"]
+    for action in ("iam:createpolicyversion", "iam:deletepolicy", "iam:deletepolicyversion", "iam:setdefaultpolicyversion"):
+        assert denies[action] == [boundary], action
+
+
+def test_a_role_granted_more_than_the_boundary_stops_the_deploy_until_the_bootstrap_is_written_again(
+    identities: dict[str, Identity],
+) -> None:
+    before = identities["grown"].check_before
+    assert before.returncode == 1, before.stdout + before.stderr
+    line = f"deploy-policy: role NightlyIamRole is granted {GROWN_GRANT}, which the role boundary does not hold"
+    assert line in before.stdout.splitlines(), before.stdout
+    assert "role ApiIamRole" not in before.stdout  # what the other roles had is held

@@ -7,6 +7,7 @@ and never cancelled, and per stage: package, the bootstrap's coverage check, pre
 
 from __future__ import annotations
 
+import importlib
 import re
 import subprocess
 import sys
@@ -124,3 +125,14 @@ def test_the_workflow_names_what_the_bootstrap_makes(projects: dict[str, Path], 
     serverless = (project / "serverless.yml").read_text()
     assert "name: ${env:SLSGUARD_DEPLOYMENT_BUCKET, null}" in serverless
     assert "deploymentRole: ${env:SLSGUARD_EXECUTION_ROLE, null}" in serverless
+    # the roles' boundary: the name deploy-policy gives RoleBoundary (scripts/role_boundary.py), the bootstrap's output
+    assert "permissionsBoundary: ${env:SLSGUARD_ROLE_BOUNDARY, null}" in serverless
+    output = yaml.safe_load((project / "deploy" / "bootstrap.yml").read_text())["Outputs"]["RoleBoundaryArn"]["Value"]["Fn::Sub"]
+    assert output == f"arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:policy/{slug}-role-boundary"
+    assert f"SLSGUARD_ROLE_BOUNDARY=arn:aws:iam::${{ACCOUNT}}:policy/{slug}-role-boundary" in text
+    sys.path.insert(0, str(project / "scripts"))
+    try:
+        assert importlib.import_module("role_boundary").name(slug) == f"{slug}-role-boundary"
+    finally:
+        sys.path.remove(str(project / "scripts"))
+        sys.modules.pop("role_boundary", None)

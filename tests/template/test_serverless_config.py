@@ -163,8 +163,12 @@ def check_config(a: dict[str, Any], config: dict[str, Any]) -> None:
     assert "DB_USER" not in env and "DB_PASSWORD" not in env
     # vpc=yes puts every function in the VPC; a database that needs it puts only its users there.
     assert ("vpc" in provider) == (vpc and a["vpc"] == "yes")
-    # statements under provider.iam would reach every function's role; only the deploy's execution role is named there
-    assert provider.get("iam", {}) == {"deploymentRole": "${env:SLSGUARD_EXECUTION_ROLE, null}"}
+    # statements under provider.iam would reach every function's role; only the deploy's execution role and the roles'
+    # permissions boundary (both from the deploy workflow's environment) are named there
+    assert provider.get("iam", {}) == {
+        "deploymentRole": "${env:SLSGUARD_EXECUTION_ROLE, null}",
+        "role": {"permissionsBoundary": "${env:SLSGUARD_ROLE_BOUNDARY, null}"},
+    }
     assert all(fn.get("slsguard", {}).get("database", False) == (a["database"] != "none") for fn in functions.values())
     if a["database"] == "none":
         assert not any(key.startswith("DB_") for key in env) and "database" not in rails

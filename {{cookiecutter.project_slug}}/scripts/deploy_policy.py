@@ -11,8 +11,13 @@ roles its stacks create (CloudFormation names them after the stack: <service>-<s
 where a type needs one, object reads on the deployment bucket's artifacts (function code), everything else on "*"
 (CloudFormation names the resources; the type list is the limit).
 
-Exit codes: 0 written (or covered), 1 `--check` found actions the bootstrap lacks (run this without --check and
-deploy deploy/bootstrap.yml again), 2 unusable input (no package, a type without a schema, no markers).
+It also writes the permissions boundary every role of the service carries (scripts/role_boundary.py: the union of
+the actions the roles are granted, less what no role may do); the execution role writes roles only with it.
+
+Exit codes: 0 written (or covered), 1 `--check` found actions the bootstrap lacks, or a role granted an action the
+boundary lacks (run this without --check and deploy deploy/bootstrap.yml again), or a role granted what no role of
+the service may do; 2 unusable input (no package, a type without a schema, no markers, a managed policy whose actions
+cannot be read).
 
     python3 scripts/deploy_policy.py [--check] [--build .serverless] [--template deploy/bootstrap.yml]
 """
@@ -25,6 +30,9 @@ import re
 import sys
 from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import role_boundary as boundary  # scripts/ is no package: its folder is on the path
 
 STAGES = ("dev", "production")  # the stages the deploy workflow deploys (package.json: deploy, deploy:production)
 BEGIN, END = "  # BEGIN deploy-policy", "  # END deploy-policy"
@@ -63,15 +71,23 @@ def service_of(build: Path) -> tuple[str, str]:
     return service, region
 
 
-def resource_types(build: Path) -> dict[str, list[str]]:
-    """Each resource type of the packaged stacks with the logical ids that have it."""
-    found: dict[str, list[str]] = {}
+def templates(build: Path) -> list[dict[str, Any]]:
+    """The packaged root template and its nested templates."""
+    found = []
     paths = [build / "cloudformation-template-update-stack.json", *sorted(build.glob("cloudformation-template-*-nested-stack.json"))]
     for path in paths:
-        resources = read_json(path).get("Resources", {})
-        if not isinstance(resources, dict):
+        body = read_json(path)
+        if not isinstance(body, dict) or not isinstance(body.get("Resources", {}), dict):
             raise PolicyError(f"{path}: Resources is not a mapping: run `npm run package` again.")
-        for logical_id, resource in resources.items():
+        found.append(body)
+    return found
+
+
+def resource_types(bodies: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """Each resource type of the packaged stacks with the logical ids that have it."""
+    found: dict[str, list[str]] = {}
+    for body in bodies:
+        for logical_id, resource in body.get("Resources", {}).items():
             if logical_id not in FRAMEWORK_BUCKET and isinstance(resource, dict):
                 found.setdefault(str(resource.get("Type", "")), []).append(logical_id)
     return found
@@ -132,7 +148,7 @@ def handler_actions(types: dict[str, list[str]], region: str) -> dict[str, list[
             continue
         handlers = json.loads((root / "resources" / f"{digest}.json").read_text(encoding="utf-8")).get("handlers", {})
         listed = {a for h in HANDLERS for a in handlers.get(h, {}).get("permissions", []) if isinstance(a, str)}
-        actions = {canonical(a) for a in listed if ACTION.fullmatch(a) and known(a, table)}
+        actions = {canonical(a) for a in listed if ACTION.fullmatch(a) and known(a, table)} - set(boundary.NEVER)
         needed[kind] = sorted(actions)
     if unknown:
         names = "; ".join(unknown)
@@ -154,6 +170,8 @@ def resources_for(service: str, action: str, custom: bool, table: dict[str, dict
         return "ServiceStacks", arns(service, stacks + "/*") + arns(service, stacks + "-*/*")
     if action in SERVICE_LINKED:
         return "ServiceLinkedRoles", "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/aws-service-role/*"
+    if action in boundary.BOUNDED_WRITES:
+        return "ServiceRolesWithBoundary", arns(service, "<arn>:iam::${AWS::AccountId}:role/<stack>-*")
     if action.startswith("iam:"):
         return "ServiceRoles", arns(service, "<arn>:iam::${AWS::AccountId}:role/<stack>-*")
     if action == "lambda:InvokeFunction" and custom:
@@ -174,13 +192,19 @@ def statements(service: str, needed: dict[str, list[str]]) -> list[dict[str, Any
     found = []
     for name in sorted(groups):
         resource, actions = groups[name]
+        extra = {"Condition": {"StringEquals": {"iam:PermissionsBoundary": boundary.arn(service)}}} if name.endswith("WithBoundary") else {}
         chunk: list[str] = []
         for action in sorted(actions):
             if sum(len(a) + 3 for a in chunk) + len(action) > POLICY_CHARACTERS:
-                found.append({"Sid": name, "Effect": "Allow", "Action": chunk, "Resource": resource})
+                found.append({"Sid": name, "Effect": "Allow", "Action": chunk, "Resource": resource, **extra})
                 chunk = []
             chunk.append(action)
-        found.append({"Sid": name, "Effect": "Allow", "Action": chunk, "Resource": resource})
+        found.append({"Sid": name, "Effect": "Allow", "Action": chunk, "Resource": resource, **extra})
+    # the boundary stays on every role and stays as the administrator deployed it
+    found.append({"Sid": "KeepRoleBoundary", "Effect": "Deny", "Action": list(boundary.NEVER), "Resource": "*"})
+    found.append(
+        {"Sid": "KeepBoundaryPolicy", "Effect": "Deny", "Action": list(boundary.BOUNDARY_WRITES), "Resource": boundary.arn(service)}
+    )
     return found
 
 
@@ -202,9 +226,10 @@ def quoted(text: str) -> str:
     return json.dumps(text)
 
 
-def block(needed: dict[str, list[str]], found: list[dict[str, Any]]) -> str:
-    """The YAML between the markers: one AWS::IAM::ManagedPolicy per pack, attached to ExecutionRole."""
+def block(service: str, needed: dict[str, list[str]], found: list[dict[str, Any]], granted: dict[str, list[str]]) -> str:
+    """The YAML between the markers: the roles' boundary, and one AWS::IAM::ManagedPolicy per pack attached to ExecutionRole."""
     lines = [f"{BEGIN}: written by `npm run deploy-policy` from .serverless/ (do not edit by hand)"]
+    lines += boundary.block(service, granted, quoted)
     lines.append(f"  # Resource types ({len(needed)}): {', '.join(sorted(needed))}")
     for number, pack in enumerate(policies(found), start=1):
         lines += [
@@ -223,7 +248,11 @@ def block(needed: dict[str, list[str]], found: list[dict[str, Any]]) -> str:
             "        Statement:",
         ]
         for i, statement in enumerate(pack):
-            lines += [f"          - Sid: {statement['Sid']}{number}{i}", "            Effect: Allow", "            Action:"]
+            lines += [
+                f"          - Sid: {statement['Sid']}{number}{i}",
+                f"            Effect: {statement['Effect']}",
+                "            Action:",
+            ]
             lines += [f"              - {a}" for a in statement["Action"]]
             resource = statement["Resource"]
             if resource == "*":
@@ -233,6 +262,9 @@ def block(needed: dict[str, list[str]], found: list[dict[str, Any]]) -> str:
             else:
                 lines.append("            Resource:")
                 lines += [f"              - Fn::Sub: {quoted(r)}" for r in resource]
+            for operator, pairs in statement.get("Condition", {}).items():
+                lines += ["            Condition:", f"              {operator}:"]
+                lines += [f"                {key}:\n                  Fn::Sub: {quoted(value)}" for key, value in pairs.items()]
     lines.append(END)
     return "\n".join(lines)
 
@@ -246,8 +278,8 @@ SKIPS = (
 )
 
 
-def current_actions(text: str) -> set[str]:
-    """Every action of the ExecutionPolicy resources now in the bootstrap template."""
+def current_actions(text: str) -> tuple[set[str], set[str] | None]:
+    """Every action the ExecutionPolicy resources now in the bootstrap template allow, and its RoleBoundary's."""
     import yaml
 
     class Loader(yaml.SafeLoader):
@@ -260,13 +292,17 @@ def current_actions(text: str) -> set[str]:
         for logical_id, resource in (body.get("Resources") or {}).items():
             if str(logical_id).startswith("ExecutionPolicy") and isinstance(resource, dict):
                 for statement in resource["Properties"]["PolicyDocument"]["Statement"]:
+                    if statement.get("Effect") != "Allow":
+                        continue
                     actions = statement["Action"]
                     found |= {str(a) for a in ([actions] if isinstance(actions, str) else actions)}
+        held = boundary.held(body)
     except (yaml.YAMLError, AttributeError, KeyError, TypeError) as err:
         raise PolicyError(
-            f"deploy/bootstrap.yml's ExecutionPolicy resources cannot be read ({type(err).__name__}): run it again without --check"
+            f"deploy/bootstrap.yml's ExecutionPolicy and RoleBoundary resources cannot be read ({type(err).__name__}): "
+            "run it again without --check"
         ) from None
-    return found
+    return found, held
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -277,8 +313,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         service, region = service_of(args.build)
-        types = resource_types(args.build)
+        bodies = templates(args.build)
+        types = resource_types(bodies)
         needed = handler_actions(types, region)
+        granted = boundary.grants(bodies)
+        refused = boundary.refused(granted)
         try:
             text = args.template.read_text(encoding="utf-8")
         except OSError as err:
@@ -286,9 +325,14 @@ def main(argv: list[str] | None = None) -> int:
         start, end = text.find(BEGIN), text.find(END)
         if start < 0 or end < start:
             raise PolicyError(f"{args.template} has no '{BEGIN.strip()}' ... '{END.strip()}' lines: put them back at the end of Resources")
-        wanted = block(needed, statements(service, needed))
+        for line in refused:
+            print(f"deploy-policy: {line}")
+        if refused:
+            print(f"deploy-policy: remove those grants (DENIED in scripts/role_boundary.py says why); {args.template} is unchanged.")
+            return 1
+        wanted = block(service, needed, statements(service, needed), granted)
         if args.check:
-            have = current_actions(text)
+            have, held = current_actions(text)
             have = {a.lower() for a in have}
             missing = {kind: [a for a in actions if a.lower() not in have] for kind, actions in needed.items()}
             missing = {kind: actions for kind, actions in missing.items() if actions}
@@ -297,19 +341,29 @@ def main(argv: list[str] | None = None) -> int:
             elif missing:
                 for kind, actions in missing.items():
                     print(f"deploy-policy: {kind} needs {', '.join(actions)}")
-            if missing:
+            beyond = {action: holders for action, holders in granted.items() if not boundary.covered(action, held or set())}
+            if held is None:
+                print(f"deploy-policy: {args.template} has no role boundary ({boundary.name(service)}) yet.")
+            else:
+                for action in sorted(beyond):
+                    print(f"deploy-policy: {', '.join(beyond[action])} is granted {action}, which the role boundary does not hold")
+            if missing or beyond or held is None:
                 print(
                     f"deploy-policy: {args.template} does not cover this package: run `npm run deploy-policy`, commit it and "
                     "deploy the bootstrap again (README.md, Deploy from GitHub)."
                 )
                 return 1
-            print(f"deploy-policy: {args.template} covers the {len(needed)} resource types of this package.")
+            print(f"deploy-policy: {args.template} covers the {len(needed)} resource types and {len(granted)} role actions of the package.")
             return 0
         args.template.write_text(text[:start] + wanted + text[end + len(END) :], encoding="utf-8")
         count = len({a for actions in needed.values() for a in actions})
-        print(f"deploy-policy: {count} actions for {len(needed)} resource types written to {args.template}; deploy it again to apply.")
+        roles = len(boundary.unique(granted))
+        print(
+            f"deploy-policy: {count} actions for {len(needed)} resource types and a role boundary of {roles} actions written to "
+            f"{args.template}; deploy it again to apply."
+        )
         return 0
-    except PolicyError as err:
+    except (PolicyError, boundary.BoundaryError) as err:
         print(f"deploy-policy: {err}", file=sys.stderr)
         return 2
 
