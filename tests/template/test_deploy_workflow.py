@@ -82,7 +82,13 @@ def test_least_privilege_and_no_stored_aws_key(projects: dict[str, Path], name: 
     text = (projects[name] / ".github" / "workflows" / "deploy.yml").read_text()
     assert body["permissions"] == {"id-token": "write", "contents": "read"}
     assert all("permissions" not in job for job in body["jobs"].values())
-    assert body["on"] == {"push": {"branches": ["main"]}}
+    assert body["on"]["push"] == {"branches": ["main"]} and set(body["on"]) == {"push", "workflow_dispatch"}
+    # the manual run's only input reaches the preview through the environment, never pasted into a script
+    assert set(body["on"]["workflow_dispatch"]["inputs"]) == {"accept"}
+    for job in body["jobs"].values():
+        assert not any("inputs." in step.get("run", "") for step in job["steps"])
+        (preview,) = [s for s in job["steps"] if "npm run preview" in s.get("run", "")]
+        assert preview["env"] == {"ACCEPT": "${{ github.event.inputs.accept }}"}
     assert not re.search(r"aws-access-key-id|aws-secret-access-key|AWS_SECRET|AWS_ACCESS_KEY", text)
     secrets = set(re.findall(r"secrets\.(\w+)", text))
     assert secrets == ({"SERVERLESS_ACCESS_KEY"} if name == "framework:serverless" else set())
@@ -100,7 +106,8 @@ def test_dev_on_push_then_production_through_its_environment(projects: dict[str,
     assert list(jobs) == ["dev", "production"]
     assert "environment" not in jobs["dev"]  # its token's subject is the branch: repo:<owner>/<repo>:ref:refs/heads/main
     # a repository without the bootstrap yet skips the deploy (production needs dev, so it is skipped too)
-    assert jobs["dev"]["if"] == "${{ vars.AWS_DEPLOY_ROLE_ARN != '' }}" and "if" not in jobs["production"]
+    assert jobs["dev"]["if"] == "${{ vars.AWS_DEPLOY_ROLE_ARN != '' && github.ref == 'refs/heads/main' }}"
+    assert "if" not in jobs["production"]
     assert jobs["production"]["environment"] == "production" and jobs["production"]["needs"] == "dev"
     for stage, job in jobs.items():
         assert job["concurrency"] == {"group": f"deploy-{stage}", "cancel-in-progress": False}
