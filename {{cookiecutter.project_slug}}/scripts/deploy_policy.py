@@ -33,6 +33,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import role_boundary as boundary  # scripts/ is no package: its folder is on the path
+from cfn_schemas import canonical, iam_actions, known, schemas, scoped
+from packaged import Unusable, service_of, templates
 
 STAGES = ("dev", "production")  # the stages the deploy workflow deploys (package.json: deploy, deploy:production)
 BEGIN, END = "  # BEGIN deploy-policy", "  # END deploy-policy"
@@ -50,39 +52,6 @@ class PolicyError(Exception):
     """Input this command cannot use; one line, exit 2."""
 
 
-def read_json(path: Path) -> dict[str, Any]:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise PolicyError(f"{path} is missing: run `npm run package` first.") from None
-    except ValueError as err:
-        raise PolicyError(f"{path} is not JSON ({err}): run `npm run package` again.") from None
-
-
-def service_of(build: Path) -> tuple[str, str]:
-    """(service name, region) of the package."""
-    state = read_json(build / "serverless-state.json")
-    try:
-        service, region = state["service"]["service"], state["service"]["provider"]["region"]
-    except (KeyError, TypeError):
-        raise PolicyError(f"{build / 'serverless-state.json'} names no service and region: run `npm run package` again.") from None
-    if not (isinstance(service, str) and re.fullmatch(r"[a-z][a-z0-9-]*", service) and isinstance(region, str)):
-        raise PolicyError(f"{build / 'serverless-state.json'}: service {service!r} is not a lowercase service name.")
-    return service, region
-
-
-def templates(build: Path) -> list[dict[str, Any]]:
-    """The packaged root template and its nested templates."""
-    found = []
-    paths = [build / "cloudformation-template-update-stack.json", *sorted(build.glob("cloudformation-template-*-nested-stack.json"))]
-    for path in paths:
-        body = read_json(path)
-        if not isinstance(body, dict) or not isinstance(body.get("Resources", {}), dict):
-            raise PolicyError(f"{path}: Resources is not a mapping: run `npm run package` again.")
-        found.append(body)
-    return found
-
-
 def resource_types(bodies: list[dict[str, Any]]) -> dict[str, list[str]]:
     """Each resource type of the packaged stacks with the logical ids that have it."""
     found: dict[str, list[str]] = {}
@@ -91,46 +60,6 @@ def resource_types(bodies: list[dict[str, Any]]) -> dict[str, list[str]]:
             if logical_id not in FRAMEWORK_BUCKET and isinstance(resource, dict):
                 found.setdefault(str(resource.get("Type", "")), []).append(logical_id)
     return found
-
-
-def schemas(region: str) -> tuple[Any, dict[str, str]]:
-    try:
-        from importlib import resources
-
-        root = resources.files("cfnlint.data.schemas")
-    except ModuleNotFoundError:
-        raise PolicyError("cfn-lint is not installed (its resource schemas are the data): pip install -r requirements-dev.txt") from None
-    for name in (region, "us-east-1"):
-        file = root / "providers" / f"{name}.json"
-        if file.is_file():
-            return root, json.loads(file.read_text(encoding="utf-8"))
-    raise PolicyError("cfn-lint's resource schemas are missing: pip install --force-reinstall cfn-lint")
-
-
-def iam_actions() -> dict[str, dict[str, Any]]:
-    """cfn-lint's table of IAM actions per service (lower case), each with the resource types it can be scoped to."""
-    from importlib import resources
-
-    policies = resources.files("cfnlint.data.AdditionalSpecs") / "Policies.json"
-    return {service: spec.get("Actions", {}) for service, spec in json.loads(policies.read_text(encoding="utf-8")).items()}
-
-
-def known(action: str, table: dict[str, dict[str, Any]]) -> bool:
-    """False for a schema entry IAM does not know (it would grant nothing); a service the table lacks is kept."""
-    service, _, name = action.lower().partition(":")
-    return service not in table or name in table[service]
-
-
-def scoped(action: str, table: dict[str, dict[str, Any]]) -> bool:
-    """True when the action can be limited to resources (IAM's table names a resource type for it)."""
-    service, _, name = action.lower().partition(":")
-    return bool(table.get(service, {}).get(name, {}).get("Resources"))
-
-
-def canonical(action: str) -> str:
-    """One spelling per action (IAM ignores case; schemas write s3:GetObject and s3:getObject)."""
-    service, _, name = action.partition(":")
-    return f"{service.lower()}:{name[:1].upper()}{name[1:]}"
 
 
 def handler_actions(types: dict[str, list[str]], region: str) -> dict[str, list[str]]:
@@ -363,7 +292,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{args.template}; deploy it again to apply."
         )
         return 0
-    except (PolicyError, boundary.BoundaryError) as err:
+    except (PolicyError, Unusable, boundary.BoundaryError) as err:
         print(f"deploy-policy: {err}", file=sys.stderr)
         return 2
 

@@ -29,6 +29,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from packaged import Unusable, read_json  # scripts/ is no package: its folder is on the path
+
 CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"]
 SSM_TYPE = "AWS::SSM::Parameter::Value<"
 # Stand-in values for the SSM parameters the templates read at deploy time, by the parameter's value type.
@@ -41,15 +43,6 @@ DONE = ("CREATE_COMPLETE", "UPDATE_COMPLETE", "DELETE_COMPLETE")
 
 class RehearsalError(Exception):
     """A rehearsal that cannot start (no package, bad input): one line, exit 2."""
-
-
-def read_json(path: Path) -> dict[str, Any]:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise RehearsalError(f"{path} is missing: run `npm run package` first.") from None
-    except ValueError as err:
-        raise RehearsalError(f"{path} is not JSON ({err}): run `npm run package` again.") from None
 
 
 def free_port() -> int:
@@ -287,7 +280,7 @@ def main(argv: list[str] | None = None) -> int:
             endpoint, server = start_moto()
         rehearsal = Rehearsal(args.build, endpoint)
         ok = rehearsal.run()
-    except RehearsalError as err:
+    except (RehearsalError, Unusable) as err:
         print(f"rehearse: {err}", file=sys.stderr)
         return 2
     finally:
