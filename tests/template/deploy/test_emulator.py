@@ -119,7 +119,7 @@ def _deploy(project: Path, emulator: Emulator, home: Path) -> subprocess.Complet
 
 def _project(tmp_path: Path, emulator: Emulator, slug: str, **answers: object) -> Path:
     # rollout=all-at-once: moto's CloudFormation creates no AWS::Lambda::Alias nor CodeDeploy resources, which the canary
-    # deploys through (tests/template/test_rollout_packaged.py rehearses it with the rehearsal's shims instead).
+    # deploys through (tests/template/deploy/test_rollout.py rehearses it with the rehearsal's shims instead).
     answers = {"rollout": "all-at-once", **answers}
     project = new({"project_name": slug, "split_stacks": False, **answers}, tmp_path / "out")
     link_node_modules(project)

@@ -1,7 +1,7 @@
 """`npm run deploy-policy` (scripts/deploy_policy.py in a generated project) on small packages written here: what it
 writes for each resource type (its schema's handler permissions, IAM's unknown entries left out, the framework's own
 bucket left out, a custom resource's function), what `--check` says when a type is new, and one line with exit 2 for
-input it cannot use. The packaged projects themselves: test_deploy_identity.py.
+input it cannot use. The packaged projects themselves: deploy/test_identity.py.
 """
 
 from __future__ import annotations
