@@ -25,10 +25,16 @@ SLSGUARD = Path(sys.executable).with_name("slsguard")
 
 
 def _rehearse_module(project: Path) -> Any:
-    spec = importlib.util.spec_from_file_location("rehearse_under_test", project / "scripts" / "rehearse.py")
+    """scripts/rehearse.py as a module, with its folder on the path as when it runs (it imports scripts/packaged.py)."""
+    scripts = project / "scripts"
+    spec = importlib.util.spec_from_file_location("rehearse_under_test", scripts / "rehearse.py")
     module = importlib.util.module_from_spec(spec)
     assert spec.loader is not None
-    spec.loader.exec_module(module)
+    sys.path.insert(0, str(scripts))
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(scripts))
     return module
 
 
