@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..audit.retention import STATEFUL
+from ..cfn.template import props
 from .model import ADDED, CHANGED, REMOVED, REPLACED, Change, keeps, matches, type_of
 from .schemas import create_only
 
@@ -47,11 +48,6 @@ def references(value: Any, path: tuple[str, ...] = (), depth: int = 0) -> Iterat
             yield from references(item, (*path, str(key)), depth + 1)
 
 
-def _properties(resource: Any) -> dict[str, Any]:
-    found = resource.get("Properties") if isinstance(resource, dict) else None
-    return found if isinstance(found, dict) else {}
-
-
 def follow(
     stack: str, found: list[Change], old: dict[str, Any], new: dict[str, Any], region: str, seeds: dict[str, str]
 ) -> tuple[list[Change], dict[str, str]]:
@@ -67,7 +63,7 @@ def follow(
             current = by_id.get(lid)
             if lid in settled or lid in renewed or (current is not None and current.kind in (ADDED, REMOVED, REPLACED)):
                 continue
-            hits = [(p, renewed[name]) for p, name in references(_properties(new[lid])) if name in renewed and name != lid]
+            hits = [(p, renewed[name]) for p, name in references(props(new[lid])) if name in renewed and name != lid]
             if not hits:
                 continue
             settled.add(lid)

@@ -29,7 +29,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from packaged import Unusable, read_json  # scripts/ is no package: its folder is on the path
+from packaged import Unusable, read_json, templates  # scripts/ is no package: its folder is on the path
 
 CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"]
 SSM_TYPE = "AWS::SSM::Parameter::Value<"
@@ -173,14 +173,13 @@ class Rehearsal:
         self.ssm = session.client("ssm", endpoint_url=endpoint, config=config)
         # With a named bucket the framework writes no create-stack template: the stack is created from the update one.
         self.create = {} if self.named_bucket else read_json(build / "cloudformation-template-create-stack.json")
-        self.update = read_json(build / "cloudformation-template-update-stack.json")
+        self.update, *self.nested = templates(build)  # read once: the root and the nested templates
 
     def say(self, line: str) -> None:
         print(line, flush=True)
 
     def templates(self) -> list[dict[str, Any]]:
-        nested = sorted(self.build.glob("cloudformation-template-*-nested-stack.json"))
-        return [self.update, *(read_json(p) for p in nested)]
+        return [self.update, *self.nested]
 
     def put_ssm_parameters(self) -> None:
         for template in self.templates():
