@@ -43,5 +43,10 @@ def templates(build: Path) -> list[dict[str, Any]]:
         body = read_json(path)
         if not isinstance(body, dict) or not isinstance(body.get("Resources", {}), dict):
             raise Unusable(f"{path}: Resources is not a mapping: run `npm run package` again.")
+        for logical_id, resource in body.get("Resources", {}).items():
+            if not isinstance(resource, dict) or not isinstance(resource.get("Properties", {}), dict):
+                raise Unusable(
+                    f"{path}: resource {logical_id} or its Properties is not a mapping: correct it under resources: in serverless.yml."
+                )
         found.append(body)
     return found

@@ -131,6 +131,7 @@ def test_written_from_the_types_and_checked_when_one_is_new(project: Path) -> No
         ("markers gone", "has no '# BEGIN deploy-policy' ... '# END deploy-policy' lines"),
         ("hostile service name", "is not a lowercase service name"),
         ("resources not a mapping", "Resources is not a mapping"),
+        ("properties not a mapping", "resource R or its Properties is not a mapping"),
         ("state without service", "names no service and region"),
     ],
 )
@@ -147,6 +148,8 @@ def test_unusable_input_is_one_line_and_exit_2(tmp_path: Path, case: str, expect
     elif case == "resources not a mapping":
         build = write_package(project, {}, service="bad-input")
         (build / "cloudformation-template-update-stack.json").write_text('{"Resources": ["Q"]}')
+    elif case == "properties not a mapping":
+        write_package(project, {"R": {"Type": "AWS::IAM::Role", "Properties": ["x"]}}, service="bad-input")
     elif case == "state without service":
         build = write_package(project, {}, service="bad-input")
         (build / "serverless-state.json").write_text('{"service": []}')
